@@ -1,0 +1,255 @@
+//! Command-line interface: arguments to typed requests, requests to library calls.
+
+use crate::output::{self, OutputDir, TimeseriesWriter};
+use crate::scenario::{self, Diagnostic, LoadError, Scenario, format_duration, parse_duration};
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "capsim",
+    version,
+    about = "Capacity planning for Azure Machine Learning compute, by discrete-event simulation",
+    long_about = "capsim simulates Azure Machine Learning compute targets (autoscaling clusters, \
+                  queues, provisioning delays, billing) under a workload described in a TOML \
+                  scenario file, over many replications, and reports waits, utilisation and cost \
+                  with 95% confidence intervals.\n\nExit codes: 0 success, 1 the run failed, \
+                  2 invalid input."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a scenario and write summary.csv, replications.csv and timeseries.csv.
+    Run(RunArgs),
+    /// Check a scenario without running it; report every problem found.
+    Validate(ValidateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// Folder for the results [default: output/<scenario file name without .toml>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Override the scenario's seed (a non-negative integer).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Override the number of replications.
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u64>,
+    /// Worker threads; 0 uses every core. Results are identical for any value.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Override the simulated time, e.g. 7d, 12h, 3600 (seconds).
+    #[arg(long, value_name = "DURATION")]
+    pub horizon: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+}
+
+/// Errors at the edge, with the exit code each deserves.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input: the user can fix it. Exit code 2.
+    #[error("{0}")]
+    Input(String),
+    /// Anything else. Exit code 1.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Input(_) => 2,
+            CliError::Failed(_) => 1,
+        }
+    }
+}
+
+pub fn main_with(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate(args) => validate(args),
+    }
+}
+
+fn print_warnings(warnings: &[Diagnostic]) {
+    for w in warnings {
+        eprintln!("{w}");
+    }
+}
+
+fn load(file: &Path) -> Result<scenario::Loaded, CliError> {
+    match scenario::load(file) {
+        Ok(l) => Ok(l),
+        Err(LoadError::Invalid { errors, warnings }) => {
+            print_warnings(&warnings);
+            Err(CliError::Input(
+                LoadError::Invalid {
+                    errors,
+                    warnings: vec![],
+                }
+                .to_string(),
+            ))
+        }
+        Err(e @ LoadError::Io { .. }) => Err(CliError::Input(e.to_string())),
+    }
+}
+
+fn validate(args: ValidateArgs) -> Result<(), CliError> {
+    let loaded = load(&args.file)?;
+    print_warnings(&loaded.warnings);
+    let s = &loaded.scenario;
+    let _ = writeln!(
+        std::io::stdout(),
+        "{}: valid ({} compute target{}, {} workload{})",
+        args.file.display(),
+        s.system.targets.len(),
+        if s.system.targets.len() == 1 { "" } else { "s" },
+        s.system.workloads.len(),
+        if s.system.workloads.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+    );
+    Ok(())
+}
+
+/// Applies command-line overrides, checking them as the file's own values are checked.
+fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> Result<(), CliError> {
+    if let Some(seed) = args.seed {
+        if seed > i64::MAX as u64 {
+            return Err(CliError::Input(format!(
+                "--seed: must be at most {}, got {seed}",
+                i64::MAX
+            )));
+        }
+        s.seed = seed;
+    }
+    if let Some(n) = args.replications {
+        if n == 0 || n > scenario::MAX_REPLICATIONS {
+            return Err(CliError::Input(format!(
+                "--replications: must be from 1 to {}, got {n}",
+                scenario::MAX_REPLICATIONS
+            )));
+        }
+        s.replications = n;
+    }
+    if let Some(h) = &args.horizon {
+        let secs = parse_duration(h).map_err(|e| CliError::Input(format!("--horizon: {e}")))?;
+        if !secs.is_finite() || secs <= 0.0 {
+            return Err(CliError::Input(format!(
+                "--horizon: must be greater than zero, got {h}"
+            )));
+        }
+        let warmup = crate::engine::time::to_secs_f64(s.system.warmup);
+        if secs <= warmup {
+            return Err(CliError::Input(format!(
+                "--horizon: must be longer than the scenario's warm-up ({}), got {h}",
+                format_duration(warmup)
+            )));
+        }
+        s.system.horizon = crate::engine::time::from_secs_f64(secs);
+    }
+    Ok(())
+}
+
+/// `output/<file stem>`, with anything but letters, digits, `-`, `_` and `.` replaced, so a
+/// scenario's name can never point outside `output/`.
+pub fn default_out_dir(file: &Path) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut clean: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.trim_matches('.').is_empty() {
+        clean = "scenario".into();
+    }
+    Path::new("output").join(clean)
+}
+
+fn run(args: RunArgs) -> Result<(), CliError> {
+    let loaded = load(&args.file)?;
+    if !args.quiet {
+        print_warnings(&loaded.warnings);
+    }
+    let mut s = loaded.scenario;
+    apply_overrides(&mut s, &args)?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&args.file));
+    let mut out = OutputDir::prepare(&out_dir).map_err(|e| anyhow::anyhow!(e))?;
+
+    let started = std::time::Instant::now();
+    let ts_file = out
+        .create("timeseries.csv")
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let mut ts = TimeseriesWriter::new(ts_file, &s, 0);
+    let result = crate::sweep::run(&s, args.threads, Some(&mut ts))
+        .map_err(|e| anyhow::anyhow!("cannot start {} worker threads: {e}", args.threads))?;
+    let ts_file = ts
+        .finish()
+        .map_err(|e| anyhow::anyhow!("writing timeseries.csv: {e}"))?;
+    crate::output::files_finish(ts_file)
+        .map_err(|e| anyhow::anyhow!("writing timeseries.csv: {e}"))?;
+    let elapsed = started.elapsed();
+
+    let summary = output::summary_csv(&s, &result).map_err(|e| anyhow::anyhow!(e))?;
+    let reps = output::replications_csv(&s, &result).map_err(|e| anyhow::anyhow!(e))?;
+    out.write("summary.csv", &summary)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    out.write("replications.csv", &reps)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    out.write("scenario.toml", s.source.as_bytes())
+        .map_err(|e| anyhow::anyhow!(e))?;
+    out.commit().map_err(|e| anyhow::anyhow!(e))?;
+
+    if !args.quiet {
+        let table = output::terminal_summary(&s, &result.summary(s.system.targets.len()));
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(
+            stdout,
+            "{}: {} replication{} of {} (warm-up {}), seed {}",
+            s.name,
+            s.replications,
+            if s.replications == 1 { "" } else { "s" },
+            format_duration(crate::engine::time::to_secs_f64(s.system.horizon)),
+            format_duration(crate::engine::time::to_secs_f64(s.system.warmup)),
+            s.seed
+        );
+        let _ = write!(stdout, "{table}");
+        let _ = writeln!(
+            stdout,
+            "Means over replications, ± the 95% confidence half-width. {} events in {:.2} s.\nResults in {}/",
+            result.events(),
+            elapsed.as_secs_f64(),
+            out_dir.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! # capsim
+//!
+//! Capacity planning for Azure Machine Learning compute by discrete-event simulation.
+//!
+//! A scenario file describes workloads (when jobs arrive, how long they run, how many nodes they
+//! take) and compute targets (VM size, minimum and maximum nodes, idle time before scale-down,
+//! tier). capsim simulates the targets' autoscalers, queues, provisioning delays and billing over
+//! many independent replications and reports waits, utilisation and cost with 95% confidence
+//! intervals.
+//!
+//! The layers depend one way: [`cli`] → [`output`] / [`sweep`] → [`scenario`] → [`model`],
+//! [`targets`], [`workload`] → [`engine`]. The engine knows time, events, random streams and
+//! statistics and nothing of Azure; Azure's semantics live in [`targets`]; file formats live in
+//! [`scenario`] and [`output`].
+//!
+//! Determinism: every random draw comes from a stream derived from (seed, replication, purpose),
+//! and replications are gathered in order, so the same scenario and seed give byte-identical
+//! outputs on any number of threads.
+
+pub mod catalog;
+pub mod cli;
+pub mod engine;
+pub mod metrics;
+pub mod model;
+pub mod output;
+pub mod scenario;
+pub mod sweep;
+pub mod targets;
+pub mod workload;

@@ -1,0 +1,156 @@
+//! Durations as humans write them: `"90s"`, `"5m"`, `"2h"`, `"30d"`, `"1h30m"`, `"200ms"`; a
+//! bare number is seconds.
+
+use serde::de::{self, Deserializer, Visitor};
+use std::fmt;
+
+/// A duration in seconds as written in a scenario (sign kept, so that range checks can name the
+/// field instead of failing in the parser).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dur(pub f64);
+
+/// Parses a duration string into seconds.
+pub fn parse_duration(text: &str) -> Result<f64, String> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err("empty duration".into());
+    }
+    if let Ok(v) = s.parse::<f64>() {
+        return Ok(v);
+    }
+    let (sign, body) = match s.strip_prefix('-') {
+        Some(rest) => (-1.0, rest.trim_start()),
+        None => (1.0, s),
+    };
+    let mut total = 0.0;
+    let mut rest = body;
+    let mut parts = 0;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return Err(format!(
+                "`{text}` is not a duration: expected a number before `{rest}`"
+            ));
+        }
+        let number: f64 = rest[..num_len].replace('_', "").parse().map_err(|_| {
+            format!(
+                "`{text}` is not a duration: bad number `{}`",
+                &rest[..num_len]
+            )
+        })?;
+        rest = rest[num_len..].trim_start();
+        let unit_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        let scale = match unit {
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" | "sec" | "secs" => 1.0,
+            "m" | "min" | "mins" => 60.0,
+            "h" | "hr" | "hrs" => 3600.0,
+            "d" | "day" | "days" => 86_400.0,
+            "w" | "week" | "weeks" => 604_800.0,
+            "" => {
+                return Err(format!(
+                    "`{text}` is not a duration: a number needs a unit (ms, s, m, h, d or w) unless it stands alone"
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "`{text}` is not a duration: unknown unit `{other}` (use ms, s, m, h, d or w)"
+                ));
+            }
+        };
+        total += number * scale;
+        rest = rest[unit_len..].trim_start();
+        parts += 1;
+    }
+    debug_assert!(parts > 0);
+    Ok(sign * total)
+}
+
+/// Formats seconds back in the largest unit that divides them, for messages.
+pub fn format_duration(seconds: f64) -> String {
+    for (unit, scale) in [("d", 86_400.0), ("h", 3600.0), ("m", 60.0), ("s", 1.0)] {
+        if seconds >= scale && (seconds / scale).fract() == 0.0 {
+            return format!("{}{unit}", seconds / scale);
+        }
+    }
+    if seconds < 1.0 && seconds > 0.0 {
+        return format!("{}ms", seconds * 1000.0);
+    }
+    format!("{seconds}s")
+}
+
+impl<'de> serde::Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Dur;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a duration such as \"90s\", \"5m\", \"2h\", \"30d\" or a number of seconds",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
+                Ok(Dur(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dur, E> {
+                Ok(Dur(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dur, E> {
+                Ok(Dur(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Dur, E> {
+                parse_duration(v).map(Dur).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_and_compounds() {
+        assert_eq!(parse_duration("90s"), Ok(90.0));
+        assert_eq!(parse_duration("5m"), Ok(300.0));
+        assert_eq!(parse_duration("2h"), Ok(7200.0));
+        assert_eq!(parse_duration("30d"), Ok(2_592_000.0));
+        assert_eq!(parse_duration("1h30m"), Ok(5400.0));
+        assert_eq!(parse_duration("1.5h"), Ok(5400.0));
+        assert_eq!(parse_duration("200ms"), Ok(0.2));
+        assert_eq!(parse_duration("45"), Ok(45.0));
+        assert_eq!(parse_duration("-5m"), Ok(-300.0));
+        assert_eq!(parse_duration("1w"), Ok(604_800.0));
+    }
+
+    #[test]
+    fn bad_durations_say_why() {
+        assert!(
+            parse_duration("5x")
+                .unwrap_err()
+                .contains("unknown unit `x`")
+        );
+        assert!(
+            parse_duration("m")
+                .unwrap_err()
+                .contains("expected a number")
+        );
+        assert!(parse_duration("5m3").unwrap_err().contains("needs a unit"));
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn formats_round_units() {
+        assert_eq!(format_duration(86_400.0), "1d");
+        assert_eq!(format_duration(120.0), "2m");
+        assert_eq!(format_duration(90.0), "90s");
+        assert_eq!(format_duration(0.2), "200ms");
+    }
+}

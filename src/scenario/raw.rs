@@ -1,0 +1,79 @@
+//! The scenario file as written: serde types that mirror the TOML, with the position of every
+//! value kept (`Spanned`) so that validation can point at the line and column of a problem.
+//! Unknown fields are errors, so a typo never silently falls back to a default.
+
+use super::duration::Dur;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Option<Spanned<String>>,
+    pub description: Option<String>,
+    pub horizon: Option<Spanned<Dur>>,
+    pub warmup: Option<Spanned<Dur>>,
+    pub replications: Option<Spanned<i64>>,
+    pub seed: Option<Spanned<i64>>,
+    pub sample_interval: Option<Spanned<Dur>>,
+    #[serde(default)]
+    pub compute: Vec<Spanned<RawCompute>>,
+    #[serde(default)]
+    pub workload: Vec<Spanned<RawWorkload>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompute {
+    pub name: Spanned<String>,
+    #[serde(rename = "type")]
+    pub kind: Spanned<String>,
+    pub size: Option<Spanned<String>>,
+    pub min_instances: Option<Spanned<i64>>,
+    pub max_instances: Option<Spanned<i64>>,
+    pub idle_time_before_scale_down: Option<Spanned<Dur>>,
+    pub tier: Option<Spanned<String>>,
+    pub provisioning_time: Option<Spanned<RawDist>>,
+    pub backfill: Option<bool>,
+    /// Overrides the catalog's price for this target (at its tier).
+    pub price_usd_per_hour: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    pub name: Spanned<String>,
+    pub compute: Spanned<String>,
+    pub arrivals: Spanned<RawArrivals>,
+    pub duration: Spanned<RawDist>,
+    pub instance_count: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArrivals {
+    pub process: Spanned<String>,
+    pub rate_per_hour: Option<Spanned<f64>>,
+    pub rate_per_minute: Option<Spanned<f64>>,
+    pub rate_per_second: Option<Spanned<f64>>,
+    pub daily_profile: Option<Spanned<Vec<f64>>>,
+    pub weekly_profile: Option<Spanned<Vec<f64>>>,
+}
+
+/// A distribution of durations. One flat table for every family, checked after parsing, so
+/// that a missing or misplaced parameter gets a message about the distribution rather than a
+/// generic "did not match any variant".
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDist {
+    pub dist: Spanned<String>,
+    pub value: Option<Spanned<Dur>>,
+    pub mean: Option<Spanned<Dur>>,
+    pub median: Option<Spanned<Dur>>,
+    pub p95: Option<Spanned<Dur>>,
+    pub cv: Option<Spanned<f64>>,
+    pub min: Option<Spanned<Dur>>,
+    pub max: Option<Spanned<Dur>>,
+    pub file: Option<Spanned<String>>,
+    pub column: Option<Spanned<String>>,
+}

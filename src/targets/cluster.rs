@@ -1,0 +1,448 @@
+//! The Azure ML compute cluster (`type = "amlcompute"`).
+//!
+//! Semantics, each from Azure ML's documentation unless marked as ours (see
+//! `shared/reference/azure_semantics.md` §1):
+//! - jobs queue first in, first out; a job that needs k nodes starts when k nodes are idle
+//!   (ours: with `backfill`, a later job that fits may pass a blocked head);
+//! - the autoscaler asks for nodes as soon as queued demand exceeds idle plus provisioning nodes,
+//!   never above `max_instances`; a node is usable after its provisioning time;
+//! - a node idle for `idle_time_before_scale_down` is released, never below `min_instances`;
+//!   the `min_instances` nodes exist, ready, from time zero (ours: the cluster was created before
+//!   the simulated period starts);
+//! - a node is billed from the moment it is requested until it is released.
+//!
+//! Ours, where Azure says nothing: a starting job takes the most recently idled nodes (so surplus
+//! nodes age and time out, as they would in a cluster that packs work); an idle node whose timer
+//! expires while queued jobs still need it is kept for another idle period rather than released.
+
+use crate::engine::stats::{DurationStats, TimeWeighted};
+use crate::engine::{Sampler, Schedule, SimTime, StreamRng};
+use std::collections::{BTreeSet, VecDeque};
+
+/// `tier`: which price a node is billed at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    Dedicated,
+    LowPriority,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Dedicated => "dedicated",
+            Tier::LowPriority => "low_priority",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClusterSpec {
+    pub size: String,
+    pub min_instances: u32,
+    pub max_instances: u32,
+    /// `None` never releases idle nodes.
+    pub idle_time_before_scale_down: Option<SimTime>,
+    pub tier: Tier,
+    pub provisioning_time: Sampler,
+    pub backfill: bool,
+    /// The price of one node for one hour at this cluster's tier.
+    pub price_usd_per_hour: f64,
+}
+
+/// A unit of work submitted to a target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub workload: u32,
+    pub arrival: SimTime,
+    pub duration: SimTime,
+    pub nodes: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClusterEvent {
+    NodeReady(u32),
+    JobDone(u32),
+    /// Fires `idle_time_before_scale_down` after a node went idle; stale when the node's epoch
+    /// has moved on (it was used or released meanwhile).
+    IdleTimeout {
+        node: u32,
+        epoch: u32,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NodeState {
+    Provisioning,
+    Idle,
+    Busy,
+    Released,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    state: NodeState,
+    epoch: u32,
+    idle_since: SimTime,
+}
+
+struct Running {
+    job: Job,
+    nodes: Vec<u32>,
+}
+
+/// What one replication measured on one cluster, inside the observation window
+/// (after warm-up, up to the horizon) unless a name says otherwise.
+#[derive(Clone, Debug)]
+pub struct ClusterReport {
+    pub window: SimTime,
+    pub price_usd_per_hour: f64,
+    pub jobs_arrived: u64,
+    pub jobs_completed: u64,
+    /// Waits of jobs that arrived inside the window and started before the horizon.
+    pub waits: DurationStats,
+    /// Node × microseconds in each state.
+    pub provisioning_area: u128,
+    pub busy_area: u128,
+    pub idle_area: u128,
+    /// Queued jobs × microseconds.
+    pub queue_area: u128,
+    pub peak_nodes: u32,
+    pub nodes_requested: u64,
+    /// Over the whole run, for conservation checks: arrived = completed + running + queued.
+    pub total_arrived: u64,
+    pub total_completed: u64,
+    pub running_at_end: u64,
+    pub queued_at_end: u64,
+}
+
+/// A state snapshot for time series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClusterSample {
+    pub nodes_allocated: u32,
+    pub nodes_busy: u32,
+    pub nodes_provisioning: u32,
+    pub nodes_idle: u32,
+    pub queue_jobs: u32,
+    /// Billed since time zero, warm-up included.
+    pub cumulative_cost_usd: f64,
+}
+
+pub struct Cluster {
+    spec: ClusterSpec,
+    rng: StreamRng,
+    window_from: SimTime,
+    window_to: SimTime,
+
+    nodes: Vec<Node>,
+    free_node_ids: Vec<u32>,
+    /// Idle nodes ordered by (idle since, id): the last is the most recently idled.
+    idle: BTreeSet<(SimTime, u32)>,
+    queue: VecDeque<Job>,
+    queued_demand: u64,
+    running: Vec<Running>,
+    free_running: Vec<u32>,
+    n_provisioning: u32,
+    n_busy: u32,
+
+    tw_provisioning: TimeWeighted,
+    tw_busy: TimeWeighted,
+    tw_idle: TimeWeighted,
+    tw_queue: TimeWeighted,
+    billed_since_zero: TimeWeighted,
+    waits: DurationStats,
+    jobs_arrived: u64,
+    jobs_completed: u64,
+    total_arrived: u64,
+    total_completed: u64,
+    peak_nodes: u32,
+    nodes_requested: u64,
+}
+
+impl Cluster {
+    /// A cluster at time zero with its `min_instances` nodes ready and idle.
+    /// Statistics cover `[window_from, window_to)`.
+    pub fn new(
+        spec: ClusterSpec,
+        rng: StreamRng,
+        window_from: SimTime,
+        window_to: SimTime,
+    ) -> Self {
+        let mut c = Cluster {
+            rng,
+            window_from,
+            window_to,
+            nodes: Vec::with_capacity(spec.max_instances.min(1024) as usize),
+            free_node_ids: Vec::new(),
+            idle: BTreeSet::new(),
+            queue: VecDeque::new(),
+            queued_demand: 0,
+            running: Vec::new(),
+            free_running: Vec::new(),
+            n_provisioning: 0,
+            n_busy: 0,
+            tw_provisioning: TimeWeighted::new(window_from, window_to),
+            tw_busy: TimeWeighted::new(window_from, window_to),
+            tw_idle: TimeWeighted::new(window_from, window_to),
+            tw_queue: TimeWeighted::new(window_from, window_to),
+            billed_since_zero: TimeWeighted::new(0, SimTime::MAX),
+            waits: DurationStats::new(),
+            jobs_arrived: 0,
+            jobs_completed: 0,
+            total_arrived: 0,
+            total_completed: 0,
+            peak_nodes: 0,
+            nodes_requested: 0,
+            spec,
+        };
+        for _ in 0..c.spec.min_instances {
+            let id = c.new_node(NodeState::Idle);
+            c.idle.insert((0, id));
+        }
+        c.sync(0);
+        c
+    }
+
+    pub fn spec(&self) -> &ClusterSpec {
+        &self.spec
+    }
+
+    fn allocated(&self) -> u32 {
+        self.n_provisioning + self.n_busy + self.idle.len() as u32
+    }
+
+    fn new_node(&mut self, state: NodeState) -> u32 {
+        let node = Node {
+            state,
+            epoch: 0,
+            idle_since: 0,
+        };
+        match self.free_node_ids.pop() {
+            Some(id) => {
+                let slot = &mut self.nodes[id as usize];
+                node_reuse(slot, state);
+                id
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Brings the time integrals up to `now` with the counts as they stand after this instant's
+    /// changes. Called once at the end of every entry point: all changes inside one call happen
+    /// at the same instant, so integrating the old levels up to `now` first is exact.
+    fn sync(&mut self, now: SimTime) {
+        let idle = self.idle.len() as u64;
+        self.tw_provisioning.set(now, self.n_provisioning as u64);
+        self.tw_busy.set(now, self.n_busy as u64);
+        self.tw_idle.set(now, idle);
+        self.tw_queue.set(now, self.queue.len() as u64);
+        let allocated = self.allocated();
+        self.billed_since_zero.set(now, allocated as u64);
+        self.peak_nodes = self.peak_nodes.max(allocated);
+    }
+
+    pub fn submit(&mut self, now: SimTime, job: Job, s: &mut impl Schedule<ClusterEvent>) {
+        self.total_arrived += 1;
+        if job.arrival >= self.window_from {
+            self.jobs_arrived += 1;
+        }
+        self.queued_demand += job.nodes as u64;
+        self.queue.push_back(job);
+        self.dispatch(now, s);
+        self.autoscale(now, s);
+        self.sync(now);
+    }
+
+    pub fn handle(
+        &mut self,
+        now: SimTime,
+        event: ClusterEvent,
+        s: &mut impl Schedule<ClusterEvent>,
+    ) {
+        match event {
+            ClusterEvent::NodeReady(id) => {
+                self.n_provisioning -= 1;
+                self.make_idle(now, id, s);
+                self.dispatch(now, s);
+            }
+            ClusterEvent::JobDone(slot) => {
+                self.total_completed += 1;
+                if now >= self.window_from {
+                    self.jobs_completed += 1;
+                }
+                let mut nodes = std::mem::take(&mut self.running[slot as usize].nodes);
+                self.n_busy -= nodes.len() as u32;
+                for &id in &nodes {
+                    self.make_idle(now, id, s);
+                }
+                // Keep the buffer: the next job in this slot reuses its capacity.
+                nodes.clear();
+                self.running[slot as usize].nodes = nodes;
+                self.free_running.push(slot);
+                self.dispatch(now, s);
+            }
+            ClusterEvent::IdleTimeout { node, epoch } => self.idle_timeout(now, node, epoch, s),
+        }
+        self.sync(now);
+    }
+
+    fn make_idle(&mut self, now: SimTime, id: u32, s: &mut impl Schedule<ClusterEvent>) {
+        let node = &mut self.nodes[id as usize];
+        node.state = NodeState::Idle;
+        node.idle_since = now;
+        node.epoch = node.epoch.wrapping_add(1);
+        let epoch = node.epoch;
+        self.idle.insert((now, id));
+        if self.allocated() > self.spec.min_instances
+            && let Some(idle_time) = self.spec.idle_time_before_scale_down
+        {
+            s.schedule(
+                now + idle_time,
+                ClusterEvent::IdleTimeout { node: id, epoch },
+            );
+        }
+    }
+
+    fn idle_timeout(
+        &mut self,
+        now: SimTime,
+        id: u32,
+        epoch: u32,
+        s: &mut impl Schedule<ClusterEvent>,
+    ) {
+        let node = self.nodes[id as usize];
+        if node.state != NodeState::Idle || node.epoch != epoch {
+            return;
+        }
+        if self.allocated() <= self.spec.min_instances {
+            return;
+        }
+        let supply = self.idle.len() as u64 + self.n_provisioning as u64;
+        if self.queued_demand >= supply {
+            // A blocked head job is waiting for this node plus others still provisioning.
+            if let Some(idle_time) = self.spec.idle_time_before_scale_down {
+                s.schedule(
+                    now + idle_time,
+                    ClusterEvent::IdleTimeout { node: id, epoch },
+                );
+            }
+            return;
+        }
+        self.idle.remove(&(node.idle_since, id));
+        self.nodes[id as usize].state = NodeState::Released;
+        self.free_node_ids.push(id);
+    }
+
+    /// Starts every queued job that can start now.
+    fn dispatch(&mut self, now: SimTime, s: &mut impl Schedule<ClusterEvent>) {
+        if self.spec.backfill {
+            let mut i = 0;
+            while i < self.queue.len() && !self.idle.is_empty() {
+                if self.queue[i].nodes as usize <= self.idle.len() {
+                    let job = self.queue.remove(i).expect("index checked");
+                    self.start(now, job, s);
+                } else {
+                    i += 1;
+                }
+            }
+        } else {
+            while let Some(head) = self.queue.front() {
+                if head.nodes as usize > self.idle.len() {
+                    break;
+                }
+                let job = self.queue.pop_front().expect("front exists");
+                self.start(now, job, s);
+            }
+        }
+    }
+
+    fn start(&mut self, now: SimTime, job: Job, s: &mut impl Schedule<ClusterEvent>) {
+        self.queued_demand -= job.nodes as u64;
+        if job.arrival >= self.window_from && now <= self.window_to {
+            self.waits.record(now - job.arrival);
+        }
+        let slot = match self.free_running.pop() {
+            Some(slot) => {
+                self.running[slot as usize].job = job;
+                slot
+            }
+            None => {
+                self.running.push(Running {
+                    job,
+                    nodes: Vec::with_capacity(job.nodes as usize),
+                });
+                (self.running.len() - 1) as u32
+            }
+        };
+        for _ in 0..job.nodes {
+            let (_, id) = self.idle.pop_last().expect("dispatch checked idle count");
+            let node = &mut self.nodes[id as usize];
+            node.state = NodeState::Busy;
+            node.epoch = node.epoch.wrapping_add(1);
+            self.running[slot as usize].nodes.push(id);
+        }
+        self.n_busy += job.nodes;
+        s.schedule(now + job.duration, ClusterEvent::JobDone(slot));
+    }
+
+    /// Asks for as many nodes as queued demand exceeds idle plus provisioning nodes.
+    fn autoscale(&mut self, now: SimTime, s: &mut impl Schedule<ClusterEvent>) {
+        let supply = self.idle.len() as u64 + self.n_provisioning as u64;
+        if self.queued_demand <= supply {
+            return;
+        }
+        let room = self.spec.max_instances.saturating_sub(self.allocated()) as u64;
+        let add = (self.queued_demand - supply).min(room);
+        for _ in 0..add {
+            let id = self.new_node(NodeState::Provisioning);
+            self.n_provisioning += 1;
+            self.nodes_requested += 1;
+            let delay = self.spec.provisioning_time.sample(&mut self.rng);
+            s.schedule(now + delay, ClusterEvent::NodeReady(id));
+        }
+    }
+
+    pub fn sample(&self, now: SimTime) -> ClusterSample {
+        let node_us = self.billed_since_zero.area_at(now);
+        ClusterSample {
+            nodes_allocated: self.allocated(),
+            nodes_busy: self.n_busy,
+            nodes_provisioning: self.n_provisioning,
+            nodes_idle: self.idle.len() as u32,
+            queue_jobs: self.queue.len() as u32,
+            cumulative_cost_usd: node_us as f64 / 3.6e9 * self.spec.price_usd_per_hour,
+        }
+    }
+
+    /// Closes the books at the horizon.
+    pub fn finish(mut self, horizon: SimTime) -> ClusterReport {
+        self.sync(horizon);
+        let running_at_end = (self.running.len() - self.free_running.len()) as u64;
+        ClusterReport {
+            window: self.window_to.saturating_sub(self.window_from),
+            price_usd_per_hour: self.spec.price_usd_per_hour,
+            jobs_arrived: self.jobs_arrived,
+            jobs_completed: self.jobs_completed,
+            waits: self.waits,
+            provisioning_area: self.tw_provisioning.area_at(horizon),
+            busy_area: self.tw_busy.area_at(horizon),
+            idle_area: self.tw_idle.area_at(horizon),
+            queue_area: self.tw_queue.area_at(horizon),
+            peak_nodes: self.peak_nodes,
+            nodes_requested: self.nodes_requested,
+            total_arrived: self.total_arrived,
+            total_completed: self.total_completed,
+            running_at_end,
+            queued_at_end: self.queue.len() as u64,
+        }
+    }
+}
+
+fn node_reuse(slot: &mut Node, state: NodeState) {
+    // Keep the epoch counting up across reuse so a timer of the slot's previous node is stale.
+    slot.state = state;
+    slot.epoch = slot.epoch.wrapping_add(1);
+    slot.idle_since = 0;
+}

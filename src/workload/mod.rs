@@ -1,0 +1,181 @@
+//! Workloads: when jobs arrive and what each one asks for.
+
+use crate::engine::time::{SimTime, from_secs_f64};
+use crate::engine::{Sampler, StreamRng};
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+
+/// A Poisson process whose rate may follow the clock: `rate_per_hour × daily[hour] ×
+/// weekly[weekday]`. Time zero is Monday 00:00, so profile index 0 is midnight to 1 am on Monday.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoissonArrivals {
+    pub rate_per_hour: f64,
+    pub daily_profile: Option<[f64; 24]>,
+    pub weekly_profile: Option<[f64; 7]>,
+}
+
+impl PoissonArrivals {
+    pub fn constant(rate_per_hour: f64) -> Self {
+        PoissonArrivals {
+            rate_per_hour,
+            daily_profile: None,
+            weekly_profile: None,
+        }
+    }
+
+    fn multiplier_at(&self, t_s: f64) -> f64 {
+        let hours = (t_s / 3600.0) as u64;
+        let d = self.daily_profile.map_or(1.0, |p| p[(hours % 24) as usize]);
+        let w = self
+            .weekly_profile
+            .map_or(1.0, |p| p[((hours / 24) % 7) as usize]);
+        d * w
+    }
+
+    fn max_multiplier(&self) -> f64 {
+        let d = self
+            .daily_profile
+            .map_or(1.0, |p| p.iter().cloned().fold(0.0, f64::max));
+        let w = self
+            .weekly_profile
+            .map_or(1.0, |p| p.iter().cloned().fold(0.0, f64::max));
+        d * w
+    }
+
+    /// Mean arrivals per hour over a whole week (what the profiles average to).
+    pub fn mean_rate_per_hour(&self) -> f64 {
+        let total: f64 = (0..168)
+            .map(|h| self.multiplier_at(h as f64 * 3600.0))
+            .sum();
+        self.rate_per_hour * total / 168.0
+    }
+}
+
+/// Draws successive arrival times from its own random stream.
+///
+/// Non-homogeneous rates are sampled by thinning (Lewis and Shedler): candidates at the peak rate,
+/// each kept with probability rate(t) / peak. It is exact for any piecewise-constant profile.
+pub struct ArrivalGen {
+    spec: PoissonArrivals,
+    rng: StreamRng,
+    /// Peak rate, per second.
+    peak_per_s: f64,
+    shaped: bool,
+    t_s: f64,
+}
+
+impl ArrivalGen {
+    pub fn new(spec: PoissonArrivals, rng: StreamRng) -> Self {
+        let peak_per_s = spec.rate_per_hour * spec.max_multiplier() / 3600.0;
+        let shaped = spec.daily_profile.is_some() || spec.weekly_profile.is_some();
+        ArrivalGen {
+            spec,
+            rng,
+            peak_per_s,
+            shaped,
+            t_s: 0.0,
+        }
+    }
+
+    /// The next arrival time, or `None` when the rate is zero everywhere.
+    ///
+    /// Time is kept in f64 seconds internally and rounded once per arrival, so rounding never
+    /// accumulates into a drift of the rate.
+    #[inline]
+    pub fn next_arrival(&mut self) -> Option<SimTime> {
+        if self.peak_per_s <= 0.0 {
+            return None;
+        }
+        loop {
+            let e: f64 = Exp1.sample(&mut self.rng);
+            self.t_s += e / self.peak_per_s;
+            if !self.shaped {
+                break;
+            }
+            let accept = self.spec.multiplier_at(self.t_s) / self.spec.max_multiplier();
+            let u: f64 = self.rng.random();
+            if u < accept {
+                break;
+            }
+        }
+        Some(from_secs_f64(self.t_s))
+    }
+}
+
+/// One stream of jobs aimed at one target.
+#[derive(Clone, Debug)]
+pub struct WorkloadSpec {
+    pub name: String,
+    /// Index into the scenario's targets.
+    pub target: usize,
+    pub arrivals: PoissonArrivals,
+    pub duration: Sampler,
+    /// Nodes each job takes (Azure ML's `instance_count`).
+    pub instance_count: u32,
+}
+
+impl WorkloadSpec {
+    /// Mean node-seconds of work arriving per second (offered load in nodes).
+    pub fn offered_nodes(&self) -> f64 {
+        self.arrivals.mean_rate_per_hour() / 3600.0
+            * self.duration.mean_s()
+            * self.instance_count as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stream;
+
+    fn count_until(spec: PoissonArrivals, horizon_s: f64) -> Vec<SimTime> {
+        let mut g = ArrivalGen::new(spec, stream(7, 0, "arrivals-test"));
+        let horizon = from_secs_f64(horizon_s);
+        let mut v = vec![];
+        while let Some(t) = g.next_arrival() {
+            if t > horizon {
+                break;
+            }
+            v.push(t);
+        }
+        v
+    }
+
+    #[test]
+    fn constant_rate_count_is_poisson() {
+        // 10/h over 10,000 h: mean 100,000, sd 316. Allow 4 sd.
+        let n = count_until(PoissonArrivals::constant(10.0), 36_000_000.0).len() as f64;
+        assert!((n - 100_000.0).abs() < 4.0 * 316.3, "{n}");
+    }
+
+    #[test]
+    fn daily_profile_shapes_the_day() {
+        let mut daily = [0.0; 24];
+        daily[9] = 2.0; // only 9:00-10:00, at twice the base rate
+        let spec = PoissonArrivals {
+            rate_per_hour: 50.0,
+            daily_profile: Some(daily),
+            weekly_profile: None,
+        };
+        assert_eq!(spec.mean_rate_per_hour(), 100.0 / 24.0);
+        let times = count_until(spec, 1000.0 * 86_400.0);
+        assert!(times.iter().all(|&t| (t / 3_600_000_000) % 24 == 9));
+        // 100 per day over 1000 days: 100,000 ± 4 × 316.
+        assert!(
+            (times.len() as f64 - 100_000.0).abs() < 1265.0,
+            "{}",
+            times.len()
+        );
+    }
+
+    #[test]
+    fn weekly_profile_skips_weekend() {
+        let spec = PoissonArrivals {
+            rate_per_hour: 10.0,
+            daily_profile: None,
+            weekly_profile: Some([1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]),
+        };
+        let times = count_until(spec, 70.0 * 86_400.0);
+        assert!(times.iter().all(|&t| (t / 86_400_000_000) % 7 < 5));
+    }
+}
