@@ -1,8 +1,7 @@
 //! The future event list.
 //!
 //! Events are ordered by (time, insertion sequence): two events at the same instant run in the
-//! order they were scheduled, so a run never depends on heap internals. Both parts are packed in
-//! one `u128` key so that a comparison is a single integer compare in the hot loop.
+//! order they were scheduled, so a run never depends on heap internals.
 
 use super::time::SimTime;
 use std::cmp::Ordering;
@@ -14,14 +13,17 @@ pub trait Schedule<E> {
     fn schedule(&mut self, at: SimTime, event: E);
 }
 
+// Two u64s rather than one packed u128: a u128 is 16-byte aligned, which would pad every entry
+// and make the heap's moves larger.
 struct Entry<E> {
-    key: u128,
+    time: SimTime,
+    seq: u64,
     event: E,
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        (self.time, self.seq) == (other.time, other.seq)
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -32,8 +34,9 @@ impl<E> PartialOrd for Entry<E> {
 }
 impl<E> Ord for Entry<E> {
     // Reversed: BinaryHeap is a max-heap and we want the earliest key on top.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
+        (other.time, other.seq).cmp(&(self.time, self.seq))
     }
 }
 
@@ -87,7 +90,7 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
         let top = self.heap.peek()?;
-        let time = (top.key >> 64) as SimTime;
+        let time = top.time;
         if time > limit {
             return None;
         }
@@ -108,9 +111,13 @@ impl<E> Schedule<E> for EventQueue<E> {
             "event scheduled in the past: at {at} µs while now is {} µs",
             self.now
         );
-        let key = ((at as u128) << 64) | self.next_seq as u128;
+        let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { key, event });
+        self.heap.push(Entry {
+            time: at,
+            seq,
+            event,
+        });
     }
 }
 

@@ -15,9 +15,9 @@
 //! nodes age and time out, as they would in a cluster that packs work); an idle node whose timer
 //! expires while queued jobs still need it is kept for another idle period rather than released.
 
-use crate::engine::stats::{DurationStats, TimeWeighted};
+use crate::engine::stats::{DurationStats, Levels, TimeWeighted};
 use crate::engine::{Sampler, Schedule, SimTime, StreamRng};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// `tier`: which price a node is billed at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,8 +135,10 @@ pub struct Cluster {
 
     nodes: Vec<Node>,
     free_node_ids: Vec<u32>,
-    /// Idle nodes ordered by (idle since, id): the last is the most recently idled.
-    idle: BTreeSet<(SimTime, u32)>,
+    /// Idle nodes in the order they went idle: the back is the most recently idled (taken first
+    /// by a starting job), the front the oldest (the first whose timer expires, since all nodes
+    /// share one idle time), so both ends are O(1).
+    idle: VecDeque<u32>,
     queue: VecDeque<Job>,
     queued_demand: u64,
     running: Vec<Running>,
@@ -144,10 +146,8 @@ pub struct Cluster {
     n_provisioning: u32,
     n_busy: u32,
 
-    tw_provisioning: TimeWeighted,
-    tw_busy: TimeWeighted,
-    tw_idle: TimeWeighted,
-    tw_queue: TimeWeighted,
+    /// Provisioning, busy and idle nodes and queued jobs, integrated over the window.
+    levels: Levels<4>,
     billed_since_zero: TimeWeighted,
     waits: DurationStats,
     jobs_arrived: u64,
@@ -173,17 +173,14 @@ impl Cluster {
             window_to,
             nodes: Vec::with_capacity(spec.max_instances.min(1024) as usize),
             free_node_ids: Vec::new(),
-            idle: BTreeSet::new(),
+            idle: VecDeque::new(),
             queue: VecDeque::new(),
             queued_demand: 0,
             running: Vec::new(),
             free_running: Vec::new(),
             n_provisioning: 0,
             n_busy: 0,
-            tw_provisioning: TimeWeighted::new(window_from, window_to),
-            tw_busy: TimeWeighted::new(window_from, window_to),
-            tw_idle: TimeWeighted::new(window_from, window_to),
-            tw_queue: TimeWeighted::new(window_from, window_to),
+            levels: Levels::new(window_from, window_to),
             billed_since_zero: TimeWeighted::new(0, SimTime::MAX),
             waits: DurationStats::new(),
             jobs_arrived: 0,
@@ -196,7 +193,7 @@ impl Cluster {
         };
         for _ in 0..c.spec.min_instances {
             let id = c.new_node(NodeState::Idle);
-            c.idle.insert((0, id));
+            c.idle.push_back(id);
         }
         c.sync(0);
         c
@@ -233,11 +230,15 @@ impl Cluster {
     /// changes. Called once at the end of every entry point: all changes inside one call happen
     /// at the same instant, so integrating the old levels up to `now` first is exact.
     fn sync(&mut self, now: SimTime) {
-        let idle = self.idle.len() as u64;
-        self.tw_provisioning.set(now, self.n_provisioning as u64);
-        self.tw_busy.set(now, self.n_busy as u64);
-        self.tw_idle.set(now, idle);
-        self.tw_queue.set(now, self.queue.len() as u64);
+        self.levels.set(
+            now,
+            [
+                self.n_provisioning as u64,
+                self.n_busy as u64,
+                self.idle.len() as u64,
+                self.queue.len() as u64,
+            ],
+        );
         let allocated = self.allocated();
         self.billed_since_zero.set(now, allocated as u64);
         self.peak_nodes = self.peak_nodes.max(allocated);
@@ -294,7 +295,7 @@ impl Cluster {
         node.idle_since = now;
         node.epoch = node.epoch.wrapping_add(1);
         let epoch = node.epoch;
-        self.idle.insert((now, id));
+        self.idle.push_back(id);
         if self.allocated() > self.spec.min_instances
             && let Some(idle_time) = self.spec.idle_time_before_scale_down
         {
@@ -330,7 +331,13 @@ impl Cluster {
             }
             return;
         }
-        self.idle.remove(&(node.idle_since, id));
+        // Usually the front: timers expire in the order nodes went idle.
+        let pos = self
+            .idle
+            .iter()
+            .position(|&n| n == id)
+            .expect("an idle node is in the idle list");
+        self.idle.remove(pos);
         self.nodes[id as usize].state = NodeState::Released;
         self.free_node_ids.push(id);
     }
@@ -377,7 +384,7 @@ impl Cluster {
             }
         };
         for _ in 0..job.nodes {
-            let (_, id) = self.idle.pop_last().expect("dispatch checked idle count");
+            let id = self.idle.pop_back().expect("dispatch checked idle count");
             let node = &mut self.nodes[id as usize];
             node.state = NodeState::Busy;
             node.epoch = node.epoch.wrapping_add(1);
@@ -426,10 +433,10 @@ impl Cluster {
             jobs_arrived: self.jobs_arrived,
             jobs_completed: self.jobs_completed,
             waits: self.waits,
-            provisioning_area: self.tw_provisioning.area_at(horizon),
-            busy_area: self.tw_busy.area_at(horizon),
-            idle_area: self.tw_idle.area_at(horizon),
-            queue_area: self.tw_queue.area_at(horizon),
+            provisioning_area: self.levels.area(0),
+            busy_area: self.levels.area(1),
+            idle_area: self.levels.area(2),
+            queue_area: self.levels.area(3),
             peak_nodes: self.peak_nodes,
             nodes_requested: self.nodes_requested,
             total_arrived: self.total_arrived,
