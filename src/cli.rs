@@ -52,12 +52,29 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub check: CheckArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+/// Options that change how a scenario is checked, shared by `run` and `validate`.
+#[derive(Args, Debug, Default)]
+pub struct CheckArgs {
+    /// A CSV of size,price_usd_per_hour[,low_priority_price_usd_per_hour] that overrides the
+    /// catalog's prices (and the scenario's `prices`).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Treat warnings (a retirement inside the horizon, a node count above the default limit, ...)
+    /// as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// Errors at the edge, with the exit code each deserves.
@@ -93,8 +110,22 @@ fn print_warnings(warnings: &[Diagnostic]) {
     }
 }
 
-fn load(file: &Path) -> Result<scenario::Loaded, CliError> {
-    match scenario::load(file) {
+fn load(file: &Path, check: &CheckArgs) -> Result<scenario::Loaded, CliError> {
+    let options = scenario::LoadOptions {
+        today: None,
+        prices_file: check.prices.clone(),
+    };
+    match scenario::load_with(file, &options) {
+        Ok(l) if check.deny_warnings && !l.warnings.is_empty() => {
+            let n = l.warnings.len();
+            let mut msg: Vec<String> = l.warnings.iter().map(|w| w.to_string()).collect();
+            msg.push(format!(
+                "{n} warning{} treated as error{} (--deny-warnings)",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "" } else { "s" }
+            ));
+            Err(CliError::Input(msg.join("\n")))
+        }
         Ok(l) => Ok(l),
         Err(LoadError::Invalid { errors, warnings }) => {
             print_warnings(&warnings);
@@ -111,7 +142,7 @@ fn load(file: &Path) -> Result<scenario::Loaded, CliError> {
 }
 
 fn validate(args: ValidateArgs) -> Result<(), CliError> {
-    let loaded = load(&args.file)?;
+    let loaded = load(&args.file, &args.check)?;
     print_warnings(&loaded.warnings);
     let s = &loaded.scenario;
     let _ = writeln!(
@@ -193,7 +224,7 @@ pub fn default_out_dir(file: &Path) -> PathBuf {
 }
 
 fn run(args: RunArgs) -> Result<(), CliError> {
-    let loaded = load(&args.file)?;
+    let loaded = load(&args.file, &args.check)?;
     if !args.quiet {
         print_warnings(&loaded.warnings);
     }

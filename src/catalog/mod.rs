@@ -4,6 +4,8 @@
 //! data files) and every price row names its source, region and date. See `SOURCES.md` for how
 //! it was gathered and which values are doubtful.
 
+pub mod list;
+
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -92,7 +94,7 @@ impl Catalog {
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

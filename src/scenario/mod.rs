@@ -5,8 +5,11 @@
 //! applies Azure ML's defaults and builds the model's [`System`]. Every problem found is
 //! reported, each with file, line, column and field.
 
+pub mod date;
 pub mod diagnostic;
 pub mod duration;
+mod keys;
+mod prices;
 pub mod raw;
 mod validate;
 
@@ -25,6 +28,8 @@ pub struct Scenario {
     pub source: String,
     pub seed: u64,
     pub replications: u64,
+    /// The calendar date simulated time zero stands for (`YYYY-MM-DD`).
+    pub start_date: String,
     pub system: System,
 }
 
@@ -69,16 +74,34 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// What the caller may set beside the file.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// The date retirement checks compare against when the scenario has no `start_date`, as days
+    /// since 1970-01-01; `None` is today (UTC).
+    pub today: Option<i64>,
+    /// A prices CSV that replaces the scenario's `prices` (the `--prices` flag).
+    pub prices_file: Option<PathBuf>,
+}
+
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    load_with(path, &LoadOptions::default())
+}
+
+pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Loaded, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    parse(path, &text)
+    parse_with(path, &text, options)
 }
 
 /// Validates scenario text; `path` is used in messages and to resolve relative file references.
 pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
-    validate::validate(path, text)
+    parse_with(path, text, &LoadOptions::default())
+}
+
+pub fn parse_with(path: &Path, text: &str, options: &LoadOptions) -> Result<Loaded, LoadError> {
+    validate::validate(path, text, options)
 }

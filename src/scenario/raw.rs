@@ -4,7 +4,9 @@
 
 use super::duration::Dur;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use toml::Spanned;
+use toml::value::Datetime;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -16,6 +18,14 @@ pub struct RawScenario {
     pub replications: Option<Spanned<i64>>,
     pub seed: Option<Spanned<i64>>,
     pub sample_interval: Option<Spanned<Dur>>,
+    /// The calendar date simulated time zero stands for (retirement checks).
+    pub start_date: Option<Spanned<Datetime>>,
+    /// A CSV of `size,price_usd_per_hour[,low_priority_price_usd_per_hour]`.
+    pub prices: Option<Spanned<String>>,
+    /// A fraction taken off catalog list prices (reservations, savings plans, agreements).
+    pub discount: Option<Spanned<f64>>,
+    /// vCPU quota per VM family (catalog series name) and `low_priority`.
+    pub quota: Option<Spanned<BTreeMap<String, Spanned<i64>>>>,
     #[serde(default)]
     pub compute: Vec<Spanned<RawCompute>>,
     #[serde(default)]
@@ -37,6 +47,8 @@ pub struct RawCompute {
     pub backfill: Option<bool>,
     /// Overrides the catalog's price for this target (at its tier).
     pub price_usd_per_hour: Option<Spanned<f64>>,
+    /// Turns the error for a retired VM series into a warning, for replaying the past.
+    pub allow_retired: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +59,11 @@ pub struct RawWorkload {
     pub arrivals: Spanned<RawArrivals>,
     pub duration: Spanned<RawDist>,
     pub instance_count: Option<Spanned<i64>>,
+    /// `command` (default), `automl`, `pipeline` or `designer`.
+    pub kind: Option<Spanned<String>>,
+    pub requires_gpu: Option<Spanned<bool>>,
+    /// The CUDA version the job's environment is built for, e.g. "11.8".
+    pub cuda_version: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

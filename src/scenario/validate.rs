@@ -2,21 +2,25 @@
 
 use super::diagnostic::{Diagnostic, Severity, SourceMap};
 use super::duration::{Dur, format_duration, parse_duration};
+use super::keys::{self, Schema, fields_of};
 use super::raw::{RawArrivals, RawCompute, RawDist, RawScenario, RawWorkload};
 use super::{
-    DEFAULT_REPLICATIONS, DEFAULT_SAMPLE_INTERVAL_S, DEFAULT_SEED, LoadError, Loaded,
-    MAX_REPLICATIONS, Scenario,
+    DEFAULT_REPLICATIONS, DEFAULT_SAMPLE_INTERVAL_S, DEFAULT_SEED, LoadError, LoadOptions, Loaded,
+    MAX_REPLICATIONS, Scenario, date,
 };
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, VmSize};
 use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
 use crate::model::System;
 use crate::targets::defaults as d;
+use crate::targets::job_kinds;
 use crate::targets::{ClusterSpec, TargetKind, TargetSpec, Tier};
 use crate::workload::{PoissonArrivals, WorkloadSpec};
-use std::collections::HashMap;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 /// Compute `type`s capsim knows the name of but does not model yet.
 const PLANNED_TYPES: &[&str] = &[
@@ -127,43 +131,161 @@ fn fmt_secs(x: f64) -> String {
     }
 }
 
-pub(super) fn validate(path: &Path, text: &str) -> Result<Loaded, LoadError> {
-    let map = SourceMap::new(path, text);
-    let raw: RawScenario = match toml::from_str(text) {
-        Ok(r) => r,
-        Err(e) => {
-            let offset = e.span().map_or(0, |s| s.start);
-            let mut field = map.field_at(offset);
-            let message = e.message().trim().to_string();
-            // For an unknown key the span covers the key itself: name it in the path.
-            if let Some(key) = message
-                .strip_prefix("unknown field `")
-                .and_then(|r| r.split('`').next())
-            {
-                let parent = field.rsplit_once('.').map(|(p, _)| p.to_string());
-                let on_key = e
-                    .span()
-                    .is_some_and(|s| text.get(s).is_some_and(|t| t.trim_matches('"') == key));
-                field = match (on_key, parent, field.is_empty()) {
-                    (true, Some(p), _) => format!("{p}.{key}"),
-                    (true, None, _) | (_, _, true) => key.to_string(),
-                    (false, _, false) => format!("{field}.{key}"),
-                };
-            }
-            let mut diag = map.diag(Severity::Error, offset, field, message);
-            if diag.message.starts_with("unknown field") {
-                diag.hint = Some(
-                    "check the spelling; the fields this table accepts are listed above".into(),
-                );
-            }
-            return Err(LoadError::Invalid {
-                errors: vec![diag],
-                warnings: vec![],
-            });
-        }
+fn schema() -> Schema {
+    let dist = || Schema {
+        fields: fields_of::<RawDist>(),
+        children: vec![],
+        free: &[],
     };
+    Schema {
+        fields: fields_of::<RawScenario>(),
+        free: &["quota"],
+        children: vec![
+            (
+                "compute",
+                Schema {
+                    fields: fields_of::<RawCompute>(),
+                    children: vec![("provisioning_time", dist())],
+                    free: &[],
+                },
+            ),
+            (
+                "workload",
+                Schema {
+                    fields: fields_of::<RawWorkload>(),
+                    children: vec![
+                        (
+                            "arrivals",
+                            Schema {
+                                fields: fields_of::<RawArrivals>(),
+                                children: vec![],
+                                free: &[],
+                            },
+                        ),
+                        ("duration", dist()),
+                    ],
+                    free: &[],
+                },
+            ),
+        ],
+    }
+}
+
+/// A serde error as a located diagnostic.
+fn serde_diag(c: &mut Checker, e: &toml::de::Error) {
+    let offset = e.span().map_or(0, |s| s.start);
+    let field = c.map.field_at(offset);
+    let d = c
+        .map
+        .diag(Severity::Error, offset, field, e.message().trim());
+    c.diags.push(d);
+}
+
+/// Text → raw structs, collecting every syntax error, every unknown key, and the first type
+/// error of each table (serde stops inside a table at its first error).
+fn parse_raw(c: &mut Checker, text: &str) -> Option<RawScenario> {
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for e in &errors {
+            serde_diag(c, e);
+        }
+        return None;
+    }
+    let mut unknown = vec![];
+    keys::check(doc.get_ref(), &schema(), "", &mut unknown);
+    if !unknown.is_empty() {
+        for u in unknown {
+            let message = format!("unknown field `{}`", u.key);
+            let hint = match u.suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("this table accepts: {}", u.known.join(", ")),
+            };
+            let mut d = c.map.diag(Severity::Error, u.offset, u.path, message);
+            d.hint = Some(hint);
+            c.diags.push(d);
+        }
+        return None;
+    }
+    // The arrays of tables are deserialised one element at a time so that a type error in one
+    // compute target does not hide the errors in the others.
+    let span = doc.span();
+    let mut top = doc.into_inner();
+    let mut parts: Vec<(&str, Vec<Spanned<DeValue<'_>>>)> = vec![];
+    for key in ["compute", "workload"] {
+        let items = match top.remove(key) {
+            Some(v) => {
+                let at = v.span().start;
+                match v.into_inner() {
+                    DeValue::Array(a) => a.into_iter().collect(),
+                    other => {
+                        c.error(
+                            at,
+                            key,
+                            format!(
+                                "must be an array of tables ([[{key}]]), got a {}",
+                                other.type_str()
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+            None => vec![],
+        };
+        parts.push((key, items));
+    }
+    let mut ok = true;
+    let mut raw =
+        match RawScenario::deserialize(toml::de::Deserializer::from(Spanned::new(span, top))) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                serde_diag(c, &e);
+                ok = false;
+                None
+            }
+        };
+    let mut computes = vec![];
+    let mut workloads = vec![];
+    for (key, items) in parts {
+        for item in items {
+            let de = toml::de::ValueDeserializer::from(item);
+            if key == "compute" {
+                match Spanned::<RawCompute>::deserialize(de) {
+                    Ok(v) => computes.push(v),
+                    Err(e) => {
+                        serde_diag(c, &e);
+                        ok = false;
+                    }
+                }
+            } else {
+                match Spanned::<RawWorkload>::deserialize(de) {
+                    Ok(v) => workloads.push(v),
+                    Err(e) => {
+                        serde_diag(c, &e);
+                        ok = false;
+                    }
+                }
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    if let Some(r) = raw.as_mut() {
+        r.compute = computes;
+        r.workload = workloads;
+    }
+    raw
+}
+
+pub(super) fn validate(
+    path: &Path,
+    text: &str,
+    options: &LoadOptions,
+) -> Result<Loaded, LoadError> {
+    let map = SourceMap::new(path, text);
     let mut c = Checker { map, diags: vec![] };
-    let scenario = build(&mut c, path, text, raw);
+    let scenario = parse_raw(&mut c, text).and_then(|raw| build(&mut c, path, text, raw, options));
     let (errors, warnings): (Vec<_>, Vec<_>) = c
         .diags
         .into_iter()
@@ -177,7 +299,36 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Loaded, LoadError> {
     }
 }
 
-fn build(c: &mut Checker, path: &Path, text: &str, raw: RawScenario) -> Option<Scenario> {
+/// Scenario-wide context the per-target checks need.
+struct Context<'a> {
+    dir: &'a Path,
+    catalog: &'a Catalog,
+    prices: Option<super::prices::PriceTable>,
+    discount: f64,
+    /// Days since 1970-01-01 of simulated time zero, and of the horizon's end.
+    start_day: i64,
+    end_day: Option<i64>,
+    /// vCPU quota by normalised family name, with the key's location.
+    quota: BTreeMap<String, (u64, usize, String)>,
+}
+
+/// Series names compared loosely: case, spaces, underscores and the "(newer)" tag ignored.
+fn family_key(series: &str) -> String {
+    series
+        .replace("(newer)", "")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+fn build(
+    c: &mut Checker,
+    path: &Path,
+    text: &str,
+    raw: RawScenario,
+    options: &LoadOptions,
+) -> Option<Scenario> {
     let name = match &raw.name {
         Some(n) if n.get_ref().trim().is_empty() => {
             c.error(n.span().start, "name", "must not be empty");
@@ -228,26 +379,118 @@ fn build(c: &mut Checker, path: &Path, text: &str, raw: RawScenario) -> Option<S
         Some(s) => c.dur(s, "sample_interval", false),
         None => Some(DEFAULT_SAMPLE_INTERVAL_S),
     };
+    let start_day = match &raw.start_date {
+        None => options.today.unwrap_or_else(date::today),
+        Some(d) => match d.get_ref().date.filter(|_| d.get_ref().time.is_none()) {
+            Some(dt) => date::days_from_civil(dt.year as i64, dt.month as u32, dt.day as u32),
+            None => {
+                c.error(
+                    d.span().start,
+                    "start_date",
+                    "must be a date such as 2026-12-01 (no time of day)",
+                );
+                options.today.unwrap_or_else(date::today)
+            }
+        },
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let prices = match (&options.prices_file, &raw.prices) {
+        (Some(file), _) => load_prices(c, file, None),
+        (None, Some(p)) => load_prices(c, &dir.join(p.get_ref()), Some(p.span().start)),
+        (None, None) => None,
+    };
+    let discount = match &raw.discount {
+        None => 0.0,
+        Some(d) => {
+            let x = *d.get_ref();
+            if !(0.0..1.0).contains(&x) {
+                c.error(
+                    d.span().start,
+                    "discount",
+                    format!(
+                        "must be a fraction from 0 (none) to below 1, e.g. 0.2 for 20% off; got {x}"
+                    ),
+                );
+                0.0
+            } else {
+                x
+            }
+        }
+    };
+    let catalog = Catalog::builtin();
+    let mut quota = BTreeMap::new();
+    if let Some(q) = &raw.quota {
+        let families: BTreeMap<String, &str> = catalog
+            .sizes()
+            .iter()
+            .map(|s| (family_key(&s.series), s.series.as_str()))
+            .collect();
+        for (family, v) in q.get_ref() {
+            let at = v.span().start;
+            let field = format!("quota.{family}");
+            let key = family_key(family);
+            if key != "lowpriority" && !families.contains_key(&key) {
+                let names: Vec<&str> = families.values().copied().collect();
+                let best = names
+                    .iter()
+                    .min_by_key(|n| crate::catalog::edit_distance(&key, &family_key(n)))
+                    .copied()
+                    .unwrap_or_default();
+                c.error_hint(
+                    at,
+                    &field,
+                    format!("`{family}` is not a VM family of the catalog"),
+                    format!("use a series name such as `{best}`, or `low_priority` for the low-priority quota"),
+                );
+                continue;
+            }
+            let n = *v.get_ref();
+            if n < 0 {
+                c.error(
+                    at,
+                    &field,
+                    format!("must be a vCPU count of zero or more, got {n}"),
+                );
+                continue;
+            }
+            quota.insert(key, (n as u64, at, family.clone()));
+        }
+    }
+    let mut ctx = Context {
+        dir,
+        catalog,
+        prices,
+        discount,
+        start_day,
+        end_day: horizon.map(|h| start_day + (h / 86_400.0).ceil() as i64),
+        quota,
+    };
 
     if raw.compute.is_empty() {
         c.error(0, "compute", "at least one [[compute]] target is required");
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut target_index: HashMap<String, usize> = HashMap::new();
     let mut targets = vec![];
+    let mut facts: HashMap<String, Facts> = HashMap::new();
     for (i, rc) in raw.compute.iter().enumerate() {
         let rc = rc.get_ref();
         let label = label("compute", i, rc.name.get_ref());
-        if let Some(t) = compute(c, &label, rc, dir) {
-            if target_index.insert(t.name.clone(), targets.len()).is_some() {
-                c.error(
-                    rc.name.span().start,
-                    &format!("{label}.name"),
-                    format!("`{}` is used by another compute target", t.name),
-                );
-            }
-            targets.push(t);
+        let name = rc.name.get_ref().trim().to_string();
+        if facts.contains_key(&name) {
+            c.error(
+                rc.name.span().start,
+                &format!("{label}.name"),
+                format!("`{name}` is used by another compute target"),
+            );
         }
+        let (target, f) = compute(c, &label, rc, &mut ctx);
+        facts.insert(
+            name,
+            Facts {
+                index: target.as_ref().map(|_| targets.len()),
+                ..f
+            },
+        );
+        targets.extend(target);
     }
     let mut workloads = vec![];
     let mut workload_names: HashMap<String, ()> = HashMap::new();
@@ -271,7 +514,7 @@ fn build(c: &mut Checker, path: &Path, text: &str, raw: RawScenario) -> Option<S
                 format!("`{}` is used by another workload", rw.name.get_ref()),
             );
         }
-        if let Some(w) = workload(c, &label, rw, &target_index, &targets, &raw.compute, dir) {
+        if let Some(w) = workload(c, &label, rw, &facts, dir) {
             workloads.push(w);
         }
     }
@@ -286,6 +529,7 @@ fn build(c: &mut Checker, path: &Path, text: &str, raw: RawScenario) -> Option<S
         source: text.to_string(),
         seed,
         replications,
+        start_date: date::format(start_day),
         system: System {
             targets,
             workloads,
@@ -294,6 +538,28 @@ fn build(c: &mut Checker, path: &Path, text: &str, raw: RawScenario) -> Option<S
             sample_interval: from_secs_f64(sample_interval),
         },
     })
+}
+
+/// Loads a price list, attaching its errors (which name the CSV's own lines) to the scenario's.
+fn load_prices(
+    c: &mut Checker,
+    file: &Path,
+    at: Option<usize>,
+) -> Option<super::prices::PriceTable> {
+    match super::prices::load(file) {
+        Ok(t) => Some(t),
+        Err(errors) => {
+            if let Some(at) = at {
+                c.error(
+                    at,
+                    "prices",
+                    format!("the price list {} has errors (below)", file.display()),
+                );
+            }
+            c.diags.extend(errors);
+            None
+        }
+    }
 }
 
 /// `compute.gpu-cluster` when the name is usable, else `compute[0]`.
@@ -305,7 +571,29 @@ fn label(section: &str, i: usize, name: &str) -> String {
     }
 }
 
-fn compute(c: &mut Checker, label: &str, rc: &RawCompute, dir: &Path) -> Option<TargetSpec> {
+/// What workloads need to know of a target, even one whose own settings had errors (so that a
+/// workload's problems are reported too).
+#[derive(Clone)]
+struct Facts<'a> {
+    /// Its index among the valid targets; `None` when it had errors.
+    index: Option<usize>,
+    type_name: &'static str,
+    max_instances: u32,
+    vm: Option<&'a VmSize>,
+}
+
+fn compute<'a>(
+    c: &mut Checker,
+    label: &str,
+    rc: &RawCompute,
+    ctx: &mut Context<'a>,
+) -> (Option<TargetSpec>, Facts<'a>) {
+    let mut facts = Facts {
+        index: None,
+        type_name: "",
+        max_instances: u32::MAX,
+        vm: None,
+    };
     let name = rc.name.get_ref().trim().to_string();
     if name.is_empty() {
         c.error(
@@ -332,9 +620,9 @@ fn compute(c: &mut Checker, label: &str, rc: &RawCompute, dir: &Path) -> Option<
                 "supported: amlcompute".into(),
             );
         }
-        return None;
+        return (None, facts);
     }
-    let catalog = Catalog::builtin();
+    facts.type_name = "amlcompute";
     let size_name = rc
         .size
         .as_ref()
@@ -343,15 +631,17 @@ fn compute(c: &mut Checker, label: &str, rc: &RawCompute, dir: &Path) -> Option<
         .size
         .as_ref()
         .map_or(rc.name.span().start, |s| s.span().start);
-    let vm = catalog.get(size_name);
-    if vm.is_none() && rc.price_usd_per_hour.is_none() {
+    let vm = ctx.catalog.get(size_name);
+    facts.vm = vm;
+    let user_price = ctx.prices.as_ref().and_then(|p| p.get(size_name).cloned());
+    if vm.is_none() && rc.price_usd_per_hour.is_none() && user_price.is_none() {
         c.error_hint(
             size_at,
             &f("size"),
             format!("unknown VM size `{size_name}`"),
             format!(
-                "closest catalog sizes: {}",
-                catalog.closest(size_name, 3).join(", ")
+                "closest catalog sizes: {}; or price a size of your own with price_usd_per_hour",
+                ctx.catalog.closest(size_name, 3).join(", ")
             ),
         );
     }
@@ -369,12 +659,26 @@ fn compute(c: &mut Checker, label: &str, rc: &RawCompute, dir: &Path) -> Option<
         1,
         d::AMLCOMPUTE_MAX_NODES_LIMIT as u64,
     ) as u32;
+    facts.max_instances = max;
     if min > max {
         let at = rc.min_instances.as_ref().map_or(0, |s| s.span().start);
         c.error(
             at,
             &f("min_instances"),
             format!("must not exceed max_instances ({max}), got {min}"),
+        );
+    }
+    if max > d::AMLCOMPUTE_DEFAULT_NODES_LIMIT
+        && let Some(m) = &rc.max_instances
+    {
+        c.warn(
+            m.span().start,
+            &f("max_instances"),
+            format!(
+                "{max} is above Azure ML's default limit of {} nodes per cluster: it needs a support request (hard limit {})",
+                d::AMLCOMPUTE_DEFAULT_NODES_LIMIT,
+                d::AMLCOMPUTE_MAX_NODES_LIMIT
+            ),
         );
     }
     let idle = match &rc.idle_time_before_scale_down {
@@ -397,67 +701,229 @@ fn compute(c: &mut Checker, label: &str, rc: &RawCompute, dir: &Path) -> Option<
         }
     };
     let provisioning = match &rc.provisioning_time {
-        Some(p) => dist(c, &f("provisioning_time"), p, true, dir),
+        Some(p) => dist(c, &f("provisioning_time"), p, true, ctx.dir),
         None => Some(Sampler::lognormal_median_p95_s(
             d::ASSUMED_PROVISIONING_MEDIAN_S,
             d::ASSUMED_PROVISIONING_P95_S,
         )),
     };
-    let (price, price_source) = match (&rc.price_usd_per_hour, vm) {
-        (Some(p), _) => (
-            c.positive(p, &f("price_usd_per_hour")),
-            "scenario override".to_string(),
-        ),
-        (None, Some(vm)) => {
-            let (price, what) = match tier {
-                Tier::Dedicated => (vm.price_usd_per_hour, "list price"),
-                Tier::LowPriority => (
-                    vm.low_priority_price_usd_per_hour,
-                    "low-priority (spot) price",
-                ),
-            };
-            if price.is_none() {
-                c.error_hint(
-                    size_at,
-                    &f("size"),
-                    format!("the catalog has no {what} for `{}`", vm.size),
-                    "give the price with price_usd_per_hour".into(),
-                );
-            }
-            (
-                price,
-                format!(
-                    "catalog {what}, {} {}, {}",
-                    vm.price_region, vm.price_date, vm.price_source
-                ),
-            )
-        }
-        (None, None) => (None, String::new()),
-    };
-    Some(TargetSpec {
-        name,
-        price_source,
-        kind: TargetKind::AmlCompute(ClusterSpec {
-            size: vm.map_or(size_name.to_string(), |v| v.size.clone()),
-            min_instances: min,
-            max_instances: max,
-            idle_time_before_scale_down: Some(from_secs_f64(idle?)),
+    if let Some(vm) = vm {
+        retirement(
+            c,
+            &f("size"),
+            size_at,
+            vm,
+            rc.allow_retired.unwrap_or(false),
+            ctx,
+        );
+        quota(
+            c,
+            &f("max_instances"),
+            rc.max_instances
+                .as_ref()
+                .map_or(size_at, |m| m.span().start),
+            vm,
+            max,
             tier,
-            provisioning_time: provisioning?,
-            backfill: rc.backfill.unwrap_or(false),
-            price_usd_per_hour: price?,
-        }),
-    })
+            ctx,
+        );
+    }
+    let (price, price_source) = price(c, &f, rc, vm, user_price, tier, size_at, ctx);
+    let build = || -> Option<TargetSpec> {
+        Some(TargetSpec {
+            name,
+            price_source,
+            kind: TargetKind::AmlCompute(ClusterSpec {
+                size: vm.map_or(size_name.to_string(), |v| v.size.clone()),
+                min_instances: min,
+                max_instances: max,
+                idle_time_before_scale_down: Some(from_secs_f64(idle?)),
+                tier,
+                provisioning_time: provisioning?,
+                backfill: rc.backfill.unwrap_or(false),
+                price_usd_per_hour: price?,
+            }),
+        })
+    };
+    (build(), facts)
 }
 
+/// The price of one node-hour and where it came from: the target's own override, else the
+/// user's price list, else the catalog less the scenario's discount.
 #[allow(clippy::too_many_arguments)]
+fn price(
+    c: &mut Checker,
+    f: &dyn Fn(&str) -> String,
+    rc: &RawCompute,
+    vm: Option<&VmSize>,
+    user: Option<super::prices::UserPrice>,
+    tier: Tier,
+    size_at: usize,
+    ctx: &Context,
+) -> (Option<f64>, String) {
+    if let Some(p) = &rc.price_usd_per_hour {
+        return (
+            c.positive(p, &f("price_usd_per_hour")),
+            "scenario override".into(),
+        );
+    }
+    let what = match tier {
+        Tier::Dedicated => "price",
+        Tier::LowPriority => "low-priority price",
+    };
+    if let (Some(u), Some(table)) = (user, &ctx.prices) {
+        let p = match tier {
+            Tier::Dedicated => Some(u.price_usd_per_hour),
+            Tier::LowPriority => u.low_priority_price_usd_per_hour,
+        };
+        if p.is_none() {
+            c.error_hint(
+                size_at,
+                &f("size"),
+                format!(
+                    "the price list {} has no {what} for this size",
+                    table.source
+                ),
+                "add a low_priority_price_usd_per_hour column".into(),
+            );
+        }
+        return (p, format!("price list {}", table.source));
+    }
+    let Some(vm) = vm else {
+        return (None, String::new());
+    };
+    let (list, label) = match tier {
+        Tier::Dedicated => (vm.price_usd_per_hour, "catalog list price"),
+        Tier::LowPriority => (
+            vm.low_priority_price_usd_per_hour,
+            "catalog spot price as low-priority price",
+        ),
+    };
+    if list.is_none() {
+        c.error_hint(
+            size_at,
+            &f("size"),
+            format!("the catalog has no {what} for `{}`", vm.size),
+            "give the price with price_usd_per_hour on the target, or a prices file".into(),
+        );
+    }
+    let mut source = format!(
+        "{label}, {} {}, {}",
+        vm.price_region, vm.price_date, vm.price_source
+    );
+    if ctx.discount > 0.0 {
+        source.push_str(&format!(
+            ", less a {}% discount",
+            crate::output::num(ctx.discount * 100.0)
+        ));
+    }
+    (list.map(|p| p * (1.0 - ctx.discount)), source)
+}
+
+/// Retired series are errors (warnings with `allow_retired`); a retirement announced inside the
+/// simulated period is a warning.
+fn retirement(c: &mut Checker, field: &str, at: usize, vm: &VmSize, allow: bool, ctx: &Context) {
+    let Some(day) = date::parse(&vm.retired_on) else {
+        return;
+    };
+    let when = date::format(ctx.start_day);
+    if day <= ctx.start_day {
+        let msg = format!(
+            "{} ({} series) was retired on {}, before the simulated start {when}",
+            vm.size, vm.series, vm.retired_on
+        );
+        if allow {
+            c.warn(at, field, msg);
+        } else {
+            let hint = replacement_hint(vm, ctx);
+            c.error_hint(
+                at,
+                field,
+                msg,
+                format!("{hint}; or set allow_retired = true to replay the past"),
+            );
+        }
+    } else if ctx.end_day.is_some_and(|end| day <= end) {
+        c.warn(
+            at,
+            field,
+            format!(
+                "{} ({} series) retires on {}, inside the simulated period starting {when}",
+                vm.size, vm.series, vm.retired_on
+            ),
+        );
+    }
+}
+
+/// Current sizes like a retired one: same GPU count (or CPU-only) and at least its memory.
+fn replacement_hint(vm: &VmSize, ctx: &Context) -> String {
+    let mut options: Vec<&VmSize> = ctx
+        .catalog
+        .sizes()
+        .iter()
+        .filter(|s| {
+            s.gpus == vm.gpus
+                && s.memory_gib >= vm.memory_gib * 0.5
+                && date::parse(&s.retired_on).is_none_or(|d| d > ctx.start_day)
+                && s.price_usd_per_hour.is_some()
+        })
+        .collect();
+    options.sort_by(|a, b| {
+        a.price_usd_per_hour
+            .partial_cmp(&b.price_usd_per_hour)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let names: Vec<&str> = options.iter().take(3).map(|s| s.size.as_str()).collect();
+    if names.is_empty() {
+        "pick a current size".into()
+    } else {
+        format!(
+            "current sizes with the same GPU count: {}",
+            names.join(", ")
+        )
+    }
+}
+
+/// A cluster whose `max_instances` would need more vCPUs than its family's quota.
+#[allow(clippy::too_many_arguments)]
+fn quota(
+    c: &mut Checker,
+    field: &str,
+    at: usize,
+    vm: &VmSize,
+    max: u32,
+    tier: Tier,
+    ctx: &Context,
+) {
+    let key = match tier {
+        Tier::Dedicated => family_key(&vm.series),
+        Tier::LowPriority => "lowpriority".into(),
+    };
+    let Some((limit, _, name)) = ctx.quota.get(&key) else {
+        return;
+    };
+    let need = max as u64 * vm.vcpus as u64;
+    if need > *limit {
+        let fit = limit / vm.vcpus.max(1) as u64;
+        c.error_hint(
+            at,
+            field,
+            format!(
+                "{max} x {} ({} vCPUs each) needs {need} vCPUs, but [quota] {name} allows {limit}: at most {fit} node{} fit",
+                vm.size,
+                vm.vcpus,
+                if fit == 1 { "" } else { "s" }
+            ),
+            format!("lower max_instances to {fit} or raise the quota"),
+        );
+    }
+}
+
 fn workload(
     c: &mut Checker,
     label: &str,
     rw: &RawWorkload,
-    target_index: &HashMap<String, usize>,
-    targets: &[TargetSpec],
-    raw_computes: &[Spanned<RawCompute>],
+    targets: &HashMap<String, Facts>,
     dir: &Path,
 ) -> Option<WorkloadSpec> {
     let f = |s: &str| format!("{label}.{s}");
@@ -465,14 +931,12 @@ fn workload(
     if name.is_empty() {
         c.error(rw.name.span().start, &f("name"), "must not be empty");
     }
-    let target = target_index.get(rw.compute.get_ref()).copied();
-    if target.is_none() {
-        let known: Vec<&str> = raw_computes
-            .iter()
-            .map(|r| r.get_ref().name.get_ref().as_str())
-            .collect();
-        let declared = known.iter().any(|k| *k == rw.compute.get_ref());
-        if !declared {
+    let target_name = rw.compute.get_ref();
+    let facts = targets.get(target_name);
+    if facts.is_none() {
+        let mut known: Vec<&str> = targets.keys().map(|k| k.as_str()).collect();
+        known.sort();
+        {
             c.error_hint(
                 rw.compute.span().start,
                 &f("compute"),
@@ -499,26 +963,122 @@ fn workload(
         1,
         u32::MAX as u64,
     ) as u32;
-    if let (Some(t), Some(ic)) = (target, &rw.instance_count) {
-        let max = targets[t].max_nodes();
+    if let (Some(t), Some(ic)) = (facts, &rw.instance_count) {
+        let max = t.max_instances;
         if instance_count > max {
             c.error(
                 ic.span().start,
                 &f("instance_count"),
                 format!(
-                    "a job needs {instance_count} nodes but `{}` has max_instances = {max}: it could never start",
-                    targets[t].name
+                    "a job needs {instance_count} nodes but `{target_name}` has max_instances = {max}: it could never start"
                 ),
             );
         }
     }
+    if let Some(k) = &rw.kind {
+        let kind = k.get_ref().to_ascii_lowercase();
+        if !job_kinds::KINDS.contains(&kind.as_str()) {
+            c.error_hint(
+                k.span().start,
+                &f("kind"),
+                format!("unknown job kind `{}`", k.get_ref()),
+                format!("use one of: {}", job_kinds::KINDS.join(", ")),
+            );
+        } else if let Some(t) = facts {
+            let ty = t.type_name;
+            if job_kinds::supports(ty, &kind) == Some(false) {
+                c.error_hint(
+                    k.span().start,
+                    &f("kind"),
+                    format!("`{target_name}` is a {ty} target, which does not run {kind} jobs"),
+                    format!(
+                        "targets that do: {}",
+                        job_kinds::targets_supporting(&kind).join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(vm) = facts.and_then(|t| t.vm) {
+        gpu_requirements(c, &f, rw, vm, target_name);
+    }
     Some(WorkloadSpec {
         name,
-        target: target?,
+        target: facts?.index?,
         arrivals: arrivals?,
         duration: duration?,
         instance_count,
     })
+}
+
+/// The leading `major.minor` of a version string such as "11.0+ (inferred from arch)".
+fn cuda(v: &str) -> Option<(u32, u32)> {
+    let v = v
+        .trim()
+        .trim_end_matches(|c: char| !c.is_ascii_digit() && c != '.');
+    let head: String = v
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let mut it = head.split('.');
+    let major = it.next()?.parse().ok()?;
+    let minor = it.next().map_or(Some(0), |m| m.parse().ok())?;
+    Some((major, minor))
+}
+
+fn gpu_requirements(
+    c: &mut Checker,
+    f: &dyn Fn(&str) -> String,
+    rw: &RawWorkload,
+    vm: &VmSize,
+    target: &str,
+) {
+    let needs_gpu =
+        rw.requires_gpu.as_ref().is_some_and(|g| *g.get_ref()) || rw.cuda_version.is_some();
+    if needs_gpu && vm.gpus == 0 {
+        let at = rw
+            .requires_gpu
+            .as_ref()
+            .map(|g| g.span().start)
+            .or(rw.cuda_version.as_ref().map(|v| v.span().start))
+            .unwrap_or(0);
+        c.error_hint(
+            at,
+            &f(if rw.requires_gpu.is_some() {
+                "requires_gpu"
+            } else {
+                "cuda_version"
+            }),
+            format!(
+                "the jobs need a GPU but `{target}` runs on {}, which has none",
+                vm.size
+            ),
+            "choose a GPU size (N-series), e.g. Standard_NC4as_T4_v3".into(),
+        );
+        return;
+    }
+    let Some(v) = &rw.cuda_version else { return };
+    let Some(wanted) = cuda(v.get_ref()) else {
+        c.error(
+            v.span().start,
+            &f("cuda_version"),
+            format!("`{}` is not a CUDA version such as \"11.8\"", v.get_ref()),
+        );
+        return;
+    };
+    if let Some(min) = cuda(&vm.min_cuda)
+        && wanted < min
+    {
+        c.error_hint(
+            v.span().start,
+            &f("cuda_version"),
+            format!(
+                "CUDA {}.{} is older than {} GPUs ({}, on {}) support: they need CUDA {}.{} or later",
+                wanted.0, wanted.1, vm.gpu_arch, vm.gpu_model, vm.size, min.0, min.1
+            ),
+            "build the environment on a newer CUDA, or pick a size with an older GPU architecture".into(),
+        );
+    }
 }
 
 fn arrivals(c: &mut Checker, label: &str, ra: &RawArrivals, at: usize) -> Option<PoissonArrivals> {

@@ -19,6 +19,10 @@ pub const AMLCOMPUTE_IDLE_TIME_BEFORE_SCALE_DOWN_S: f64 = 120.0;
 /// `tier`. CLI v2 YAML reference (`dedicated` or `low_priority`).
 pub const AMLCOMPUTE_TIER: &str = "dedicated";
 
+/// Nodes per cluster Azure ML allows without a support request (`how-to-manage-quotas.md`,
+/// 2026-01-27).
+pub const AMLCOMPUTE_DEFAULT_NODES_LIMIT: u32 = 100;
+
 /// Highest `max_instances` Azure ML accepts for one cluster: 100 nodes by default, configurable
 /// up to 65,000 for a pool without inter-node communication (`how-to-manage-quotas.md`,
 /// 2026-01-27).

@@ -7,6 +7,7 @@
 
 pub mod cluster;
 pub mod defaults;
+pub mod job_kinds;
 
 pub use cluster::{Cluster, ClusterEvent, ClusterReport, ClusterSample, ClusterSpec, Job, Tier};
 

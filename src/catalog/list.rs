@@ -1,0 +1,1177 @@
+//! Listing the VM catalog: choose sizes with [`select`] and render them with [`render`] as a
+//! terminal table, CSV or JSON.
+//!
+//! Pure library code: no printing and no argument parsing; the CLI builds a [`Query`] and prints
+//! what [`render`] returns. Every rendering ends with a newline (print it with `print!`). The
+//! table's footer names the source, region and date of every price it shows; CSV and JSON carry
+//! the catalog's `price_*` columns themselves.
+
+use super::{Catalog, VmSize};
+use std::fmt::Write as _;
+
+/// The catalog's columns in file order: the CSV header and the JSON keys.
+pub const COLUMNS: [&str; 20] = [
+    "series",
+    "size",
+    "vcpus",
+    "memory_gib",
+    "gpus",
+    "gpu_model",
+    "gpu_memory_gib",
+    "gpu_arch",
+    "min_cuda",
+    "temp_storage_gib",
+    "category",
+    "isolated",
+    "retired_on",
+    "retirement_status",
+    "price_usd_per_hour",
+    "low_priority_price_usd_per_hour",
+    "price_region",
+    "price_date",
+    "price_source",
+    "low_priority_price_source",
+];
+
+/// Which sizes to list. All filters combine with "and"; `series` entries combine with "or".
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Query {
+    /// Series names (the catalog's `series` column), matched by [`series_matches`]. Empty: all.
+    pub series: Vec<String>,
+    /// Only sizes with at least one GPU.
+    pub gpu: bool,
+    /// Only sizes with at least this much memory (inclusive).
+    pub min_memory_gib: Option<f64>,
+    /// Only sizes with at least this many vCPUs (inclusive).
+    pub min_vcpus: Option<u32>,
+    /// Also list sizes that [`is_retired`] on `today`.
+    pub include_retired: bool,
+    /// `YYYY-MM-DD`, supplied by the caller so that results are deterministic.
+    pub today: String,
+}
+
+/// How [`render`] lays the rows out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Fixed-width text for a terminal, with a footer naming the price sources.
+    Table,
+    /// The catalog's own CSV columns and header.
+    Csv,
+    /// An array of objects keyed by the catalog's column names.
+    Json,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "table" => Ok(Format::Table),
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            other => Err(format!(
+                "unknown format `{other}` (expected table, csv or json)"
+            )),
+        }
+    }
+}
+
+/// The sizes matching `q`, in catalog order.
+pub fn select<'a>(catalog: &'a Catalog, q: &Query) -> Vec<&'a VmSize> {
+    catalog
+        .sizes()
+        .iter()
+        .filter(|s| {
+            (q.series.is_empty() || q.series.iter().any(|p| series_matches(p, &s.series)))
+                && (!q.gpu || s.gpus > 0)
+                && q.min_memory_gib.is_none_or(|m| s.memory_gib >= m)
+                && q.min_vcpus.is_none_or(|v| s.vcpus >= v)
+                && (q.include_retired || !is_retired(s, &q.today))
+        })
+        .collect()
+}
+
+/// Whether the user's `pattern` names the catalog `series`.
+///
+/// Case, spaces, underscores and hyphens are ignored, as is a `(newer)` suffix, so `NCasT4_v3`,
+/// `ncast4 v3` and `NC A100 v4 (newer)` / `nc_a100_v4` all work. A series written with an alias in
+/// parentheses, such as `EAv4 (Easv4)` or `NV (NV_Promo)`, answers to its full name, to the name
+/// before the parenthesis (`EAv4`, which therefore also lists the `EAv4` rows) and to the alias
+/// alone (`Easv4`).
+pub fn series_matches(pattern: &str, series: &str) -> bool {
+    let wanted = normalize(pattern);
+    if wanted.is_empty() {
+        return false;
+    }
+    if normalize(series) == wanted {
+        return true;
+    }
+    match series.split_once('(') {
+        Some((base, rest)) => {
+            let alias = normalize(rest.split(')').next().unwrap_or(""));
+            normalize(base) == wanted || (alias != "newer" && alias == wanted)
+        }
+        None => false,
+    }
+}
+
+/// The distinct series names of the catalog, in catalog order (for "unknown series" hints).
+pub fn series_names(catalog: &Catalog) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for s in catalog.sizes() {
+        if !names.contains(&s.series.as_str()) {
+            names.push(&s.series);
+        }
+    }
+    names
+}
+
+/// Whether `size` is retired on `today` (`YYYY-MM-DD`): its `retirement_status` is `retired`,
+/// or the date that `retired_on` starts with is on or before `today`. If `today` is not a date,
+/// only the status counts.
+pub fn is_retired(size: &VmSize, today: &str) -> bool {
+    if size
+        .retirement_status
+        .trim()
+        .eq_ignore_ascii_case("retired")
+    {
+        return true;
+    }
+    match (leading_date(&size.retired_on), leading_date(today)) {
+        (Some(retired_on), Some(today)) => retired_on <= today,
+        _ => false,
+    }
+}
+
+/// Renders `rows` (from [`select`]) in `format`.
+pub fn render(rows: &[&VmSize], format: Format) -> String {
+    match format {
+        Format::Table => render_table(rows),
+        Format::Csv => render_csv(rows),
+        Format::Json => render_json(rows),
+    }
+}
+
+/// `lowercase`, without whitespace, `_`, `-` and a trailing `(newer)`.
+fn normalize(s: &str) -> String {
+    let squashed: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect();
+    match squashed.strip_suffix("(newer)") {
+        Some(stripped) => stripped.to_string(),
+        None => squashed,
+    }
+}
+
+/// The `YYYY-MM-DD` that `s` starts with, if any (`retired_on` may carry a note after it).
+fn leading_date(s: &str) -> Option<&str> {
+    let date = s.trim().get(..10)?;
+    let well_formed = date.bytes().enumerate().all(|(i, b)| match i {
+        4 | 7 => b == b'-',
+        _ => b.is_ascii_digit(),
+    });
+    well_formed.then_some(date)
+}
+
+/// One catalog cell, typed as the JSON output needs it.
+enum Cell<'a> {
+    Text(&'a str),
+    Count(u32),
+    Number(Option<f64>),
+}
+
+/// Every column of `s` in [`COLUMNS`] order.
+fn cells(s: &VmSize) -> [(&'static str, Cell<'_>); 20] {
+    use Cell::{Count, Number, Text};
+    [
+        ("series", Text(&s.series)),
+        ("size", Text(&s.size)),
+        ("vcpus", Count(s.vcpus)),
+        ("memory_gib", Number(Some(s.memory_gib))),
+        ("gpus", Count(s.gpus)),
+        ("gpu_model", Text(&s.gpu_model)),
+        ("gpu_memory_gib", Number(s.gpu_memory_gib)),
+        ("gpu_arch", Text(&s.gpu_arch)),
+        ("min_cuda", Text(&s.min_cuda)),
+        ("temp_storage_gib", Text(&s.temp_storage_gib)),
+        ("category", Text(&s.category)),
+        ("isolated", Text(&s.isolated)),
+        ("retired_on", Text(&s.retired_on)),
+        ("retirement_status", Text(&s.retirement_status)),
+        ("price_usd_per_hour", Number(s.price_usd_per_hour)),
+        (
+            "low_priority_price_usd_per_hour",
+            Number(s.low_priority_price_usd_per_hour),
+        ),
+        ("price_region", Text(&s.price_region)),
+        ("price_date", Text(&s.price_date)),
+        ("price_source", Text(&s.price_source)),
+        (
+            "low_priority_price_source",
+            Text(&s.low_priority_price_source),
+        ),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table
+
+const TABLE_HEADER: [&str; 10] = [
+    "size",
+    "series",
+    "vcpus",
+    "memory_gib",
+    "gpus",
+    "gpu",
+    "gpu_arch",
+    "price_usd_per_hour",
+    "low_priority_price_usd_per_hour",
+    "retired_on",
+];
+
+/// Columns aligned right (numbers); the others align left.
+const TABLE_RIGHT: [bool; 10] = [
+    false, false, true, true, true, false, false, true, true, false,
+];
+
+fn render_table(rows: &[&VmSize]) -> String {
+    let body: Vec<[String; 10]> = rows.iter().map(|s| table_row(s)).collect();
+    let mut widths = TABLE_HEADER.map(|h| h.chars().count());
+    for row in &body {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    push_table_line(&mut out, &TABLE_HEADER.map(String::from), &widths);
+    push_table_line(&mut out, &widths.map(|w| "-".repeat(w)), &widths);
+    if body.is_empty() {
+        out.push_str("(no VM size matched the query)\n");
+        return out;
+    }
+    for row in &body {
+        push_table_line(&mut out, row, &widths);
+    }
+    out.push('\n');
+    out.push_str(&price_footer(rows));
+    out
+}
+
+fn table_row(s: &VmSize) -> [String; 10] {
+    [
+        s.size.clone(),
+        or_dash(&s.series),
+        s.vcpus.to_string(),
+        number(Some(s.memory_gib)),
+        s.gpus.to_string(),
+        or_dash(&s.gpu_model),
+        or_dash(&s.gpu_arch),
+        money(s.price_usd_per_hour),
+        money(s.low_priority_price_usd_per_hour),
+        retired_cell(s),
+    ]
+}
+
+fn push_table_line(out: &mut String, cells: &[String; 10], widths: &[usize; 10]) {
+    let mut line = String::new();
+    for (i, (cell, &width)) in cells.iter().zip(widths).enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        let pad = " ".repeat(width.saturating_sub(cell.chars().count()));
+        if TABLE_RIGHT[i] {
+            line.push_str(&pad);
+            line.push_str(cell);
+        } else {
+            line.push_str(cell);
+            line.push_str(&pad);
+        }
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+fn or_dash(s: &str) -> String {
+    let s = s.trim();
+    if s.is_empty() { "-" } else { s }.to_string()
+}
+
+fn money(x: Option<f64>) -> String {
+    match x {
+        Some(x) if x.is_finite() => format!("{x:.3}"),
+        _ => "-".to_string(),
+    }
+}
+
+fn number(x: Option<f64>) -> String {
+    match x {
+        Some(x) if x.is_finite() => x.to_string(),
+        _ => "-".to_string(),
+    }
+}
+
+/// `2028-05-01 (announced)`; a note after the date follows the status.
+fn retired_cell(s: &VmSize) -> String {
+    let raw = s.retired_on.trim();
+    let status = s.retirement_status.trim();
+    match (raw.is_empty(), status.is_empty()) {
+        (true, true) => "-".to_string(),
+        (true, false) => status.to_string(),
+        (false, true) => raw.to_string(),
+        (false, false) => match leading_date(raw) {
+            Some(date) => {
+                let note = raw[date.len()..].trim();
+                if note.is_empty() {
+                    format!("{date} ({status})")
+                } else {
+                    format!("{date} ({status}) {note}")
+                }
+            }
+            None => format!("{raw} ({status})"),
+        },
+    }
+}
+
+/// Where the money in `rows` comes from: the distinct (source, region, date) of the list prices
+/// and the distinct sources of the low-priority prices, in order of first appearance.
+fn price_footer(rows: &[&VmSize]) -> String {
+    let mut list: Vec<(&str, &str, &str)> = Vec::new();
+    let mut low: Vec<&str> = Vec::new();
+    let mut unpriced = 0usize;
+    for s in rows {
+        if s.price_usd_per_hour.is_some() {
+            let key = (
+                s.price_source.trim(),
+                s.price_region.trim(),
+                s.price_date.trim(),
+            );
+            if !list.contains(&key) {
+                list.push(key);
+            }
+        } else {
+            unpriced += 1;
+        }
+        if s.low_priority_price_usd_per_hour.is_some() {
+            let source = s.low_priority_price_source.trim();
+            if !low.contains(&source) {
+                low.push(source);
+            }
+        }
+    }
+    let mut out = String::new();
+    if list.is_empty() {
+        out.push_str("No list price in the catalog for the selected sizes.\n");
+    } else {
+        out.push_str("Prices are USD per hour. List price (Linux pay-as-you-go) from:\n");
+        for (source, region, date) in &list {
+            let _ = writeln!(
+                out,
+                "  {}, {}: {}",
+                or_unknown(region, "region not recorded"),
+                or_unknown(date, "date not recorded"),
+                or_unknown(source, "source not recorded"),
+            );
+        }
+    }
+    if !low.is_empty() {
+        out.push_str("Low-priority price from:\n");
+        for source in &low {
+            let _ = writeln!(out, "  {}", or_unknown(source, "source not recorded"));
+        }
+    }
+    if unpriced > 0 && !list.is_empty() {
+        let verb = if unpriced == 1 { "has" } else { "have" };
+        let _ = writeln!(
+            out,
+            "{unpriced} of the {} sizes listed {verb} no list price in the catalog (shown as -).",
+            rows.len()
+        );
+    }
+    out
+}
+
+fn or_unknown<'a>(s: &'a str, unknown: &'a str) -> &'a str {
+    if s.is_empty() { unknown } else { s }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+fn render_csv(rows: &[&VmSize]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Writing fixed-length records into a Vec cannot fail.
+    writer
+        .write_record(COLUMNS)
+        .expect("CSV into memory cannot fail");
+    for s in rows {
+        let record = cells(s).map(|(_, cell)| match cell {
+            Cell::Text(t) => t.to_string(),
+            Cell::Count(n) => n.to_string(),
+            // `Display` for f64 is the shortest text that parses back to the same value.
+            Cell::Number(x) => x.map(|x| x.to_string()).unwrap_or_default(),
+        });
+        writer
+            .write_record(&record)
+            .expect("CSV into memory cannot fail");
+    }
+    let bytes = writer.into_inner().expect("CSV into memory cannot fail");
+    String::from_utf8(bytes).expect("CSV of UTF-8 strings is UTF-8")
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+fn render_json(rows: &[&VmSize]) -> String {
+    if rows.is_empty() {
+        return "[]\n".to_string();
+    }
+    let mut out = String::from("[\n");
+    for (i, s) in rows.iter().enumerate() {
+        out.push_str("  {");
+        for (j, (key, cell)) in cells(s).iter().enumerate() {
+            if j > 0 {
+                out.push_str(", ");
+            }
+            push_json_string(&mut out, key);
+            out.push_str(": ");
+            match cell {
+                Cell::Text(t) => push_json_string(&mut out, t),
+                Cell::Count(n) => {
+                    let _ = write!(out, "{n}");
+                }
+                // Rust's f64 `Display` never uses an exponent and is valid JSON when finite.
+                Cell::Number(Some(x)) if x.is_finite() => {
+                    let _ = write!(out, "{x}");
+                }
+                Cell::Number(_) => out.push_str("null"),
+            }
+        }
+        out.push('}');
+        if i + 1 < rows.len() {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    out.push_str("]\n");
+    out
+}
+
+/// Appends `s` as a JSON string literal (RFC 8259 escapes; U+2028/U+2029 escaped for JavaScript).
+fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::CATALOG_CSV;
+
+    const TODAY: &str = "2026-11-27";
+
+    fn query() -> Query {
+        Query {
+            today: TODAY.to_string(),
+            ..Query::default()
+        }
+    }
+
+    fn with_series(names: &[&str]) -> Query {
+        Query {
+            series: names.iter().map(|s| s.to_string()).collect(),
+            ..query()
+        }
+    }
+
+    fn names<'a>(rows: &[&'a VmSize]) -> Vec<&'a str> {
+        rows.iter().map(|s| s.size.as_str()).collect()
+    }
+
+    fn pick(q: &Query) -> Vec<&'static VmSize> {
+        select(Catalog::builtin(), q)
+    }
+
+    /// The CSV text of one row, as `render` writes it (exact for every field).
+    fn csv_fields(s: &VmSize) -> Vec<String> {
+        let text = render(&[s], Format::Csv);
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        record.iter().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn columns_are_the_catalog_header() {
+        assert_eq!(COLUMNS.join(","), CATALOG_CSV.lines().next().unwrap());
+    }
+
+    #[test]
+    fn gpu_series_ncast4_lists_its_four_sizes() {
+        let q = Query {
+            gpu: true,
+            ..with_series(&["NCasT4_v3"])
+        };
+        let expected = [
+            "Standard_NC4as_T4_v3",
+            "Standard_NC8as_T4_v3",
+            "Standard_NC16as_T4_v3",
+            "Standard_NC64as_T4_v3",
+        ];
+        assert_eq!(names(&pick(&q)), expected);
+        for spelling in ["ncast4v3", "NCasT4 v3", " NCAST4_V3 ", "NCasT4-v3"] {
+            assert_eq!(
+                names(&pick(&with_series(&[spelling]))),
+                expected,
+                "{spelling}"
+            );
+        }
+    }
+
+    #[test]
+    fn series_spellings() {
+        let count = |s: &[&str]| {
+            pick(&Query {
+                include_retired: true,
+                ..with_series(s)
+            })
+            .len()
+        };
+        for spelling in [
+            "NC A100 v4 (newer)",
+            "NC A100 v4",
+            "nc_a100_v4",
+            "NCA100v4",
+            "nca100v4(newer)",
+        ] {
+            assert_eq!(count(&[spelling]), 3, "{spelling}");
+        }
+        assert_eq!(count(&["Easv4"]), 7);
+        assert_eq!(count(&["EAv4 (Easv4)"]), 7);
+        assert_eq!(count(&["EAv4"]), 9 + 7);
+        assert_eq!(count(&["NV_Promo"]), 3);
+        assert_eq!(count(&["NV"]), 3 + 3);
+        assert_eq!(count(&["NC Promo"]), 4);
+        assert_eq!(count(&["NC"]), 4);
+        assert_eq!(count(&["dsv2"]), 9);
+        assert_eq!(count(&["Dv2"]), 10);
+        assert_eq!(count(&["newer"]), 0);
+        assert_eq!(count(&["no such series"]), 0);
+        assert_eq!(count(&[""]), 0);
+        // Several series: their union, in catalog order (DSv2 comes before NCv3 in the file).
+        let both = pick(&Query {
+            include_retired: true,
+            ..with_series(&["NCv3", "DSv2"])
+        });
+        assert_eq!(both.len(), 9 + 4);
+        assert_eq!(both[0].size, "Standard_DS1_v2");
+        assert_eq!(both[12].size, "Standard_NC24rs_v3");
+    }
+
+    #[test]
+    fn series_names_are_distinct_in_catalog_order() {
+        let names = series_names(Catalog::builtin());
+        assert_eq!(names.len(), 33);
+        assert_eq!(names[0], "DDSv4");
+        assert_eq!(names[names.len() - 1], "NC H100 v5 (newer)");
+    }
+
+    #[test]
+    fn min_vcpus_filter() {
+        let rows = pick(&Query {
+            min_vcpus: Some(64),
+            ..query()
+        });
+        // Counted by hand from vm_catalog.csv: none of the 32 sizes with >= 64 vCPUs is retired.
+        assert_eq!(rows.len(), 32);
+        assert!(rows.iter().all(|s| s.vcpus >= 64));
+        assert_eq!(rows[0].size, "Standard_D64ds_v4");
+        assert_eq!(rows[31].size, "Standard_NC80adis_H100_v5");
+        let with_gpu = pick(&Query {
+            min_vcpus: Some(64),
+            gpu: true,
+            ..query()
+        });
+        assert_eq!(
+            names(&with_gpu),
+            [
+                "Standard_NC64as_T4_v3",
+                "Standard_ND96asr_v4",
+                "Standard_NC96ads_A100_v4",
+                "Standard_ND96amsr_A100_v4",
+                "Standard_ND96isr_H100_v5",
+                "Standard_NC80adis_H100_v5",
+            ]
+        );
+        // Inclusive bound: HB120rs_v2 and HB120rs_v3 have exactly 120, the M128s 128.
+        let at_least_120 = pick(&Query {
+            min_vcpus: Some(120),
+            ..query()
+        });
+        assert_eq!(
+            names(&at_least_120),
+            [
+                "Standard_HB120rs_v2",
+                "Standard_HB120rs_v3",
+                "Standard_M128s",
+                "Standard_M128ms",
+                "Standard_M128",
+                "Standard_M128m",
+            ]
+        );
+    }
+
+    #[test]
+    fn min_memory_filter() {
+        let big = pick(&Query {
+            min_memory_gib: Some(1000.0),
+            ..query()
+        });
+        assert_eq!(
+            names(&big),
+            [
+                "Standard_FX48mds",
+                "Standard_M64s",
+                "Standard_M64ms",
+                "Standard_M128s",
+                "Standard_M128ms",
+                "Standard_M64",
+                "Standard_M64m",
+                "Standard_M128",
+                "Standard_M128m",
+                "Standard_ND96amsr_A100_v4",
+                "Standard_ND96isr_H100_v5",
+            ]
+        );
+        // The smallest memory is 3.5 GiB (D1_v2, DS1_v2): the bound is inclusive.
+        let visible = pick(&query()).len();
+        let at_least = |gib| {
+            pick(&Query {
+                min_memory_gib: Some(gib),
+                ..query()
+            })
+        };
+        assert_eq!(at_least(3.5).len(), visible);
+        assert_eq!(at_least(3.6).len(), visible - 2);
+        // M8ms is the only size with exactly 218.75 GiB.
+        let m8ms = at_least(218.75);
+        let above = at_least(218.76);
+        assert_eq!(m8ms.len(), above.len() + 1);
+        assert!(m8ms.iter().any(|s| s.size == "Standard_M8ms"));
+        assert!(!above.iter().any(|s| s.size == "Standard_M8ms"));
+        let gpu_500 = pick(&Query {
+            min_memory_gib: Some(500.0),
+            gpu: true,
+            include_retired: true,
+            ..query()
+        });
+        assert_eq!(
+            names(&gpu_500),
+            [
+                "Standard_ND40rs_v2",
+                "Standard_ND96asr_v4",
+                "Standard_NC96ads_A100_v4",
+                "Standard_ND96amsr_A100_v4",
+                "Standard_ND96isr_H100_v5",
+                "Standard_NC80adis_H100_v5",
+            ]
+        );
+    }
+
+    #[test]
+    fn retired_sizes_are_hidden_unless_asked_for() {
+        // 161 sizes; 33 have status "retired" and NVv3's three "announced" 2026-09-30 have passed.
+        assert_eq!(pick(&query()).len(), 161 - 33 - 3);
+        assert_eq!(
+            pick(&Query {
+                include_retired: true,
+                ..query()
+            })
+            .len(),
+            161
+        );
+        for (series, n) in [("NCv3", 4), ("NC", 4), ("NCv2", 4), ("ND", 4), ("H", 6)] {
+            assert!(pick(&with_series(&[series])).is_empty(), "{series}");
+            let all = pick(&Query {
+                include_retired: true,
+                ..with_series(&[series])
+            });
+            assert_eq!(all.len(), n, "{series}");
+        }
+        let ncv3 = Catalog::builtin().get("Standard_NC6s_v3").unwrap();
+        assert!(is_retired(ncv3, TODAY));
+        // Retired by status even before its date.
+        assert!(is_retired(ncv3, "2020-01-01"));
+    }
+
+    #[test]
+    fn announced_retirements_stay_visible_until_their_date() {
+        let dsv2 = pick(&with_series(&["DSv2"]));
+        assert_eq!(dsv2.len(), 9);
+        assert!(dsv2.iter().all(|s| s.retirement_status == "announced"));
+        let table = render(&dsv2, Format::Table);
+        assert!(table.contains("2028-05-01 (announced)"), "{table}");
+        // NVv3 is "announced" for 2026-09-30: visible the day before, hidden from that day on.
+        let nvv3_on = |today: &str| {
+            pick(&Query {
+                today: today.to_string(),
+                ..with_series(&["NVv3"])
+            })
+            .len()
+        };
+        assert_eq!(nvv3_on("2026-09-29"), 3);
+        assert_eq!(nvv3_on("2026-09-30"), 0);
+        assert_eq!(nvv3_on(TODAY), 0);
+        // Not a date: only the status counts.
+        assert_eq!(nvv3_on(""), 3);
+        assert_eq!(
+            pick(&Query {
+                today: String::new(),
+                ..query()
+            })
+            .len(),
+            161 - 33
+        );
+    }
+
+    #[test]
+    fn table_for_gpu_ncast4() {
+        let q = Query {
+            gpu: true,
+            ..with_series(&["NCasT4_v3"])
+        };
+        let table = render(&pick(&q), Format::Table);
+        let expected = "\
+size                   series     vcpus  memory_gib  gpus  gpu            gpu_arch  price_usd_per_hour  low_priority_price_usd_per_hour  retired_on
+---------------------  ---------  -----  ----------  ----  -------------  --------  ------------------  -------------------------------  ----------
+Standard_NC4as_T4_v3   NCasT4_v3      4          28     1  Tesla T4 16GB  Turing                 0.526                            0.069  -
+Standard_NC8as_T4_v3   NCasT4_v3      8          56     1  Tesla T4 16GB  Turing                 0.752                            0.099  -
+Standard_NC16as_T4_v3  NCasT4_v3     16         110     1  Tesla T4 16GB  Turing                 1.204                            0.158  -
+Standard_NC64as_T4_v3  NCasT4_v3     64         440     4  Tesla T4 16GB  Turing                 4.352                            0.571  -
+
+Prices are USD per hour. List price (Linux pay-as-you-go) from:
+  eastus, 2024-09: skypilot-catalog az_ml_vms.csv (PR#84, ~2024-09)
+Low-priority price from:
+  Azure Retail Prices API spot price via skypilot-catalog v5 az_ml_vms.csv (commit a7fff17, ~2024-09); used as the low-priority price (assumption)
+";
+        assert_eq!(table, expected);
+    }
+
+    #[test]
+    fn table_cells_and_footer() {
+        let get = |n| Catalog::builtin().get(n).unwrap();
+        // 0.0846 and 0.010237 with three decimals; no GPU shown as "-".
+        let f2 = render(&[get("Standard_F2s_v2")], Format::Table);
+        let line = f2.lines().nth(2).unwrap();
+        assert!(line.contains(" 0.085 "), "{line}");
+        assert!(line.contains(" 0.010 "), "{line}");
+        assert!(line.contains("  -  "), "{line}");
+        assert!(line.ends_with("2028-11-15 (announced)"), "{line}");
+        // A note after the date follows the status; a size without a price shows "-".
+        let mixed = [
+            get("Standard_NC6s_v3"),
+            get("Standard_NV6"),
+            get("Standard_NC6"),
+            get("Standard_NV6_Promo"),
+            get("Standard_D1_v2"),
+            get("Standard_NC24rs_v3"),
+        ];
+        let table = render(&mixed, Format::Table);
+        assert!(table.contains("2025-09-30 (retired)\n"), "{table}");
+        assert!(table.contains("2023-08-31 (retired) (NV page: 2023-09-06)"));
+        assert!(
+            table.contains("2025-03-31 (retired) (Azure/EOL); AML include says NCv3 2025-09-30")
+        );
+        let d1 = table
+            .lines()
+            .find(|l| l.starts_with("Standard_D1_v2"))
+            .unwrap();
+        assert!(d1.contains("     -  "), "{d1}");
+        // Every distinct (source, region, date) once, in order of first appearance.
+        let footer: Vec<&str> = table.split("\n\n").nth(1).unwrap().lines().collect();
+        assert_eq!(
+            footer,
+            [
+                "Prices are USD per hour. List price (Linux pay-as-you-go) from:",
+                "  eastus, 2024-09: skypilot-catalog az_ml_vms.csv (PR#84, ~2024-09)",
+                "  eastus, 2022/2023 (unconfirmed): skypilot-catalog v4/azure/instances.csv (date unconfirmed, ~2022-23)",
+                "  eastus, 2022/2023 (unconfirmed): skypilot-catalog v4/azure/instances.csv (date unconfirmed, ~2022-23) [Promo price suspicious]",
+                "Low-priority price from:",
+                "  Azure Retail Prices API spot price via skypilot-catalog v5 az_ml_vms.csv (commit a7fff17, ~2024-09); used as the low-priority price (assumption)",
+                "1 of the 6 sizes listed has no list price in the catalog (shown as -).",
+            ]
+        );
+        let unpriced = render(&[get("Standard_D5_v2")], Format::Table);
+        assert!(unpriced.ends_with("\nNo list price in the catalog for the selected sizes.\n"));
+        assert!(!unpriced.contains("Low-priority"));
+    }
+
+    #[test]
+    fn empty_selection() {
+        let rows = pick(&with_series(&["no such series"]));
+        assert!(rows.is_empty());
+        let table = render(&rows, Format::Table);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("size  series  vcpus"));
+        assert!(lines[1].starts_with("----  ------"));
+        assert_eq!(lines[2], "(no VM size matched the query)");
+        assert_eq!(
+            render(&rows, Format::Csv),
+            format!("{}\n", COLUMNS.join(","))
+        );
+        assert_eq!(render(&rows, Format::Json), "[]\n");
+    }
+
+    #[test]
+    fn csv_of_the_whole_catalog_is_the_bundled_file() {
+        let all = pick(&Query {
+            include_retired: true,
+            ..query()
+        });
+        assert_eq!(render(&all, Format::Csv), CATALOG_CSV);
+    }
+
+    #[test]
+    fn csv_round_trips_through_catalog_parse() {
+        let rows = pick(&Query {
+            gpu: true,
+            include_retired: true,
+            ..query()
+        });
+        assert_eq!(rows.len(), 42);
+        let parsed = Catalog::parse(&render(&rows, Format::Csv)).unwrap();
+        assert_eq!(parsed.sizes().len(), rows.len());
+        for (a, b) in rows.iter().zip(parsed.sizes()) {
+            assert_eq!(csv_fields(a), csv_fields(b));
+            assert_eq!(a.memory_gib, b.memory_gib);
+            assert_eq!(a.gpu_memory_gib, b.gpu_memory_gib);
+            assert_eq!(a.price_usd_per_hour, b.price_usd_per_hour);
+            assert_eq!(
+                a.low_priority_price_usd_per_hour,
+                b.low_priority_price_usd_per_hour
+            );
+        }
+        // Awkward text survives too.
+        let mut odd = rows[0].clone();
+        odd.gpu_model = "say \"hi\", then\nnew line, back\\slash".to_string();
+        odd.min_cuda = " padded ".to_string();
+        let parsed = Catalog::parse(&render(&[&odd], Format::Csv)).unwrap();
+        assert_eq!(parsed.sizes()[0].gpu_model, odd.gpu_model);
+        assert_eq!(parsed.sizes()[0].min_cuda, odd.min_cuda);
+    }
+
+    #[test]
+    fn json_has_every_key_and_value() {
+        let all = pick(&Query {
+            include_retired: true,
+            ..query()
+        });
+        let text = render(&all, Format::Json);
+        let Json::Arr(objects) = json::parse(&text).unwrap() else {
+            panic!("not an array")
+        };
+        assert_eq!(objects.len(), 161);
+        for (s, object) in all.iter().zip(&objects) {
+            let Json::Obj(fields) = object else {
+                panic!("not an object")
+            };
+            let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(keys, COLUMNS);
+            for ((_, value), (_, cell)) in fields.iter().zip(cells(s)) {
+                let want = match cell {
+                    Cell::Text(t) => Json::Str(t.to_string()),
+                    Cell::Count(n) => Json::Num(f64::from(n)),
+                    Cell::Number(x) => x.map_or(Json::Null, Json::Num),
+                };
+                assert_eq!(*value, want, "{}", s.size);
+            }
+        }
+        // gpu_model with a comma and parentheses; an unknown GPU memory is null.
+        let h100 = Catalog::builtin().get("Standard_NC40ads_H100_v5").unwrap();
+        let one = render(&[h100], Format::Json);
+        assert!(one.contains(r#""gpu_model": "H100 (NVL, GPU memory unconfirmed)""#));
+        assert!(one.contains(r#""gpu_memory_gib": null"#));
+        assert!(one.contains(r#""low_priority_price_usd_per_hour": null"#));
+        assert!(one.contains(r#""vcpus": 40, "memory_gib": 320, "gpus": 1"#));
+        assert!(one.contains(r#""price_usd_per_hour": 6.98"#));
+    }
+
+    #[test]
+    fn json_escapes_strings() {
+        let mut odd = Catalog::builtin().get("Standard_NC6s_v3").unwrap().clone();
+        odd.gpu_model =
+            "a \"quoted\", back\\slash\nline\ttab\r\u{1}\u{1f}\u{8}\u{c} é \u{2028}".to_string();
+        odd.gpu_memory_gib = Some(f64::NAN);
+        let text = render(&[&odd, &odd], Format::Json);
+        assert!(
+            text.contains(r#""a \"quoted\", back\\slash\nline\ttab\r\u0001\u001f\b\f é \u2028""#)
+        );
+        assert!(text.contains(r#""gpu_memory_gib": null"#));
+        let Json::Arr(objects) = json::parse(&text).unwrap() else {
+            panic!("not an array")
+        };
+        assert_eq!(objects.len(), 2);
+        let Json::Obj(fields) = &objects[1] else {
+            panic!("not an object")
+        };
+        assert_eq!(
+            fields[5],
+            ("gpu_model".to_string(), Json::Str(odd.gpu_model))
+        );
+    }
+
+    #[test]
+    fn the_test_json_parser_rejects_bad_json() {
+        for bad in [
+            "[",
+            "[1,]",
+            "{\"a\" 1}",
+            "[\"\n\"]",
+            "[NaN]",
+            "[01]",
+            "[1.]",
+            "{}{}",
+            "[\"\\x\"]",
+        ] {
+            assert!(json::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            json::parse(" [ {\"k\": [null, true, -1.5e2, \"\\u00e9\"]} ] "),
+            Ok(Json::Arr(vec![Json::Obj(vec![(
+                "k".to_string(),
+                Json::Arr(vec![
+                    Json::Null,
+                    Json::Bool(true),
+                    Json::Num(-150.0),
+                    Json::Str("é".to_string())
+                ])
+            )])]))
+        );
+    }
+
+    #[test]
+    fn format_from_str() {
+        assert_eq!("table".parse(), Ok(Format::Table));
+        assert_eq!("CSV".parse(), Ok(Format::Csv));
+        assert_eq!(" json ".parse(), Ok(Format::Json));
+        assert!("yaml".parse::<Format>().is_err());
+    }
+
+    use json::Json;
+
+    /// A strict, minimal JSON reader (RFC 8259), only for checking `render`'s output.
+    mod json {
+        #[derive(Debug, PartialEq)]
+        pub enum Json {
+            Null,
+            Bool(bool),
+            Num(f64),
+            Str(String),
+            Arr(Vec<Json>),
+            Obj(Vec<(String, Json)>),
+        }
+
+        pub fn parse(text: &str) -> Result<Json, String> {
+            let mut p = Parser {
+                s: text.as_bytes(),
+                i: 0,
+            };
+            let value = p.value()?;
+            p.ws();
+            if p.i != p.s.len() {
+                return Err(format!("trailing text at {}", p.i));
+            }
+            Ok(value)
+        }
+
+        struct Parser<'a> {
+            s: &'a [u8],
+            i: usize,
+        }
+
+        impl Parser<'_> {
+            fn peek(&self) -> Option<u8> {
+                self.s.get(self.i).copied()
+            }
+
+            fn ws(&mut self) {
+                while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+                    self.i += 1;
+                }
+            }
+
+            fn eat(&mut self, b: u8) -> Result<(), String> {
+                if self.peek() == Some(b) {
+                    self.i += 1;
+                    Ok(())
+                } else {
+                    Err(format!("expected {:?} at {}", b as char, self.i))
+                }
+            }
+
+            fn value(&mut self) -> Result<Json, String> {
+                self.ws();
+                match self.peek() {
+                    Some(b'n') => self.literal("null", Json::Null),
+                    Some(b't') => self.literal("true", Json::Bool(true)),
+                    Some(b'f') => self.literal("false", Json::Bool(false)),
+                    Some(b'"') => self.string().map(Json::Str),
+                    Some(b'[') => self.array(),
+                    Some(b'{') => self.object(),
+                    Some(b'-' | b'0'..=b'9') => self.number(),
+                    _ => Err(format!("unexpected input at {}", self.i)),
+                }
+            }
+
+            fn literal(&mut self, word: &str, value: Json) -> Result<Json, String> {
+                if self.s[self.i..].starts_with(word.as_bytes()) {
+                    self.i += word.len();
+                    Ok(value)
+                } else {
+                    Err(format!("bad literal at {}", self.i))
+                }
+            }
+
+            fn array(&mut self) -> Result<Json, String> {
+                self.eat(b'[')?;
+                let mut items = Vec::new();
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(Json::Arr(items));
+                }
+                loop {
+                    items.push(self.value()?);
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(Json::Arr(items));
+                        }
+                        _ => return Err(format!("expected , or ] at {}", self.i)),
+                    }
+                }
+            }
+
+            fn object(&mut self) -> Result<Json, String> {
+                self.eat(b'{')?;
+                let mut fields = Vec::new();
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Ok(Json::Obj(fields));
+                }
+                loop {
+                    self.ws();
+                    let key = self.string()?;
+                    self.ws();
+                    self.eat(b':')?;
+                    fields.push((key, self.value()?));
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(Json::Obj(fields));
+                        }
+                        _ => return Err(format!("expected , or }} at {}", self.i)),
+                    }
+                }
+            }
+
+            fn string(&mut self) -> Result<String, String> {
+                self.eat(b'"')?;
+                let mut bytes = Vec::new();
+                loop {
+                    let b = self.peek().ok_or("unterminated string")?;
+                    self.i += 1;
+                    match b {
+                        b'"' => break,
+                        b'\\' => {
+                            let e = self.peek().ok_or("unterminated escape")?;
+                            self.i += 1;
+                            let c = match e {
+                                b'"' => '"',
+                                b'\\' => '\\',
+                                b'/' => '/',
+                                b'b' => '\u{8}',
+                                b'f' => '\u{c}',
+                                b'n' => '\n',
+                                b'r' => '\r',
+                                b't' => '\t',
+                                b'u' => {
+                                    let hex = self.s.get(self.i..self.i + 4).ok_or("short \\u")?;
+                                    let hex =
+                                        std::str::from_utf8(hex).map_err(|e| e.to_string())?;
+                                    let code =
+                                        u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?;
+                                    self.i += 4;
+                                    char::from_u32(code).ok_or("surrogate \\u escape")?
+                                }
+                                _ => return Err(format!("bad escape at {}", self.i)),
+                            };
+                            let mut buf = [0; 4];
+                            bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                        }
+                        0..0x20 => return Err(format!("raw control character at {}", self.i)),
+                        _ => bytes.push(b),
+                    }
+                }
+                String::from_utf8(bytes).map_err(|e| e.to_string())
+            }
+
+            fn number(&mut self) -> Result<Json, String> {
+                let start = self.i;
+                let digits = |p: &mut Parser| {
+                    let from = p.i;
+                    while matches!(p.peek(), Some(b'0'..=b'9')) {
+                        p.i += 1;
+                    }
+                    p.i - from
+                };
+                if self.peek() == Some(b'-') {
+                    self.i += 1;
+                }
+                if self.peek() == Some(b'0') {
+                    self.i += 1;
+                } else if digits(self) == 0 {
+                    return Err(format!("bad number at {start}"));
+                }
+                if self.peek() == Some(b'.') {
+                    self.i += 1;
+                    if digits(self) == 0 {
+                        return Err(format!("bad fraction at {start}"));
+                    }
+                }
+                if matches!(self.peek(), Some(b'e' | b'E')) {
+                    self.i += 1;
+                    if matches!(self.peek(), Some(b'+' | b'-')) {
+                        self.i += 1;
+                    }
+                    if digits(self) == 0 {
+                        return Err(format!("bad exponent at {start}"));
+                    }
+                }
+                let text = std::str::from_utf8(&self.s[start..self.i]).unwrap();
+                text.parse().map(Json::Num).map_err(|e| format!("{e}"))
+            }
+        }
+    }
+}
