@@ -28,6 +28,37 @@ pub enum Command {
     Run(RunArgs),
     /// Check a scenario without running it; report every problem found.
     Validate(ValidateArgs),
+    /// List the VM sizes of the built-in catalog with specs and prices.
+    Catalog(CatalogArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CatalogArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
+    pub format: CatalogFormat,
+    /// Only these series (repeat or separate with commas), e.g. NCasT4_v3,NDasrA100_v4.
+    #[arg(long, value_delimiter = ',', value_name = "SERIES")]
+    pub series: Vec<String>,
+    /// Only sizes with GPUs.
+    #[arg(long)]
+    pub gpu: bool,
+    /// Only sizes with at least this much memory, GiB.
+    #[arg(long, value_name = "GIB")]
+    pub min_memory_gib: Option<f64>,
+    /// Only sizes with at least this many vCPUs.
+    #[arg(long, value_name = "N")]
+    pub min_vcpus: Option<u32>,
+    /// Also list sizes whose series has been retired.
+    #[arg(long)]
+    pub include_retired: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum CatalogFormat {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -101,7 +132,45 @@ pub fn main_with(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
+        Command::Catalog(args) => catalog(args),
     }
+}
+
+fn catalog(args: CatalogArgs) -> Result<(), CliError> {
+    use crate::catalog::{Catalog, list};
+    let catalog = Catalog::builtin();
+    let known = list::series_names(catalog);
+    for s in &args.series {
+        if !known.iter().any(|k| list::series_matches(s, k)) {
+            return Err(CliError::Input(format!(
+                "--series: no series `{s}` in the catalog\n  hint: series: {}",
+                known.join(", ")
+            )));
+        }
+    }
+    if let Some(m) = args.min_memory_gib
+        && !(m.is_finite() && m >= 0.0)
+    {
+        return Err(CliError::Input(format!(
+            "--min-memory-gib: must be a number of zero or more, got {m}"
+        )));
+    }
+    let query = list::Query {
+        series: args.series,
+        gpu: args.gpu,
+        min_memory_gib: args.min_memory_gib,
+        min_vcpus: args.min_vcpus,
+        include_retired: args.include_retired,
+        today: scenario::date::format(scenario::date::today()),
+    };
+    let format = match args.format {
+        CatalogFormat::Table => list::Format::Table,
+        CatalogFormat::Csv => list::Format::Csv,
+        CatalogFormat::Json => list::Format::Json,
+    };
+    let rows = list::select(catalog, &query);
+    let _ = write!(std::io::stdout(), "{}", list::render(&rows, format));
+    Ok(())
 }
 
 fn print_warnings(warnings: &[Diagnostic]) {
