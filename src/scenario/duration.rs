@@ -22,6 +22,9 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
         Some(rest) => (-1.0, rest.trim_start()),
         None => (1.0, s),
     };
+    if body.is_empty() {
+        return Err(format!("`{text}` is not a duration: a sign needs a number"));
+    }
     let mut total = 0.0;
     let mut rest = body;
     let mut parts = 0;
@@ -144,6 +147,8 @@ mod tests {
         );
         assert!(parse_duration("5m3").unwrap_err().contains("needs a unit"));
         assert!(parse_duration("").is_err());
+        assert!(parse_duration("-").is_err());
+        assert!(parse_duration(" - ").is_err());
     }
 
     #[test]
