@@ -1,6 +1,7 @@
 //! Command-line interface: arguments to typed requests, requests to library calls.
 
 use crate::output::{self, OutputDir, TimeseriesWriter};
+use crate::scenario::sweep::{Plan, load_plan};
 use crate::scenario::{self, Diagnostic, LoadError, Scenario, format_duration, parse_duration};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
@@ -106,6 +107,12 @@ pub struct CheckArgs {
     /// as errors.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Set one field for this run, e.g. --set compute.gpu-cluster.min_instances=2 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Add a sweep axis, e.g. --sweep compute.gpu-cluster.min_instances=0,1,2,4 (repeatable).
+    #[arg(long = "sweep", value_name = "PATH=V1,V2,...")]
+    pub sweeps: Vec<String>,
 }
 
 /// Errors at the edge, with the exit code each deserves.
@@ -179,15 +186,24 @@ fn print_warnings(warnings: &[Diagnostic]) {
     }
 }
 
-fn load(file: &Path, check: &CheckArgs) -> Result<scenario::Loaded, CliError> {
+fn load(file: &Path, check: &CheckArgs) -> Result<Plan, CliError> {
     let options = scenario::LoadOptions {
         today: None,
         prices_file: check.prices.clone(),
     };
-    match scenario::load_with(file, &options) {
-        Ok(l) if check.deny_warnings && !l.warnings.is_empty() => {
-            let n = l.warnings.len();
-            let mut msg: Vec<String> = l.warnings.iter().map(|w| w.to_string()).collect();
+    let text = std::fs::read_to_string(file).map_err(|source| {
+        CliError::Input(
+            LoadError::Io {
+                path: file.to_path_buf(),
+                source,
+            }
+            .to_string(),
+        )
+    })?;
+    match load_plan(file, &text, &options, &check.sets, &check.sweeps) {
+        Ok(p) if check.deny_warnings && !p.warnings.is_empty() => {
+            let n = p.warnings.len();
+            let mut msg: Vec<String> = p.warnings.iter().map(|w| w.to_string()).collect();
             msg.push(format!(
                 "{n} warning{} treated as error{} (--deny-warnings)",
                 if n == 1 { "" } else { "s" },
@@ -195,7 +211,7 @@ fn load(file: &Path, check: &CheckArgs) -> Result<scenario::Loaded, CliError> {
             ));
             Err(CliError::Input(msg.join("\n")))
         }
-        Ok(l) => Ok(l),
+        Ok(p) => Ok(p),
         Err(LoadError::Invalid { errors, warnings }) => {
             print_warnings(&warnings);
             Err(CliError::Input(
@@ -211,13 +227,15 @@ fn load(file: &Path, check: &CheckArgs) -> Result<scenario::Loaded, CliError> {
 }
 
 fn validate(args: ValidateArgs) -> Result<(), CliError> {
-    let loaded = load(&args.file, &args.check)?;
-    print_warnings(&loaded.warnings);
-    let s = &loaded.scenario;
+    let plan = load(&args.file, &args.check)?;
+    print_warnings(&plan.warnings);
+    let s = &plan.variants[0].scenario;
     let _ = writeln!(
         std::io::stdout(),
-        "{}: valid ({} compute target{}, {} workload{})",
+        "{}: valid ({} variant{}, {} compute target{}, {} workload{})",
         args.file.display(),
+        plan.variants.len(),
+        if plan.variants.len() == 1 { "" } else { "s" },
         s.system.targets.len(),
         if s.system.targets.len() == 1 { "" } else { "s" },
         s.system.workloads.len(),
@@ -293,24 +311,26 @@ pub fn default_out_dir(file: &Path) -> PathBuf {
 }
 
 fn run(args: RunArgs) -> Result<(), CliError> {
-    let loaded = load(&args.file, &args.check)?;
+    let mut plan = load(&args.file, &args.check)?;
     if !args.quiet {
-        print_warnings(&loaded.warnings);
+        print_warnings(&plan.warnings);
     }
-    let mut s = loaded.scenario;
-    apply_overrides(&mut s, &args)?;
+    for v in &mut plan.variants {
+        apply_overrides(&mut v.scenario, &args)?;
+    }
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.file));
     let mut out = OutputDir::prepare(&out_dir).map_err(|e| anyhow::anyhow!(e))?;
+    let first = plan.variants[0].scenario.clone();
 
     let started = std::time::Instant::now();
     let ts_file = out
         .create("timeseries.csv")
         .map_err(|e| anyhow::anyhow!(e))?;
-    let mut ts = TimeseriesWriter::new(ts_file, &s, 0);
-    let result = crate::sweep::run(&s, args.threads, Some(&mut ts))
+    let mut ts = TimeseriesWriter::new(ts_file, &first, 0);
+    let results = crate::sweep::run_plan(&plan, args.threads, Some(&mut ts))
         .map_err(|e| anyhow::anyhow!("cannot start {} worker threads: {e}", args.threads))?;
     let ts_file = ts
         .finish()
@@ -319,34 +339,55 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         .map_err(|e| anyhow::anyhow!("writing timeseries.csv: {e}"))?;
     let elapsed = started.elapsed();
 
-    let summary = output::summary_csv(&s, &result).map_err(|e| anyhow::anyhow!(e))?;
-    let reps = output::replications_csv(&s, &result).map_err(|e| anyhow::anyhow!(e))?;
-    out.write("summary.csv", &summary)
-        .map_err(|e| anyhow::anyhow!(e))?;
-    out.write("replications.csv", &reps)
-        .map_err(|e| anyhow::anyhow!(e))?;
-    out.write("scenario.toml", s.source.as_bytes())
-        .map_err(|e| anyhow::anyhow!(e))?;
-    out.commit().map_err(|e| anyhow::anyhow!(e))?;
+    let fail = |e: csv::Error| CliError::Failed(anyhow::anyhow!(e));
+    let io = |e: std::io::Error| CliError::Failed(anyhow::anyhow!(e));
+    out.write(
+        "summary.csv",
+        &output::summary_csv(&plan, &results).map_err(fail)?,
+    )
+    .map_err(io)?;
+    out.write(
+        "replications.csv",
+        &output::replications_csv(&plan, &results).map_err(fail)?,
+    )
+    .map_err(io)?;
+    let tradeoff =
+        (plan.variants.len() > 1).then(|| crate::sweep::tradeoff::analyse(&plan, &results));
+    if let Some(rows) = &tradeoff {
+        out.write(
+            "tradeoff.csv",
+            &output::tradeoff_csv(&plan, rows).map_err(fail)?,
+        )
+        .map_err(io)?;
+    }
+    out.write("scenario.toml", first.source.as_bytes())
+        .map_err(io)?;
+    out.commit().map_err(io)?;
 
     if !args.quiet {
-        let table = output::terminal_summary(&s, &result.summary(s.system.targets.len()));
         let mut stdout = std::io::stdout().lock();
+        let s = &first;
         let _ = writeln!(
             stdout,
-            "{}: {} replication{} of {} (warm-up {}), seed {}",
+            "{}: {} variant{} x {} replication{} of {} (warm-up {}), seed {}",
             s.name,
+            plan.variants.len(),
+            if plan.variants.len() == 1 { "" } else { "s" },
             s.replications,
             if s.replications == 1 { "" } else { "s" },
             format_duration(crate::engine::time::to_secs_f64(s.system.horizon)),
             format_duration(crate::engine::time::to_secs_f64(s.system.warmup)),
             s.seed
         );
-        let _ = write!(stdout, "{table}");
+        let _ = write!(
+            stdout,
+            "{}",
+            output::terminal_summary(&plan, &results, tradeoff.as_deref())
+        );
+        let events: u64 = results.iter().map(|r| r.events()).sum();
         let _ = writeln!(
             stdout,
-            "Means over replications, ± the 95% confidence half-width. {} events in {:.2} s.\nResults in {}/",
-            result.events(),
+            "Means over replications, ± the 95% confidence half-width. {events} events in {:.2} s.\nResults in {}/",
             elapsed.as_secs_f64(),
             out_dir.display()
         );

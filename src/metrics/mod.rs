@@ -47,6 +47,7 @@ metrics! {
     idle_cost_share = "idle_cost_share": "idle_cost_usd / cost_usd (0 to 1)",
     cost_per_job = "cost_per_job_usd": "cost_usd / jobs_completed, US dollars",
     cost_per_30d = "cost_per_30d_usd": "cost_usd scaled to 30 days of the observed window, US dollars",
+    idle_cost_per_30d = "idle_cost_per_30d_usd": "idle_cost_usd scaled to 30 days of the observed window, US dollars",
     running_at_end = "jobs_running_at_end": "jobs still running at the horizon",
     queued_at_end = "jobs_queued_at_end": "jobs still queued at the horizon",
 }
@@ -118,10 +119,9 @@ fn cluster_values(r: &ClusterReport) -> Values {
             f64::NAN
         },
     );
-    set(
-        M::cost_per_30d,
-        cost * (30 * MICROS_PER_DAY) as f64 / r.window as f64,
-    );
+    let per_30d = (30 * MICROS_PER_DAY) as f64 / r.window as f64;
+    set(M::cost_per_30d, cost * per_30d);
+    set(M::idle_cost_per_30d, idle_cost * per_30d);
     set(M::running_at_end, r.running_at_end as f64);
     set(M::queued_at_end, r.queued_at_end as f64);
     v

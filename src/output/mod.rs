@@ -10,7 +10,8 @@ use crate::engine::time::{SimTime, to_secs_f64};
 use crate::metrics::METRICS;
 use crate::model::SampleSink;
 use crate::scenario::Scenario;
-use crate::sweep::RunResult;
+use crate::scenario::sweep::{Plan, Variant};
+use crate::sweep::{RunResult, tradeoff};
 use crate::targets::TargetSample;
 use std::io::Write;
 
@@ -28,7 +29,6 @@ pub fn num(x: f64) -> String {
 
 /// Columns that identify a row of `summary.csv` and `replications.csv`, before the metrics.
 const IDENTITY: &[&str] = &[
-    "scenario",
     "target",
     "target_type",
     "size",
@@ -40,7 +40,6 @@ const IDENTITY: &[&str] = &[
 fn identity(s: &Scenario, t: usize) -> Vec<String> {
     let spec = &s.system.targets[t];
     vec![
-        s.name.clone(),
         spec.name.clone(),
         spec.type_name().into(),
         spec.size().into(),
@@ -50,53 +49,148 @@ fn identity(s: &Scenario, t: usize) -> Vec<String> {
     ]
 }
 
-/// `summary.csv`: one row per target; every metric as the mean over replications followed by the
-/// half-width of its 95% confidence interval.
-pub fn summary_csv(s: &Scenario, result: &RunResult) -> csv::Result<Vec<u8>> {
+/// `scenario`, `variant` and one `parameter_<path>` column per swept or `--set` field.
+fn variant_header(plan: &Plan) -> Vec<String> {
+    let mut h = vec!["scenario".to_string(), "variant".to_string()];
+    if let Some(v) = plan.variants.first() {
+        h.extend(v.params.iter().map(|(p, _)| format!("parameter_{p}")));
+    }
+    h
+}
+
+fn variant_cells(v: &Variant) -> Vec<String> {
+    let mut c = vec![v.scenario.name.clone(), v.index.to_string()];
+    c.extend(v.params.iter().map(|(_, value)| value.clone()));
+    c
+}
+
+/// `summary.csv`: one row per variant and target; every metric as the mean over replications
+/// followed by the half-width of its 95% confidence interval.
+pub fn summary_csv(plan: &Plan, results: &[RunResult]) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![]);
-    let mut header: Vec<String> = IDENTITY.iter().map(|c| c.to_string()).collect();
+    let mut header = variant_header(plan);
+    header.extend(IDENTITY.iter().map(|c| c.to_string()));
     header.extend(
-        ["replications", "seed", "horizon_s", "warmup_s"]
-            .iter()
-            .map(|c| c.to_string()),
+        [
+            "replications",
+            "seed",
+            "start_date",
+            "horizon_s",
+            "warmup_s",
+        ]
+        .iter()
+        .map(|c| c.to_string()),
     );
     for m in METRICS {
         header.push(m.name.into());
         header.push(format!("{}_ci95", m.name));
     }
     w.write_record(&header)?;
-    for (t, est) in result.summary(s.system.targets.len()).iter().enumerate() {
-        let mut row = identity(s, t);
-        row.push(s.replications.to_string());
-        row.push(s.seed.to_string());
-        row.push(num(to_secs_f64(s.system.horizon)));
-        row.push(num(to_secs_f64(s.system.warmup)));
-        for e in est {
-            row.push(num(e.mean));
-            row.push(num(e.ci95));
+    for (v, result) in plan.variants.iter().zip(results) {
+        let s = &v.scenario;
+        for (t, est) in result.summary(s.system.targets.len()).iter().enumerate() {
+            let mut row = variant_cells(v);
+            row.extend(identity(s, t));
+            row.push(s.replications.to_string());
+            row.push(s.seed.to_string());
+            row.push(s.start_date.clone());
+            row.push(num(to_secs_f64(s.system.horizon)));
+            row.push(num(to_secs_f64(s.system.warmup)));
+            for e in est {
+                row.push(num(e.mean));
+                row.push(num(e.ci95));
+            }
+            w.write_record(&row)?;
         }
-        w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
-/// `replications.csv`: one row per replication and target.
-pub fn replications_csv(s: &Scenario, result: &RunResult) -> csv::Result<Vec<u8>> {
+/// `replications.csv`: one row per variant, replication and target.
+pub fn replications_csv(plan: &Plan, results: &[RunResult]) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![]);
-    let mut header: Vec<&str> = IDENTITY.to_vec();
-    header.extend(["replication", "seed", "replication_seed", "events"]);
-    header.extend(METRICS.iter().map(|m| m.name));
+    let mut header = variant_header(plan);
+    header.extend(IDENTITY.iter().map(|c| c.to_string()));
+    header.extend(["replication", "seed", "replication_seed", "events"].map(String::from));
+    header.extend(METRICS.iter().map(|m| m.name.to_string()));
     w.write_record(&header)?;
-    for r in &result.rows {
-        for (t, values) in r.targets.iter().enumerate() {
-            let mut row = identity(s, t);
-            row.push(r.replication.to_string());
-            row.push(s.seed.to_string());
-            row.push(r.replication_seed.to_string());
-            row.push(r.events.to_string());
-            row.extend(values.iter().map(|&v| num(v)));
-            w.write_record(&row)?;
+    for (v, result) in plan.variants.iter().zip(results) {
+        let s = &v.scenario;
+        for r in &result.rows {
+            for (t, values) in r.targets.iter().enumerate() {
+                let mut row = variant_cells(v);
+                row.extend(identity(s, t));
+                row.push(r.replication.to_string());
+                row.push(s.seed.to_string());
+                row.push(r.replication_seed.to_string());
+                row.push(r.events.to_string());
+                row.extend(values.iter().map(|&v| num(v)));
+                w.write_record(&row)?;
+            }
         }
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// `tradeoff.csv`: cost against waiting per variant and target, with paired differences against
+/// variant 0, the Pareto front and the goal.
+pub fn tradeoff_csv(plan: &Plan, rows: &[tradeoff::Row]) -> csv::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let mut header = variant_header(plan);
+    header.extend(
+        [
+            "target",
+            "cost_per_30d_usd",
+            "cost_per_30d_usd_ci95",
+            "idle_cost_per_30d_usd",
+            "idle_cost_per_30d_usd_ci95",
+            "wait_mean_s",
+            "wait_mean_s_ci95",
+            "wait_p95_s",
+            "wait_p95_s_ci95",
+            "cost_diff_per_30d_usd",
+            "cost_diff_per_30d_usd_ci95",
+            "cost_diff_significant",
+            "wait_p95_diff_s",
+            "wait_p95_diff_s_ci95",
+            "wait_p95_diff_significant",
+            "pareto_optimal",
+            "meets_goal",
+            "recommended",
+        ]
+        .map(String::from),
+    );
+    w.write_record(&header)?;
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    for r in rows {
+        let v = &plan.variants[r.variant];
+        let mut row = variant_cells(v);
+        row.push(v.scenario.system.targets[r.target].name.clone());
+        for e in [
+            r.cost_per_30d_usd,
+            r.idle_cost_per_30d_usd,
+            r.wait_mean_s,
+            r.wait_p95_s,
+        ] {
+            row.push(num(e.mean));
+            row.push(num(e.ci95));
+        }
+        for d in [r.cost_diff_per_30d_usd, r.wait_p95_diff_s] {
+            row.push(num(d.mean));
+            row.push(num(d.ci95));
+            row.push(if r.variant == 0 {
+                String::new()
+            } else {
+                yes_no(d.significant())
+            });
+        }
+        row.push(yes_no(r.pareto));
+        row.push(
+            r.meets_goal
+                .map_or(String::new(), |g| g.as_str().to_string()),
+        );
+        row.push(yes_no(r.recommended));
+        w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
 }

@@ -1,7 +1,9 @@
 //! The short summary printed to the terminal after a run.
 
-use crate::metrics::{Estimate, M};
-use crate::scenario::Scenario;
+use crate::metrics::M;
+use crate::scenario::sweep::Plan;
+use crate::sweep::RunResult;
+use crate::sweep::tradeoff::Row;
 
 fn fmt_duration_s(s: f64) -> String {
     if !s.is_finite() {
@@ -39,39 +41,91 @@ fn with_ci(value: String, ci: f64, unit_fmt: impl Fn(f64) -> String) -> String {
     }
 }
 
-/// A fixed-width table: one row per target.
-pub fn terminal_summary(s: &Scenario, summary: &[Vec<Estimate>]) -> String {
-    let header = [
-        "target",
-        "jobs",
-        "jobs/h",
-        "wait mean",
-        "wait p95",
-        "util",
-        "cost",
-        "idle cost",
-    ];
-    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
-    for (t, est) in summary.iter().enumerate() {
-        let g = |m: M| est[m as usize];
-        rows.push(vec![
-            s.system.targets[t].name.clone(),
-            format!("{:.0}", g(M::jobs_completed).mean),
-            format!("{:.2}", g(M::throughput).mean),
-            with_ci(
-                fmt_duration_s(g(M::wait_mean).mean),
-                g(M::wait_mean).ci95,
-                fmt_duration_s,
-            ),
-            fmt_duration_s(g(M::wait_p95).mean),
-            format!("{:.0}%", g(M::utilization).mean * 100.0),
-            with_ci(fmt_usd(g(M::cost).mean), g(M::cost).ci95, fmt_usd),
-            fmt_usd(g(M::idle_cost).mean),
-        ]);
+/// A fixed-width table: one row per variant and target; with several variants, the swept
+/// values lead each row, and the goal and Pareto columns follow when there is a comparison.
+pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[Row]>) -> String {
+    let several = plan.variants.len() > 1;
+    let mut header: Vec<String> = vec![];
+    if several {
+        header.push("#".into());
+        header.extend(
+            plan.axes
+                .iter()
+                .map(|a| a.rsplit('.').next().unwrap_or(a).to_string()),
+        );
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+    header.extend(
+        [
+            "target",
+            "jobs",
+            "jobs/h",
+            "wait mean",
+            "wait p95",
+            "util",
+            "cost",
+            "idle cost",
+        ]
+        .map(String::from),
+    );
+    if several {
+        header.push("cost/30d".into());
+        header.push("pareto".into());
+        if plan.goal.is_some() {
+            header.push("goal".into());
+        }
+    }
+    let mut rows: Vec<Vec<String>> = vec![header];
+    let mut k = 0;
+    for (v, result) in plan.variants.iter().zip(results) {
+        let s = &v.scenario;
+        for (t, est) in result.summary(s.system.targets.len()).iter().enumerate() {
+            let g = |m: M| est[m as usize];
+            let mut row = vec![];
+            if several {
+                row.push(v.index.to_string());
+                let n_set = v.params.len() - plan.axes.len();
+                row.extend(v.params[n_set..].iter().map(|(_, x)| x.clone()));
+            }
+            row.extend([
+                s.system.targets[t].name.clone(),
+                format!("{:.0}", g(M::jobs_completed).mean),
+                format!("{:.2}", g(M::throughput).mean),
+                with_ci(
+                    fmt_duration_s(g(M::wait_mean).mean),
+                    g(M::wait_mean).ci95,
+                    fmt_duration_s,
+                ),
+                fmt_duration_s(g(M::wait_p95).mean),
+                format!("{:.0}%", g(M::utilization).mean * 100.0),
+                with_ci(fmt_usd(g(M::cost).mean), g(M::cost).ci95, fmt_usd),
+                fmt_usd(g(M::idle_cost).mean),
+            ]);
+            if let Some(tr) = tradeoff {
+                let r = &tr[k];
+                row.push(fmt_usd(r.cost_per_30d_usd.mean));
+                row.push(if r.pareto { "*".into() } else { String::new() });
+                if plan.goal.is_some() {
+                    let mut cell = r.meets_goal.map_or("", |g| g.as_str()).to_string();
+                    if r.recommended {
+                        cell.push_str(" <- cheapest");
+                    }
+                    row.push(cell);
+                }
+            }
+            k += 1;
+            rows.push(row);
+        }
+    }
+    let ncol = rows[0].len();
+    let widths: Vec<usize> = (0..ncol)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |x| x.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
+    let text_cols = if several { 1 + plan.axes.len() + 1 } else { 1 };
     let mut out = String::new();
     for (i, r) in rows.iter().enumerate() {
         let line: Vec<String> = r
@@ -79,7 +133,9 @@ pub fn terminal_summary(s: &Scenario, summary: &[Vec<Estimate>]) -> String {
             .enumerate()
             .map(|(c, cell)| {
                 let pad = widths[c] - cell.chars().count();
-                if c == 0 {
+                if c < text_cols && !(several && c == 0)
+                    || c + 1 == ncol && plan.goal.is_some() && several
+                {
                     format!("{cell}{}", " ".repeat(pad))
                 } else {
                     format!("{}{cell}", " ".repeat(pad))
@@ -91,6 +147,33 @@ pub fn terminal_summary(s: &Scenario, summary: &[Vec<Estimate>]) -> String {
         if i == 0 {
             out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
             out.push('\n');
+        }
+    }
+    if several && let Some(g) = &plan.goal {
+        let best = tradeoff.and_then(|t| t.iter().find(|r| r.recommended));
+        let goal = match (g.wait_p95_s, g.budget_per_30d_usd) {
+            (Some(w), Some(b)) => format!(
+                "p95 wait <= {} and cost <= {}/30d",
+                fmt_duration_s(w),
+                fmt_usd(b)
+            ),
+            (Some(w), None) => format!("p95 wait <= {}", fmt_duration_s(w)),
+            (None, Some(b)) => format!("cost <= {}/30d", fmt_duration_s(b)),
+            (None, None) => "none".into(),
+        };
+        match best {
+            Some(r) => out.push_str(&format!(
+                "Goal ({goal}): cheapest setting that meets it with 95% confidence is variant {}.\n",
+                r.variant
+            )),
+            None => out.push_str(&format!(
+                "Goal ({goal}): no setting meets it with 95% confidence{}.\n",
+                if tradeoff.is_some_and(|t| t.iter().any(|r| r.meets_goal == Some(crate::sweep::tradeoff::Verdict::Uncertain))) {
+                    "; \"uncertain\" ones might: run more replications"
+                } else {
+                    ""
+                }
+            )),
         }
     }
     out

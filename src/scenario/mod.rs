@@ -11,6 +11,7 @@ pub mod duration;
 mod keys;
 mod prices;
 pub mod raw;
+pub mod sweep;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};

@@ -183,14 +183,28 @@ fn serde_diag(c: &mut Checker, e: &toml::de::Error) {
 
 /// Text → raw structs, collecting every syntax error, every unknown key, and the first type
 /// error of each table (serde stops inside a table at its first error).
-fn parse_raw(c: &mut Checker, text: &str) -> Option<RawScenario> {
+/// Text → TOML document, reporting every syntax error.
+pub(super) fn parse_doc<'t>(path: &Path, text: &'t str) -> Result<Spanned<DeTable<'t>>, LoadError> {
     let (doc, errors) = DeTable::parse_recoverable(text);
-    if !errors.is_empty() {
-        for e in &errors {
-            serde_diag(c, e);
-        }
-        return None;
+    if errors.is_empty() {
+        return Ok(doc);
     }
+    let mut c = Checker {
+        map: SourceMap::new(path, text),
+        diags: vec![],
+    };
+    for e in &errors {
+        serde_diag(&mut c, e);
+    }
+    Err(LoadError::Invalid {
+        errors: c.diags,
+        warnings: vec![],
+    })
+}
+
+/// Document → raw structs, collecting every unknown key and the first type error of each table
+/// (serde stops inside a table at its first error).
+fn parse_raw(c: &mut Checker, doc: Spanned<DeTable<'_>>) -> Option<RawScenario> {
     let mut unknown = vec![];
     keys::check(doc.get_ref(), &schema(), "", &mut unknown);
     if !unknown.is_empty() {
@@ -283,9 +297,19 @@ pub(super) fn validate(
     text: &str,
     options: &LoadOptions,
 ) -> Result<Loaded, LoadError> {
+    validate_doc(path, text, parse_doc(path, text)?, options)
+}
+
+/// Validates a parsed document; `text` is the source its spans point into.
+pub(super) fn validate_doc(
+    path: &Path,
+    text: &str,
+    doc: Spanned<DeTable<'_>>,
+    options: &LoadOptions,
+) -> Result<Loaded, LoadError> {
     let map = SourceMap::new(path, text);
     let mut c = Checker { map, diags: vec![] };
-    let scenario = parse_raw(&mut c, text).and_then(|raw| build(&mut c, path, text, raw, options));
+    let scenario = parse_raw(&mut c, doc).and_then(|raw| build(&mut c, path, text, raw, options));
     let (errors, warnings): (Vec<_>, Vec<_>) = c
         .diags
         .into_iter()

@@ -7,6 +7,9 @@
 use crate::metrics::{self, Values};
 use crate::model::{SampleSink, run_replication};
 use crate::scenario::Scenario;
+use crate::scenario::sweep::Plan;
+pub mod tradeoff;
+
 use rayon::prelude::*;
 use std::sync::Mutex;
 
@@ -76,4 +79,60 @@ pub fn run(
             .collect()
     });
     Ok(RunResult { rows })
+}
+
+/// Runs every replication of every variant of `plan`, all (variant, replication) pairs spread
+/// over `threads` threads; results come back in variant order, each in replication order.
+/// Replication 0 of variant 0 streams its time series into `sink`.
+pub fn run_plan(
+    plan: &Plan,
+    threads: usize,
+    sink: Option<&mut (dyn SampleSink + Send)>,
+) -> Result<Vec<RunResult>, rayon::ThreadPoolBuildError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let sink = Mutex::new(sink);
+    let pairs: Vec<(usize, u64)> = plan
+        .variants
+        .iter()
+        .enumerate()
+        .flat_map(|(v, variant)| (0..variant.scenario.replications).map(move |r| (v, r)))
+        .collect();
+    let rows: Vec<(usize, ReplicationRow)> = pool.install(|| {
+        pairs
+            .into_par_iter()
+            .map(|(v, r)| {
+                let s = &plan.variants[v].scenario;
+                let result = if v == 0 && r == 0 {
+                    let mut guard = sink.lock().unwrap_or_else(|e| e.into_inner());
+                    let sink: Option<&mut dyn SampleSink> = match guard.as_mut() {
+                        Some(s) => Some(&mut **s),
+                        None => None,
+                    };
+                    run_replication(&s.system, s.seed, r, sink)
+                } else {
+                    run_replication(&s.system, s.seed, r, None)
+                };
+                (
+                    v,
+                    ReplicationRow {
+                        replication: r,
+                        replication_seed: result.replication_seed,
+                        events: result.events,
+                        targets: result.targets.iter().map(metrics::values).collect(),
+                    },
+                )
+            })
+            .collect()
+    });
+    let mut results: Vec<RunResult> = plan
+        .variants
+        .iter()
+        .map(|_| RunResult { rows: vec![] })
+        .collect();
+    for (v, row) in rows {
+        results[v].rows.push(row);
+    }
+    Ok(results)
 }
