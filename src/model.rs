@@ -5,12 +5,13 @@
 //! measured. Nothing here formats output: samples go to a [`SampleSink`].
 
 use crate::engine::time::SimTime;
+use crate::engine::time::from_secs_f64;
 use crate::engine::{EventQueue, Schedule, stream};
 use crate::targets::{
     Cluster, ClusterEvent, Job, TargetEvent, TargetKind, TargetModel, TargetReport, TargetSample,
     TargetSpec,
 };
-use crate::workload::{ArrivalGen, WorkloadSpec};
+use crate::workload::{Arrival, ArrivalSource, WorkloadSpec};
 
 #[derive(Clone, Debug)]
 pub struct System {
@@ -59,7 +60,9 @@ impl Schedule<ClusterEvent> for ClusterScheduler<'_> {
 }
 
 struct WorkloadState {
-    arrivals: ArrivalGen,
+    arrivals: ArrivalSource,
+    /// The arrival whose event is in the queue.
+    pending: Option<Arrival>,
     durations: crate::engine::StreamRng,
 }
 
@@ -100,18 +103,20 @@ pub fn run_replication(
         .workloads
         .iter()
         .map(|w| WorkloadState {
-            arrivals: ArrivalGen::new(
-                w.arrivals.clone(),
+            arrivals: ArrivalSource::new(
+                &w.arrivals,
                 stream(seed, replication, &arrivals_purpose(&w.name)),
             ),
+            pending: None,
             durations: stream(seed, replication, &durations_purpose(&w.name)),
         })
         .collect();
     for (i, w) in workloads.iter_mut().enumerate() {
-        if let Some(t) = w.arrivals.next_arrival()
-            && t <= horizon
+        if let Some(a) = w.arrivals.next_arrival()
+            && a.time <= horizon
         {
-            queue.schedule(t, Event::Arrival(i as u32));
+            w.pending = Some(a);
+            queue.schedule(a.time, Event::Arrival(i as u32));
         }
     }
     if sink.is_some() && system.sample_interval > 0 {
@@ -123,16 +128,33 @@ pub fn run_replication(
             Event::Arrival(w) => {
                 let spec = &system.workloads[w as usize];
                 let state = &mut workloads[w as usize];
+                let arrival = state
+                    .pending
+                    .take()
+                    .expect("an arrival event has its arrival");
+                // A trace row's own duration wins; otherwise draw one. Validation guarantees one
+                // of the two exists.
+                let raw = match (arrival.duration, &spec.duration) {
+                    (Some(d), _) => d,
+                    (None, Some(dist)) => dist.sample(&mut state.durations),
+                    (None, None) => 0,
+                };
+                let duration = if spec.speedup == 1.0 {
+                    raw
+                } else {
+                    from_secs_f64(crate::engine::time::to_secs_f64(raw) / spec.speedup)
+                };
                 let job = Job {
                     workload: w,
                     arrival: now,
-                    duration: spec.duration.sample(&mut state.durations),
-                    nodes: spec.instance_count,
+                    duration,
+                    nodes: arrival.nodes.unwrap_or(spec.instance_count),
                 };
                 if let Some(next) = state.arrivals.next_arrival()
-                    && next <= horizon
+                    && next.time <= horizon
                 {
-                    queue.schedule(next, Event::Arrival(w));
+                    state.pending = Some(next);
+                    queue.schedule(next.time, Event::Arrival(w));
                 }
                 let target = spec.target as u32;
                 match &mut targets[spec.target] {

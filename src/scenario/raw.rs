@@ -57,7 +57,10 @@ pub struct RawWorkload {
     pub name: Spanned<String>,
     pub compute: Spanned<String>,
     pub arrivals: Spanned<RawArrivals>,
-    pub duration: Spanned<RawDist>,
+    /// Required unless a trace gives every job its duration.
+    pub duration: Option<Spanned<RawDist>>,
+    /// Duration divisor per VM size: `{ "Standard_NC24ads_A100_v4" = 2.5 }`.
+    pub speedup: Option<Spanned<BTreeMap<String, Spanned<f64>>>>,
     pub instance_count: Option<Spanned<i64>>,
     /// `command` (default), `automl`, `pipeline` or `designer`.
     pub kind: Option<Spanned<String>>,
@@ -75,6 +78,20 @@ pub struct RawArrivals {
     pub rate_per_second: Option<Spanned<f64>>,
     pub daily_profile: Option<Spanned<Vec<f64>>>,
     pub weekly_profile: Option<Spanned<Vec<f64>>>,
+    // process = "trace":
+    pub file: Option<Spanned<String>>,
+    pub submit_column: Option<Spanned<String>>,
+    pub duration_column: Option<Spanned<String>>,
+    pub nodes_column: Option<Spanned<String>>,
+    pub gpus_column: Option<Spanned<String>>,
+    /// chrono format, or `epoch_s` / `epoch_ms`; default `%Y-%m-%d %H:%M:%S`.
+    pub time_format: Option<Spanned<String>>,
+    /// Gaps between submissions are multiplied by this (0.5 = twice as busy).
+    pub time_scale: Option<Spanned<f64>>,
+    pub start: Option<Spanned<Dur>>,
+    pub end: Option<Spanned<Dur>>,
+    pub repeat: Option<bool>,
+    pub on_bad_row: Option<Spanned<String>>,
 }
 
 /// A distribution of durations. One flat table for every family, checked after parsing, so

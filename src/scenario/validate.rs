@@ -15,10 +15,12 @@ use crate::model::System;
 use crate::targets::defaults as d;
 use crate::targets::job_kinds;
 use crate::targets::{ClusterSpec, TargetKind, TargetSpec, Tier};
-use crate::workload::{PoissonArrivals, WorkloadSpec};
+use crate::workload::trace::{self, OnBadRow, TimeFormat, TraceSpec};
+use crate::workload::{ArrivalSpec, PoissonArrivals, TraceJob, TraceJobs, WorkloadSpec};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -153,6 +155,7 @@ fn schema() -> Schema {
                 "workload",
                 Schema {
                     fields: fields_of::<RawWorkload>(),
+                    free: &["speedup"],
                     children: vec![
                         (
                             "arrivals",
@@ -164,7 +167,6 @@ fn schema() -> Schema {
                         ),
                         ("duration", dist()),
                     ],
-                    free: &[],
                 },
             ),
         ],
@@ -973,13 +975,45 @@ fn workload(
             );
         }
     }
-    let arrivals = arrivals(
-        c,
-        &f("arrivals"),
-        rw.arrivals.get_ref(),
-        rw.arrivals.span().start,
-    );
-    let duration = dist(c, &f("duration"), &rw.duration, false, dir);
+    let is_trace = rw
+        .arrivals
+        .get_ref()
+        .process
+        .get_ref()
+        .eq_ignore_ascii_case("trace");
+    let arrivals = if is_trace {
+        trace_arrivals(
+            c,
+            &f("arrivals"),
+            rw.arrivals.get_ref(),
+            rw.arrivals.span().start,
+            facts,
+            dir,
+        )
+        .map(|t| ArrivalSpec::Trace(Arc::new(t)))
+    } else {
+        arrivals(
+            c,
+            &f("arrivals"),
+            rw.arrivals.get_ref(),
+            rw.arrivals.span().start,
+        )
+        .map(ArrivalSpec::Poisson)
+    };
+    let trace_gives_durations = is_trace && rw.arrivals.get_ref().duration_column.is_some();
+    let duration = match &rw.duration {
+        Some(d) => dist(c, &f("duration"), d, false, dir).map(Some),
+        None if trace_gives_durations => Some(None),
+        None => {
+            c.error(
+                rw.name.span().start,
+                &f("duration"),
+                "is required (a distribution of job run times), unless a trace's duration_column gives them",
+            );
+            None
+        }
+    };
+    let speedup = speedup(c, &f("speedup"), &rw.speedup, facts.and_then(|t| t.vm));
     let instance_count = c.int(
         &rw.instance_count,
         &f("instance_count"),
@@ -1031,7 +1065,264 @@ fn workload(
         target: facts?.index?,
         arrivals: arrivals?,
         duration: duration?,
+        speedup: speedup?,
         instance_count,
+    })
+}
+
+/// The workload's speed-up on its target's size (1 when the table does not name that size).
+fn speedup(
+    c: &mut Checker,
+    field: &str,
+    v: &Option<Spanned<BTreeMap<String, Spanned<f64>>>>,
+    vm: Option<&VmSize>,
+) -> Option<f64> {
+    let Some(table) = v else { return Some(1.0) };
+    let mut ok = true;
+    let mut factor = 1.0;
+    for (size, x) in table.get_ref() {
+        let here = format!("{field}.{size}");
+        let known = Catalog::builtin().get(size);
+        if known.is_none() {
+            c.error_hint(
+                x.span().start,
+                &here,
+                format!("unknown VM size `{size}`"),
+                format!(
+                    "closest catalog sizes: {}",
+                    Catalog::builtin().closest(size, 3).join(", ")
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        match c.positive(x, &here) {
+            Some(f) if vm.is_some_and(|vm| vm.size.eq_ignore_ascii_case(size)) => factor = f,
+            Some(_) => {}
+            None => ok = false,
+        }
+    }
+    ok.then_some(factor)
+}
+
+/// `process = "trace"`: loads the trace once, converting GPUs to whole nodes of the target's size.
+fn trace_arrivals(
+    c: &mut Checker,
+    label: &str,
+    ra: &RawArrivals,
+    at: usize,
+    facts: Option<&Facts>,
+    dir: &Path,
+) -> Option<TraceJobs> {
+    let f = |s: &str| format!("{label}.{s}");
+    for (name, given) in [
+        ("rate_per_hour", ra.rate_per_hour.is_some()),
+        ("rate_per_minute", ra.rate_per_minute.is_some()),
+        ("rate_per_second", ra.rate_per_second.is_some()),
+        ("daily_profile", ra.daily_profile.is_some()),
+        ("weekly_profile", ra.weekly_profile.is_some()),
+    ] {
+        if given {
+            c.error(
+                at,
+                &f(name),
+                "does not apply to process = \"trace\" (the trace gives the arrivals)",
+            );
+        }
+    }
+    let (Some(file), Some(submit)) = (&ra.file, &ra.submit_column) else {
+        let missing = if ra.file.is_none() {
+            "file"
+        } else {
+            "submit_column"
+        };
+        c.error(at, &f(missing), "is required for process = \"trace\"");
+        return None;
+    };
+    if ra.nodes_column.is_some() && ra.gpus_column.is_some() {
+        c.error(
+            at,
+            &f("gpus_column"),
+            "give nodes_column or gpus_column, not both",
+        );
+        return None;
+    }
+    let time_format = TimeFormat::parse(
+        ra.time_format
+            .as_ref()
+            .map_or("%Y-%m-%d %H:%M:%S", |t| t.get_ref()),
+    );
+    if let Err(e) = time_format.validate() {
+        let tat = ra.time_format.as_ref().map_or(at, |t| t.span().start);
+        c.error(tat, &f("time_format"), e);
+        return None;
+    }
+    let time_scale = match &ra.time_scale {
+        Some(v) => c.positive(v, &f("time_scale"))?,
+        None => 1.0,
+    };
+    let start = match &ra.start {
+        Some(v) => Some(c.dur(v, &f("start"), true)?),
+        None => None,
+    };
+    let end = match &ra.end {
+        Some(v) => Some(c.dur(v, &f("end"), false)?),
+        None => None,
+    };
+    if let (Some(s), Some(e), Some(ev)) = (start, end, &ra.end)
+        && e <= s
+    {
+        c.error(
+            ev.span().start,
+            &f("end"),
+            format!("must be after start ({})", format_duration(s)),
+        );
+        return None;
+    }
+    let on_bad_row = match ra
+        .on_bad_row
+        .as_ref()
+        .map(|o| o.get_ref().to_ascii_lowercase())
+    {
+        None => OnBadRow::Error,
+        Some(o) if o == "error" => OnBadRow::Error,
+        Some(o) if o == "skip" => OnBadRow::Skip,
+        Some(o) => {
+            let oat = ra.on_bad_row.as_ref().map_or(at, |x| x.span().start);
+            c.error_hint(
+                oat,
+                &f("on_bad_row"),
+                format!("unknown value `{o}`"),
+                "use \"error\" or \"skip\"".into(),
+            );
+            return None;
+        }
+    };
+    let gpus_per_node = facts.and_then(|t| t.vm).map(|vm| vm.gpus);
+    if ra.gpus_column.is_some() && gpus_per_node == Some(0) {
+        let size = facts.and_then(|t| t.vm).map_or("", |vm| vm.size.as_str());
+        c.error(
+            at,
+            &f("gpus_column"),
+            format!("the trace counts GPUs but the target's size {size} has none"),
+        );
+        return None;
+    }
+    let spec = TraceSpec {
+        file: dir.join(file.get_ref()),
+        submit_column: submit.get_ref().clone(),
+        duration_column: ra.duration_column.as_ref().map(|x| x.get_ref().clone()),
+        nodes_column: ra.nodes_column.as_ref().map(|x| x.get_ref().clone()),
+        gpus_column: ra.gpus_column.as_ref().map(|x| x.get_ref().clone()),
+        extra_columns: vec![],
+        time_format,
+        time_scale,
+        start,
+        end,
+        on_bad_row,
+    };
+    let trace = match trace::load(&spec) {
+        Ok(t) => t,
+        Err(errors) => {
+            c.error(
+                file.span().start,
+                &f("file"),
+                format!("the trace {} has errors (below)", spec.file.display()),
+            );
+            c.diags.extend(errors.iter().map(|e| e.to_diagnostic()));
+            return None;
+        }
+    };
+    if !trace.skipped_rows.is_empty() {
+        let (line, why) = &trace.skipped_rows[0];
+        c.warn(
+            file.span().start,
+            &f("on_bad_row"),
+            format!(
+                "skipped {} bad row{} of {} (the first, line {line}: {why})",
+                trace.skipped_rows.len(),
+                if trace.skipped_rows.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                spec.file.display()
+            ),
+        );
+    }
+    if !trace.was_sorted {
+        c.warn(
+            file.span().start,
+            &f("file"),
+            format!(
+                "{} is not in submission order: rows were sorted",
+                spec.file.display()
+            ),
+        );
+    }
+    if trace.rows.is_empty() {
+        c.error(
+            file.span().start,
+            &f("file"),
+            format!(
+                "no job of {} falls in the replayed window",
+                spec.file.display()
+            ),
+        );
+        return None;
+    }
+    let max_nodes = facts.map_or(u32::MAX, |t| t.max_instances);
+    let mut jobs = Vec::with_capacity(trace.rows.len());
+    let mut too_big = vec![];
+    for row in &trace.rows {
+        let nodes = match (row.nodes, row.gpus, gpus_per_node) {
+            (Some(n), _, _) => Some(n),
+            (None, Some(g), Some(per)) if per > 0 => Some(g.div_ceil(per)),
+            _ => None,
+        };
+        if nodes.is_some_and(|n| n > max_nodes) {
+            too_big.push(row.line);
+            if on_bad_row == OnBadRow::Skip {
+                continue;
+            }
+        }
+        jobs.push(TraceJob {
+            submit: from_secs_f64(row.submit_s),
+            duration: row.duration_s.map(from_secs_f64),
+            nodes,
+        });
+    }
+    if !too_big.is_empty() {
+        let msg = format!(
+            "{} job{} of {} need more nodes than max_instances = {max_nodes} (first at line {}): they could never start",
+            too_big.len(),
+            if too_big.len() == 1 { "" } else { "s" },
+            spec.file.display(),
+            too_big[0]
+        );
+        if on_bad_row == OnBadRow::Skip {
+            c.warn(file.span().start, &f("file"), format!("{msg}; skipped"));
+        } else {
+            c.error_hint(
+                file.span().start,
+                &f("file"),
+                msg,
+                "raise max_instances, or set on_bad_row = \"skip\"".into(),
+            );
+            return None;
+        }
+    }
+    // The replayed window's length: the window itself when `end` is given, else the span of the
+    // submissions plus one average gap, so that a repeated trace keeps its rate.
+    let period = match end {
+        Some(e) => (e - start.unwrap_or(0.0)) * time_scale,
+        None if jobs.len() > 1 => trace.span_s * jobs.len() as f64 / (jobs.len() - 1) as f64,
+        None => trace.span_s,
+    };
+    Some(TraceJobs {
+        jobs,
+        repeat: ra.repeat.unwrap_or(false),
+        period: from_secs_f64(period),
     })
 }
 
@@ -1113,9 +1404,26 @@ fn arrivals(c: &mut Checker, label: &str, ra: &RawArrivals, at: usize) -> Option
             ra.process.span().start,
             &f("process"),
             format!("unknown arrival process `{}`", ra.process.get_ref()),
-            "supported: poisson".into(),
+            "supported: poisson, trace".into(),
         );
         return None;
+    }
+    for (name, given) in [
+        ("file", ra.file.is_some()),
+        ("submit_column", ra.submit_column.is_some()),
+        ("duration_column", ra.duration_column.is_some()),
+        ("nodes_column", ra.nodes_column.is_some()),
+        ("gpus_column", ra.gpus_column.is_some()),
+        ("time_format", ra.time_format.is_some()),
+        ("time_scale", ra.time_scale.is_some()),
+        ("start", ra.start.is_some()),
+        ("end", ra.end.is_some()),
+        ("repeat", ra.repeat.is_some()),
+        ("on_bad_row", ra.on_bad_row.is_some()),
+    ] {
+        if given {
+            c.error(at, &f(name), "applies only to process = \"trace\"");
+        }
     }
     let rates = [
         (&ra.rate_per_hour, "rate_per_hour", 1.0),

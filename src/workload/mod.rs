@@ -103,25 +103,102 @@ impl ArrivalGen {
     }
 }
 
+/// Jobs replayed from a trace: submission offsets and, where the trace has them, durations and
+/// node counts (already converted from GPUs for the target's size).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceJobs {
+    /// Sorted by submission time.
+    pub jobs: Vec<TraceJob>,
+    /// With `repeat`, the trace starts over every `period` (the replayed window's length).
+    pub repeat: bool,
+    pub period: SimTime,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TraceJob {
+    pub submit: SimTime,
+    pub duration: Option<SimTime>,
+    pub nodes: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub enum ArrivalSpec {
+    Poisson(PoissonArrivals),
+    /// Shared by every replication and variant: a trace is loaded once.
+    Trace(std::sync::Arc<TraceJobs>),
+}
+
+/// One arrival: when, and what the trace says about the job (if it is a trace).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Arrival {
+    pub time: SimTime,
+    pub duration: Option<SimTime>,
+    pub nodes: Option<u32>,
+}
+
+/// The live arrival process of one workload in one replication.
+pub enum ArrivalSource {
+    Poisson(ArrivalGen),
+    Trace {
+        jobs: std::sync::Arc<TraceJobs>,
+        next: usize,
+        offset: SimTime,
+    },
+}
+
+impl ArrivalSource {
+    pub fn new(spec: &ArrivalSpec, rng: StreamRng) -> Self {
+        match spec {
+            ArrivalSpec::Poisson(p) => ArrivalSource::Poisson(ArrivalGen::new(p.clone(), rng)),
+            ArrivalSpec::Trace(t) => ArrivalSource::Trace {
+                jobs: t.clone(),
+                next: 0,
+                offset: 0,
+            },
+        }
+    }
+
+    #[inline]
+    pub fn next_arrival(&mut self) -> Option<Arrival> {
+        match self {
+            ArrivalSource::Poisson(g) => g.next_arrival().map(|time| Arrival {
+                time,
+                duration: None,
+                nodes: None,
+            }),
+            ArrivalSource::Trace { jobs, next, offset } => {
+                if *next >= jobs.jobs.len() {
+                    if !jobs.repeat || jobs.jobs.is_empty() || jobs.period == 0 {
+                        return None;
+                    }
+                    *next = 0;
+                    *offset = offset.checked_add(jobs.period)?;
+                }
+                let j = jobs.jobs[*next];
+                *next += 1;
+                Some(Arrival {
+                    time: offset.checked_add(j.submit)?,
+                    duration: j.duration,
+                    nodes: j.nodes,
+                })
+            }
+        }
+    }
+}
+
 /// One stream of jobs aimed at one target.
 #[derive(Clone, Debug)]
 pub struct WorkloadSpec {
     pub name: String,
     /// Index into the scenario's targets.
     pub target: usize,
-    pub arrivals: PoissonArrivals,
-    pub duration: Sampler,
-    /// Nodes each job takes (Azure ML's `instance_count`).
+    pub arrivals: ArrivalSpec,
+    /// Durations of jobs whose trace row gives none (or of every job without a trace).
+    pub duration: Option<Sampler>,
+    /// Durations are divided by this (a faster size than the one the durations describe).
+    pub speedup: f64,
+    /// Nodes each job takes (Azure ML's `instance_count`), unless its trace row says otherwise.
     pub instance_count: u32,
-}
-
-impl WorkloadSpec {
-    /// Mean node-seconds of work arriving per second (offered load in nodes).
-    pub fn offered_nodes(&self) -> f64 {
-        self.arrivals.mean_rate_per_hour() / 3600.0
-            * self.duration.mean_s()
-            * self.instance_count as f64
-    }
 }
 
 #[cfg(test)]
