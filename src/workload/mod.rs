@@ -121,6 +121,9 @@ pub struct TraceJob {
     pub nodes: Option<u32>,
 }
 
+// One per workload: its size does not matter, and boxing the common case would cost an
+// indirection on every arrival.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum ArrivalSpec {
     Poisson(PoissonArrivals),
@@ -137,6 +140,7 @@ pub struct Arrival {
 }
 
 /// The live arrival process of one workload in one replication.
+#[allow(clippy::large_enum_variant)]
 pub enum ArrivalSource {
     Poisson(ArrivalGen),
     Trace {
