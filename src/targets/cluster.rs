@@ -13,7 +13,8 @@
 //!
 //! Ours, where Azure says nothing: a starting job takes the most recently idled nodes (so surplus
 //! nodes age and time out, as they would in a cluster that packs work); an idle node whose timer
-//! expires while queued jobs still need it is kept for another idle period rather than released.
+//! expires while queued jobs still need it is kept, and its timer starts again at the cluster's
+//! next change of state (a job arriving or ending, a node becoming ready) if it is still idle.
 
 use crate::engine::stats::{DurationStats, Levels, TimeWeighted};
 use crate::engine::{Sampler, Schedule, SimTime, StreamRng};
@@ -141,6 +142,8 @@ pub struct Cluster {
     idle: VecDeque<u32>,
     queue: VecDeque<Job>,
     queued_demand: u64,
+    /// Idle nodes whose timer expired while a blocked job needed them: (node, epoch).
+    kept: Vec<(u32, u32)>,
     running: Vec<Running>,
     free_running: Vec<u32>,
     n_provisioning: u32,
@@ -176,6 +179,7 @@ impl Cluster {
             idle: VecDeque::new(),
             queue: VecDeque::new(),
             queued_demand: 0,
+            kept: Vec::new(),
             running: Vec::new(),
             free_running: Vec::new(),
             n_provisioning: 0,
@@ -322,13 +326,10 @@ impl Cluster {
         }
         let supply = self.idle.len() as u64 + self.n_provisioning as u64;
         if self.queued_demand >= supply {
-            // A blocked head job is waiting for this node plus others still provisioning.
-            if let Some(idle_time) = self.spec.idle_time_before_scale_down {
-                s.schedule(
-                    now + idle_time,
-                    ClusterEvent::IdleTimeout { node: id, epoch },
-                );
-            }
+            // A blocked head job is waiting for this node plus others still provisioning. Its
+            // timer is re-armed at the next change of state (see `dispatch`), not at once: with
+            // a zero idle time that would fire again at the same instant, forever.
+            self.kept.push((id, epoch));
             return;
         }
         // Usually the front: timers expire in the order nodes went idle.
@@ -342,8 +343,26 @@ impl Cluster {
         self.free_node_ids.push(id);
     }
 
-    /// Starts every queued job that can start now.
+    /// Starts every queued job that can start now, then re-arms the timers of idle nodes that
+    /// were kept for a blocked job and were not taken.
     fn dispatch(&mut self, now: SimTime, s: &mut impl Schedule<ClusterEvent>) {
+        self.start_queued(now, s);
+        if !self.kept.is_empty()
+            && let Some(idle_time) = self.spec.idle_time_before_scale_down
+        {
+            for (id, epoch) in std::mem::take(&mut self.kept) {
+                let node = &self.nodes[id as usize];
+                if node.state == NodeState::Idle && node.epoch == epoch {
+                    s.schedule(
+                        now + idle_time,
+                        ClusterEvent::IdleTimeout { node: id, epoch },
+                    );
+                }
+            }
+        }
+    }
+
+    fn start_queued(&mut self, now: SimTime, s: &mut impl Schedule<ClusterEvent>) {
         if self.spec.backfill {
             let mut i = 0;
             while i < self.queue.len() && !self.idle.is_empty() {
