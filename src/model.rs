@@ -8,8 +8,8 @@ use crate::engine::time::SimTime;
 use crate::engine::time::from_secs_f64;
 use crate::engine::{EventQueue, Schedule, stream};
 use crate::targets::{
-    Cluster, ClusterEvent, Job, TargetEvent, TargetKind, TargetModel, TargetReport, TargetSample,
-    TargetSpec,
+    Cluster, Instance, Job, Serverless, TargetEvent, TargetKind, TargetModel, TargetReport,
+    TargetSample, TargetSpec,
 };
 use crate::workload::{Arrival, ArrivalSource, WorkloadSpec};
 
@@ -46,16 +46,29 @@ enum Event {
 }
 
 /// Lets a target schedule its own events without knowing the enclosing event type.
-struct ClusterScheduler<'a> {
+struct TargetScheduler<'a, E> {
     queue: &'a mut EventQueue<Event>,
     target: u32,
+    wrap: fn(E) -> TargetEvent,
 }
 
-impl Schedule<ClusterEvent> for ClusterScheduler<'_> {
+impl<E> Schedule<E> for TargetScheduler<'_, E> {
     #[inline]
-    fn schedule(&mut self, at: SimTime, event: ClusterEvent) {
+    fn schedule(&mut self, at: SimTime, event: E) {
         self.queue
-            .schedule(at, Event::Target(self.target, TargetEvent::Cluster(event)));
+            .schedule(at, Event::Target(self.target, (self.wrap)(event)));
+    }
+}
+
+fn on<E>(
+    queue: &mut EventQueue<Event>,
+    target: u32,
+    wrap: fn(E) -> TargetEvent,
+) -> TargetScheduler<'_, E> {
+    TargetScheduler {
+        queue,
+        target,
+        wrap,
     }
 }
 
@@ -90,15 +103,29 @@ pub fn run_replication(
     let mut targets: Vec<TargetModel> = system
         .targets
         .iter()
-        .map(|t| match &t.kind {
-            TargetKind::AmlCompute(spec) => TargetModel::Cluster(Cluster::new(
-                spec.clone(),
-                stream(seed, replication, &provisioning_purpose(&t.name)),
-                system.warmup,
-                horizon,
-            )),
+        .map(|t| {
+            let rng = stream(seed, replication, &provisioning_purpose(&t.name));
+            match &t.kind {
+                TargetKind::Cluster { spec, .. } => {
+                    TargetModel::Cluster(Cluster::new(spec.clone(), rng, system.warmup, horizon))
+                }
+                TargetKind::ComputeInstance(spec) => {
+                    TargetModel::Instance(Instance::new(spec.clone(), rng, system.warmup, horizon))
+                }
+                TargetKind::Serverless(spec) => TargetModel::Serverless(Serverless::new(
+                    spec.clone(),
+                    rng,
+                    system.warmup,
+                    horizon,
+                )),
+            }
         })
         .collect();
+    for (i, t) in targets.iter_mut().enumerate() {
+        if let TargetModel::Instance(inst) = t {
+            inst.arm_initial(&mut on(&mut queue, i as u32, TargetEvent::Instance));
+        }
+    }
     let mut workloads: Vec<WorkloadState> = system
         .workloads
         .iter()
@@ -156,34 +183,39 @@ pub fn run_replication(
                     state.pending = Some(next);
                     queue.schedule(next.time, Event::Arrival(w));
                 }
-                let target = spec.target as u32;
+                let t = spec.target as u32;
                 match &mut targets[spec.target] {
-                    TargetModel::Cluster(c) => c.submit(
-                        now,
-                        job,
-                        &mut ClusterScheduler {
-                            queue: &mut queue,
-                            target,
-                        },
-                    ),
+                    TargetModel::Cluster(c) => {
+                        c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Cluster))
+                    }
+                    TargetModel::Instance(c) => {
+                        c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Instance))
+                    }
+                    TargetModel::Serverless(c) => {
+                        c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Serverless))
+                    }
                 }
             }
-            Event::Target(t, TargetEvent::Cluster(ev)) => match &mut targets[t as usize] {
-                TargetModel::Cluster(c) => c.handle(
-                    now,
-                    ev,
-                    &mut ClusterScheduler {
-                        queue: &mut queue,
-                        target: t,
-                    },
-                ),
+            Event::Target(t, ev) => match (&mut targets[t as usize], ev) {
+                (TargetModel::Cluster(c), TargetEvent::Cluster(ev)) => {
+                    c.handle(now, ev, &mut on(&mut queue, t, TargetEvent::Cluster))
+                }
+                (TargetModel::Instance(c), TargetEvent::Instance(ev)) => {
+                    c.handle(now, ev, &mut on(&mut queue, t, TargetEvent::Instance))
+                }
+                (TargetModel::Serverless(c), TargetEvent::Serverless(ev)) => {
+                    c.handle(now, ev, &mut on(&mut queue, t, TargetEvent::Serverless))
+                }
+                _ => unreachable!("a target only schedules its own kind of event"),
             },
             Event::Sample => {
                 if let Some(sink) = sink.as_deref_mut() {
                     for (i, t) in targets.iter().enumerate() {
-                        let sample = match t {
-                            TargetModel::Cluster(c) => TargetSample::Cluster(c.sample(now)),
-                        };
+                        let sample = TargetSample::Cluster(match t {
+                            TargetModel::Cluster(c) => c.sample(now),
+                            TargetModel::Instance(c) => c.sample(now),
+                            TargetModel::Serverless(c) => c.sample(now),
+                        });
                         sink.sample(now, i, &sample);
                     }
                 }
@@ -201,8 +233,12 @@ pub fn run_replication(
         replication_seed: crate::engine::derive_seed(seed, replication),
         targets: targets
             .into_iter()
-            .map(|t| match t {
-                TargetModel::Cluster(c) => TargetReport::Cluster(c.finish(horizon)),
+            .map(|t| {
+                TargetReport::Cluster(match t {
+                    TargetModel::Cluster(c) => c.finish(horizon),
+                    TargetModel::Instance(c) => c.finish(horizon),
+                    TargetModel::Serverless(c) => c.finish(horizon),
+                })
             })
             .collect(),
         events,

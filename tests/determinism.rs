@@ -83,7 +83,9 @@ fn load_quickstart() -> Scenario {
 }
 
 fn with_cluster(mut s: Scenario, edit: impl Fn(&mut ClusterSpec)) -> Scenario {
-    let TargetKind::AmlCompute(spec) = &mut s.system.targets[0].kind;
+    let TargetKind::Cluster { spec, .. } = &mut s.system.targets[0].kind else {
+        panic!("the quickstart's target is a cluster");
+    };
     edit(spec);
     s
 }

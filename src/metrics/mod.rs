@@ -42,7 +42,9 @@ metrics! {
     idle_node_hours = "idle_node_hours": "node time allocated and ready but without a job, hours",
     provisioning_node_hours = "provisioning_node_hours": "node time between a node's request and its being ready, hours",
     nodes_requested = "nodes_requested": "nodes the autoscaler asked for during the whole run",
-    cost = "cost_usd": "cost of billed node time, US dollars",
+    cost = "cost_usd": "cost of billed node time plus fixed costs, US dollars",
+    fixed_cost = "fixed_cost_usd": "costs billed whatever the state (a compute instance's OS disk and load balancer), US dollars",
+    startups = "startups": "times a compute instance was started from stopped",
     idle_cost = "idle_cost_usd": "cost of idle plus provisioning node time, US dollars",
     idle_cost_share = "idle_cost_share": "idle_cost_usd / cost_usd (0 to 1)",
     cost_per_job = "cost_per_job_usd": "cost_usd / jobs_completed, US dollars",
@@ -69,7 +71,8 @@ fn cluster_values(r: &ClusterReport) -> Values {
     let idle = node_h(r.idle_area);
     let prov = node_h(r.provisioning_area);
     let billed = busy + idle + prov;
-    let cost = billed * r.price_usd_per_hour;
+    let fixed_cost = r.fixed_usd_per_hour * window_h;
+    let cost = billed * r.price_usd_per_hour + fixed_cost;
     let idle_cost = (idle + prov) * r.price_usd_per_hour;
     let secs = |us: f64| us / MICROS_PER_SECOND as f64;
     let mut v = vec![f64::NAN; METRICS.len()];
@@ -102,6 +105,8 @@ fn cluster_values(r: &ClusterReport) -> Values {
     set(M::provisioning_node_hours, prov);
     set(M::nodes_requested, r.nodes_requested as f64);
     set(M::cost, cost);
+    set(M::fixed_cost, fixed_cost);
+    set(M::startups, r.startups as f64);
     set(M::idle_cost, idle_cost);
     set(
         M::idle_cost_share,

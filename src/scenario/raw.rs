@@ -49,6 +49,22 @@ pub struct RawCompute {
     pub price_usd_per_hour: Option<Spanned<f64>>,
     /// Turns the error for a retired VM series into a warning, for replaying the past.
     pub allow_retired: Option<bool>,
+    // Fixed pools (kubernetes, remote_vm, attached, local):
+    pub instance_count: Option<Spanned<i64>>,
+    /// `always_on` or `external`.
+    pub billing: Option<Spanned<String>>,
+    // Compute instances:
+    pub idle_time_before_shutdown: Option<Spanned<Dur>>,
+    pub start_time: Option<Spanned<RawDist>>,
+    pub initial_state: Option<Spanned<String>>,
+    pub max_concurrent_jobs: Option<Spanned<i64>>,
+    pub disk_usd_per_month: Option<Spanned<f64>>,
+    pub load_balancer_usd_per_day: Option<Spanned<f64>>,
+    // Serverless:
+    /// `standard` or `spot`.
+    pub job_tier: Option<Spanned<String>>,
+    pub quota_vcpus: Option<Spanned<i64>>,
+    pub startup_time: Option<Spanned<RawDist>>,
 }
 
 #[derive(Debug, Deserialize)]

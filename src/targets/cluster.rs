@@ -114,6 +114,10 @@ pub struct ClusterReport {
     pub total_completed: u64,
     pub running_at_end: u64,
     pub queued_at_end: u64,
+    /// Costs billed whatever the state (a compute instance's OS disk and load balancer), US
+    /// dollars per hour, and how many times the target started (compute instances).
+    pub fixed_usd_per_hour: f64,
+    pub startups: u64,
 }
 
 /// A state snapshot for time series.
@@ -288,7 +292,7 @@ impl Cluster {
                 self.free_running.push(slot);
                 self.dispatch(now, s);
             }
-            ClusterEvent::IdleTimeout { node, epoch } => self.idle_timeout(now, node, epoch, s),
+            ClusterEvent::IdleTimeout { node, epoch } => self.idle_timeout(node, epoch),
         }
         self.sync(now);
     }
@@ -310,13 +314,7 @@ impl Cluster {
         }
     }
 
-    fn idle_timeout(
-        &mut self,
-        now: SimTime,
-        id: u32,
-        epoch: u32,
-        s: &mut impl Schedule<ClusterEvent>,
-    ) {
+    fn idle_timeout(&mut self, id: u32, epoch: u32) {
         let node = self.nodes[id as usize];
         if node.state != NodeState::Idle || node.epoch != epoch {
             return;
@@ -462,6 +460,8 @@ impl Cluster {
             total_completed: self.total_completed,
             running_at_end,
             queued_at_end: self.queue.len() as u64,
+            fixed_usd_per_hour: 0.0,
+            startups: 0,
         }
     }
 }

@@ -35,3 +35,23 @@ pub const ASSUMED_PROVISIONING_MEDIAN_S: f64 = 240.0;
 
 /// ASSUMPTION: 95th percentile of the provisioning time, seconds (see above).
 pub const ASSUMED_PROVISIONING_P95_S: f64 = 480.0;
+
+/// `idle_time_before_shutdown` of a compute instance: 15 minutes to 3 days (SDK
+/// `compute_instance.py` docstring; `how-to-create-compute-instance.md`). Unset means no idle
+/// shutdown (the SDK and CLI send nothing).
+pub const CI_IDLE_SHUTDOWN_MIN_S: f64 = 15.0 * 60.0;
+pub const CI_IDLE_SHUTDOWN_MAX_S: f64 = 3.0 * 86_400.0;
+
+/// One standard load balancer per compute instance, billed even when it is stopped: "about
+/// $0.33/day" (`concept-plan-manage-cost.md`).
+pub const CI_LOAD_BALANCER_USD_PER_DAY: f64 = 0.33;
+
+/// ASSUMPTION: the P10 premium SSD OS disk of a compute instance (128 GiB), billed even when it
+/// is stopped. Azure ML's docs name the disk but not its price; this is an approximate East US
+/// list price of a P10 disk, not from the project's sources. Set `disk_usd_per_month`.
+pub const ASSUMED_CI_P10_DISK_USD_PER_MONTH: f64 = 19.71;
+
+/// ASSUMPTION: time for a stopped compute instance to start (Azure publishes none; creating one
+/// takes "about 5 minutes", starting a stopped one is usually quicker). Set `start_time`.
+pub const ASSUMED_CI_START_MEDIAN_S: f64 = 150.0;
+pub const ASSUMED_CI_START_P95_S: f64 = 300.0;

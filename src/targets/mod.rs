@@ -7,9 +7,13 @@
 
 pub mod cluster;
 pub mod defaults;
+pub mod instance;
 pub mod job_kinds;
+pub mod serverless;
 
 pub use cluster::{Cluster, ClusterEvent, ClusterReport, ClusterSample, ClusterSpec, Job, Tier};
+pub use instance::{Instance, InstanceEvent, InstanceSpec};
+pub use serverless::{Serverless, ServerlessEvent, ServerlessSpec};
 
 /// The configuration of one compute target.
 #[derive(Clone, Debug)]
@@ -22,52 +26,75 @@ pub struct TargetSpec {
 
 #[derive(Clone, Debug)]
 pub enum TargetKind {
-    AmlCompute(ClusterSpec),
+    /// Node pools with an autoscaler or a fixed size: `amlcompute`, and the attached and
+    /// fixed-capacity types (`type_name` says which), all with compute-cluster semantics.
+    Cluster {
+        type_name: &'static str,
+        spec: ClusterSpec,
+    },
+    ComputeInstance(InstanceSpec),
+    Serverless(ServerlessSpec),
 }
 
 impl TargetSpec {
     /// The name users write in `type = "..."`.
     pub fn type_name(&self) -> &'static str {
-        match self.kind {
-            TargetKind::AmlCompute(_) => "amlcompute",
+        match &self.kind {
+            TargetKind::Cluster { type_name, .. } => type_name,
+            TargetKind::ComputeInstance(_) => "computeinstance",
+            TargetKind::Serverless(_) => "serverless",
         }
     }
 
     pub fn size(&self) -> &str {
         match &self.kind {
-            TargetKind::AmlCompute(c) => &c.size,
+            TargetKind::Cluster { spec, .. } => &spec.size,
+            TargetKind::ComputeInstance(i) => &i.size,
+            TargetKind::Serverless(s) => &s.size,
         }
     }
 
     pub fn tier(&self) -> &'static str {
         match &self.kind {
-            TargetKind::AmlCompute(c) => c.tier.as_str(),
+            TargetKind::Cluster { spec, .. } => spec.tier.as_str(),
+            TargetKind::ComputeInstance(_) => Tier::Dedicated.as_str(),
+            TargetKind::Serverless(_) => Tier::Dedicated.as_str(),
         }
     }
 
     pub fn price_usd_per_hour(&self) -> f64 {
         match &self.kind {
-            TargetKind::AmlCompute(c) => c.price_usd_per_hour,
+            TargetKind::Cluster { spec, .. } => spec.price_usd_per_hour,
+            TargetKind::ComputeInstance(i) => i.price_usd_per_hour,
+            TargetKind::Serverless(s) => s.price_usd_per_hour,
         }
     }
 
     /// Nodes (or instances) this target can run at most, for estimates.
     pub fn max_nodes(&self) -> u32 {
         match &self.kind {
-            TargetKind::AmlCompute(c) => c.max_instances,
+            TargetKind::Cluster { spec, .. } => spec.max_instances,
+            TargetKind::ComputeInstance(_) => 1,
+            TargetKind::Serverless(_) => u32::MAX,
         }
     }
 }
 
 pub enum TargetModel {
     Cluster(Cluster),
+    Instance(Instance),
+    Serverless(Serverless),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetEvent {
     Cluster(ClusterEvent),
+    Instance(InstanceEvent),
+    Serverless(ServerlessEvent),
 }
 
+/// Every target reports the same measures (see [`ClusterReport`]): nodes provisioning, busy and
+/// idle, waits and costs mean the same for each.
 #[derive(Clone, Debug)]
 pub enum TargetReport {
     Cluster(ClusterReport),

@@ -1,0 +1,1111 @@
+//! The report's charts, drawn with plotters' SVG backend.
+//!
+//! Plotters writes text as SVG `<text>` elements and estimates text sizes without reading any
+//! font file, so the SVG bytes depend only on the numbers: the same output folder gives the same
+//! charts on every machine. Colours differ in lightness and lines in dash pattern or marker, so
+//! the charts read in greyscale too.
+
+use super::data::{Est, Sample};
+use super::format::{duration, group_thousands, html_escape, usd};
+use anyhow::anyhow;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+const FONT: &str = "sans-serif";
+pub const WIDTH: u32 = 960;
+pub const HEIGHT: u32 = 480;
+
+const INK: RGBColor = RGBColor(34, 34, 34);
+const GRID: RGBColor = RGBColor(210, 210, 210);
+/// Dark blue: busy node time, allocated nodes' busy share, the Pareto front.
+const DARK: RGBColor = RGBColor(31, 78, 121);
+/// Orange, mid lightness: idle node time.
+const MID: RGBColor = RGBColor(237, 139, 44);
+/// Light blue (hatched where it matters): provisioning node time.
+const LIGHT: RGBColor = RGBColor(189, 215, 238);
+/// Very light grey with cross-hatching: fixed and other costs.
+const PALE: RGBColor = RGBColor(235, 235, 235);
+/// Queue length: a dark red, drawn dotted.
+const QUEUE: RGBColor = RGBColor(165, 15, 21);
+/// Percentiles: light, medium, dark blues.
+const P50: RGBColor = RGBColor(198, 219, 239);
+const P95: RGBColor = RGBColor(66, 146, 198);
+const P99: RGBColor = RGBColor(8, 48, 107);
+const HIGHLIGHT: RGBColor = RGBColor(230, 85, 13);
+
+/// One chart: its SVG text and where it goes.
+#[derive(Clone, Debug)]
+pub struct Chart {
+    /// File name inside `charts/`, e.g. `cost.svg`.
+    pub file: String,
+    pub title: String,
+    /// What it shows and which columns it draws, for the figure caption.
+    pub caption: String,
+    pub svg: String,
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+fn draw_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+    anyhow!("drawing a chart: {e}")
+}
+
+fn text_style(px: f64, color: &RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+    TextStyle::from((FONT, px).into_font())
+        .color(color)
+        .pos(Pos::new(h, v))
+}
+
+/// Runs `draw` on a fresh SVG canvas, presents it (checking the result), and adds a `<title>`
+/// for screen readers.
+fn render(
+    title: &str,
+    size: (u32, u32),
+    draw: impl FnOnce(&Area) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        draw(&root)?;
+        root.present().map_err(draw_err)?;
+    }
+    let Some(end) = svg.find(">\n") else {
+        return Err(anyhow!("drawing a chart: the SVG backend wrote no <svg> element"));
+    };
+    svg.insert_str(end + 2, &format!("<title>{}</title>\n", html_escape(title)));
+    Ok(svg)
+}
+
+/// Diagonal hatching inside a pixel rectangle: `down` lines fall to the right, others rise.
+fn hatch(
+    root: &Area,
+    (x0, y0): (i32, i32),
+    (x1, y1): (i32, i32),
+    spacing: i32,
+    down: bool,
+    color: &RGBColor,
+) -> anyhow::Result<()> {
+    let (x0, x1) = (x0.min(x1), x0.max(x1));
+    let (y0, y1) = (y0.min(y1), y0.max(y1));
+    if x1 - x0 < 2 || y1 - y0 < 2 {
+        return Ok(());
+    }
+    let style = ShapeStyle::from(color).stroke_width(1);
+    let mut lines = vec![];
+    if down {
+        // x - y = c
+        let mut c = x0 - y1 + spacing / 2;
+        while c < x1 - y0 {
+            let lo = y0.max(x0 - c);
+            let hi = y1.min(x1 - c);
+            if lo < hi {
+                lines.push(vec![(lo + c, lo), (hi + c, hi)]);
+            }
+            c += spacing;
+        }
+    } else {
+        // x + y = c
+        let mut c = x0 + y0 + spacing / 2;
+        while c < x1 + y1 {
+            let lo = y0.max(c - x1);
+            let hi = y1.min(c - x0);
+            if lo < hi {
+                lines.push(vec![(c - lo, lo), (c - hi, hi)]);
+            }
+            c += spacing;
+        }
+    }
+    for l in lines {
+        root.draw(&PathElement::new(l, style)).map_err(draw_err)?;
+    }
+    Ok(())
+}
+
+/// Category labels under an x axis, rotated when they would not fit side by side; at most
+/// about 40 are written (every k-th) so they never overlap.
+fn category_labels(
+    root: &Area,
+    positions: &[(i32, i32)],
+    labels: &[String],
+    slot_px: f64,
+) -> anyhow::Result<()> {
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
+    let px = 12.0;
+    let rotate = longest * px * 0.6 > slot_px * 0.95;
+    let step = if rotate {
+        ((14.0 / slot_px).ceil() as usize).max(1)
+    } else {
+        1
+    };
+    for (i, ((x, y), label)) in positions.iter().zip(labels).enumerate() {
+        if i % step != 0 {
+            continue;
+        }
+        let style = if rotate {
+            text_style(px, &INK, HPos::Right, VPos::Center).transform(FontTransform::Rotate270)
+        } else {
+            text_style(px, &INK, HPos::Center, VPos::Top)
+        };
+        root.draw(&Text::new(label.clone(), (*x, *y + 6), style))
+            .map_err(draw_err)?;
+    }
+    Ok(())
+}
+
+/// The label area an x axis of categories needs, in pixels.
+fn category_label_height(labels: &[String], slot_px: f64) -> u32 {
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
+    if longest * 12.0 * 0.6 > slot_px * 0.95 {
+        (longest * 7.5 + 16.0).clamp(40.0, 200.0) as u32
+    } else {
+        40
+    }
+}
+
+/// A vertical interval with caps, in chart coordinates.
+fn v_interval(x: f64, lo: f64, hi: f64, cap: f64) -> Vec<PathElement<(f64, f64)>> {
+    let s = ShapeStyle::from(&INK).stroke_width(1);
+    vec![
+        PathElement::new(vec![(x, lo), (x, hi)], s),
+        PathElement::new(vec![(x - cap, lo), (x + cap, lo)], s),
+        PathElement::new(vec![(x - cap, hi), (x + cap, hi)], s),
+    ]
+}
+
+/// Gives `n` category slots a range at least four slots wide, so one bar is not a wall.
+fn category_range(n: usize) -> std::ops::Range<f64> {
+    let pad = if n < 4 { (4 - n) as f64 / 2.0 } else { 0.0 };
+    (-0.5 - pad)..(n as f64 - 0.5 + pad)
+}
+
+/// A bar of the cost chart: the cost per 30 days split into its parts.
+#[derive(Clone, Debug)]
+pub struct CostBar {
+    pub label: String,
+    pub busy: f64,
+    pub idle: f64,
+    pub provisioning: f64,
+    /// `cost_per_30d_usd` minus the three node-time parts (fixed costs), when material.
+    pub other: f64,
+    pub total: Est,
+}
+
+pub fn cost_chart(bars: &[CostBar], x_desc: &str, title: &str) -> anyhow::Result<String> {
+    let n = bars.len();
+    let top = bars
+        .iter()
+        .filter_map(|b| {
+            let parts = b.busy + b.idle + b.provisioning + b.other;
+            b.total.bounds().map(|(_, hi)| hi.max(parts)).or(Some(parts))
+        })
+        .fold(0.0f64, f64::max);
+    let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
+    let plot_w = WIDTH as f64 - 130.0;
+    let xr = category_range(n);
+    let slot_px = plot_w / (xr.end - xr.start);
+    let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
+    let label_h = category_label_height(&labels, slot_px);
+    let height = HEIGHT + label_h.saturating_sub(40);
+    let any_other = bars.iter().any(|b| b.other > 0.0);
+    render(title, (WIDTH, height), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(label_h + 24)
+            .y_label_area_size(90)
+            .build_cartesian_2d(xr.clone(), 0.0..y_max)
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_labels(8)
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .y_label_formatter(&|v| usd(*v))
+            .y_desc("Cost per month (30 days), USD")
+            .x_desc(x_desc)
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        let half = if n == 1 { 0.3 } else { 0.36 };
+        let parts: [(&str, RGBColor, usize); 4] = [
+            ("busy (running jobs)", DARK, 0),
+            ("idle", MID, 1),
+            ("provisioning", LIGHT, 2),
+            ("fixed and other", PALE, 3),
+        ];
+        let mut rects: Vec<[Vec<((f64, f64), (f64, f64))>; 4]> = vec![];
+        for (i, b) in bars.iter().enumerate() {
+            let x = i as f64;
+            let mut y = 0.0;
+            let mut r: [Vec<((f64, f64), (f64, f64))>; 4] = Default::default();
+            for (k, v) in [b.busy, b.idle, b.provisioning, b.other].into_iter().enumerate() {
+                if v > 0.0 {
+                    r[k].push(((x - half, y), (x + half, y + v)));
+                    y += v;
+                }
+            }
+            rects.push(r);
+        }
+        for (name, color, k) in parts {
+            if k == 3 && !any_other {
+                continue;
+            }
+            let series: Vec<Rectangle<(f64, f64)>> = rects
+                .iter()
+                .flat_map(|r| r[k].iter())
+                .map(|&(a, b)| Rectangle::new([a, b], color.filled()))
+                .collect();
+            chart
+                .draw_series(series)
+                .map_err(draw_err)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    let icon = EmptyElement::at((x, y))
+                        + Rectangle::new([(0, -6), (14, 6)], color.filled())
+                        + Rectangle::new([(0, -6), (14, 6)], INK.stroke_width(1));
+                    match k {
+                        2 => icon + PathElement::new(vec![(0, -6), (12, 6)], INK.stroke_width(1)),
+                        3 => icon + PathElement::new(vec![(0, 6), (12, -6)], INK.stroke_width(1)),
+                        _ => icon + PathElement::new(vec![(0, 0), (0, 0)], INK.stroke_width(0)),
+                    }
+                });
+            // Hatching in pixel space, clipped to each rectangle.
+            for &(a, b) in rects.iter().flat_map(|r| r[k].iter()) {
+                let p0 = chart.backend_coord(&a);
+                let p1 = chart.backend_coord(&b);
+                if k == 2 {
+                    hatch(root, p0, p1, 7, true, &DARK)?;
+                } else if k == 3 {
+                    hatch(root, p0, p1, 7, true, &INK)?;
+                    hatch(root, p0, p1, 7, false, &INK)?;
+                }
+            }
+        }
+        // Outline each bar and its 95% interval.
+        for (i, b) in bars.iter().enumerate() {
+            let x = i as f64;
+            let parts = b.busy + b.idle + b.provisioning + b.other;
+            if parts > 0.0 {
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x - half, 0.0), (x + half, parts)],
+                        INK.stroke_width(1),
+                    )))
+                    .map_err(draw_err)?;
+            }
+            if let (Some(m), Some(c)) = (b.total.mean, b.total.ci) {
+                chart
+                    .draw_series(v_interval(x, m - c, m + c, 0.12))
+                    .map_err(draw_err)?;
+            }
+            if n <= 16
+                && let Some(m) = b.total.mean
+            {
+                let hi = b.total.bounds().map_or(m, |(_, hi)| hi).max(parts);
+                let (px, py) = chart.backend_coord(&(x, hi));
+                root.draw(&Text::new(
+                    usd(m),
+                    (px, py - 4),
+                    text_style(13.0, &INK, HPos::Center, VPos::Bottom),
+                ))
+                .map_err(draw_err)?;
+            }
+        }
+        let positions: Vec<(i32, i32)> = (0..n)
+            .map(|i| chart.backend_coord(&(i as f64, 0.0)))
+            .collect();
+        category_labels(root, &positions, &labels, slot_px)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(INK)
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(draw_err)?;
+        Ok(())
+    })
+}
+
+/// A step line through samples, keeping only the points where the value changes (lossless for
+/// a step function, and far smaller).
+fn steps(samples: &[Sample], f: impl Fn(&Sample) -> Option<f64>, day: f64) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = vec![];
+    let mut last: Option<f64> = None;
+    for s in samples {
+        let Some(v) = f(s) else { continue };
+        let t = s.t / day;
+        match last {
+            Some(prev) if prev == v => {}
+            Some(prev) => {
+                out.push((t, prev));
+                out.push((t, v));
+            }
+            None => out.push((t, v)),
+        }
+        last = Some(v);
+    }
+    if let (Some(v), Some(s)) = (last, samples.last())
+        && out.last().map(|p| p.0) != Some(s.t / day)
+    {
+        out.push((s.t / day, v));
+    }
+    out
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// Day ticks: `3 Thu` on whole days, `3 Thu 12:00` between them.
+pub fn day_tick(v: f64) -> String {
+    let minutes = (v * 1440.0).round() as i64;
+    let day = minutes.div_euclid(1440);
+    let wd = WEEKDAYS[day.rem_euclid(7) as usize];
+    let m = minutes.rem_euclid(1440);
+    if m == 0 {
+        format!("{day} {wd}")
+    } else {
+        format!("{day} {wd} {:02}:{:02}", m / 60, m % 60)
+    }
+}
+
+/// Nodes allocated, busy and provisioning over time, with the queue on a second axis.
+pub fn nodes_chart(
+    samples: &[Sample],
+    window: (f64, f64),
+    warmup_s: Option<f64>,
+    title: &str,
+) -> anyhow::Result<String> {
+    let day = 86_400.0;
+    let (x0, x1) = (window.0 / day, window.1 / day);
+    let allocated = steps(samples, |s| s.allocated, day);
+    let busy = steps(samples, |s| s.busy, day);
+    let prov = steps(samples, |s| s.provisioning, day);
+    let queue = steps(samples, |s| s.queue, day);
+    let node_max = [&allocated, &busy, &prov]
+        .iter()
+        .flat_map(|v| v.iter().map(|p| p.1))
+        .fold(1.0f64, f64::max);
+    let queue_max = queue.iter().map(|p| p.1).fold(1.0f64, f64::max);
+    let y_top = (node_max * 1.15).ceil().max(2.0);
+    let q_top = (queue_max * 1.15).ceil().max(2.0);
+    render(title, (WIDTH, HEIGHT), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(60)
+            .right_y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, 0.0..y_top)
+            .map_err(draw_err)?
+            .set_secondary_coord(x0..x1, 0.0..q_top);
+        let int_tick = |v: &f64| {
+            if (v - v.round()).abs() < 1e-9 {
+                group_thousands(v.round().max(0.0) as u64)
+            } else {
+                String::new()
+            }
+        };
+        let x_labels = if x1 - x0 > 1.0 {
+            ((x1 - x0).ceil() as usize + 1).min(15)
+        } else {
+            7
+        };
+        chart
+            .configure_mesh()
+            .x_labels(x_labels)
+            .y_labels((y_top as usize + 1).min(10))
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .x_label_formatter(&|v| day_tick(*v))
+            .y_label_formatter(&int_tick)
+            .x_desc("Simulated time, days since the start (day 0 is a Monday)")
+            .y_desc("Nodes")
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .configure_secondary_axes()
+            .y_labels((q_top as usize + 1).min(10))
+            .y_label_formatter(&int_tick)
+            .y_desc("Queued jobs (dotted, right axis)")
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        if let Some(w) = warmup_s.map(|w| w / day)
+            && w > x0
+        {
+            let shade = RGBColor(120, 120, 120).mix(0.15);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x0, 0.0), (w.min(x1), y_top)],
+                    shade.filled(),
+                )))
+                .map_err(draw_err)?
+                .label("warm-up (not in the statistics)")
+                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], shade.filled()));
+        }
+        if !busy.is_empty() {
+            let mut poly = busy.clone();
+            poly.push((busy[busy.len() - 1].0, 0.0));
+            poly.push((busy[0].0, 0.0));
+            let fill = DARK.mix(0.25);
+            chart
+                .draw_series(std::iter::once(Polygon::new(poly, fill.filled())))
+                .map_err(draw_err)?;
+            chart
+                .draw_series(LineSeries::new(busy.clone(), DARK.stroke_width(2)))
+                .map_err(draw_err)?
+                .label("busy (running a job)")
+                .legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + Rectangle::new([(0, -6), (18, 6)], fill.filled())
+                        + PathElement::new(vec![(0, -6), (18, -6)], DARK.stroke_width(2))
+                });
+        }
+        if !allocated.is_empty() {
+            chart
+                .draw_series(LineSeries::new(allocated.clone(), INK.stroke_width(2)))
+                .map_err(draw_err)?
+                .label("allocated (billed)")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], INK.stroke_width(2)));
+        }
+        if !prov.is_empty() {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    prov.clone(),
+                    8,
+                    4,
+                    MID.stroke_width(2),
+                ))
+                .map_err(draw_err)?
+                .label("provisioning (dashed)")
+                .legend(|(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (7, 0)], MID.stroke_width(2))
+                        + PathElement::new(vec![(11, 0), (18, 0)], MID.stroke_width(2))
+                });
+        }
+        if !queue.is_empty() {
+            chart
+                .draw_secondary_series(DashedLineSeries::new(
+                    queue.clone(),
+                    2,
+                    3,
+                    QUEUE.stroke_width(2),
+                ))
+                .map_err(draw_err)?
+                .label("queued jobs (dotted, right axis)")
+                .legend(|(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (2, 0)], QUEUE.stroke_width(2))
+                        + PathElement::new(vec![(6, 0), (8, 0)], QUEUE.stroke_width(2))
+                        + PathElement::new(vec![(12, 0), (14, 0)], QUEUE.stroke_width(2))
+                        + PathElement::new(vec![(18, 0), (20, 0)], QUEUE.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(INK)
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(draw_err)?;
+        Ok(())
+    })
+}
+
+/// The unit a set of durations reads best in: (divisor, name).
+pub fn duration_unit(max_s: f64) -> (f64, &'static str) {
+    if max_s < 120.0 {
+        (1.0, "s")
+    } else if max_s < 3.0 * 3600.0 {
+        (60.0, "min")
+    } else if max_s < 3.0 * 86_400.0 {
+        (3600.0, "h")
+    } else {
+        (86_400.0, "d")
+    }
+}
+
+fn axis_number(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 100.0 {
+        group_thousands(v.round() as u64)
+    } else if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// One group of the waits chart: p50, p95, p99 of one target (or setting).
+#[derive(Clone, Debug)]
+pub struct WaitGroup {
+    pub label: String,
+    pub p50: Est,
+    pub p95: Est,
+    pub p99: Est,
+}
+
+pub fn waits_chart(groups: &[WaitGroup], x_desc: &str, title: &str) -> anyhow::Result<String> {
+    let n = groups.len();
+    let top_s = groups
+        .iter()
+        .flat_map(|g| [g.p50, g.p95, g.p99])
+        .filter_map(|e| e.bounds().map(|b| b.1))
+        .fold(0.0f64, f64::max);
+    let (div, unit) = duration_unit(top_s);
+    let y_max = if top_s > 0.0 { top_s / div * 1.15 } else { 1.0 };
+    let xr = category_range(n);
+    let slot_px = (WIDTH as f64 - 110.0) / (xr.end - xr.start);
+    let labels: Vec<String> = groups.iter().map(|g| g.label.clone()).collect();
+    let label_h = category_label_height(&labels, slot_px);
+    let height = HEIGHT + label_h.saturating_sub(40);
+    render(title, (WIDTH, height), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(label_h + 24)
+            .y_label_area_size(70)
+            .build_cartesian_2d(xr.clone(), 0.0..y_max)
+            .map_err(draw_err)?;
+        let y_desc = format!("Wait from submission to start ({unit})");
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_labels(8)
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .y_label_formatter(&|v| axis_number(*v))
+            .y_desc(y_desc)
+            .x_desc(x_desc)
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        let w = if n == 1 { 0.2 } else { 0.26 };
+        for (k, (name, color)) in [("p50 (median)", P50), ("p95", P95), ("p99", P99)]
+            .into_iter()
+            .enumerate()
+        {
+            let offset = (k as f64 - 1.0) * w;
+            let get = |g: &WaitGroup| [g.p50, g.p95, g.p99][k];
+            let bars: Vec<Rectangle<(f64, f64)>> = groups
+                .iter()
+                .enumerate()
+                .filter_map(|(i, g)| {
+                    let m = get(g).mean? / div;
+                    let x = i as f64 + offset;
+                    Some(Rectangle::new(
+                        [(x - w / 2.0, 0.0), (x + w / 2.0, m)],
+                        color.filled(),
+                    ))
+                })
+                .collect();
+            chart
+                .draw_series(bars)
+                .map_err(draw_err)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + Rectangle::new([(0, -6), (14, 6)], color.filled())
+                        + Rectangle::new([(0, -6), (14, 6)], INK.stroke_width(1))
+                });
+            let outlines: Vec<Rectangle<(f64, f64)>> = groups
+                .iter()
+                .enumerate()
+                .filter_map(|(i, g)| {
+                    let m = get(g).mean? / div;
+                    let x = i as f64 + offset;
+                    Some(Rectangle::new(
+                        [(x - w / 2.0, 0.0), (x + w / 2.0, m)],
+                        INK.stroke_width(1),
+                    ))
+                })
+                .collect();
+            chart.draw_series(outlines).map_err(draw_err)?;
+            for (i, g) in groups.iter().enumerate() {
+                if let (Some(m), Some(c)) = (get(g).mean, get(g).ci) {
+                    let x = i as f64 + offset;
+                    chart
+                        .draw_series(v_interval(x, (m - c) / div, (m + c) / div, w / 3.0))
+                        .map_err(draw_err)?;
+                }
+            }
+        }
+        if n <= 8 {
+            for (i, g) in groups.iter().enumerate() {
+                if let Some(m) = g.p95.mean {
+                    let hi = g.p95.bounds().map_or(m, |b| b.1);
+                    let (px, py) = chart.backend_coord(&(i as f64, hi / div));
+                    root.draw(&Text::new(
+                        format!("p95 {}", duration(m)),
+                        (px, py - 4),
+                        text_style(12.0, &INK, HPos::Center, VPos::Bottom),
+                    ))
+                    .map_err(draw_err)?;
+                }
+            }
+        }
+        let positions: Vec<(i32, i32)> = (0..n)
+            .map(|i| chart.backend_coord(&(i as f64, 0.0)))
+            .collect();
+        category_labels(root, &positions, &labels, slot_px)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(INK)
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(draw_err)?;
+        Ok(())
+    })
+}
+
+/// A variant in the cost-against-wait chart.
+#[derive(Clone, Debug)]
+pub struct TradeoffPoint {
+    pub variant: String,
+    pub cost: Est,
+    pub wait_p95: Est,
+    pub pareto: bool,
+    pub recommended: bool,
+}
+
+pub fn tradeoff_chart(
+    points: &[TradeoffPoint],
+    goal_wait_s: Option<f64>,
+    goal_budget: Option<f64>,
+    title: &str,
+) -> anyhow::Result<String> {
+    let cost_bounds: Vec<(f64, f64)> = points.iter().filter_map(|p| p.cost.bounds()).collect();
+    let wait_bounds: Vec<(f64, f64)> = points
+        .iter()
+        .filter_map(|p| p.wait_p95.bounds())
+        .collect();
+    let mut c_lo = cost_bounds.iter().map(|b| b.0).fold(f64::INFINITY, f64::min);
+    let mut c_hi = cost_bounds
+        .iter()
+        .map(|b| b.1)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if let Some(b) = goal_budget {
+        c_lo = c_lo.min(b);
+        c_hi = c_hi.max(b);
+    }
+    if !c_lo.is_finite() {
+        (c_lo, c_hi) = (0.0, 1.0);
+    }
+    let pad = ((c_hi - c_lo) * 0.08).max(c_hi.abs() * 0.02).max(1.0);
+    let (c_lo, c_hi) = ((c_lo - pad).max(0.0), c_hi + pad);
+    let w_top = wait_bounds
+        .iter()
+        .map(|b| b.1)
+        .chain(goal_wait_s)
+        .fold(0.0f64, f64::max);
+    let (div, unit) = duration_unit(w_top);
+    let y_max = if w_top > 0.0 { w_top / div * 1.12 } else { 1.0 };
+    let labelled = points.len() <= 40;
+    render(title, (WIDTH, HEIGHT + 60), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 20))
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(c_lo..c_hi, 0.0..y_max)
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .x_labels(8)
+            .y_labels(8)
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .x_label_formatter(&|v| usd(*v))
+            .y_label_formatter(&|v| axis_number(*v))
+            .x_desc("Cost per month (30 days), USD — mean with 95% CI")
+            .y_desc(format!("p95 wait ({unit}) — mean with 95% CI"))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        if let Some(g) = goal_wait_s {
+            let y = g / div;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(c_lo, y), (c_hi, y)],
+                    10,
+                    6,
+                    HIGHLIGHT.stroke_width(2),
+                ))
+                .map_err(draw_err)?
+                .label(format!("goal: p95 wait ≤ {}", duration(g)))
+                .legend(|(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (8, 0)], HIGHLIGHT.stroke_width(2))
+                        + PathElement::new(vec![(12, 0), (20, 0)], HIGHLIGHT.stroke_width(2))
+                });
+        }
+        if let Some(b) = goal_budget {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(b, 0.0), (b, y_max)],
+                    10,
+                    6,
+                    HIGHLIGHT.stroke_width(2),
+                ))
+                .map_err(draw_err)?
+                .label(format!("budget: {} / month", usd(b)))
+                .legend(|(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(10, -8), (10, -2)], HIGHLIGHT.stroke_width(2))
+                        + PathElement::new(vec![(10, 2), (10, 8)], HIGHLIGHT.stroke_width(2))
+                });
+        }
+        // 95% intervals on both axes.
+        let grey = RGBColor(130, 130, 130);
+        for p in points {
+            let (Some(c), Some(w)) = (p.cost.mean, p.wait_p95.mean) else {
+                continue;
+            };
+            let y = w / div;
+            let s = ShapeStyle::from(&grey).stroke_width(1);
+            if let Some(ci) = p.cost.ci {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(c - ci, y), (c + ci, y)],
+                        s,
+                    )))
+                    .map_err(draw_err)?;
+            }
+            if let Some(ci) = p.wait_p95.ci {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(c, (w - ci) / div), (c, (w + ci) / div)],
+                        s,
+                    )))
+                    .map_err(draw_err)?;
+            }
+        }
+        let mut front: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| p.pareto)
+            .filter_map(|p| Some((p.cost.mean?, p.wait_p95.mean? / div)))
+            .collect();
+        front.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        if !front.is_empty() {
+            chart
+                .draw_series(LineSeries::new(front.clone(), DARK.stroke_width(2)))
+                .map_err(draw_err)?
+                .label("Pareto front (none both cheaper and faster)")
+                .legend(|(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (20, 0)], DARK.stroke_width(2))
+                        + Circle::new((10, 0), 4, DARK.filled())
+                });
+            chart
+                .draw_series(front.iter().map(|&p| Circle::new(p, 5, DARK.filled())))
+                .map_err(draw_err)?;
+        }
+        let others: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| !p.pareto)
+            .filter_map(|p| Some((p.cost.mean?, p.wait_p95.mean? / div)))
+            .collect();
+        chart
+            .draw_series(
+                others
+                    .iter()
+                    .map(|&p| Circle::new(p, 5, ShapeStyle::from(&grey).stroke_width(2))),
+            )
+            .map_err(draw_err)?
+            .label("other settings")
+            .legend(move |(x, y)| {
+                Circle::new((x + 10, y), 5, ShapeStyle::from(&grey).stroke_width(2))
+            });
+        if let Some(r) = points.iter().find(|p| p.recommended)
+            && let (Some(c), Some(w)) = (r.cost.mean, r.wait_p95.mean)
+        {
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (c, w / div),
+                    11,
+                    HIGHLIGHT.stroke_width(3),
+                )))
+                .map_err(draw_err)?
+                .label(format!("recommended (#{})", r.variant))
+                .legend(|(x, y)| Circle::new((x + 10, y), 6, HIGHLIGHT.stroke_width(3)));
+        }
+        if labelled {
+            for p in points {
+                let (Some(c), Some(w)) = (p.cost.mean, p.wait_p95.mean) else {
+                    continue;
+                };
+                let (px, py) = chart.backend_coord(&(c, w / div));
+                let text = if p.variant == "0" {
+                    "#0 (baseline)".to_string()
+                } else {
+                    format!("#{}", p.variant)
+                };
+                root.draw(&Text::new(
+                    text,
+                    (px + 8, py - 6),
+                    text_style(12.0, &INK, HPos::Left, VPos::Bottom),
+                ))
+                .map_err(draw_err)?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(INK)
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(draw_err)?;
+        Ok(())
+    })
+}
+
+/// One cell of the heat map.
+#[derive(Clone, Debug)]
+pub struct HeatCell {
+    pub row: usize,
+    pub col: usize,
+    pub cost: Option<f64>,
+    pub wait_p95_s: Option<f64>,
+    pub recommended: bool,
+}
+
+/// Lightness ramp from near-white to dark blue (reads in greyscale); `t` in 0..=1.
+fn ramp(t: f64) -> RGBColor {
+    let t = t.clamp(0.0, 1.0);
+    let (a, b) = ((239.0, 243.0, 255.0), (8.0, 48.0, 107.0));
+    let mix = |x: f64, y: f64| (x + (y - x) * t).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+pub struct HeatAxes<'a> {
+    pub row_name: &'a str,
+    pub row_values: &'a [String],
+    pub col_name: &'a str,
+    pub col_values: &'a [String],
+}
+
+pub fn heatmap_chart(axes: &HeatAxes, cells: &[HeatCell], title: &str) -> anyhow::Result<String> {
+    let (nr, nc) = (axes.row_values.len().max(1), axes.col_values.len().max(1));
+    let height = (130 + 56 * nr as u32).clamp(360, 1000);
+    let (left, right, top, bottom) = (150i32, 150i32, 56i32, 76i32);
+    let cw = (WIDTH as i32 - left - right) as f64 / nc as f64;
+    let ch = (height as i32 - top - bottom) as f64 / nr as f64;
+    let costs: Vec<f64> = cells.iter().filter_map(|c| c.cost).collect();
+    let lo = costs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = costs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let t_of = |c: f64| {
+        if hi > lo {
+            (c - lo) / (hi - lo)
+        } else {
+            0.5
+        }
+    };
+    let font_px = (ch * 0.3).min(cw / 6.0).clamp(8.0, 15.0);
+    render(title, (WIDTH, height), |root| {
+        root.draw(&Text::new(
+            title.to_string(),
+            (WIDTH as i32 / 2, 14),
+            text_style(20.0, &INK, HPos::Center, VPos::Top),
+        ))
+        .map_err(draw_err)?;
+        let x_of = |c: usize| left + (c as f64 * cw).round() as i32;
+        let y_of = |r: usize| top + (r as f64 * ch).round() as i32;
+        for cell in cells {
+            let (x0, y0, x1, y1) = (
+                x_of(cell.col),
+                y_of(cell.row),
+                x_of(cell.col + 1),
+                y_of(cell.row + 1),
+            );
+            let (fill, ink) = match cell.cost {
+                Some(c) => {
+                    let t = t_of(c);
+                    (ramp(t), if t > 0.5 { WHITE } else { INK })
+                }
+                None => (WHITE, INK),
+            };
+            root.draw(&Rectangle::new([(x0, y0), (x1, y1)], fill.filled()))
+                .map_err(draw_err)?;
+            root.draw(&Rectangle::new(
+                [(x0, y0), (x1, y1)],
+                WHITE.stroke_width(2),
+            ))
+            .map_err(draw_err)?;
+            let (cx, cy) = ((x0 + x1) / 2, (y0 + y1) / 2);
+            let two_lines = ch >= 44.0 && cell.wait_p95_s.is_some();
+            let main = cell.cost.map_or("no data".to_string(), usd);
+            let main_y = if two_lines {
+                cy - (font_px * 0.55) as i32
+            } else {
+                cy
+            };
+            root.draw(&Text::new(
+                main,
+                (cx, main_y),
+                text_style(font_px * 1.15, &ink, HPos::Center, VPos::Center),
+            ))
+            .map_err(draw_err)?;
+            if two_lines && let Some(w) = cell.wait_p95_s {
+                root.draw(&Text::new(
+                    format!("p95 {}", duration(w)),
+                    (cx, cy + (font_px * 0.75) as i32),
+                    text_style(font_px * 0.9, &ink, HPos::Center, VPos::Center),
+                ))
+                .map_err(draw_err)?;
+            }
+        }
+        for cell in cells.iter().filter(|c| c.recommended) {
+            let (x0, y0, x1, y1) = (
+                x_of(cell.col) + 3,
+                y_of(cell.row) + 3,
+                x_of(cell.col + 1) - 3,
+                y_of(cell.row + 1) - 3,
+            );
+            root.draw(&Rectangle::new(
+                [(x0, y0), (x1, y1)],
+                HIGHLIGHT.stroke_width(4),
+            ))
+            .map_err(draw_err)?;
+        }
+        // Axis labels.
+        for (c, v) in axes.col_values.iter().enumerate() {
+            root.draw(&Text::new(
+                v.clone(),
+                ((x_of(c) + x_of(c + 1)) / 2, y_of(nr) + 6),
+                text_style(13.0, &INK, HPos::Center, VPos::Top),
+            ))
+            .map_err(draw_err)?;
+        }
+        root.draw(&Text::new(
+            axes.col_name.to_string(),
+            ((left + x_of(nc)) / 2, y_of(nr) + 28),
+            text_style(14.0, &INK, HPos::Center, VPos::Top),
+        ))
+        .map_err(draw_err)?;
+        for (r, v) in axes.row_values.iter().enumerate() {
+            root.draw(&Text::new(
+                v.clone(),
+                (left - 8, (y_of(r) + y_of(r + 1)) / 2),
+                text_style(13.0, &INK, HPos::Right, VPos::Center),
+            ))
+            .map_err(draw_err)?;
+        }
+        root.draw(&Text::new(
+            axes.row_name.to_string(),
+            (left - 60, (top + y_of(nr)) / 2),
+            text_style(14.0, &INK, HPos::Center, VPos::Center).transform(FontTransform::Rotate270),
+        ))
+        .map_err(draw_err)?;
+        // Colour scale.
+        if lo.is_finite() {
+            let (bx, by0, by1) = (x_of(nc) + 30, top, y_of(nr));
+            let steps = 40;
+            for i in 0..steps {
+                let ya = by1 - ((by1 - by0) as f64 * i as f64 / steps as f64).round() as i32;
+                let yb =
+                    by1 - ((by1 - by0) as f64 * (i + 1) as f64 / steps as f64).round() as i32;
+                let t = (i as f64 + 0.5) / steps as f64;
+                root.draw(&Rectangle::new([(bx, yb), (bx + 18, ya)], ramp(t).filled()))
+                    .map_err(draw_err)?;
+            }
+            root.draw(&Rectangle::new([(bx, by0), (bx + 18, by1)], INK.stroke_width(1)))
+                .map_err(draw_err)?;
+            for (y, v) in [(by0, hi), (by1, lo)] {
+                root.draw(&Text::new(
+                    usd(v),
+                    (bx + 24, y),
+                    text_style(12.0, &INK, HPos::Left, VPos::Center),
+                ))
+                .map_err(draw_err)?;
+            }
+            root.draw(&Text::new(
+                "cost / month".to_string(),
+                (bx + 9, by1 + 8),
+                text_style(12.0, &INK, HPos::Center, VPos::Top),
+            ))
+            .map_err(draw_err)?;
+        }
+        if cells.iter().any(|c| c.recommended) {
+            let y = height as i32 - 22;
+            root.draw(&Rectangle::new(
+                [(left, y - 7), (left + 22, y + 7)],
+                HIGHLIGHT.stroke_width(3),
+            ))
+            .map_err(draw_err)?;
+            root.draw(&Text::new(
+                "recommended: the cheapest setting that meets the goal with 95% confidence"
+                    .to_string(),
+                (left + 30, y),
+                text_style(13.0, &INK, HPos::Left, VPos::Center),
+            ))
+            .map_err(draw_err)?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_ticks_name_the_weekday() {
+        assert_eq!(day_tick(0.0), "0 Mon");
+        assert_eq!(day_tick(6.0), "6 Sun");
+        assert_eq!(day_tick(7.5), "7 Mon 12:00");
+    }
+
+    #[test]
+    fn steps_keep_only_changes() {
+        let s = |t: f64, v: f64| Sample {
+            t,
+            allocated: Some(v),
+            busy: None,
+            provisioning: None,
+            queue: None,
+        };
+        let samples = [s(0.0, 1.0), s(1.0, 1.0), s(2.0, 3.0), s(3.0, 3.0)];
+        assert_eq!(
+            steps(&samples, |x| x.allocated, 1.0),
+            vec![(0.0, 1.0), (2.0, 1.0), (2.0, 3.0), (3.0, 3.0)]
+        );
+    }
+
+    #[test]
+    fn hatching_stays_inside() {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (100, 100)).into_drawing_area();
+            hatch(&root, (10, 10), (40, 60), 7, true, &INK).unwrap();
+            hatch(&root, (10, 10), (40, 60), 7, false, &INK).unwrap();
+            root.present().unwrap();
+        }
+        for cap in svg.split("points=\"").skip(1) {
+            let pts = cap.split('"').next().unwrap();
+            for p in pts.split_whitespace() {
+                let (x, y) = p.split_once(',').unwrap();
+                let (x, y): (i32, i32) = (x.parse().unwrap(), y.parse().unwrap());
+                assert!((10..=40).contains(&x) && (10..=60).contains(&y), "{x},{y}");
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Numbers for people: dollars with thousands separators, durations in the unit that reads best,
+//! shares as percentages, each optionally with the half-width of its 95% confidence interval.
+//!
+//! Every function takes the value as read from a CSV cell (`None` when the cell is empty or the
+//! column is missing) and never invents a number: an undefined value prints as a dash.
+
+/// What an undefined value (an empty CSV cell) prints as.
+pub const NONE: &str = "–";
+
+/// `1234567` → `1,234,567`.
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// US dollars: whole dollars with thousands separators (`$12,340`), cents below $10 (`$0.58`).
+pub fn usd(x: f64) -> String {
+    if !x.is_finite() {
+        return NONE.into();
+    }
+    if x.abs() < 10.0 {
+        let s = format!("{:.2}", x.abs());
+        let neg = x < 0.0 && s != "0.00";
+        return format!("{}${s}", if neg { "-" } else { "" });
+    }
+    let whole = x.abs().round() as u64;
+    format!("{}${}", if x < 0.0 { "-" } else { "" }, group_thousands(whole))
+}
+
+/// A difference in dollars, always signed: `+$1,795`, `-$245`.
+pub fn usd_signed(x: f64) -> String {
+    let s = usd(x);
+    if x.is_finite() && !s.starts_with('-') {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+/// A duration given in seconds, in the unit that reads best: `42 s`, `4.5 min`, `3.2 h`, `2.1 d`.
+pub fn duration(s: f64) -> String {
+    if !s.is_finite() {
+        return NONE.into();
+    }
+    let a = s.abs();
+    let sign = if s < 0.0 { "-" } else { "" };
+    if a == 0.0 {
+        "0 s".into()
+    } else if a < 10.0 {
+        format!("{sign}{a:.1} s")
+    } else if a < 60.0 {
+        format!("{sign}{a:.0} s")
+    } else if a < 3600.0 {
+        format!("{sign}{:.1} min", a / 60.0)
+    } else if a < 48.0 * 3600.0 {
+        format!("{sign}{:.1} h", a / 3600.0)
+    } else {
+        format!("{sign}{:.1} d", a / 86_400.0)
+    }
+}
+
+/// A signed difference of durations: `+1.5 min`, `-17 s`.
+pub fn duration_signed(s: f64) -> String {
+    let d = duration(s);
+    if s.is_finite() && s >= 0.0 {
+        format!("+{d}")
+    } else {
+        d
+    }
+}
+
+/// A share between 0 and 1 as a percentage: `91%`, `8.5%` (one decimal below 10%).
+pub fn percent(share: f64) -> String {
+    if !share.is_finite() {
+        return NONE.into();
+    }
+    let p = share * 100.0;
+    if p.abs() < 10.0 {
+        format!("{p:.1}%")
+    } else {
+        format!("{p:.0}%")
+    }
+}
+
+/// The half-width of a share's interval, in percentage points: `0.2%`, `<0.1%`.
+fn percent_points(ci: f64) -> String {
+    let p = ci * 100.0;
+    if p < 0.05 {
+        "<0.1%".into()
+    } else if p < 10.0 {
+        format!("{p:.1}%")
+    } else {
+        format!("{p:.0}%")
+    }
+}
+
+/// A plain number: whole with separators from 100 up, one decimal from 10, two below.
+pub fn number(x: f64) -> String {
+    if !x.is_finite() {
+        return NONE.into();
+    }
+    let a = x.abs();
+    let sign = if x < 0.0 { "-" } else { "" };
+    if a >= 100.0 {
+        format!("{sign}{}", group_thousands(a.round() as u64))
+    } else if a >= 10.0 {
+        format!("{sign}{a:.1}")
+    } else {
+        format!("{sign}{a:.2}")
+    }
+}
+
+fn with_ci(mean: Option<f64>, ci: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    match (mean, ci) {
+        (Some(m), Some(c)) if m.is_finite() && c.is_finite() => format!("{} ± {}", f(m), f(c)),
+        (Some(m), _) if m.is_finite() => f(m),
+        _ => NONE.into(),
+    }
+}
+
+/// `$12,340 ± $166`, or `$12,340` when the interval is undefined (one replication).
+pub fn usd_ci(mean: Option<f64>, ci: Option<f64>) -> String {
+    with_ci(mean, ci, usd)
+}
+
+/// `3.7 min ± 5.3 s`.
+pub fn duration_ci(mean: Option<f64>, ci: Option<f64>) -> String {
+    with_ci(mean, ci, duration)
+}
+
+/// `91% ± 0.2%` (the interval in percentage points).
+pub fn percent_ci(mean: Option<f64>, ci: Option<f64>) -> String {
+    match (mean, ci) {
+        (Some(m), Some(c)) if m.is_finite() && c.is_finite() => {
+            format!("{} ± {}", percent(m), percent_points(c))
+        }
+        (Some(m), _) => percent(m),
+        _ => NONE.into(),
+    }
+}
+
+/// `2,087 ± 29`.
+pub fn number_ci(mean: Option<f64>, ci: Option<f64>) -> String {
+    with_ci(mean, ci, number)
+}
+
+/// Node-hours: `2,315 h`.
+pub fn node_hours_ci(mean: Option<f64>, ci: Option<f64>) -> String {
+    with_ci(mean, ci, |x| format!("{} h", number(x)))
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for Markdown (GitHub, Azure DevOps and most wikis), table cells included.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollars() {
+        assert_eq!(usd(12_340.4), "$12,340");
+        assert_eq!(usd(1_234_567.0), "$1,234,567");
+        assert_eq!(usd(999.5), "$1,000");
+        assert_eq!(usd(0.583), "$0.58");
+        assert_eq!(usd(-245.0), "-$245");
+        assert_eq!(usd(-0.001), "$0.00");
+        assert_eq!(usd(f64::NAN), NONE);
+        assert_eq!(usd_signed(1795.0), "+$1,795");
+        assert_eq!(usd_signed(-17.0), "-$17");
+        assert_eq!(usd_ci(Some(7082.0), Some(166.0)), "$7,082 ± $166");
+        assert_eq!(usd_ci(Some(7082.0), None), "$7,082");
+        assert_eq!(usd_ci(None, None), NONE);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(0.0), "0 s");
+        assert_eq!(duration(5.25), "5.2 s");
+        assert_eq!(duration(42.0), "42 s");
+        assert_eq!(duration(270.0), "4.5 min");
+        assert_eq!(duration(3.2 * 3600.0), "3.2 h");
+        assert_eq!(duration(3.0 * 86_400.0), "3.0 d");
+        assert_eq!(duration_signed(-17.2), "-17 s");
+        assert_eq!(duration_ci(Some(220.37), Some(5.33)), "3.7 min ± 5.3 s");
+    }
+
+    #[test]
+    fn shares_and_numbers() {
+        assert_eq!(percent(0.9147), "91%");
+        assert_eq!(percent(0.0852), "8.5%");
+        assert_eq!(percent_ci(Some(0.9147), Some(0.0017)), "91% ± 0.2%");
+        assert_eq!(percent_ci(Some(0.5), Some(0.0001)), "50% ± <0.1%");
+        assert_eq!(number(2087.1), "2,087");
+        assert_eq!(number(3.3254), "3.33");
+        assert_eq!(number(18.35), "18.4");
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(md_escape("a|b_c*"), "a\\|b\\_c\\*");
+    }
+}
