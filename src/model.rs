@@ -122,8 +122,14 @@ pub fn run_replication(
         })
         .collect();
     for (i, t) in targets.iter_mut().enumerate() {
-        if let TargetModel::Instance(inst) = t {
-            inst.arm_initial(&mut on(&mut queue, i as u32, TargetEvent::Instance));
+        match t {
+            TargetModel::Instance(x) => {
+                x.arm_initial(&mut on(&mut queue, i as u32, TargetEvent::Instance))
+            }
+            TargetModel::Cluster(x) => {
+                x.arm_initial(&mut on(&mut queue, i as u32, TargetEvent::Cluster))
+            }
+            TargetModel::Serverless(_) => {}
         }
     }
     let mut workloads: Vec<WorkloadState> = system

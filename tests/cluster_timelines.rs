@@ -59,6 +59,8 @@ impl Cfg {
             provisioning_time: Sampler::constant_s(self.provisioning_s as f64),
             backfill: self.backfill,
             price_usd_per_hour: PRICE,
+            preemption: None,
+            checkpoint_interval: None,
         }
     }
 }

@@ -45,6 +45,9 @@ metrics! {
     cost = "cost_usd": "cost of billed node time plus fixed costs, US dollars",
     fixed_cost = "fixed_cost_usd": "costs billed whatever the state (a compute instance's OS disk and load balancer), US dollars",
     startups = "startups": "times a compute instance was started from stopped",
+    preemptions = "preemptions": "low-priority nodes taken back by Azure",
+    lost_node_hours = "lost_node_hours": "node time of work thrown away by preemption (run since the job's last checkpoint), hours",
+    lost_cost = "lost_work_cost_usd": "cost of lost_node_hours, US dollars",
     idle_cost = "idle_cost_usd": "cost of idle plus provisioning node time, US dollars",
     idle_cost_share = "idle_cost_share": "idle_cost_usd / cost_usd (0 to 1)",
     cost_per_job = "cost_per_job_usd": "cost_usd / jobs_completed, US dollars",
@@ -107,6 +110,9 @@ fn cluster_values(r: &ClusterReport) -> Values {
     set(M::cost, cost);
     set(M::fixed_cost, fixed_cost);
     set(M::startups, r.startups as f64);
+    set(M::preemptions, r.preemptions as f64);
+    set(M::lost_node_hours, node_h(r.lost_area));
+    set(M::lost_cost, node_h(r.lost_area) * r.price_usd_per_hour);
     set(M::idle_cost, idle_cost);
     set(
         M::idle_cost_share,

@@ -49,6 +49,10 @@ pub struct RawCompute {
     pub price_usd_per_hour: Option<Spanned<f64>>,
     /// Turns the error for a retired VM series into a warning, for replaying the past.
     pub allow_retired: Option<bool>,
+    /// Low-priority nodes are taken back at this rate.
+    pub preemption: Option<Spanned<RawPreemption>>,
+    /// A preempted job restarts from its last checkpoint, taken this often.
+    pub checkpoint_interval: Option<Spanned<Dur>>,
     // Fixed pools (kubernetes, remote_vm, attached, local):
     pub instance_count: Option<Spanned<i64>>,
     /// `always_on` or `external`.
@@ -65,6 +69,14 @@ pub struct RawCompute {
     pub job_tier: Option<Spanned<String>>,
     pub quota_vcpus: Option<Spanned<i64>>,
     pub startup_time: Option<Spanned<RawDist>>,
+}
+
+/// `{ mean_time_between = "6h" }` or `{ probability_per_hour = 0.05 }`, per node.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPreemption {
+    pub mean_time_between: Option<Spanned<Dur>>,
+    pub probability_per_hour: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]

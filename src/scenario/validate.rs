@@ -3,7 +3,7 @@
 use super::diagnostic::{Diagnostic, Severity, SourceMap};
 use super::duration::{Dur, format_duration, parse_duration};
 use super::keys::{self, Schema, fields_of};
-use super::raw::{RawArrivals, RawCompute, RawDist, RawScenario, RawWorkload};
+use super::raw::{RawArrivals, RawCompute, RawDist, RawPreemption, RawScenario, RawWorkload};
 use super::{
     DEFAULT_REPLICATIONS, DEFAULT_SAMPLE_INTERVAL_S, DEFAULT_SEED, LoadError, LoadOptions, Loaded,
     MAX_REPLICATIONS, Scenario, date,
@@ -150,6 +150,14 @@ fn schema() -> Schema {
                         ("provisioning_time", dist()),
                         ("start_time", dist()),
                         ("startup_time", dist()),
+                        (
+                            "preemption",
+                            Schema {
+                                fields: fields_of::<RawPreemption>(),
+                                children: vec![],
+                                free: &[],
+                            },
+                        ),
                     ],
                     free: &[],
                 },
@@ -654,11 +662,20 @@ const TYPES: &[(&str, Group)] = &[
 /// The fields each group accepts besides name, type, size, price_usd_per_hour, allow_retired.
 fn group_fields(g: Group) -> &'static [&'static str] {
     match g {
-        Group::Autoscaled | Group::Attached => &[
+        Group::Autoscaled => &[
             "min_instances",
             "max_instances",
             "idle_time_before_scale_down",
             "tier",
+            "provisioning_time",
+            "backfill",
+            "preemption",
+            "checkpoint_interval",
+        ],
+        Group::Attached => &[
+            "min_instances",
+            "max_instances",
+            "idle_time_before_scale_down",
             "provisioning_time",
             "backfill",
         ],
@@ -735,6 +752,11 @@ fn given_fields(rc: &RawCompute) -> Vec<(&'static str, usize)> {
         (
             "startup_time",
             rc.startup_time.as_ref().map(|x| x.span().start),
+        ),
+        ("preemption", rc.preemption.as_ref().map(|x| x.span().start)),
+        (
+            "checkpoint_interval",
+            rc.checkpoint_interval.as_ref().map(|x| x.span().start),
         ),
     ];
     if rc.backfill.is_some() {
@@ -960,6 +982,7 @@ fn compute<'a>(
                 (min, max, idle.map(Some), provisioning, tier)
             };
             facts.max_instances = max;
+            let (preemption, checkpoint) = preemption(c, &f, rc, tier);
             if group == Group::Autoscaled
                 && let Some(vm) = vm
             {
@@ -994,6 +1017,8 @@ fn compute<'a>(
                             provisioning_time: provisioning?,
                             backfill: rc.backfill.unwrap_or(false),
                             price_usd_per_hour: price?,
+                            preemption: preemption?,
+                            checkpoint_interval: checkpoint?.map(from_secs_f64),
                         },
                     },
                 })
@@ -1136,6 +1161,60 @@ fn compute<'a>(
             (if misplaced { None } else { build() }, facts)
         }
     }
+}
+
+/// Low-priority preemption: a node's lifetime distribution (exponential) and the checkpoint
+/// interval. `Some(None)` when absent; `None` after an error.
+#[allow(clippy::type_complexity)]
+fn preemption(
+    c: &mut Checker,
+    f: &dyn Fn(&str) -> String,
+    rc: &RawCompute,
+    tier: Tier,
+) -> (Option<Option<Sampler>>, Option<Option<f64>>) {
+    let checkpoint = match &rc.checkpoint_interval {
+        None => Some(None),
+        Some(v) => c.dur(v, &f("checkpoint_interval"), false).map(Some),
+    };
+    let Some(p) = &rc.preemption else {
+        return (Some(None), checkpoint);
+    };
+    let at = p.span().start;
+    if tier != Tier::LowPriority {
+        c.error(
+            at,
+            &f("preemption"),
+            "applies to tier = \"low_priority\" only: dedicated nodes are not preempted",
+        );
+        return (None, checkpoint);
+    }
+    let p = p.get_ref();
+    let mean_s = match (&p.mean_time_between, &p.probability_per_hour) {
+        (Some(m), None) => c.dur(m, &f("preemption.mean_time_between"), false),
+        (None, Some(q)) => {
+            let x = *q.get_ref();
+            if x.is_finite() && x > 0.0 && x < 1.0 {
+                // P(preempted within an hour) = 1 - exp(-rate · 1 h).
+                Some(3600.0 / -(1.0 - x).ln())
+            } else {
+                c.error(
+                    q.span().start,
+                    &f("preemption.probability_per_hour"),
+                    format!("must be above 0 and below 1, got {x}"),
+                );
+                None
+            }
+        }
+        _ => {
+            c.error(
+                at,
+                &f("preemption"),
+                "give one of mean_time_between (e.g. \"6h\") or probability_per_hour (e.g. 0.05)",
+            );
+            None
+        }
+    };
+    (mean_s.map(|m| Some(Sampler::exponential_s(m))), checkpoint)
 }
 
 /// The price of one node-hour and where it came from: the target's own override, else the
@@ -1385,34 +1464,59 @@ fn workload(
         1,
         u32::MAX as u64,
     ) as u32;
-    if let (Some(t), Some(ic)) = (facts, &rw.instance_count) {
+    if let Some(t) = facts
+        && instance_count > t.max_instances
+    {
+        let at = rw
+            .instance_count
+            .as_ref()
+            .map_or(rw.name.span().start, |x| x.span().start);
         let max = t.max_instances;
-        if instance_count > max {
-            c.error(
-                ic.span().start,
-                &f("instance_count"),
-                format!(
-                    "a job needs {instance_count} nodes but `{target_name}` has max_instances = {max}: it could never start"
-                ),
-            );
-        }
+        let why = match t.type_name {
+            "serverless" => format!(
+                "its vCPU quota (quota_vcpus) fits {max} node{}",
+                if max == 1 { "" } else { "s" }
+            ),
+            "computeinstance" => "a compute instance is a single node".to_string(),
+            _ => format!("it has max_instances = {max}"),
+        };
+        c.error(
+            at,
+            &f("instance_count"),
+            format!("a job needs {instance_count} node{} but `{target_name}` cannot give them: {why}; it could never start", if instance_count == 1 { "" } else { "s" }),
+        );
     }
-    if let Some(k) = &rw.kind {
-        let kind = k.get_ref().to_ascii_lowercase();
+    // The default kind is `command`, so a target that runs no command jobs (HDInsight, Data
+    // Lake Analytics, Batch, Spark pools, Databricks) needs `kind` said.
+    let kind_at = rw
+        .kind
+        .as_ref()
+        .map_or(rw.name.span().start, |k| k.span().start);
+    let kind_text = rw.kind.as_ref().map_or("command", |k| k.get_ref().as_str());
+    {
+        let kind = kind_text.to_ascii_lowercase();
+        let k = (kind_at, kind_text);
         if !job_kinds::KINDS.contains(&kind.as_str()) {
             c.error_hint(
-                k.span().start,
+                k.0,
                 &f("kind"),
-                format!("unknown job kind `{}`", k.get_ref()),
+                format!("unknown job kind `{}`", k.1),
                 format!("use one of: {}", job_kinds::KINDS.join(", ")),
             );
         } else if let Some(t) = facts {
             let ty = t.type_name;
             if job_kinds::supports(ty, &kind) == Some(false) {
+                let implied = if rw.kind.is_none() {
+                    " (the default kind)"
+                } else {
+                    ""
+                };
                 c.error_hint(
-                    k.span().start,
+                    k.0,
                     &f("kind"),
-                    format!("`{target_name}` is a {ty} target, which does not run {kind} jobs"),
+                    format!(
+                        "`{target_name}` is a {ty} target, which does not run {kind} jobs{implied}"
+                    ),
                     format!(
                         "targets that do: {}",
                         job_kinds::targets_supporting(&kind).join(", ")

@@ -18,6 +18,7 @@
 
 use crate::engine::stats::{DurationStats, Levels, TimeWeighted};
 use crate::engine::{Sampler, Schedule, SimTime, StreamRng};
+use rand::SeedableRng;
 use std::collections::VecDeque;
 
 /// `tier`: which price a node is billed at.
@@ -48,6 +49,10 @@ pub struct ClusterSpec {
     pub backfill: bool,
     /// The price of one node for one hour at this cluster's tier.
     pub price_usd_per_hour: f64,
+    /// Low priority: how long a node lives before Azure takes it back (`None`: never).
+    pub preemption: Option<Sampler>,
+    /// A preempted job restarts from its last checkpoint (`None`: from the start).
+    pub checkpoint_interval: Option<SimTime>,
 }
 
 /// A unit of work submitted to a target.
@@ -61,14 +66,15 @@ pub struct Job {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClusterEvent {
-    NodeReady(u32),
-    JobDone(u32),
+    /// Stale when the node slot has been given to another node since (`life` moved on).
+    NodeReady { node: u32, life: u32 },
+    /// Stale when the job on `slot` was preempted (`run` moved on).
+    JobDone { slot: u32, run: u32 },
+    /// A low-priority node is taken back.
+    Preempt { node: u32, life: u32 },
     /// Fires `idle_time_before_scale_down` after a node went idle; stale when the node's epoch
     /// has moved on (it was used or released meanwhile).
-    IdleTimeout {
-        node: u32,
-        epoch: u32,
-    },
+    IdleTimeout { node: u32, epoch: u32 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,11 +90,25 @@ struct Node {
     state: NodeState,
     epoch: u32,
     idle_since: SimTime,
+    /// Counts the allocations of this slot, so events of an earlier node are recognised.
+    life: u32,
+    /// The running-job slot while busy.
+    slot: u32,
 }
 
 struct Running {
     job: Job,
     nodes: Vec<u32>,
+    start: SimTime,
+    /// Counts the jobs run in this slot, so a preempted job's completion is recognised.
+    run: u32,
+}
+
+/// A queued job; `restarted` once it has been preempted (its wait was counted at first start).
+#[derive(Clone, Copy, Debug)]
+struct Queued {
+    job: Job,
+    restarted: bool,
 }
 
 /// What one replication measured on one cluster, inside the observation window
@@ -118,6 +138,10 @@ pub struct ClusterReport {
     /// dollars per hour, and how many times the target started (compute instances).
     pub fixed_usd_per_hour: f64,
     pub startups: u64,
+    /// Nodes taken back while allocated, and the node time of work lost to it (run since the
+    /// job's last checkpoint), inside the window.
+    pub preemptions: u64,
+    pub lost_area: u128,
 }
 
 /// A state snapshot for time series.
@@ -144,8 +168,11 @@ pub struct Cluster {
     /// by a starting job), the front the oldest (the first whose timer expires, since all nodes
     /// share one idle time), so both ends are O(1).
     idle: VecDeque<u32>,
-    queue: VecDeque<Job>,
+    queue: VecDeque<Queued>,
     queued_demand: u64,
+    preempt_rng: StreamRng,
+    preemptions: u64,
+    lost_area: u128,
     /// Idle nodes whose timer expired while a blocked job needed them: (node, epoch).
     kept: Vec<(u32, u32)>,
     running: Vec<Running>,
@@ -174,7 +201,15 @@ impl Cluster {
         window_from: SimTime,
         window_to: SimTime,
     ) -> Self {
+        // Preemption draws from its own stream so that switching it on leaves provisioning
+        // times unchanged. Derived from the provisioning stream: each target has one seed.
+        let mut derived = rng.clone();
+        let preempt_rng =
+            StreamRng::seed_from_u64(rand::Rng::next_u64(&mut derived) ^ 0x5052_4545_4D50_5400);
         let mut c = Cluster {
+            preempt_rng,
+            preemptions: 0,
+            lost_area: 0,
             rng,
             window_from,
             window_to,
@@ -216,21 +251,45 @@ impl Cluster {
     }
 
     fn new_node(&mut self, state: NodeState) -> u32 {
-        let node = Node {
-            state,
-            epoch: 0,
-            idle_since: 0,
-        };
         match self.free_node_ids.pop() {
             Some(id) => {
                 let slot = &mut self.nodes[id as usize];
-                node_reuse(slot, state);
+                // Epoch and life keep counting up across reuse, so the timers and events of
+                // the slot's previous node are stale.
+                slot.state = state;
+                slot.epoch = slot.epoch.wrapping_add(1);
+                slot.life = slot.life.wrapping_add(1);
+                slot.idle_since = 0;
                 id
             }
             None => {
-                self.nodes.push(node);
+                self.nodes.push(Node {
+                    state,
+                    epoch: 0,
+                    idle_since: 0,
+                    life: 0,
+                    slot: 0,
+                });
                 (self.nodes.len() - 1) as u32
             }
+        }
+    }
+
+    /// Schedules what the nodes that exist at time zero need (their preemption, if any).
+    pub fn arm_initial(&mut self, s: &mut impl Schedule<ClusterEvent>) {
+        for id in 0..self.nodes.len() as u32 {
+            self.arm_preemption(0, id, s);
+        }
+    }
+
+    fn arm_preemption(&mut self, now: SimTime, id: u32, s: &mut impl Schedule<ClusterEvent>) {
+        if let Some(p) = &self.spec.preemption {
+            let after = p.sample(&mut self.preempt_rng);
+            let life = self.nodes[id as usize].life;
+            s.schedule(
+                now.saturating_add(after),
+                ClusterEvent::Preempt { node: id, life },
+            );
         }
     }
 
@@ -258,7 +317,10 @@ impl Cluster {
             self.jobs_arrived += 1;
         }
         self.queued_demand += job.nodes as u64;
-        self.queue.push_back(job);
+        self.queue.push_back(Queued {
+            job,
+            restarted: false,
+        });
         self.dispatch(now, s);
         self.autoscale(now, s);
         self.sync(now);
@@ -271,12 +333,25 @@ impl Cluster {
         s: &mut impl Schedule<ClusterEvent>,
     ) {
         match event {
-            ClusterEvent::NodeReady(id) => {
+            ClusterEvent::NodeReady { node: id, life } => {
+                let n = self.nodes[id as usize];
+                if n.life != life || n.state != NodeState::Provisioning {
+                    return; // preempted while provisioning
+                }
                 self.n_provisioning -= 1;
                 self.make_idle(now, id, s);
                 self.dispatch(now, s);
             }
-            ClusterEvent::JobDone(slot) => {
+            ClusterEvent::Preempt { node, life } => {
+                let n = self.nodes[node as usize];
+                if n.life == life && n.state != NodeState::Released {
+                    self.preempt(now, node, s);
+                }
+            }
+            ClusterEvent::JobDone { slot, run } => {
+                if self.running[slot as usize].run != run {
+                    return; // the job was preempted; it runs again from the queue
+                }
                 self.total_completed += 1;
                 if now >= self.window_from {
                     self.jobs_completed += 1;
@@ -364,7 +439,7 @@ impl Cluster {
         if self.spec.backfill {
             let mut i = 0;
             while i < self.queue.len() && !self.idle.is_empty() {
-                if self.queue[i].nodes as usize <= self.idle.len() {
+                if self.queue[i].job.nodes as usize <= self.idle.len() {
                     let job = self.queue.remove(i).expect("index checked");
                     self.start(now, job, s);
                 } else {
@@ -373,7 +448,7 @@ impl Cluster {
             }
         } else {
             while let Some(head) = self.queue.front() {
-                if head.nodes as usize > self.idle.len() {
+                if head.job.nodes as usize > self.idle.len() {
                     break;
                 }
                 let job = self.queue.pop_front().expect("front exists");
@@ -382,20 +457,26 @@ impl Cluster {
         }
     }
 
-    fn start(&mut self, now: SimTime, job: Job, s: &mut impl Schedule<ClusterEvent>) {
+    fn start(&mut self, now: SimTime, queued: Queued, s: &mut impl Schedule<ClusterEvent>) {
+        let job = queued.job;
         self.queued_demand -= job.nodes as u64;
-        if job.arrival >= self.window_from && now <= self.window_to {
+        if !queued.restarted && job.arrival >= self.window_from && now <= self.window_to {
             self.waits.record(now - job.arrival);
         }
         let slot = match self.free_running.pop() {
             Some(slot) => {
-                self.running[slot as usize].job = job;
+                let r = &mut self.running[slot as usize];
+                r.job = job;
+                r.start = now;
+                r.run = r.run.wrapping_add(1);
                 slot
             }
             None => {
                 self.running.push(Running {
                     job,
                     nodes: Vec::with_capacity(job.nodes as usize),
+                    start: now,
+                    run: 0,
                 });
                 (self.running.len() - 1) as u32
             }
@@ -405,10 +486,70 @@ impl Cluster {
             let node = &mut self.nodes[id as usize];
             node.state = NodeState::Busy;
             node.epoch = node.epoch.wrapping_add(1);
+            node.slot = slot;
             self.running[slot as usize].nodes.push(id);
         }
         self.n_busy += job.nodes;
-        s.schedule(now + job.duration, ClusterEvent::JobDone(slot));
+        let run = self.running[slot as usize].run;
+        s.schedule(
+            now.saturating_add(job.duration),
+            ClusterEvent::JobDone { slot, run },
+        );
+    }
+
+    /// Azure takes node `id` back. Its job, if any, loses the work done since its last
+    /// checkpoint and goes back to the head of the queue; the job's other nodes go idle.
+    fn preempt(&mut self, now: SimTime, id: u32, s: &mut impl Schedule<ClusterEvent>) {
+        if now >= self.window_from {
+            self.preemptions += 1;
+        }
+        match self.nodes[id as usize].state {
+            NodeState::Provisioning => self.n_provisioning -= 1,
+            NodeState::Idle => {
+                let pos = self
+                    .idle
+                    .iter()
+                    .position(|&n| n == id)
+                    .expect("idle node listed");
+                self.idle.remove(pos);
+            }
+            NodeState::Busy => {
+                let slot = self.nodes[id as usize].slot;
+                let r = &mut self.running[slot as usize];
+                let elapsed = now - r.start;
+                let kept = match self.spec.checkpoint_interval {
+                    Some(c) if c > 0 => elapsed / c * c,
+                    _ => 0,
+                };
+                // Lost work is counted inside the window only, like every other area.
+                let lost_from = (r.start + kept).max(self.window_from);
+                let lost_to = now.min(self.window_to);
+                if lost_to > lost_from {
+                    self.lost_area += (lost_to - lost_from) as u128 * r.nodes.len() as u128;
+                }
+                let mut job = r.job;
+                job.duration -= kept;
+                r.run = r.run.wrapping_add(1); // its JobDone is now stale
+                let mut nodes = std::mem::take(&mut r.nodes);
+                self.n_busy -= nodes.len() as u32;
+                for &n in nodes.iter().filter(|&&n| n != id) {
+                    self.make_idle(now, n, s);
+                }
+                nodes.clear();
+                self.running[slot as usize].nodes = nodes;
+                self.free_running.push(slot);
+                self.queued_demand += job.nodes as u64;
+                self.queue.push_front(Queued {
+                    job,
+                    restarted: true,
+                });
+            }
+            NodeState::Released => return,
+        }
+        self.nodes[id as usize].state = NodeState::Released;
+        self.free_node_ids.push(id);
+        self.dispatch(now, s);
+        self.autoscale(now, s);
     }
 
     /// Asks for as many nodes as queued demand exceeds idle plus provisioning nodes.
@@ -424,7 +565,12 @@ impl Cluster {
             self.n_provisioning += 1;
             self.nodes_requested += 1;
             let delay = self.spec.provisioning_time.sample(&mut self.rng);
-            s.schedule(now + delay, ClusterEvent::NodeReady(id));
+            let life = self.nodes[id as usize].life;
+            s.schedule(
+                now.saturating_add(delay),
+                ClusterEvent::NodeReady { node: id, life },
+            );
+            self.arm_preemption(now, id, s);
         }
     }
 
@@ -462,13 +608,8 @@ impl Cluster {
             queued_at_end: self.queue.len() as u64,
             fixed_usd_per_hour: 0.0,
             startups: 0,
+            preemptions: self.preemptions,
+            lost_area: self.lost_area,
         }
     }
-}
-
-fn node_reuse(slot: &mut Node, state: NodeState) {
-    // Keep the epoch counting up across reuse so a timer of the slot's previous node is stale.
-    slot.state = state;
-    slot.epoch = slot.epoch.wrapping_add(1);
-    slot.idle_since = 0;
 }

@@ -60,6 +60,7 @@ pub struct Instance {
     total_arrived: u64,
     total_completed: u64,
     startups: u64,
+    peak_nodes: u32,
     vm_since_zero: crate::engine::stats::TimeWeighted,
 }
 
@@ -91,6 +92,7 @@ impl Instance {
             total_arrived: 0,
             total_completed: 0,
             startups: 0,
+            peak_nodes: 0,
             vm_since_zero: crate::engine::stats::TimeWeighted::new(0, SimTime::MAX),
         };
         i.sync(0);
@@ -114,6 +116,7 @@ impl Instance {
         self.levels
             .set(now, [starting, busy, idle, self.queue.len() as u64]);
         self.vm_since_zero.set(now, starting + busy + idle);
+        self.peak_nodes = self.peak_nodes.max((starting + busy + idle) as u32);
     }
 
     fn arm_shutdown(&mut self, now: SimTime, s: &mut impl Schedule<InstanceEvent>) {
@@ -224,7 +227,7 @@ impl Instance {
             busy_area: self.levels.area(1),
             idle_area: self.levels.area(2),
             queue_area: self.levels.area(3),
-            peak_nodes: 1,
+            peak_nodes: self.peak_nodes,
             nodes_requested: self.startups,
             total_arrived: self.total_arrived,
             total_completed: self.total_completed,
@@ -232,6 +235,8 @@ impl Instance {
             queued_at_end: self.queue.len() as u64,
             fixed_usd_per_hour: self.spec.fixed_usd_per_hour,
             startups: self.startups,
+            preemptions: 0,
+            lost_area: 0,
         }
     }
 }

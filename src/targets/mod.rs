@@ -80,6 +80,8 @@ impl TargetSpec {
     }
 }
 
+// One per target per replication: boxing would only add an indirection to every event.
+#[allow(clippy::large_enum_variant)]
 pub enum TargetModel {
     Cluster(Cluster),
     Instance(Instance),

@@ -41,6 +41,8 @@ pub struct Serverless {
     queue: VecDeque<Job>,
     vcpus_in_use: u64,
     starting_nodes: u64,
+    /// Jobs whose nodes are starting: still waiting, so counted as queued (Little's law).
+    starting_jobs: u64,
     busy_nodes: u64,
     running_jobs: u64,
     levels: Levels<4>,
@@ -69,6 +71,7 @@ impl Serverless {
             queue: VecDeque::new(),
             vcpus_in_use: 0,
             starting_nodes: 0,
+            starting_jobs: 0,
             busy_nodes: 0,
             running_jobs: 0,
             levels: Levels::new(window_from, window_to),
@@ -90,7 +93,7 @@ impl Serverless {
                 self.starting_nodes,
                 self.busy_nodes,
                 0,
-                self.queue.len() as u64,
+                self.queue.len() as u64 + self.starting_jobs,
             ],
         );
         let alloc = self.starting_nodes + self.busy_nodes;
@@ -117,6 +120,7 @@ impl Serverless {
         match event {
             ServerlessEvent::Ready { nodes, duration } => {
                 self.starting_nodes -= nodes as u64;
+                self.starting_jobs -= 1;
                 self.busy_nodes += nodes as u64;
                 s.schedule(now + duration, ServerlessEvent::Done { nodes });
             }
@@ -148,6 +152,7 @@ impl Serverless {
             let job = self.queue.pop_front().expect("front exists");
             self.vcpus_in_use += need;
             self.starting_nodes += job.nodes as u64;
+            self.starting_jobs += 1;
             self.nodes_requested += job.nodes as u64;
             self.running_jobs += 1;
             let startup = self.spec.startup_time.sample(&mut self.rng);
@@ -171,7 +176,7 @@ impl Serverless {
             nodes_busy: self.busy_nodes as u32,
             nodes_provisioning: self.starting_nodes as u32,
             nodes_idle: 0,
-            queue_jobs: self.queue.len() as u32,
+            queue_jobs: (self.queue.len() as u64 + self.starting_jobs) as u32,
             cumulative_cost_usd: self.billed_since_zero.area_at(now) as f64 / 3.6e9
                 * self.spec.price_usd_per_hour,
         }
@@ -193,10 +198,12 @@ impl Serverless {
             nodes_requested: self.nodes_requested,
             total_arrived: self.total_arrived,
             total_completed: self.total_completed,
-            running_at_end: self.running_jobs,
-            queued_at_end: self.queue.len() as u64,
+            running_at_end: self.running_jobs - self.starting_jobs,
+            queued_at_end: self.queue.len() as u64 + self.starting_jobs,
             fixed_usd_per_hour: 0.0,
             startups: 0,
+            preemptions: 0,
+            lost_area: 0,
         }
     }
 }
