@@ -369,10 +369,13 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         let s = &first;
         let _ = writeln!(
             stdout,
-            "{}: {} variant{} x {} replication{} of {} (warm-up {}), seed {}",
+            "{}: {}{} replication{} of {} (warm-up {}), seed {}",
             s.name,
-            plan.variants.len(),
-            if plan.variants.len() == 1 { "" } else { "s" },
+            if plan.variants.len() > 1 {
+                format!("{} variants x ", plan.variants.len())
+            } else {
+                String::new()
+            },
             s.replications,
             if s.replications == 1 { "" } else { "s" },
             format_duration(crate::engine::time::to_secs_f64(s.system.horizon)),
