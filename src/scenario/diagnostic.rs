@@ -28,24 +28,16 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        if self.line > 0 {
-            write!(
-                f,
-                "{}:{}:{}: {kind}: {}: {}",
-                self.file.display(),
-                self.line,
-                self.column,
-                self.field,
-                self.message
-            )?;
+        let place = if self.line > 0 {
+            format!("{}:{}:{}", self.file.display(), self.line, self.column)
         } else {
-            write!(
-                f,
-                "{}: {kind}: {}: {}",
-                self.file.display(),
-                self.field,
-                self.message
-            )?;
+            self.file.display().to_string()
+        };
+        // A syntax error outside any key has no field to name.
+        if self.field.is_empty() {
+            write!(f, "{place}: {kind}: {}", self.message)?;
+        } else {
+            write!(f, "{place}: {kind}: {}: {}", self.field, self.message)?;
         }
         if let Some(h) = &self.hint {
             write!(f, "\n  hint: {h}")?;

@@ -90,6 +90,22 @@ impl Checker<'_> {
             };
             self.error(at, field, format!("must be {want}, got {}", fmt_secs(x)));
             None
+        } else if x > MAX_DURATION_S {
+            // Simulated time is a u64 of microseconds; a cap far below its range keeps every
+            // `now + duration` in the engine from overflowing.
+            self.error(
+                at,
+                field,
+                format!("must be at most 100 years, got {}", fmt_secs(x)),
+            );
+            None
+        } else if x > 0.0 && x < 1e-6 {
+            self.error(
+                at,
+                field,
+                format!("is below the simulation's resolution of one microsecond, got {x} s"),
+            );
+            None
         } else {
             Some(x)
         }
@@ -188,11 +204,33 @@ fn schema() -> Schema {
 fn serde_diag(c: &mut Checker, e: &toml::de::Error) {
     let offset = e.span().map_or(0, |s| s.start);
     let field = c.map.field_at(offset);
-    let d = c
-        .map
-        .diag(Severity::Error, offset, field, e.message().trim());
+    // serde names the Rust types it expected; say what the user should write instead.
+    let mut message = e.message().trim().to_string();
+    for (ty, say) in [
+        (
+            "struct RawDist",
+            "a distribution table such as { dist = \"exponential\", mean = \"5m\" }",
+        ),
+        (
+            "struct RawArrivals",
+            "an arrivals table such as { process = \"poisson\", rate_per_hour = 3.0 }",
+        ),
+        (
+            "struct RawPreemption",
+            "a table such as { mean_time_between = \"6h\" }",
+        ),
+        ("struct RawCompute", "a [[compute]] table"),
+        ("struct RawWorkload", "a [[workload]] table"),
+        ("struct RawScenario", "a scenario document"),
+    ] {
+        message = message.replace(ty, say);
+    }
+    let d = c.map.diag(Severity::Error, offset, field, message);
     c.diags.push(d);
 }
+
+/// The longest duration a scenario may give (100 years).
+const MAX_DURATION_S: f64 = 100.0 * 365.25 * 86_400.0;
 
 /// Text → raw structs, collecting every syntax error, every unknown key, and the first type
 /// error of each table (serde stops inside a table at its first error).
@@ -392,7 +430,7 @@ fn build(
         None => Some(0.0),
     };
     if let (Some(h), Some(w), Some(ws)) = (horizon, warmup, &raw.warmup)
-        && w >= h
+        && from_secs_f64(w) >= from_secs_f64(h)
     {
         c.error(
             ws.span().start,
@@ -931,7 +969,12 @@ fn compute<'a>(
                     1,
                     d::AMLCOMPUTE_MAX_NODES_LIMIT as u64,
                 ) as u32;
-                if min > max {
+                let max_ok = rc.max_instances.as_ref().is_none_or(|m| {
+                    (1..=d::AMLCOMPUTE_MAX_NODES_LIMIT as i64).contains(m.get_ref())
+                });
+                // An out-of-range max fell back to the default: comparing min with it would
+                // report a second, false error.
+                if min > max && max_ok {
                     let at = rc.min_instances.as_ref().map_or(0, |s| s.span().start);
                     c.error(
                         at,
@@ -1298,8 +1341,15 @@ fn retirement(c: &mut Checker, field: &str, at: usize, vm: &VmSize, allow: bool,
     let when = date::format(ctx.start_day);
     if day <= ctx.start_day {
         let msg = format!(
-            "{} ({} series) was retired on {}, before the simulated start {when}",
-            vm.size, vm.series, vm.retired_on
+            "{} ({} series) was retired on {}, {} the simulated start {when}",
+            vm.size,
+            vm.series,
+            vm.retired_on,
+            if day < ctx.start_day {
+                "before"
+            } else {
+                "the day of"
+            }
         );
         if allow {
             c.warn(at, field, msg);
@@ -1383,7 +1433,11 @@ fn quota(
                 vm.vcpus,
                 if fit == 1 { "" } else { "s" }
             ),
-            format!("lower max_instances to {fit} or raise the quota"),
+            if fit == 0 {
+                format!("raise the quota to at least {} vCPUs", vm.vcpus)
+            } else {
+                format!("lower max_instances to {fit} or raise the quota")
+            },
         );
     }
 }
@@ -1819,15 +1873,15 @@ fn gpu_requirements(
     let needs_gpu =
         rw.requires_gpu.as_ref().is_some_and(|g| *g.get_ref()) || rw.cuda_version.is_some();
     if needs_gpu && vm.gpus == 0 {
-        let at = rw
-            .requires_gpu
-            .as_ref()
+        // Blame the field that asks for the GPU: requires_gpu = true, else cuda_version.
+        let by_flag = rw.requires_gpu.as_ref().filter(|g| *g.get_ref());
+        let at = by_flag
             .map(|g| g.span().start)
             .or(rw.cuda_version.as_ref().map(|v| v.span().start))
             .unwrap_or(0);
         c.error_hint(
             at,
-            &f(if rw.requires_gpu.is_some() {
+            &f(if by_flag.is_some() {
                 "requires_gpu"
             } else {
                 "cuda_version"
@@ -1986,16 +2040,17 @@ fn dist(
     let rd = rd.get_ref();
     let f = |s: &str| format!("{label}.{s}");
     let family = rd.dist.get_ref().to_ascii_lowercase();
-    let params: [(&str, bool); 9] = [
-        ("value", rd.value.is_some()),
-        ("mean", rd.mean.is_some()),
-        ("median", rd.median.is_some()),
-        ("p95", rd.p95.is_some()),
-        ("cv", rd.cv.is_some()),
-        ("min", rd.min.is_some()),
-        ("max", rd.max.is_some()),
-        ("file", rd.file.is_some()),
-        ("column", rd.column.is_some()),
+    let sp = |d: &Option<Spanned<Dur>>| d.as_ref().map(|x| x.span().start);
+    let params: [(&str, Option<usize>); 9] = [
+        ("value", sp(&rd.value)),
+        ("mean", sp(&rd.mean)),
+        ("median", sp(&rd.median)),
+        ("p95", sp(&rd.p95)),
+        ("cv", rd.cv.as_ref().map(|x| x.span().start)),
+        ("min", sp(&rd.min)),
+        ("max", sp(&rd.max)),
+        ("file", rd.file.as_ref().map(|x| x.span().start)),
+        ("column", rd.column.as_ref().map(|x| x.span().start)),
     ];
     let allowed: &[&str] = match family.as_str() {
         "constant" => &["value"],
@@ -2016,9 +2071,10 @@ fn dist(
     };
     let mut ok = true;
     for (p, given) in params {
-        if given && !allowed.contains(&p) {
+        let Some(p_at) = given else { continue };
+        if !allowed.contains(&p) {
             c.error(
-                at,
+                p_at,
                 &f(p),
                 format!(
                     "does not apply to dist = \"{family}\" (it takes {})",

@@ -383,7 +383,7 @@ impl Cluster {
             && let Some(idle_time) = self.spec.idle_time_before_scale_down
         {
             s.schedule(
-                now + idle_time,
+                now.saturating_add(idle_time),
                 ClusterEvent::IdleTimeout { node: id, epoch },
             );
         }
@@ -427,7 +427,7 @@ impl Cluster {
                 let node = &self.nodes[id as usize];
                 if node.state == NodeState::Idle && node.epoch == epoch {
                     s.schedule(
-                        now + idle_time,
+                        now.saturating_add(idle_time),
                         ClusterEvent::IdleTimeout { node: id, epoch },
                     );
                 }

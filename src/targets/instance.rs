@@ -123,7 +123,7 @@ impl Instance {
         self.epoch = self.epoch.wrapping_add(1);
         if let Some(idle) = self.spec.idle_time_before_shutdown {
             s.schedule(
-                now + idle,
+                now.saturating_add(idle),
                 InstanceEvent::IdleShutdown { epoch: self.epoch },
             );
         }
@@ -139,7 +139,7 @@ impl Instance {
             self.state = State::Starting;
             self.startups += 1;
             let d = self.spec.start_time.sample(&mut self.rng);
-            s.schedule(now + d, InstanceEvent::Started);
+            s.schedule(now.saturating_add(d), InstanceEvent::Started);
         }
         self.dispatch(now, s);
         self.sync(now);
@@ -193,7 +193,7 @@ impl Instance {
             self.running += 1;
             // A new job cancels a pending shutdown.
             self.epoch = self.epoch.wrapping_add(1);
-            s.schedule(now + job.duration, InstanceEvent::JobDone);
+            s.schedule(now.saturating_add(job.duration), InstanceEvent::JobDone);
         }
     }
 

@@ -122,7 +122,10 @@ impl Serverless {
                 self.starting_nodes -= nodes as u64;
                 self.starting_jobs -= 1;
                 self.busy_nodes += nodes as u64;
-                s.schedule(now + duration, ServerlessEvent::Done { nodes });
+                s.schedule(
+                    now.saturating_add(duration),
+                    ServerlessEvent::Done { nodes },
+                );
             }
             ServerlessEvent::Done { nodes } => {
                 self.busy_nodes -= nodes as u64;
@@ -157,11 +160,11 @@ impl Serverless {
             self.running_jobs += 1;
             let startup = self.spec.startup_time.sample(&mut self.rng);
             // The wait is queueing for quota plus start-up, as on a cold cluster.
-            if job.arrival >= self.window_from && now + startup <= self.window_to {
-                self.waits.record(now + startup - job.arrival);
+            if job.arrival >= self.window_from && now.saturating_add(startup) <= self.window_to {
+                self.waits.record(now.saturating_add(startup) - job.arrival);
             }
             s.schedule(
-                now + startup,
+                now.saturating_add(startup),
                 ServerlessEvent::Ready {
                     nodes: job.nodes,
                     duration: job.duration,
