@@ -437,7 +437,6 @@ fn bug_quota_hint_suggests_zero_nodes() {
 }
 
 #[test]
-#[ignore = "bug: a family's vCPU quota is checked per cluster, never against the sum over the clusters sharing it"]
 fn bug_quota_is_not_shared_between_clusters() {
     check_bug("quota_shared.toml");
 }

@@ -385,6 +385,8 @@ struct Context<'a> {
     end_day: Option<i64>,
     /// vCPU quota by normalised family name, with the key's location.
     quota: BTreeMap<String, (u64, usize, String)>,
+    /// What each cluster asks of a family's quota: family → (cluster label, vCPUs).
+    quota_use: BTreeMap<String, Vec<(String, u64)>>,
 }
 
 /// Series names compared loosely: case, spaces, underscores and the "(newer)" tag ignored.
@@ -539,6 +541,7 @@ fn build(
         start_day,
         end_day: horizon.map(|h| start_day + (h / 86_400.0).ceil() as i64),
         quota,
+        quota_use: BTreeMap::new(),
     };
 
     if raw.compute.is_empty() {
@@ -566,6 +569,29 @@ fn build(
             },
         );
         targets.extend(target);
+    }
+    // Azure's family quota is shared by every cluster of the family in the region: their
+    // max_instances together must fit too.
+    for (key, users) in &ctx.quota_use {
+        let total: u64 = users.iter().map(|(_, n)| n).sum();
+        if users.len() > 1
+            && let Some((limit, at, name)) = ctx.quota.get(key)
+            && total > *limit
+        {
+            let parts: Vec<String> = users
+                .iter()
+                .map(|(who, n)| format!("{who} ({n})"))
+                .collect();
+            c.error_hint(
+                *at,
+                &format!("quota.{name}"),
+                format!(
+                    "the clusters of this family need {total} vCPUs together at max_instances ({}), but [quota] {name} allows {limit}",
+                    parts.join(" + ")
+                ),
+                "Azure shares a family's quota between clusters: lower their max_instances or raise the quota".into(),
+            );
+        }
     }
     let mut workloads = vec![];
     let mut workload_names: HashMap<String, ()> = HashMap::new();
@@ -1412,7 +1438,7 @@ fn quota(
     vm: &VmSize,
     max: u32,
     tier: Tier,
-    ctx: &Context,
+    ctx: &mut Context,
 ) {
     let key = match tier {
         Tier::Dedicated => family_key(&vm.series),
@@ -1422,6 +1448,10 @@ fn quota(
         return;
     };
     let need = max as u64 * vm.vcpus as u64;
+    ctx.quota_use
+        .entry(key.clone())
+        .or_default()
+        .push((field.trim_end_matches(".max_instances").to_string(), need));
     if need > *limit {
         let fit = limit / vm.vcpus.max(1) as u64;
         c.error_hint(
