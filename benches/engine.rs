@@ -105,5 +105,45 @@ fn engine(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine);
+/// The same case through the whole `capsim run` path (loading `benches/mmc.toml`, simulating,
+/// writing the CSV files), minus process start-up: what a user's run costs beyond the library call.
+fn engine_cli(c: &mut Criterion) {
+    use clap::Parser;
+    let file = Path::new("benches/mmc.toml");
+    let from_file = scenario::load(file)
+        .expect("benches/mmc.toml loads")
+        .scenario;
+    let s = mmc_scenario();
+    assert_eq!(
+        (format!("{:?}", from_file.system), from_file.seed),
+        (format!("{:?}", s.system), s.seed),
+        "benches/mmc.toml must describe the same system as mmc_scenario()"
+    );
+    let events = run_replication(&s.system, s.seed, 0, None).events;
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let out_dir = out
+        .path()
+        .to_str()
+        .expect("a UTF-8 temporary path")
+        .to_string();
+    let args = [
+        "capsim",
+        "run",
+        "benches/mmc.toml",
+        "--out",
+        &out_dir,
+        "--quiet",
+        "--threads",
+        "1",
+    ];
+    let mut g = c.benchmark_group("engine");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(events));
+    g.bench_function("cli_run_mmc8_1M_jobs", |b| {
+        b.iter(|| capsim::cli::main_with(capsim::cli::Cli::parse_from(args)).expect("run"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engine, engine_cli);
 criterion_main!(benches);

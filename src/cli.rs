@@ -31,6 +31,14 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the VM sizes of the built-in catalog with specs and prices.
     Catalog(CatalogArgs),
+    /// Write report.html, report.md and charts/ for a finished run's output folder.
+    Report(ReportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The output folder of a finished `capsim run`.
+    pub dir: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -84,6 +92,9 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write report.html, report.md and charts/ (see `capsim report`).
+    #[arg(long)]
+    pub report: bool,
     #[command(flatten)]
     pub check: CheckArgs,
 }
@@ -140,7 +151,19 @@ pub fn main_with(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
         Command::Catalog(args) => catalog(args),
+        Command::Report(args) => report(&args.dir).map(|_| ()),
     }
+}
+
+fn report(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
+    if !dir.join("summary.csv").is_file() {
+        return Err(CliError::Input(format!(
+            "{}: no summary.csv: give the output folder of a finished `capsim run`",
+            dir.display()
+        )));
+    }
+    crate::report::write_report(dir, &crate::report::ReportOptions::default())
+        .map_err(CliError::Failed)
 }
 
 fn catalog(args: CatalogArgs) -> Result<(), CliError> {
@@ -363,6 +386,9 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     out.write("scenario.toml", first.source.as_bytes())
         .map_err(io)?;
     out.commit().map_err(io)?;
+    if args.report {
+        report(&out_dir)?;
+    }
 
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();

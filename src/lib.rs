@@ -23,6 +23,7 @@ pub mod engine;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod scenario;
 pub mod sweep;
 pub mod targets;

@@ -458,7 +458,7 @@ fn bug_retired_same_day_wording() {
 }
 
 #[test]
-#[ignore = "fixed differently: a horizon over 100 years is now refused with a located error, so this file's expectation (a warning) no longer applies"]
+#[ignore = "fixed differently: a horizon over 10,000 years is now refused with a located error, so this file's expectation (a warning) no longer applies"]
 fn bug_retirement_warning_lost_with_a_huge_horizon() {
     check_bug("retirement_huge_horizon.toml");
 }

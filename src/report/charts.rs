@@ -34,6 +34,16 @@ const P95: RGBColor = RGBColor(66, 146, 198);
 const P99: RGBColor = RGBColor(8, 48, 107);
 const HIGHLIGHT: RGBColor = RGBColor(230, 85, 13);
 
+/// Plotters draws no dash patterns of its own (its dashed series write one element per dash,
+/// thousands for a week of samples), so dashed lines are drawn solid in a stand-in colour that
+/// [`render`] turns into the real colour with an SVG `stroke-dasharray`.
+const DASHES: &[(RGBColor, RGBColor, &str)] = &[(GOAL_DASHED, HIGHLIGHT, "10 6")];
+const GOAL_DASHED: RGBColor = RGBColor(230, 85, 14);
+
+fn hex(c: &RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
 /// One chart: its SVG text and where it goes.
 #[derive(Clone, Debug)]
 pub struct Chart {
@@ -52,9 +62,11 @@ fn draw_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
 }
 
 fn text_style(px: f64, color: &RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-    TextStyle::from((FONT, px).into_font())
-        .color(color)
-        .pos(Pos::new(h, v))
+    TextStyle {
+        font: (FONT, px).into_font(),
+        color: color.to_backend_color(),
+        pos: Pos::new(h, v),
+    }
 }
 
 /// Runs `draw` on a fresh SVG canvas, presents it (checking the result), and adds a `<title>`
@@ -72,9 +84,17 @@ fn render(
         root.present().map_err(draw_err)?;
     }
     let Some(end) = svg.find(">\n") else {
-        return Err(anyhow!("drawing a chart: the SVG backend wrote no <svg> element"));
+        return Err(anyhow!(
+            "drawing a chart: the SVG backend wrote no <svg> element"
+        ));
     };
     svg.insert_str(end + 2, &format!("<title>{}</title>\n", html_escape(title)));
+    for (stand_in, real, pattern) in DASHES {
+        svg = svg.replace(
+            &format!("stroke=\"{}\"", hex(stand_in)),
+            &format!("stroke=\"{}\" stroke-dasharray=\"{pattern}\"", hex(real)),
+        );
+    }
     Ok(svg)
 }
 
@@ -123,6 +143,20 @@ fn hatch(
     Ok(())
 }
 
+/// A rectangle's outline as a closed path: plotters' SVG rectangles ignore the stroke width.
+fn outline(
+    root: &Area,
+    (x0, y0): (i32, i32),
+    (x1, y1): (i32, i32),
+    style: ShapeStyle,
+) -> anyhow::Result<()> {
+    root.draw(&PathElement::new(
+        vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)],
+        style,
+    ))
+    .map_err(draw_err)
+}
+
 /// Category labels under an x axis, rotated when they would not fit side by side; at most
 /// about 40 are written (every k-th) so they never overlap.
 fn category_labels(
@@ -133,7 +167,7 @@ fn category_labels(
 ) -> anyhow::Result<()> {
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
     let px = 12.0;
-    let rotate = longest * px * 0.6 > slot_px * 0.95;
+    let rotate = longest * px * 0.55 > slot_px * 0.95;
     let step = if rotate {
         ((14.0 / slot_px).ceil() as usize).max(1)
     } else {
@@ -157,8 +191,8 @@ fn category_labels(
 /// The label area an x axis of categories needs, in pixels.
 fn category_label_height(labels: &[String], slot_px: f64) -> u32 {
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
-    if longest * 12.0 * 0.6 > slot_px * 0.95 {
-        (longest * 7.5 + 16.0).clamp(40.0, 200.0) as u32
+    if longest * 12.0 * 0.55 > slot_px * 0.95 {
+        (longest * 6.5 + 12.0).clamp(40.0, 200.0) as u32
     } else {
         40
     }
@@ -180,6 +214,9 @@ fn category_range(n: usize) -> std::ops::Range<f64> {
     (-0.5 - pad)..(n as f64 - 0.5 + pad)
 }
 
+/// Two opposite corners of a rectangle, in chart coordinates.
+type Corners = ((f64, f64), (f64, f64));
+
 /// A bar of the cost chart: the cost per 30 days split into its parts.
 #[derive(Clone, Debug)]
 pub struct CostBar {
@@ -192,23 +229,32 @@ pub struct CostBar {
     pub total: Est,
 }
 
-pub fn cost_chart(bars: &[CostBar], x_desc: &str, title: &str) -> anyhow::Result<String> {
+/// Draws the stacked cost bars; `names` label the four parts in the legend (busy, idle,
+/// provisioning, fixed and other), a part without bars is left out of it.
+pub fn cost_chart(
+    bars: &[CostBar],
+    names: [&str; 4],
+    x_desc: &str,
+    title: &str,
+) -> anyhow::Result<String> {
     let n = bars.len();
     let top = bars
         .iter()
         .filter_map(|b| {
             let parts = b.busy + b.idle + b.provisioning + b.other;
-            b.total.bounds().map(|(_, hi)| hi.max(parts)).or(Some(parts))
+            b.total
+                .bounds()
+                .map(|(_, hi)| hi.max(parts))
+                .or(Some(parts))
         })
         .fold(0.0f64, f64::max);
-    let y_max = if top > 0.0 { top * 1.15 } else { 1.0 };
+    let y_max = if top > 0.0 { top * 1.3 } else { 1.0 };
     let plot_w = WIDTH as f64 - 130.0;
     let xr = category_range(n);
     let slot_px = plot_w / (xr.end - xr.start);
     let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
     let label_h = category_label_height(&labels, slot_px);
     let height = HEIGHT + label_h.saturating_sub(40);
-    let any_other = bars.iter().any(|b| b.other > 0.0);
     render(title, (WIDTH, height), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
@@ -222,7 +268,7 @@ pub fn cost_chart(bars: &[CostBar], x_desc: &str, title: &str) -> anyhow::Result
             .disable_x_mesh()
             .x_labels(0)
             .y_labels(8)
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .bold_line_style(GRID)
             .y_label_formatter(&|v| usd(*v))
             .y_desc("Cost per month (30 days), USD")
@@ -233,17 +279,21 @@ pub fn cost_chart(bars: &[CostBar], x_desc: &str, title: &str) -> anyhow::Result
             .map_err(draw_err)?;
         let half = if n == 1 { 0.3 } else { 0.36 };
         let parts: [(&str, RGBColor, usize); 4] = [
-            ("busy (running jobs)", DARK, 0),
-            ("idle", MID, 1),
-            ("provisioning", LIGHT, 2),
-            ("fixed and other", PALE, 3),
+            (names[0], DARK, 0),
+            (names[1], MID, 1),
+            (names[2], LIGHT, 2),
+            (names[3], PALE, 3),
         ];
-        let mut rects: Vec<[Vec<((f64, f64), (f64, f64))>; 4]> = vec![];
+        let mut labelled = false;
+        let mut rects: Vec<[Vec<Corners>; 4]> = vec![];
         for (i, b) in bars.iter().enumerate() {
             let x = i as f64;
             let mut y = 0.0;
-            let mut r: [Vec<((f64, f64), (f64, f64))>; 4] = Default::default();
-            for (k, v) in [b.busy, b.idle, b.provisioning, b.other].into_iter().enumerate() {
+            let mut r: [Vec<Corners>; 4] = Default::default();
+            for (k, v) in [b.busy, b.idle, b.provisioning, b.other]
+                .into_iter()
+                .enumerate()
+            {
                 if v > 0.0 {
                     r[k].push(((x - half, y), (x + half, y + v)));
                     y += v;
@@ -252,9 +302,10 @@ pub fn cost_chart(bars: &[CostBar], x_desc: &str, title: &str) -> anyhow::Result
             rects.push(r);
         }
         for (name, color, k) in parts {
-            if k == 3 && !any_other {
+            if rects.iter().all(|r| r[k].is_empty()) {
                 continue;
             }
+            labelled = true;
             let series: Vec<Rectangle<(f64, f64)>> = rects
                 .iter()
                 .flat_map(|r| r[k].iter())
@@ -320,14 +371,16 @@ pub fn cost_chart(bars: &[CostBar], x_desc: &str, title: &str) -> anyhow::Result
             .map(|i| chart.backend_coord(&(i as f64, 0.0)))
             .collect();
         category_labels(root, &positions, &labels, slot_px)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(INK)
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(draw_err)?;
+        if labelled {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.9))
+                .border_style(INK)
+                .label_font((FONT, 13))
+                .draw()
+                .map_err(draw_err)?;
+        }
         Ok(())
     })
 }
@@ -373,7 +426,36 @@ pub fn day_tick(v: f64) -> String {
     }
 }
 
-/// Nodes allocated, busy and provisioning over time, with the queue on a second axis.
+/// Stacked step areas: for each layer, the polygon between the running total below it and the
+/// total including it, holding each sample's value until the next sample.
+fn stacked_steps(times: &[f64], layers: &[Vec<f64>], end: f64) -> Vec<Vec<(f64, f64)>> {
+    let m = times.len();
+    let mut below = vec![0.0; m];
+    let mut polys = vec![];
+    for layer in layers {
+        let upper: Vec<f64> = below.iter().zip(layer).map(|(b, v)| b + v).collect();
+        if layer.iter().all(|v| *v <= 0.0) {
+            polys.push(vec![]);
+            continue;
+        }
+        let next = |j: usize| if j + 1 < m { times[j + 1] } else { end };
+        let mut poly = Vec::with_capacity(4 * m);
+        for j in 0..m {
+            poly.push((times[j], upper[j]));
+            poly.push((next(j), upper[j]));
+        }
+        for j in (0..m).rev() {
+            poly.push((next(j), below[j]));
+            poly.push((times[j], below[j]));
+        }
+        polys.push(poly);
+        below = upper;
+    }
+    polys
+}
+
+/// Nodes over time as stacked areas — busy, idle and provisioning, adding up to the allocated
+/// (billed) nodes — with the queue as a line on a second axis.
 pub fn nodes_chart(
     samples: &[Sample],
     window: (f64, f64),
@@ -382,17 +464,35 @@ pub fn nodes_chart(
 ) -> anyhow::Result<String> {
     let day = 86_400.0;
     let (x0, x1) = (window.0 / day, window.1 / day);
+    // One row per change of state: (time in days, busy, idle, provisioning).
+    let mut times = vec![];
+    let mut layers: [Vec<f64>; 3] = Default::default();
+    let mut last: Option<[f64; 3]> = None;
+    for s in samples {
+        let busy = s.busy.unwrap_or(0.0);
+        let prov = s.provisioning.unwrap_or(0.0);
+        let idle = s.allocated.map_or(0.0, |a| (a - busy - prov).max(0.0));
+        let v = [busy, idle, prov];
+        if last == Some(v) {
+            continue;
+        }
+        last = Some(v);
+        times.push(s.t / day);
+        for k in 0..3 {
+            layers[k].push(v[k]);
+        }
+    }
+    let polys = stacked_steps(&times, &layers, x1);
     let allocated = steps(samples, |s| s.allocated, day);
-    let busy = steps(samples, |s| s.busy, day);
-    let prov = steps(samples, |s| s.provisioning, day);
     let queue = steps(samples, |s| s.queue, day);
-    let node_max = [&allocated, &busy, &prov]
-        .iter()
-        .flat_map(|v| v.iter().map(|p| p.1))
+    let node_max = (0..times.len())
+        .map(|j| layers[0][j] + layers[1][j] + layers[2][j])
+        .chain(allocated.iter().map(|p| p.1))
         .fold(1.0f64, f64::max);
     let queue_max = queue.iter().map(|p| p.1).fold(1.0f64, f64::max);
-    let y_top = (node_max * 1.15).ceil().max(2.0);
-    let q_top = (queue_max * 1.15).ceil().max(2.0);
+    // Head room for the legend in the upper right.
+    let y_top = (node_max * 1.4).ceil().max(2.0);
+    let q_top = (queue_max * 1.4).ceil().max(2.0);
     render(title, (WIDTH, HEIGHT), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
@@ -419,7 +519,7 @@ pub fn nodes_chart(
             .configure_mesh()
             .x_labels(x_labels)
             .y_labels((y_top as usize + 1).min(10))
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .bold_line_style(GRID)
             .x_label_formatter(&|v| day_tick(*v))
             .y_label_formatter(&int_tick)
@@ -433,7 +533,7 @@ pub fn nodes_chart(
             .configure_secondary_axes()
             .y_labels((q_top as usize + 1).min(10))
             .y_label_formatter(&int_tick)
-            .y_desc("Queued jobs (dotted, right axis)")
+            .y_desc("Queued jobs (red line, right axis)")
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))
             .draw()
@@ -441,79 +541,59 @@ pub fn nodes_chart(
         if let Some(w) = warmup_s.map(|w| w / day)
             && w > x0
         {
-            let shade = RGBColor(120, 120, 120).mix(0.15);
+            let shade = RGBColor(120, 120, 120).mix(0.12);
             chart
                 .draw_series(std::iter::once(Rectangle::new(
                     [(x0, 0.0), (w.min(x1), y_top)],
                     shade.filled(),
                 )))
                 .map_err(draw_err)?
-                .label("warm-up (not in the statistics)")
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], shade.filled()));
+                .label("warm-up (left out of the statistics)")
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 20, y + 6)], shade.filled())
+                });
         }
-        if !busy.is_empty() {
-            let mut poly = busy.clone();
-            poly.push((busy[busy.len() - 1].0, 0.0));
-            poly.push((busy[0].0, 0.0));
-            let fill = DARK.mix(0.25);
+        for ((name, color), poly) in [
+            ("busy (running a job)", DARK),
+            ("idle", MID),
+            ("provisioning", LIGHT),
+        ]
+        .into_iter()
+        .zip(polys)
+        {
+            if poly.is_empty() {
+                continue;
+            }
             chart
-                .draw_series(std::iter::once(Polygon::new(poly, fill.filled())))
-                .map_err(draw_err)?;
-            chart
-                .draw_series(LineSeries::new(busy.clone(), DARK.stroke_width(2)))
+                .draw_series(std::iter::once(Polygon::new(poly, color.filled())))
                 .map_err(draw_err)?
-                .label("busy (running a job)")
+                .label(name)
                 .legend(move |(x, y)| {
                     EmptyElement::at((x, y))
-                        + Rectangle::new([(0, -6), (18, 6)], fill.filled())
-                        + PathElement::new(vec![(0, -6), (18, -6)], DARK.stroke_width(2))
+                        + Rectangle::new([(0, -6), (20, 6)], color.filled())
+                        + Rectangle::new([(0, -6), (20, 6)], INK.stroke_width(1))
                 });
         }
         if !allocated.is_empty() {
             chart
-                .draw_series(LineSeries::new(allocated.clone(), INK.stroke_width(2)))
+                .draw_series(LineSeries::new(allocated.clone(), INK.stroke_width(1)))
                 .map_err(draw_err)?
-                .label("allocated (billed)")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], INK.stroke_width(2)));
-        }
-        if !prov.is_empty() {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    prov.clone(),
-                    8,
-                    4,
-                    MID.stroke_width(2),
-                ))
-                .map_err(draw_err)?
-                .label("provisioning (dashed)")
-                .legend(|(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(0, 0), (7, 0)], MID.stroke_width(2))
-                        + PathElement::new(vec![(11, 0), (18, 0)], MID.stroke_width(2))
-                });
+                .label("allocated (billed) = busy + idle + provisioning")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], INK.stroke_width(1)));
         }
         if !queue.is_empty() {
             chart
-                .draw_secondary_series(DashedLineSeries::new(
-                    queue.clone(),
-                    2,
-                    3,
-                    QUEUE.stroke_width(2),
-                ))
+                .draw_secondary_series(LineSeries::new(queue.clone(), QUEUE.stroke_width(1)))
                 .map_err(draw_err)?
-                .label("queued jobs (dotted, right axis)")
+                .label("queued jobs (right axis)")
                 .legend(|(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(0, 0), (2, 0)], QUEUE.stroke_width(2))
-                        + PathElement::new(vec![(6, 0), (8, 0)], QUEUE.stroke_width(2))
-                        + PathElement::new(vec![(12, 0), (14, 0)], QUEUE.stroke_width(2))
-                        + PathElement::new(vec![(18, 0), (20, 0)], QUEUE.stroke_width(2))
+                    PathElement::new(vec![(x, y), (x + 20, y)], QUEUE.stroke_width(2))
                 });
         }
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
+            .background_style(WHITE.mix(0.92))
             .border_style(INK)
             .label_font((FONT, 13))
             .draw()
@@ -542,10 +622,9 @@ fn axis_number(v: f64) -> String {
         group_thousands(v.round() as u64)
     } else if (v - v.round()).abs() < 1e-9 {
         format!("{v:.0}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.1}")
     } else {
-        format!("{v:.2}")
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
 
@@ -566,7 +645,7 @@ pub fn waits_chart(groups: &[WaitGroup], x_desc: &str, title: &str) -> anyhow::R
         .filter_map(|e| e.bounds().map(|b| b.1))
         .fold(0.0f64, f64::max);
     let (div, unit) = duration_unit(top_s);
-    let y_max = if top_s > 0.0 { top_s / div * 1.15 } else { 1.0 };
+    let y_max = if top_s > 0.0 { top_s / div * 1.3 } else { 1.0 };
     let xr = category_range(n);
     let slot_px = (WIDTH as f64 - 110.0) / (xr.end - xr.start);
     let labels: Vec<String> = groups.iter().map(|g| g.label.clone()).collect();
@@ -586,7 +665,7 @@ pub fn waits_chart(groups: &[WaitGroup], x_desc: &str, title: &str) -> anyhow::R
             .disable_x_mesh()
             .x_labels(0)
             .y_labels(8)
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .bold_line_style(GRID)
             .y_label_formatter(&|v| axis_number(*v))
             .y_desc(y_desc)
@@ -648,7 +727,10 @@ pub fn waits_chart(groups: &[WaitGroup], x_desc: &str, title: &str) -> anyhow::R
         if n <= 8 {
             for (i, g) in groups.iter().enumerate() {
                 if let Some(m) = g.p95.mean {
-                    let hi = g.p95.bounds().map_or(m, |b| b.1);
+                    let hi = [g.p50, g.p95, g.p99]
+                        .iter()
+                        .filter_map(|e| e.bounds().map(|b| b.1))
+                        .fold(m, f64::max);
                     let (px, py) = chart.backend_coord(&(i as f64, hi / div));
                     root.draw(&Text::new(
                         format!("p95 {}", duration(m)),
@@ -692,11 +774,11 @@ pub fn tradeoff_chart(
     title: &str,
 ) -> anyhow::Result<String> {
     let cost_bounds: Vec<(f64, f64)> = points.iter().filter_map(|p| p.cost.bounds()).collect();
-    let wait_bounds: Vec<(f64, f64)> = points
+    let wait_bounds: Vec<(f64, f64)> = points.iter().filter_map(|p| p.wait_p95.bounds()).collect();
+    let mut c_lo = cost_bounds
         .iter()
-        .filter_map(|p| p.wait_p95.bounds())
-        .collect();
-    let mut c_lo = cost_bounds.iter().map(|b| b.0).fold(f64::INFINITY, f64::min);
+        .map(|b| b.0)
+        .fold(f64::INFINITY, f64::min);
     let mut c_hi = cost_bounds
         .iter()
         .map(|b| b.1)
@@ -730,7 +812,7 @@ pub fn tradeoff_chart(
             .configure_mesh()
             .x_labels(8)
             .y_labels(8)
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .bold_line_style(GRID)
             .x_label_formatter(&|v| usd(*v))
             .y_label_formatter(&|v| axis_number(*v))
@@ -743,34 +825,29 @@ pub fn tradeoff_chart(
         if let Some(g) = goal_wait_s {
             let y = g / div;
             chart
-                .draw_series(DashedLineSeries::new(
+                .draw_series(LineSeries::new(
                     vec![(c_lo, y), (c_hi, y)],
-                    10,
-                    6,
-                    HIGHLIGHT.stroke_width(2),
+                    GOAL_DASHED.stroke_width(2),
                 ))
                 .map_err(draw_err)?
                 .label(format!("goal: p95 wait ≤ {}", duration(g)))
                 .legend(|(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(0, 0), (8, 0)], HIGHLIGHT.stroke_width(2))
-                        + PathElement::new(vec![(12, 0), (20, 0)], HIGHLIGHT.stroke_width(2))
+                    PathElement::new(vec![(x, y), (x + 20, y)], GOAL_DASHED.stroke_width(2))
                 });
         }
         if let Some(b) = goal_budget {
             chart
-                .draw_series(DashedLineSeries::new(
+                .draw_series(LineSeries::new(
                     vec![(b, 0.0), (b, y_max)],
-                    10,
-                    6,
-                    HIGHLIGHT.stroke_width(2),
+                    GOAL_DASHED.stroke_width(2),
                 ))
                 .map_err(draw_err)?
                 .label(format!("budget: {} / month", usd(b)))
                 .legend(|(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(10, -8), (10, -2)], HIGHLIGHT.stroke_width(2))
-                        + PathElement::new(vec![(10, 2), (10, 8)], HIGHLIGHT.stroke_width(2))
+                    PathElement::new(
+                        vec![(x + 10, y - 8), (x + 10, y + 8)],
+                        GOAL_DASHED.stroke_width(2),
+                    )
                 });
         }
         // 95% intervals on both axes.
@@ -913,11 +990,7 @@ pub fn heatmap_chart(axes: &HeatAxes, cells: &[HeatCell], title: &str) -> anyhow
     let lo = costs.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = costs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let t_of = |c: f64| {
-        if hi > lo {
-            (c - lo) / (hi - lo)
-        } else {
-            0.5
-        }
+        if hi > lo { (c - lo) / (hi - lo) } else { 0.5 }
     };
     let font_px = (ch * 0.3).min(cw / 6.0).clamp(8.0, 15.0);
     render(title, (WIDTH, height), |root| {
@@ -945,12 +1018,12 @@ pub fn heatmap_chart(axes: &HeatAxes, cells: &[HeatCell], title: &str) -> anyhow
             };
             root.draw(&Rectangle::new([(x0, y0), (x1, y1)], fill.filled()))
                 .map_err(draw_err)?;
-            root.draw(&Rectangle::new(
-                [(x0, y0), (x1, y1)],
-                WHITE.stroke_width(2),
-            ))
-            .map_err(draw_err)?;
+            outline(root, (x0, y0), (x1, y1), WHITE.stroke_width(2))?;
             let (cx, cy) = ((x0 + x1) / 2, (y0 + y1) / 2);
+            // Too small for a readable figure: the colour says it alone.
+            if cw < 40.0 || ch < 14.0 {
+                continue;
+            }
             let two_lines = ch >= 44.0 && cell.wait_p95_s.is_some();
             let main = cell.cost.map_or("no data".to_string(), usd);
             let main_y = if two_lines {
@@ -980,11 +1053,7 @@ pub fn heatmap_chart(axes: &HeatAxes, cells: &[HeatCell], title: &str) -> anyhow
                 x_of(cell.col + 1) - 3,
                 y_of(cell.row + 1) - 3,
             );
-            root.draw(&Rectangle::new(
-                [(x0, y0), (x1, y1)],
-                HIGHLIGHT.stroke_width(4),
-            ))
-            .map_err(draw_err)?;
+            outline(root, (x0, y0), (x1, y1), HIGHLIGHT.stroke_width(4))?;
         }
         // Axis labels.
         for (c, v) in axes.col_values.iter().enumerate() {
@@ -1021,14 +1090,16 @@ pub fn heatmap_chart(axes: &HeatAxes, cells: &[HeatCell], title: &str) -> anyhow
             let steps = 40;
             for i in 0..steps {
                 let ya = by1 - ((by1 - by0) as f64 * i as f64 / steps as f64).round() as i32;
-                let yb =
-                    by1 - ((by1 - by0) as f64 * (i + 1) as f64 / steps as f64).round() as i32;
+                let yb = by1 - ((by1 - by0) as f64 * (i + 1) as f64 / steps as f64).round() as i32;
                 let t = (i as f64 + 0.5) / steps as f64;
                 root.draw(&Rectangle::new([(bx, yb), (bx + 18, ya)], ramp(t).filled()))
                     .map_err(draw_err)?;
             }
-            root.draw(&Rectangle::new([(bx, by0), (bx + 18, by1)], INK.stroke_width(1)))
-                .map_err(draw_err)?;
+            root.draw(&Rectangle::new(
+                [(bx, by0), (bx + 18, by1)],
+                INK.stroke_width(1),
+            ))
+            .map_err(draw_err)?;
             for (y, v) in [(by0, hi), (by1, lo)] {
                 root.draw(&Text::new(
                     usd(v),
@@ -1046,11 +1117,12 @@ pub fn heatmap_chart(axes: &HeatAxes, cells: &[HeatCell], title: &str) -> anyhow
         }
         if cells.iter().any(|c| c.recommended) {
             let y = height as i32 - 22;
-            root.draw(&Rectangle::new(
-                [(left, y - 7), (left + 22, y + 7)],
+            outline(
+                root,
+                (left, y - 7),
+                (left + 22, y + 7),
                 HIGHLIGHT.stroke_width(3),
-            ))
-            .map_err(draw_err)?;
+            )?;
             root.draw(&Text::new(
                 "recommended: the cheapest setting that meets the goal with 95% confidence"
                     .to_string(),

@@ -125,8 +125,8 @@ pub struct Timeseries {
 /// Streams `timeseries.csv`, keeping the samples within `[start, end]` (and the last one before
 /// `start`, so the chart starts with the state at `start`).
 pub fn read_timeseries(path: &Path, start: f64, end: f64) -> anyhow::Result<Timeseries> {
-    let mut r = csv::Reader::from_path(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut r =
+        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
     let headers: Vec<String> = r
         .headers()
         .with_context(|| format!("cannot read the header of {}", path.display()))?
@@ -345,7 +345,12 @@ impl Run {
                 }
             }
         }
-        let first = |c: &str| summary.str(0, c).filter(|s| !s.is_empty()).map(String::from);
+        let first = |c: &str| {
+            summary
+                .str(0, c)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        };
         let info = RunInfo {
             scenario: first("scenario").unwrap_or_else(|| {
                 dir.file_name()
@@ -413,7 +418,9 @@ impl Run {
                 format!(
                     "{} = {}",
                     a.short(),
-                    table.str(row, &format!("parameter_{}", a.path)).unwrap_or("?")
+                    table
+                        .str(row, &format!("parameter_{}", a.path))
+                        .unwrap_or("?")
                 )
             })
             .collect::<Vec<_>>()

@@ -25,13 +25,20 @@ pub fn usd(x: f64) -> String {
     if !x.is_finite() {
         return NONE.into();
     }
+    if x == 0.0 {
+        return "$0".into();
+    }
     if x.abs() < 10.0 {
         let s = format!("{:.2}", x.abs());
         let neg = x < 0.0 && s != "0.00";
         return format!("{}${s}", if neg { "-" } else { "" });
     }
     let whole = x.abs().round() as u64;
-    format!("{}${}", if x < 0.0 { "-" } else { "" }, group_thousands(whole))
+    format!(
+        "{}${}",
+        if x < 0.0 { "-" } else { "" },
+        group_thousands(whole)
+    )
 }
 
 /// A difference in dollars, always signed: `+$1,795`, `-$245`.
@@ -117,6 +124,38 @@ pub fn number(x: f64) -> String {
     }
 }
 
+/// Digits after the point [`usd`] and [`number`] give a value of this size.
+fn decimals(x: f64, whole_from: f64) -> usize {
+    let a = x.abs();
+    if a >= whole_from {
+        0
+    } else if a >= 10.0 && whole_from > 10.0 {
+        1
+    } else {
+        2
+    }
+}
+
+/// A half-width at the precision of its mean: `$2,180 ± $2`, not `± $2.00`.
+fn usd_at(ci: f64, mean: f64) -> String {
+    if decimals(mean, 10.0) == 0 {
+        if ci < 0.5 {
+            "<$1".into()
+        } else {
+            format!("${}", group_thousands(ci.round() as u64))
+        }
+    } else {
+        usd(ci)
+    }
+}
+
+fn number_at(ci: f64, mean: f64) -> String {
+    match decimals(mean, 100.0) {
+        0 if ci >= 100.0 => group_thousands(ci.round() as u64),
+        d => format!("{ci:.d$}"),
+    }
+}
+
 fn with_ci(mean: Option<f64>, ci: Option<f64>, f: impl Fn(f64) -> String) -> String {
     match (mean, ci) {
         (Some(m), Some(c)) if m.is_finite() && c.is_finite() => format!("{} ± {}", f(m), f(c)),
@@ -127,7 +166,31 @@ fn with_ci(mean: Option<f64>, ci: Option<f64>, f: impl Fn(f64) -> String) -> Str
 
 /// `$12,340 ± $166`, or `$12,340` when the interval is undefined (one replication).
 pub fn usd_ci(mean: Option<f64>, ci: Option<f64>) -> String {
-    with_ci(mean, ci, usd)
+    match (mean, ci) {
+        (Some(m), Some(c)) if m.is_finite() && c.is_finite() => {
+            format!("{} ± {}", usd(m), usd_at(c, m))
+        }
+        _ => with_ci(mean, None, usd),
+    }
+}
+
+/// A signed difference in dollars with its interval: `+$1,795 ± $11`.
+pub fn usd_signed_ci(mean: Option<f64>, ci: Option<f64>) -> String {
+    match (mean, ci) {
+        (Some(m), Some(c)) if m.is_finite() && c.is_finite() => {
+            format!("{} ± {}", usd_signed(m), usd_at(c, m))
+        }
+        (Some(m), _) if m.is_finite() => usd_signed(m),
+        _ => NONE.into(),
+    }
+}
+
+/// A dollar amount and its interval at the amount's precision: `$1,795 ± $11`.
+pub fn usd_pm(amount: f64, ci: Option<f64>) -> String {
+    match ci {
+        Some(c) if c.is_finite() => format!("{} ± {}", usd(amount), usd_at(c, amount)),
+        _ => usd(amount),
+    }
 }
 
 /// `3.7 min ± 5.3 s`.
@@ -148,12 +211,18 @@ pub fn percent_ci(mean: Option<f64>, ci: Option<f64>) -> String {
 
 /// `2,087 ± 29`.
 pub fn number_ci(mean: Option<f64>, ci: Option<f64>) -> String {
-    with_ci(mean, ci, number)
+    match (mean, ci) {
+        (Some(m), Some(c)) if m.is_finite() && c.is_finite() => {
+            format!("{} ± {}", number(m), number_at(c, m))
+        }
+        _ => with_ci(mean, None, number),
+    }
 }
 
-/// Node-hours: `2,315 h`.
+/// Node-hours: `2,315 ± 54 h`.
 pub fn node_hours_ci(mean: Option<f64>, ci: Option<f64>) -> String {
-    with_ci(mean, ci, |x| format!("{} h", number(x)))
+    let n = number_ci(mean, ci);
+    if n == NONE { n } else { format!("{n} h") }
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -177,7 +246,7 @@ pub fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -203,7 +272,12 @@ mod tests {
         assert_eq!(usd(f64::NAN), NONE);
         assert_eq!(usd_signed(1795.0), "+$1,795");
         assert_eq!(usd_signed(-17.0), "-$17");
+        assert_eq!(usd_signed_ci(Some(47.3), Some(0.83)), "+$47 ± $1");
+        assert_eq!(usd_pm(1795.0, Some(10.6)), "$1,795 ± $11");
         assert_eq!(usd_ci(Some(7082.0), Some(166.0)), "$7,082 ± $166");
+        assert_eq!(usd_ci(Some(2180.0), Some(2.0)), "$2,180 ± $2");
+        assert_eq!(usd_ci(Some(2180.0), Some(0.2)), "$2,180 ± <$1");
+        assert_eq!(usd_ci(Some(3.21), Some(0.05)), "$3.21 ± $0.05");
         assert_eq!(usd_ci(Some(7082.0), None), "$7,082");
         assert_eq!(usd_ci(None, None), NONE);
     }
@@ -229,11 +303,19 @@ mod tests {
         assert_eq!(number(2087.1), "2,087");
         assert_eq!(number(3.3254), "3.33");
         assert_eq!(number(18.35), "18.4");
+        assert_eq!(number_ci(Some(635.0), Some(10.9)), "635 ± 11");
+        assert_eq!(number_ci(Some(635.0), Some(0.2)), "635 ± 0");
+        assert_eq!(number_ci(Some(4.03), Some(0.001)), "4.03 ± 0.00");
+        assert_eq!(node_hours_ci(Some(2705.0), Some(2.48)), "2,705 ± 2 h");
     }
 
     #[test]
     fn escaping() {
-        assert_eq!(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            html_escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(md_escape("a|b_c*"), "a\\|b\\_c\\*");
+        assert_eq!(md_escape("$5"), "\\$5");
     }
 }

@@ -60,7 +60,10 @@ pub enum Block {
     /// A sentence standing in for a chart that cannot be drawn.
     Missing(String),
     /// Preformatted text (the scenario file).
-    Pre { lang: String, text: String },
+    Pre {
+        lang: String,
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -84,7 +87,7 @@ const CSS: &str = r#"
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { margin: 0; background: #f4f5f7; color: #222; font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif; }
-main { max-width: 1040px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; min-height: 100vh; }
+main { max-width: 1120px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; min-height: 100vh; }
 h1 { font-size: 26px; margin: 4px 0 2px; }
 h2 { font-size: 20px; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #1f4e79; }
 h3 { font-size: 16px; margin: 22px 0 8px; }
@@ -93,10 +96,10 @@ nav { font-size: 14px; margin: 8px 0 0; color: #555; }
 nav a { color: #1f4e79; margin-right: 14px; }
 .callout { border-left: 5px solid #1f4e79; background: #eef3f9; padding: 10px 16px; margin: 12px 0; }
 .callout p { margin: 6px 0; }
-table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; font-variant-numeric: tabular-nums; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13.5px; font-variant-numeric: tabular-nums; }
 .tablewrap { overflow-x: auto; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; caption-side: top; }
-th, td { border: 1px solid #d0d4da; padding: 4px 8px; vertical-align: top; }
+th, td { border: 1px solid #d0d4da; padding: 4px 7px; vertical-align: top; }
 th { background: #eef0f3; text-align: left; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tr:nth-child(even) td { background: #fafbfc; }
@@ -196,7 +199,9 @@ pub fn to_html(doc: &Doc) -> String {
                     } else {
                         ""
                     };
-                    out.push_str(&format!("<th{class}>{}</th>", html_escape(h)));
+                    // Long column names (parameter paths) may wrap after an underscore.
+                    let h = html_escape(h).replace('_', "_<wbr>");
+                    out.push_str(&format!("<th{class}>{h}</th>"));
                 }
                 out.push_str("</tr></thead>\n<tbody>\n");
                 for r in &t.rows {
@@ -223,10 +228,7 @@ pub fn to_html(doc: &Doc) -> String {
                 svg,
                 caption,
             } => {
-                out.push_str(&format!(
-                    "<figure data-chart=\"{}\">\n",
-                    html_escape(path)
-                ));
+                out.push_str(&format!("<figure data-chart=\"{}\">\n", html_escape(path)));
                 out.push_str(svg.trim_end());
                 out.push_str(&format!(
                     "\n<figcaption>{}</figcaption>\n</figure>\n",
@@ -320,7 +322,11 @@ pub fn to_markdown(doc: &Doc) -> String {
                 };
                 out.push_str(&format!(
                     "| {} |\n",
-                    t.header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | ")
+                    t.header
+                        .iter()
+                        .map(|h| cell(h))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
                 ));
                 out.push_str(&format!(
                     "|{}|\n",

@@ -251,12 +251,14 @@ fn range(t: &DeTable<'_>) -> Result<Vec<String>, String> {
     if step.is_nan() || step <= 0.0 || !from.is_finite() || !to.is_finite() || to < from {
         return Err("a range needs from <= to and a step greater than zero".into());
     }
-    let n = ((to - from) / step + 1e-9).floor() as usize + 1;
-    if n > MAX_VARIANTS {
+    // Count in floating point first: a huge range would overflow an integer count.
+    let count = ((to - from) / step + 1e-9).floor() + 1.0;
+    if count > MAX_VARIANTS as f64 {
         return Err(format!(
-            "the range has {n} values, more than {MAX_VARIANTS}"
+            "the range has {count:e} values, more than {MAX_VARIANTS}"
         ));
     }
+    let n = count as usize;
     Ok((0..n)
         .map(|i| {
             let x = from + step * i as f64;

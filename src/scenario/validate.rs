@@ -96,7 +96,7 @@ impl Checker<'_> {
             self.error(
                 at,
                 field,
-                format!("must be at most 100 years, got {}", fmt_secs(x)),
+                format!("must be at most 10,000 years, got {}", fmt_secs(x)),
             );
             None
         } else if x > 0.0 && x < 1e-6 {
@@ -229,8 +229,9 @@ fn serde_diag(c: &mut Checker, e: &toml::de::Error) {
     c.diags.push(d);
 }
 
-/// The longest duration a scenario may give (100 years).
-const MAX_DURATION_S: f64 = 100.0 * 365.25 * 86_400.0;
+/// The longest duration a scenario may give (10,000 years: far inside the u64 microsecond clock,
+/// and long enough for high-utilisation queueing checks, which simulate centuries of hours).
+const MAX_DURATION_S: f64 = 10_000.0 * 365.25 * 86_400.0;
 
 /// Text → raw structs, collecting every syntax error, every unknown key, and the first type
 /// error of each table (serde stops inside a table at its first error).

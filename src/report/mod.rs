@@ -1,0 +1,1610 @@
+//! The budget-review report of a finished run: `report.html` (one self-contained file: styles
+//! and charts inline, no scripts, nothing fetched), `report.md` for wikis, and the charts as SVG
+//! files in `charts/`.
+//!
+//! The report is built only from the files of an output folder — `summary.csv`, and when present
+//! `tradeoff.csv`, `timeseries.csv`, `replications.csv` and `scenario.toml` — read by column
+//! name, so it shows only numbers those files hold (or derives them in ways it states), and
+//! `capsim report DIR` works on any finished run. A missing optional file or column turns its
+//! chart or table row into a sentence; a missing `summary.csv` is an error naming the path.
+//!
+//! ```no_run
+//! use capsim::report::{ReportOptions, write_report};
+//! let written = write_report("output/quickstart".as_ref(), &ReportOptions::default())?;
+//! # Ok::<(), anyhow::Error>(())
+//! ```
+
+pub mod charts;
+pub mod data;
+pub mod format;
+pub mod render;
+
+use anyhow::{Context, bail};
+use charts::{Chart, CostBar, HeatAxes, HeatCell, TradeoffPoint, WaitGroup};
+use data::{Est, Run};
+use format::*;
+use render::{Block, Doc, Para, Table, TableRow, code, strong, text};
+use std::path::{Path, PathBuf};
+
+/// How the report is drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportOptions {
+    /// Start of the nodes-over-time window, seconds of simulated time from time zero (which
+    /// is before the warm-up); `None` (the default) starts it where the warm-up ends, so the
+    /// window shows the period the statistics cover.
+    pub window_start_s: Option<f64>,
+    /// Length of that window, seconds; clipped to the end of `timeseries.csv`. Default 7 days.
+    pub window_s: f64,
+    /// Write `report.html`. Default true.
+    pub html: bool,
+    /// Write `report.md`. Default true.
+    pub markdown: bool,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            window_start_s: None,
+            window_s: 7.0 * 86_400.0,
+            html: true,
+            markdown: true,
+        }
+    }
+}
+
+/// A report in memory: the HTML and Markdown text and the charts both refer to.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub html: String,
+    pub markdown: String,
+    pub charts: Vec<Chart>,
+}
+
+/// Builds the report of the output folder `out_dir` and writes `report.html`, `report.md` and
+/// `charts/*.svg` into it (each under a temporary name, moved into place once all are written).
+/// Returns the paths written, charts first.
+pub fn write_report(out_dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<PathBuf>> {
+    let report = build_report(out_dir, opts)?;
+    let charts_dir = out_dir.join("charts");
+    let mut written = vec![];
+    if !report.charts.is_empty() {
+        let mut out = crate::output::OutputDir::prepare(&charts_dir)?;
+        for c in &report.charts {
+            out.write(&c.file, c.svg.as_bytes())
+                .with_context(|| format!("writing {}", charts_dir.join(&c.file).display()))?;
+        }
+        written.extend(out.commit()?);
+    }
+    remove_stale_charts(&charts_dir, &report.charts);
+    let mut out = crate::output::OutputDir::prepare(out_dir)?;
+    if opts.html {
+        out.write("report.html", report.html.as_bytes())
+            .with_context(|| format!("writing {}", out_dir.join("report.html").display()))?;
+    }
+    if opts.markdown {
+        out.write("report.md", report.markdown.as_bytes())
+            .with_context(|| format!("writing {}", out_dir.join("report.md").display()))?;
+    }
+    written.extend(out.commit()?);
+    Ok(written)
+}
+
+/// Charts an earlier report wrote that this one does not (a heat map of an earlier sweep).
+fn remove_stale_charts(dir: &Path, charts: &[Chart]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = name.ends_with(".svg")
+            && (name == "cost.svg"
+                || name == "waits.svg"
+                || ["nodes-", "tradeoff-", "heatmap-"]
+                    .iter()
+                    .any(|p| name.starts_with(p)));
+        if ours && !charts.iter().any(|c| c.file == name) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Builds the report without writing anything.
+pub fn build_report(out_dir: &Path, opts: &ReportOptions) -> anyhow::Result<Report> {
+    if let Some(s) = opts.window_start_s
+        && !(s.is_finite() && s >= 0.0)
+    {
+        bail!("report window start must be zero or more seconds, got {s}");
+    }
+    if !(opts.window_s.is_finite() && opts.window_s > 0.0) {
+        bail!(
+            "report window must be longer than zero seconds, got {}",
+            opts.window_s
+        );
+    }
+    let run = Run::load(out_dir)?;
+    let mut b = Builder {
+        run: &run,
+        opts,
+        blocks: vec![],
+        charts: vec![],
+    };
+    b.headline();
+    b.results();
+    b.charts()?;
+    b.assumptions();
+    let doc = Doc {
+        title: format!("Capacity report: {}", run.info.scenario),
+        subtitle: b.subtitle(),
+        blocks: b.blocks,
+    };
+    Ok(Report {
+        html: render::to_html(&doc),
+        markdown: render::to_markdown(&doc),
+        charts: b.charts,
+    })
+}
+
+struct Builder<'a> {
+    run: &'a Run,
+    opts: &'a ReportOptions,
+    blocks: Vec<Block>,
+    charts: Vec<Chart>,
+}
+
+/// A file name for a chart of `target`: letters, digits, `-` and `_` kept.
+fn chart_file(prefix: &str, target: &str, taken: &[Chart]) -> String {
+    let clean: String = target
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let base = format!("{prefix}-{clean}");
+    let mut name = format!("{base}.svg");
+    let mut k = 2;
+    while taken.iter().any(|c| c.file == name) {
+        name = format!("{base}-{k}.svg");
+        k += 1;
+    }
+    name
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Every metric of the per-target table: label, column, how to format.
+const METRIC_ROWS: &[(&str, &str, Kind)] = &[
+    ("Cost per month (30 days)", "cost_per_30d_usd", Kind::Usd),
+    (
+        "Idle and provisioning cost per month",
+        "idle_cost_per_30d_usd",
+        Kind::Usd,
+    ),
+    ("Idle share of the cost", "idle_cost_share", Kind::Share),
+    ("Cost over the observed window", "cost_usd", Kind::Usd),
+    (
+        "Idle and provisioning cost over the window",
+        "idle_cost_usd",
+        Kind::Usd,
+    ),
+    ("Cost per completed job", "cost_per_job_usd", Kind::Usd),
+    ("Jobs submitted", "jobs_arrived", Kind::Number),
+    ("Jobs completed", "jobs_completed", Kind::Number),
+    (
+        "Throughput, jobs per hour",
+        "throughput_jobs_per_hour",
+        Kind::Number,
+    ),
+    ("Wait before start, mean", "wait_mean_s", Kind::Duration),
+    ("Wait, median (p50)", "wait_p50_s", Kind::Duration),
+    ("Wait, p95", "wait_p95_s", Kind::Duration),
+    ("Wait, p99", "wait_p99_s", Kind::Duration),
+    ("Wait, longest", "wait_max_s", Kind::Duration),
+    ("Queued jobs, time average", "queue_jobs_mean", Kind::Number),
+    (
+        "Utilisation (busy / billed node time)",
+        "utilization",
+        Kind::Share,
+    ),
+    ("Nodes allocated, time average", "nodes_mean", Kind::Number),
+    ("Nodes allocated, peak", "nodes_peak", Kind::Number),
+    ("Billed node-hours", "node_hours", Kind::Hours),
+    ("Busy node-hours", "busy_node_hours", Kind::Hours),
+    ("Idle node-hours", "idle_node_hours", Kind::Hours),
+    (
+        "Provisioning node-hours",
+        "provisioning_node_hours",
+        Kind::Hours,
+    ),
+    (
+        "Fixed costs over the window (billed whatever the state)",
+        "fixed_cost_usd",
+        Kind::Usd,
+    ),
+    ("Compute-instance start-ups", "startups", Kind::Number),
+    ("Nodes requested", "nodes_requested", Kind::Number),
+    (
+        "Jobs running at the horizon",
+        "jobs_running_at_end",
+        Kind::Number,
+    ),
+    (
+        "Jobs queued at the horizon",
+        "jobs_queued_at_end",
+        Kind::Number,
+    ),
+];
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Usd,
+    Share,
+    Duration,
+    Number,
+    Hours,
+}
+
+fn fmt_est(kind: Kind, e: Est) -> String {
+    match kind {
+        Kind::Usd => usd_ci(e.mean, e.ci),
+        Kind::Share => percent_ci(e.mean, e.ci),
+        Kind::Duration => duration_ci(e.mean, e.ci),
+        Kind::Number => number_ci(e.mean, e.ci),
+        Kind::Hours => node_hours_ci(e.mean, e.ci),
+    }
+}
+
+/// Most bars in one chart, and rows in one table of settings: enough for a readable chart.
+const MAX_BARS: usize = 150;
+const MAX_TABLE_ROWS: usize = 300;
+
+/// Measures that only some target types have: left out of a table when zero.
+const OCCASIONAL: &[&str] = &["fixed_cost_usd", "startups"];
+
+/// Columns that are not metrics.
+const IDENTITY: &[&str] = &[
+    "scenario",
+    "variant",
+    "target",
+    "target_type",
+    "size",
+    "tier",
+    "price_usd_per_hour",
+    "price_source",
+    "replications",
+    "seed",
+    "start_date",
+    "horizon_s",
+    "warmup_s",
+];
+
+impl Builder<'_> {
+    fn subtitle(&self) -> Para {
+        let run = self.run;
+        let mut p = vec![];
+        if let Some(d) = run
+            .scenario
+            .as_ref()
+            .and_then(|s| s.get("description"))
+            .and_then(|d| d.as_str())
+        {
+            p.push(text(format!("{} ", d.trim())));
+        }
+        let mut facts = vec![plural(
+            run.targets.len(),
+            "compute target",
+            "compute targets",
+        )];
+        if run.is_sweep() {
+            facts.push(plural(run.variants.len(), "setting", "settings"));
+        }
+        if let Some(r) = run.info.replications {
+            facts.push(plural(r as usize, "replication", "replications"));
+        }
+        if let Some(h) = run.info.horizon_s {
+            let mut s = format!("{} simulated", crate::scenario::format_duration(h));
+            if let Some(w) = run.info.warmup_s.filter(|w| *w > 0.0) {
+                s.push_str(&format!(
+                    " (warm-up {})",
+                    crate::scenario::format_duration(w)
+                ));
+            }
+            facts.push(s);
+        }
+        if let Some(seed) = &run.info.seed {
+            facts.push(format!("seed {seed}"));
+        }
+        p.push(text(format!("{}.", facts.join(", "))));
+        p
+    }
+
+    fn est(&self, row: usize, col: &str) -> Est {
+        self.run.summary.est(row, col)
+    }
+
+    fn headline(&mut self) {
+        self.blocks
+            .push(Block::H2("Headline".into(), "headline".into()));
+        let paras = if self.run.is_sweep() {
+            self.sweep_headline()
+        } else {
+            self.single_headline()
+        };
+        self.blocks.push(Block::Callout(paras));
+        let note = match self.run.info.replications.map(|r| r as u64) {
+            Some(1) => "Values come from one replication, so there are no confidence intervals: run more replications before comparing numbers.".to_string(),
+            Some(r) => format!("Values are means over {r} replications; ± is the half-width of the 95% confidence interval of that mean."),
+            None => "Values are means over the replications; ± is the half-width of the 95% confidence interval of that mean.".to_string(),
+        };
+        self.blocks.push(Block::P(vec![text(format!(
+            "A month is 30 days of the observed window (cost_per_30d_usd). {note}"
+        ))]));
+    }
+
+    fn single_headline(&self) -> Vec<Para> {
+        let run = self.run;
+        let mut paras = vec![];
+        let variant = run.variants.first().cloned().unwrap_or_else(|| "0".into());
+        for t in &run.targets {
+            let Some(row) = run.summary_row(&variant, t) else {
+                continue;
+            };
+            let cost = self.est(row, "cost_per_30d_usd");
+            let idle = self.est(row, "idle_cost_per_30d_usd");
+            let share = self.est(row, "idle_cost_share");
+            let p95 = self.est(row, "wait_p95_s");
+            let util = self.est(row, "utilization");
+            let mut p = vec![
+                strong(t.clone()),
+                text(" costs "),
+                strong(usd_ci(cost.mean, cost.ci)),
+                text(" per month"),
+            ];
+            if share.mean.is_some() {
+                p.push(text("; idle share "));
+                p.push(strong(percent_ci(share.mean, share.ci)));
+            }
+            if idle.mean.is_some() {
+                p.push(text(format!(
+                    " ({} per month for idle and provisioning nodes)",
+                    usd_ci(idle.mean, idle.ci)
+                )));
+            }
+            if p95.mean.is_some() {
+                p.push(text(format!(
+                    "; p95 wait {}",
+                    duration_ci(p95.mean, p95.ci)
+                )));
+            } else if run.summary.has("wait_p95_s") {
+                p.push(text("; no job started, so no waits"));
+            }
+            if let Some(u) = util.mean {
+                p.push(text(format!("; utilisation {}", percent(u))));
+            }
+            p.push(text("."));
+            paras.push(p);
+        }
+        if run.targets.len() > 1 {
+            let rows: Vec<usize> = run
+                .targets
+                .iter()
+                .filter_map(|t| run.summary_row(&variant, t))
+                .collect();
+            let total: Option<f64> = rows
+                .iter()
+                .map(|&r| run.summary.num(r, "cost_per_30d_usd"))
+                .sum();
+            let idle: Option<f64> = rows
+                .iter()
+                .map(|&r| run.summary.num(r, "idle_cost_per_30d_usd"))
+                .sum();
+            let ci = run
+                .total_cost_per_replication()
+                .map(|v| crate::engine::stats::mean_ci95(&v).1)
+                .filter(|c| c.is_finite());
+            let mut p = vec![
+                strong("Total"),
+                text(format!(" over {} targets: ", run.targets.len())),
+                strong(usd_ci(total, ci)),
+                text(" per month"),
+            ];
+            if let (Some(t), Some(i)) = (total, idle)
+                && t > 0.0
+            {
+                p.push(text("; idle share "));
+                p.push(strong(percent(i / t)));
+                p.push(text(format!(" ({} per month)", usd(i))));
+            }
+            p.push(text(
+                ". The total is the sum of the targets' means; its interval comes from per-replication sums in replications.csv.",
+            ));
+            paras.push(p);
+        }
+        paras
+    }
+
+    fn goal_text(&self) -> Option<String> {
+        self.run.goal().map(|g| g.describe())
+    }
+
+    fn sweep_headline(&self) -> Vec<Para> {
+        let run = self.run;
+        let mut paras = vec![];
+        let axes: Vec<String> = run
+            .axes
+            .iter()
+            .map(|a| format!("{} ({})", a.short(), a.values.join(", ")))
+            .collect();
+        let mut intro = vec![text(format!(
+            "{} compared over {}",
+            plural(run.variants.len(), "setting", "settings"),
+            if axes.is_empty() {
+                "their parameters".to_string()
+            } else {
+                axes.join(" × ")
+            }
+        ))];
+        match self.goal_text() {
+            Some(g) => intro.push(text(format!("; goal: {g}."))),
+            None => intro.push(text("; the scenario sets no [goal].")),
+        }
+        paras.push(intro);
+        let Some(tr) = &run.tradeoff else {
+            paras.push(vec![text(
+                "tradeoff.csv is missing, so settings are not compared against each other here; the tables below list each setting.",
+            )]);
+            return paras;
+        };
+        let base_variant = run.variants.first().cloned().unwrap_or_else(|| "0".into());
+        for t in &run.targets {
+            let rows = run.tradeoff_rows(t);
+            if rows.is_empty() {
+                continue;
+            }
+            let rec = rows
+                .iter()
+                .copied()
+                .find(|&i| tr.flag(i, "recommended").as_deref() == Some("yes"));
+            let base = rows
+                .iter()
+                .copied()
+                .find(|&i| run.variant_of(tr, i) == base_variant);
+            let label =
+                |i: usize| format!("#{} ({})", run.variant_of(tr, i), run.params_long(tr, i));
+            let prefix = if run.targets.len() > 1 {
+                format!("{t}: ")
+            } else {
+                String::new()
+            };
+            if let Some(r) = rec {
+                let cost = tr.est(r, "cost_per_30d_usd");
+                let p95 = tr.est(r, "wait_p95_s");
+                let v = run.variant_of(tr, r);
+                let share = run
+                    .summary_row(&v, t)
+                    .map(|s| self.est(s, "idle_cost_share"))
+                    .unwrap_or_default();
+                paras.push(vec![
+                    text(prefix.clone()),
+                    text("Recommended: "),
+                    strong(format!("setting {}", label(r))),
+                    text(" at "),
+                    strong(usd_ci(cost.mean, cost.ci)),
+                    text(" per month, p95 wait "),
+                    strong(duration_ci(p95.mean, p95.ci)),
+                    text(format!(
+                        ", idle share {} — the cheapest setting that meets the goal with 95% confidence.",
+                        percent_ci(share.mean, share.ci)
+                    )),
+                ]);
+                if Some(r) == base {
+                    paras.push(vec![text(
+                        "That is setting #0, the first value of every axis: no change is needed.",
+                    )]);
+                } else {
+                    paras.push(self.versus_base(r, base));
+                }
+            } else if self.goal_text().is_some()
+                || rows.iter().any(|&i| tr.flag(i, "meets_goal").is_some())
+            {
+                let mut p = vec![
+                    text(prefix.clone()),
+                    strong("No setting meets the goal with 95% confidence."),
+                ];
+                let mut uncertain: Vec<usize> = rows
+                    .iter()
+                    .copied()
+                    .filter(|&i| tr.flag(i, "meets_goal").as_deref() == Some("uncertain"))
+                    .collect();
+                uncertain.sort_by(|&a, &b| {
+                    let c = |i| tr.num(i, "cost_per_30d_usd").unwrap_or(f64::INFINITY);
+                    c(a).total_cmp(&c(b))
+                });
+                if uncertain.is_empty() {
+                    if let Some(best) = rows.iter().copied().min_by(|&a, &b| {
+                        let w = |i| tr.num(i, "wait_p95_s").unwrap_or(f64::INFINITY);
+                        w(a).total_cmp(&w(b))
+                    }) {
+                        let p95 = tr.est(best, "wait_p95_s");
+                        let cost = tr.est(best, "cost_per_30d_usd");
+                        p.push(text(format!(
+                            " The shortest p95 wait is {} with setting {} at {} per month.",
+                            duration_ci(p95.mean, p95.ci),
+                            label(best),
+                            usd_ci(cost.mean, cost.ci)
+                        )));
+                    }
+                } else {
+                    let shown: Vec<String> = uncertain
+                        .iter()
+                        .take(5)
+                        .map(|&i| {
+                            let cost = tr.est(i, "cost_per_30d_usd");
+                            let p95 = tr.est(i, "wait_p95_s");
+                            format!(
+                                "{} at {} per month, p95 wait {}",
+                                label(i),
+                                usd_ci(cost.mean, cost.ci),
+                                duration_ci(p95.mean, p95.ci)
+                            )
+                        })
+                        .collect();
+                    p.push(text(format!(
+                        " Uncertain — the 95% interval straddles the goal, so more replications would tell: {}{}.",
+                        shown.join("; "),
+                        if uncertain.len() > 5 {
+                            format!("; and {} more", uncertain.len() - 5)
+                        } else {
+                            String::new()
+                        }
+                    )));
+                }
+                paras.push(p);
+            } else {
+                let by = |col: &'static str| {
+                    rows.iter().copied().min_by(move |&a, &b| {
+                        let c = |i| tr.num(i, col).unwrap_or(f64::INFINITY);
+                        c(a).total_cmp(&c(b))
+                    })
+                };
+                let mut p = vec![text(format!(
+                    "{prefix}Without a goal nothing is recommended."
+                ))];
+                if let Some(c) = by("cost_per_30d_usd") {
+                    let cost = tr.est(c, "cost_per_30d_usd");
+                    p.push(text(format!(
+                        " Cheapest: {} at {} per month.",
+                        label(c),
+                        usd_ci(cost.mean, cost.ci)
+                    )));
+                }
+                if let Some(w) = by("wait_p95_s") {
+                    let p95 = tr.est(w, "wait_p95_s");
+                    p.push(text(format!(
+                        " Shortest p95 wait: {} with {}.",
+                        label(w),
+                        duration_ci(p95.mean, p95.ci)
+                    )));
+                }
+                let front: Vec<String> = rows
+                    .iter()
+                    .filter(|&&i| tr.flag(i, "pareto_optimal").as_deref() == Some("yes"))
+                    .map(|&i| format!("#{}", run.variant_of(tr, i)))
+                    .collect();
+                if !front.is_empty() {
+                    p.push(text(format!(
+                        " Pareto-optimal (no other setting is both cheaper and faster at p95): {}.",
+                        front.join(", ")
+                    )));
+                }
+                paras.push(p);
+            }
+        }
+        paras
+    }
+
+    /// The recommended setting against setting #0, with the paired difference's interval.
+    fn versus_base(&self, rec: usize, base: Option<usize>) -> Para {
+        let run = self.run;
+        let Some(tr) = &run.tradeoff else {
+            return vec![];
+        };
+        let diff = tr.est(rec, "cost_diff_per_30d_usd");
+        let wait = tr.est(rec, "wait_p95_diff_s");
+        let base_label = base.map_or("setting #0".to_string(), |b| {
+            format!("setting #0 ({})", run.params_long(tr, b))
+        });
+        let mut p = vec![];
+        let Some(m) = diff.mean else {
+            return vec![text(format!(
+                "The cost difference against {base_label} is not in tradeoff.csv."
+            ))];
+        };
+        let amount = usd_pm(m.abs(), diff.ci);
+        if m < 0.0 {
+            p.push(text("Against "));
+            p.push(text(base_label));
+            p.push(text(" it saves "));
+            p.push(strong(amount));
+            p.push(text(" per month"));
+        } else {
+            p.push(text("It costs "));
+            p.push(strong(amount));
+            p.push(text(" per month more than "));
+            p.push(text(base_label));
+        }
+        if let Some(b) = base {
+            match tr.flag(b, "meets_goal").as_deref() {
+                Some("no") => p.push(text(", which does not meet the goal")),
+                Some("uncertain") => p.push(text(", whose goal verdict is uncertain")),
+                _ => {}
+            }
+        }
+        if let Some(w) = wait.mean {
+            p.push(text(format!(
+                "; its p95 wait differs by {}{}",
+                duration_signed(w),
+                wait.ci
+                    .map_or(String::new(), |c| format!(" ± {}", duration(c)))
+            )));
+        }
+        p.push(text(". "));
+        let established = match tr.flag(rec, "cost_diff_significant").as_deref() {
+            Some("yes") => Some(true),
+            Some("no") => Some(false),
+            _ => match (diff.mean, diff.ci) {
+                (Some(m), Some(c)) => Some(m.abs() > c),
+                _ => None,
+            },
+        };
+        match (established, diff.ci) {
+            (Some(true), _) => p.push(text(
+                "The cost difference is established: its 95% interval (paired replications) excludes zero.",
+            )),
+            (Some(false), Some(c)) => p.push(strong(format!(
+                "The cost difference is not established: its 95% interval (± {}) is wider than the difference.",
+                usd(c)
+            ))),
+            _ => p.push(strong(
+                "The cost difference is not established: there is no confidence interval (one replication).",
+            )),
+        }
+        p
+    }
+
+    fn results(&mut self) {
+        let run = self.run;
+        self.blocks.push(Block::H2(
+            "Results per compute target".into(),
+            "results".into(),
+        ));
+        for t in &run.targets {
+            let rows = run.summary_rows(t);
+            let Some(&first) = rows.first() else { continue };
+            let s = &run.summary;
+            let what: Vec<String> = ["target_type", "size", "tier"]
+                .iter()
+                .filter_map(|c| s.str(first, c).filter(|v| !v.is_empty()).map(String::from))
+                .collect();
+            self.blocks.push(Block::H3(if what.is_empty() {
+                t.clone()
+            } else {
+                format!("{t} — {}", what.join(", "))
+            }));
+            if run.is_sweep() {
+                self.blocks.push(Block::Table(self.sweep_table(t)));
+                let rec = run.tradeoff.as_ref().and_then(|tr| {
+                    run.tradeoff_rows(t)
+                        .into_iter()
+                        .find(|&i| tr.flag(i, "recommended").as_deref() == Some("yes"))
+                        .map(|i| run.variant_of(tr, i))
+                });
+                let (variant, what) = match rec {
+                    Some(v) => (v, "the recommended setting"),
+                    None => (
+                        run.variants.first().cloned().unwrap_or_default(),
+                        "setting #0 (the first value of every axis)",
+                    ),
+                };
+                if let Some(row) = run.summary_row(&variant, t) {
+                    self.blocks.push(Block::Table(self.metric_table(
+                        row,
+                        Some(format!(
+                            "Details of {what}: #{variant} ({})",
+                            run.params_long(&run.summary, row)
+                        )),
+                    )));
+                }
+            } else {
+                self.blocks
+                    .push(Block::Table(self.metric_table(first, None)));
+            }
+        }
+    }
+
+    /// Key metrics of one summary row with their intervals and the columns they come from.
+    fn metric_table(&self, row: usize, caption: Option<String>) -> Table {
+        let s = &self.run.summary;
+        let mut rows = vec![];
+        // Zero everywhere is noise for the measures only some target types have.
+        let nothing = |col: &str| {
+            let e = s.est(row, col);
+            e.mean.is_none_or(|m| m == 0.0) && e.ci.is_none_or(|c| c == 0.0)
+        };
+        for (label, col, kind) in METRIC_ROWS {
+            if !s.has(col) || (OCCASIONAL.contains(col) && nothing(col)) {
+                continue;
+            }
+            let cell = fmt_est(*kind, s.est(row, col));
+            rows.push(TableRow {
+                cells: vec![label.to_string(), cell, col.to_string()],
+                highlight: false,
+            });
+        }
+        // Metrics this report does not know yet (newer capsim versions), by their units.
+        for h in &s.headers {
+            let known = METRIC_ROWS.iter().any(|(_, c, _)| c == h)
+                || IDENTITY.contains(&h.as_str())
+                || h.starts_with("parameter_")
+                || h.ends_with("_ci95");
+            if known || !s.has(&format!("{h}_ci95")) || nothing(h) {
+                continue;
+            }
+            let kind = if h.ends_with("_usd") {
+                Kind::Usd
+            } else if h.ends_with("_s") {
+                Kind::Duration
+            } else if h.ends_with("_hours") {
+                Kind::Hours
+            } else if h.ends_with("_share") || h == "utilization" {
+                Kind::Share
+            } else {
+                Kind::Number
+            };
+            let mut label = h.replace('_', " ");
+            if let Some(first) = label.get(..1) {
+                label = first.to_uppercase() + &label[1..];
+            }
+            rows.push(TableRow {
+                cells: vec![label, fmt_est(kind, s.est(row, h)), h.clone()],
+                highlight: false,
+            });
+        }
+        Table {
+            caption,
+            header: vec![
+                "Metric".into(),
+                "Mean ± 95% CI".into(),
+                "summary.csv column".into(),
+            ],
+            numeric: vec![false, true, false],
+            rows,
+        }
+    }
+
+    /// One row per setting of one target.
+    fn sweep_table(&self, target: &str) -> Table {
+        let run = self.run;
+        let s = &run.summary;
+        let tr = run.tradeoff.as_ref();
+        let mut header = vec!["#".to_string()];
+        header.extend(run.axes.iter().map(|a| a.short().to_string()));
+        let n_axes = run.axes.len();
+        header.extend(
+            [
+                "Cost / month",
+                "Idle share",
+                "Wait p95",
+                "Wait mean",
+                "Utilisation",
+            ]
+            .map(String::from),
+        );
+        if tr.is_some() {
+            header.extend(["Δ cost vs #0", "Δ p95 vs #0", "Pareto", "Goal"].map(String::from));
+        }
+        let mut numeric = vec![true];
+        numeric.extend(std::iter::repeat_n(false, n_axes));
+        numeric.extend([true; 5]);
+        if tr.is_some() {
+            numeric.extend([true, true, false, false]);
+        }
+        let mut rows = vec![];
+        let (shown, note) = self.shown_rows(run.summary_rows(target), MAX_TABLE_ROWS);
+        for i in shown {
+            let v = run.variant_of(s, i);
+            let mut cells = vec![v.clone()];
+            cells.extend(run.axes.iter().map(|a| {
+                s.str(i, &format!("parameter_{}", a.path))
+                    .unwrap_or("")
+                    .to_string()
+            }));
+            let e = |c: &str| s.est(i, c);
+            cells.push(usd_ci(e("cost_per_30d_usd").mean, e("cost_per_30d_usd").ci));
+            cells.push(percent_ci(
+                e("idle_cost_share").mean,
+                e("idle_cost_share").ci,
+            ));
+            cells.push(duration_ci(e("wait_p95_s").mean, e("wait_p95_s").ci));
+            cells.push(duration_ci(e("wait_mean_s").mean, e("wait_mean_s").ci));
+            cells.push(percent(e("utilization").mean.unwrap_or(f64::NAN)));
+            let mut highlight = false;
+            if let Some(tr) = tr {
+                let r = (0..tr.rows.len())
+                    .find(|&r| tr.str(r, "target") == Some(target) && run.variant_of(tr, r) == v);
+                match r {
+                    Some(r) => {
+                        let d = tr.est(r, "cost_diff_per_30d_usd");
+                        let w = tr.est(r, "wait_p95_diff_s");
+                        let ns = |col: &str| {
+                            if tr.flag(r, col).as_deref() == Some("no") {
+                                " (n.s.)"
+                            } else {
+                                ""
+                            }
+                        };
+                        let wait_diff = match (w.mean, w.ci) {
+                            (Some(m), Some(c)) => {
+                                format!("{} ± {}", duration_signed(m), duration(c))
+                            }
+                            (Some(m), None) => duration_signed(m),
+                            _ => NONE.to_string(),
+                        };
+                        if v == run.variants.first().map_or("0", |s| s.as_str()) {
+                            cells.push("baseline".into());
+                            cells.push("baseline".into());
+                        } else {
+                            cells.push(format!(
+                                "{}{}",
+                                usd_signed_ci(d.mean, d.ci),
+                                ns("cost_diff_significant")
+                            ));
+                            cells.push(format!("{}{}", wait_diff, ns("wait_p95_diff_significant")));
+                        }
+                        cells.push(if tr.flag(r, "pareto_optimal").as_deref() == Some("yes") {
+                            "yes".into()
+                        } else {
+                            String::new()
+                        });
+                        let mut goal = tr.flag(r, "meets_goal").unwrap_or_default();
+                        if tr.flag(r, "recommended").as_deref() == Some("yes") {
+                            goal.push_str(" — recommended");
+                            highlight = true;
+                        }
+                        cells.push(goal);
+                    }
+                    None => cells.extend(std::iter::repeat_n(String::new(), 4)),
+                }
+            }
+            rows.push(TableRow { cells, highlight });
+        }
+        Table {
+            caption: Some(format!(
+                "{} for {target}: means ± 95% CI; Δ are paired differences against setting #0 (n.s.: the interval includes zero).{}",
+                if note.is_some() {
+                    "Settings"
+                } else {
+                    "Every setting"
+                },
+                note.map_or(String::new(), |n| format!(" {n}"))
+            )),
+            header,
+            numeric,
+            rows,
+        }
+    }
+
+    /// The summary rows a chart or table shows: all of them up to `max`; beyond, setting #0,
+    /// the recommended and the Pareto-optimal settings, then the cheapest, in file order, with a
+    /// sentence saying so.
+    fn shown_rows(&self, candidates: Vec<usize>, max: usize) -> (Vec<usize>, Option<String>) {
+        let run = self.run;
+        let s = &run.summary;
+        if candidates.len() <= max {
+            return (candidates, None);
+        }
+        let flagged = |i: usize, col: &str| {
+            let v = run.variant_of(s, i);
+            let t = s.str(i, "target").unwrap_or("");
+            run.tradeoff.as_ref().is_some_and(|tr| {
+                (0..tr.rows.len()).any(|r| {
+                    tr.str(r, "target") == Some(t)
+                        && run.variant_of(tr, r) == v
+                        && tr.flag(r, col).as_deref() == Some("yes")
+                })
+            })
+        };
+        let first = run.variants.first().cloned().unwrap_or_default();
+        let mut keep: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&i| {
+                run.variant_of(s, i) == first
+                    || flagged(i, "recommended")
+                    || flagged(i, "pareto_optimal")
+            })
+            .take(max)
+            .collect();
+        let mut rest: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|i| !keep.contains(i))
+            .collect();
+        rest.sort_by(|&a, &b| {
+            let c = |i| s.num(i, "cost_per_30d_usd").unwrap_or(f64::INFINITY);
+            c(a).total_cmp(&c(b))
+        });
+        let room = max.saturating_sub(keep.len());
+        keep.extend(rest.into_iter().take(room));
+        keep.sort_unstable();
+        let note = format!(
+            "Showing {} of {} rows: setting #0, the recommended and the Pareto-optimal settings, then the cheapest; summary.csv has them all.",
+            keep.len(),
+            candidates.len()
+        );
+        (keep, Some(note))
+    }
+
+    /// The label of a summary row on a chart's category axis.
+    fn row_label(&self, row: usize) -> String {
+        let run = self.run;
+        let s = &run.summary;
+        let target = s.str(row, "target").unwrap_or("").to_string();
+        if !run.is_sweep() {
+            return target;
+        }
+        let mut l = format!("#{} {}", run.variant_of(s, row), run.params_short(s, row));
+        if run.targets.len() > 1 {
+            l.push_str(&format!(" · {target}"));
+        }
+        l.trim().to_string()
+    }
+
+    fn category_desc(&self) -> String {
+        let run = self.run;
+        if !run.is_sweep() {
+            return "Compute target".into();
+        }
+        let axes: Vec<&str> = run.axes.iter().map(|a| a.short()).collect();
+        let mut d = format!("Setting: #, {}", axes.join(" / "));
+        if run.targets.len() > 1 {
+            d.push_str(" · target");
+        }
+        d
+    }
+
+    fn push_chart(&mut self, chart: Chart) {
+        self.blocks.push(Block::Figure {
+            path: format!("charts/{}", chart.file),
+            title: chart.title.clone(),
+            svg: chart.svg.clone(),
+            caption: chart.caption.clone(),
+        });
+        self.charts.push(chart);
+    }
+
+    fn charts(&mut self) -> anyhow::Result<()> {
+        self.blocks
+            .push(Block::H2("Charts".into(), "charts".into()));
+        self.cost_chart()?;
+        self.nodes_charts()?;
+        self.waits_chart()?;
+        if self.run.is_sweep() {
+            self.tradeoff_charts()?;
+            self.heatmaps()?;
+        }
+        Ok(())
+    }
+
+    fn cost_chart(&mut self) -> anyhow::Result<()> {
+        let run = self.run;
+        let s = &run.summary;
+        if !s.has("cost_per_30d_usd") {
+            self.blocks.push(Block::Missing(
+                "No cost chart: summary.csv has no cost_per_30d_usd column.".into(),
+            ));
+            return Ok(());
+        }
+        let mut split_from_hours = true;
+        let has_idle = s.has("idle_cost_per_30d_usd");
+        let mut bars = vec![];
+        let (shown, note) = self.shown_rows((0..s.rows.len()).collect(), MAX_BARS);
+        for i in shown {
+            let total = s.est(i, "cost_per_30d_usd");
+            let per_30d = {
+                let h = s.num(i, "horizon_s");
+                let w = s.num(i, "warmup_s").unwrap_or(0.0);
+                h.map(|h| h - w)
+                    .filter(|win| *win > 0.0)
+                    .map(|win| 30.0 * 86_400.0 / win)
+            };
+            let price = s.num(i, "price_usd_per_hour");
+            let hours = |c: &str| s.num(i, c);
+            let mut bar = CostBar {
+                label: self.row_label(i),
+                busy: 0.0,
+                idle: 0.0,
+                provisioning: 0.0,
+                other: 0.0,
+                total,
+            };
+            match (
+                per_30d,
+                price,
+                hours("busy_node_hours"),
+                hours("idle_node_hours"),
+                hours("provisioning_node_hours"),
+            ) {
+                (Some(k), Some(p), Some(b), Some(idle), Some(pr)) => {
+                    bar.busy = b * p * k;
+                    bar.idle = idle * p * k;
+                    bar.provisioning = pr * p * k;
+                    if let Some(t) = total.mean {
+                        let rest = t - bar.busy - bar.idle - bar.provisioning;
+                        if rest > 0.005 * t {
+                            bar.other = rest;
+                        }
+                    }
+                }
+                _ => {
+                    split_from_hours = false;
+                    let t = total.mean.unwrap_or(0.0);
+                    match s.num(i, "idle_cost_per_30d_usd") {
+                        Some(idle) if has_idle => {
+                            bar.busy = (t - idle).max(0.0);
+                            bar.idle = idle.min(t);
+                        }
+                        _ => bar.other = t,
+                    }
+                }
+            }
+            bars.push(bar);
+        }
+        let title = if run.is_sweep() {
+            "Cost per month by setting: busy, idle and provisioning node time"
+        } else {
+            "Cost per month by compute target: busy, idle and provisioning node time"
+        };
+        let names = if split_from_hours {
+            [
+                "busy (running jobs)",
+                "idle",
+                "provisioning",
+                "fixed and other",
+            ]
+        } else {
+            [
+                "running jobs and fixed costs",
+                "idle and provisioning",
+                "",
+                "cost (not split: columns missing)",
+            ]
+        };
+        let svg = charts::cost_chart(&bars, names, &self.category_desc(), title)?;
+        let caption = if split_from_hours {
+            "Bars are cost_per_30d_usd (the figure above each bar; whiskers: its 95% CI). The parts are busy_node_hours, idle_node_hours and provisioning_node_hours × price_usd_per_hour × 30 days / (horizon_s − warmup_s), the scaling behind cost_per_30d_usd; any remainder (fixed costs) is shown as \"fixed and other\".".to_string()
+        } else {
+            "Bars are cost_per_30d_usd (whiskers: its 95% CI). Node-hour columns, prices or the horizon are missing from summary.csv, so a bar is split only into idle_cost_per_30d_usd (idle and provisioning together) and the rest, where that column exists.".to_string()
+        };
+        let caption = match note {
+            Some(n) => format!("{caption} {n}"),
+            None => caption,
+        };
+        self.push_chart(Chart {
+            file: "cost.svg".into(),
+            title: title.into(),
+            caption,
+            svg,
+        });
+        Ok(())
+    }
+
+    fn nodes_charts(&mut self) -> anyhow::Result<()> {
+        let run = self.run;
+        let path = run.dir.join("timeseries.csv");
+        if !path.is_file() {
+            self.blocks.push(Block::Missing(
+                "No nodes-over-time chart: timeseries.csv is missing from the output folder."
+                    .into(),
+            ));
+            return Ok(());
+        }
+        let start = self
+            .opts
+            .window_start_s
+            .unwrap_or_else(|| run.info.warmup_s.unwrap_or(0.0));
+        let end = start + self.opts.window_s;
+        let ts = match data::read_timeseries(&path, start, end) {
+            Ok(ts) => ts,
+            Err(e) => {
+                self.blocks
+                    .push(Block::Missing(format!("No nodes-over-time chart: {e:#}.")));
+                return Ok(());
+            }
+        };
+        if ts.missing_columns.len() == 4 {
+            self.blocks.push(Block::Missing(format!(
+                "No nodes-over-time chart: timeseries.csv has none of the columns {}.",
+                ts.missing_columns.join(", ")
+            )));
+            return Ok(());
+        }
+        let day = 86_400.0;
+        let variant_note = if run.is_sweep() {
+            let params = run.params_long(&run.summary, 0);
+            format!("setting #0 ({params}), ")
+        } else {
+            String::new()
+        };
+        for t in &run.targets {
+            let series = ts.series.iter().find(|s| &s.target == t);
+            let samples = series.map_or(&[][..], |s| &s.samples[..]);
+            if samples.is_empty() {
+                let why = if start >= ts.end_s && ts.end_s > 0.0 {
+                    format!(
+                        "the window starts at day {:.1}, after the time series ends (day {:.1})",
+                        start / day,
+                        ts.end_s / day
+                    )
+                } else {
+                    "timeseries.csv holds no samples of this target in the window".into()
+                };
+                self.blocks.push(Block::Missing(format!(
+                    "No nodes-over-time chart for {t}: {why}."
+                )));
+                continue;
+            }
+            let w_end = end.min(ts.end_s).max(samples[samples.len() - 1].t);
+            let window = (start, w_end.max(start + 1.0));
+            let title = format!(
+                "Nodes and queue over time — {t}, days {}–{}",
+                trim_num(start / day),
+                trim_num(window.1 / day)
+            );
+            let svg = charts::nodes_chart(samples, window, run.info.warmup_s, &title)?;
+            let mut caption = format!(
+                "One replication ({variant_note}replication 0) from timeseries.csv: nodes_allocated, nodes_busy and nodes_provisioning on the left axis, queue_jobs on the right; steps hold each sample's value until the next.{} Other replications differ: the tables give the averages.",
+                if run.info.warmup_s.is_some_and(|w| w > start) {
+                    " The shaded band is the warm-up, which the statistics leave out."
+                } else {
+                    ""
+                }
+            );
+            if !ts.missing_columns.is_empty() {
+                caption.push_str(&format!(
+                    " Missing columns, not drawn: {}.",
+                    ts.missing_columns.join(", ")
+                ));
+            }
+            let file = chart_file("nodes", t, &self.charts);
+            self.push_chart(Chart {
+                file,
+                title,
+                caption,
+                svg,
+            });
+        }
+        Ok(())
+    }
+
+    fn waits_chart(&mut self) -> anyhow::Result<()> {
+        let run = self.run;
+        let s = &run.summary;
+        let (shown, note) = self.shown_rows((0..s.rows.len()).collect(), MAX_BARS);
+        let groups: Vec<WaitGroup> = shown
+            .into_iter()
+            .map(|i| WaitGroup {
+                label: self.row_label(i),
+                p50: s.est(i, "wait_p50_s"),
+                p95: s.est(i, "wait_p95_s"),
+                p99: s.est(i, "wait_p99_s"),
+            })
+            .collect();
+        if groups
+            .iter()
+            .all(|g| g.p50.mean.is_none() && g.p95.mean.is_none() && g.p99.mean.is_none())
+        {
+            self.blocks.push(Block::Missing(
+                "No wait-time chart: the wait percentiles (wait_p50_s, wait_p95_s, wait_p99_s) are empty or missing — no job started within the observed window.".into(),
+            ));
+            return Ok(());
+        }
+        let title = if run.is_sweep() {
+            "Wait before a job starts: p50, p95 and p99 by setting"
+        } else {
+            "Wait before a job starts: p50, p95 and p99 by compute target"
+        };
+        let svg = charts::waits_chart(&groups, &self.category_desc(), title)?;
+        self.push_chart(Chart {
+            file: "waits.svg".into(),
+            title: title.into(),
+            caption: format!("{} {}", "wait_p50_s, wait_p95_s and wait_p99_s: each percentile is computed over one replication's jobs, then averaged over replications; whiskers are the 95% CIs of those means. The CSVs hold no per-job waits, so no distribution curve is drawn.", note.unwrap_or_default())
+                .trim_end()
+                .to_string(),
+            svg,
+        });
+        Ok(())
+    }
+
+    fn tradeoff_charts(&mut self) -> anyhow::Result<()> {
+        let run = self.run;
+        let Some(tr) = &run.tradeoff else {
+            self.blocks.push(Block::Missing(
+                "No cost-against-wait chart: tradeoff.csv is missing from the output folder."
+                    .into(),
+            ));
+            return Ok(());
+        };
+        let goal = run.goal();
+        for t in &run.targets {
+            let points: Vec<TradeoffPoint> = run
+                .tradeoff_rows(t)
+                .into_iter()
+                .map(|i| TradeoffPoint {
+                    variant: run.variant_of(tr, i),
+                    cost: tr.est(i, "cost_per_30d_usd"),
+                    wait_p95: tr.est(i, "wait_p95_s"),
+                    pareto: tr.flag(i, "pareto_optimal").as_deref() == Some("yes"),
+                    recommended: tr.flag(i, "recommended").as_deref() == Some("yes"),
+                })
+                .collect();
+            if points
+                .iter()
+                .all(|p| p.cost.mean.is_none() || p.wait_p95.mean.is_none())
+            {
+                self.blocks.push(Block::Missing(format!(
+                    "No cost-against-wait chart for {t}: tradeoff.csv has no setting with both a cost and a p95 wait (no job started?)."
+                )));
+                continue;
+            }
+            let title = format!("Cost against p95 wait by setting — {t}");
+            let svg = charts::tradeoff_chart(
+                &points,
+                goal.and_then(|g| g.wait_p95_s),
+                goal.and_then(|g| g.budget_per_30d_usd),
+                &title,
+            )?;
+            let file = chart_file("tradeoff", t, &self.charts);
+            self.push_chart(Chart {
+                file,
+                title,
+                caption: "Each point is a setting (tradeoff.csv: cost_per_30d_usd and wait_p95_s, bars: their _ci95). The line joins the Pareto-optimal settings (pareto_optimal = yes: no other is both cheaper and faster); the ring marks the recommended setting (recommended = yes); the dashed line is the [goal] of scenario.toml. Labels are setting numbers (#0 is the baseline).".into(),
+                svg,
+            });
+        }
+        Ok(())
+    }
+
+    fn heatmaps(&mut self) -> anyhow::Result<()> {
+        let run = self.run;
+        if run.axes.len() != 2 {
+            let names: Vec<&str> = run.axes.iter().map(|a| a.short()).collect();
+            self.blocks.push(Block::P(vec![text(format!(
+                "A heat map is drawn when exactly two parameters are swept; this sweep has {}{}.",
+                plural(run.axes.len(), "axis", "axes"),
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", names.join(", "))
+                }
+            ))]));
+            return Ok(());
+        }
+        let (ra, ca) = (&run.axes[0], &run.axes[1]);
+        let s = &run.summary;
+        for t in &run.targets {
+            let mut cells: Vec<HeatCell> = vec![];
+            let mut clash = false;
+            for i in run.summary_rows(t) {
+                let rv = s.str(i, &format!("parameter_{}", ra.path)).unwrap_or("");
+                let cv = s.str(i, &format!("parameter_{}", ca.path)).unwrap_or("");
+                let (Some(row), Some(col)) = (
+                    ra.values.iter().position(|v| v == rv),
+                    ca.values.iter().position(|v| v == cv),
+                ) else {
+                    continue;
+                };
+                if cells.iter().any(|c| c.row == row && c.col == col) {
+                    clash = true;
+                }
+                let v = run.variant_of(s, i);
+                let recommended = run.tradeoff.as_ref().is_some_and(|tr| {
+                    (0..tr.rows.len()).any(|r| {
+                        tr.str(r, "target") == Some(t.as_str())
+                            && run.variant_of(tr, r) == v
+                            && tr.flag(r, "recommended").as_deref() == Some("yes")
+                    })
+                });
+                cells.push(HeatCell {
+                    row,
+                    col,
+                    cost: s.num(i, "cost_per_30d_usd"),
+                    wait_p95_s: s.num(i, "wait_p95_s"),
+                    recommended,
+                });
+            }
+            if clash {
+                self.blocks.push(Block::Missing(format!(
+                    "No heat map for {t}: several settings share a ({}, {}) pair.",
+                    ra.short(),
+                    ca.short()
+                )));
+                continue;
+            }
+            let title = format!("Cost per month by {} and {} — {t}", ra.short(), ca.short());
+            let axes = HeatAxes {
+                row_name: ra.short(),
+                row_values: &ra.values,
+                col_name: ca.short(),
+                col_values: &ca.values,
+            };
+            let svg = charts::heatmap_chart(&axes, &cells, &title)?;
+            let file = chart_file("heatmap", t, &self.charts);
+            self.push_chart(Chart {
+                file,
+                title,
+                caption: format!(
+                    "cost_per_30d_usd of each setting (darker costs more), with its wait_p95_s below; rows are {}, columns {}. The outlined cell is the recommended setting.",
+                    ra.path, ca.path
+                ),
+                svg,
+            });
+        }
+        Ok(())
+    }
+
+    fn assumptions(&mut self) {
+        let run = self.run;
+        let s = &run.summary;
+        self.blocks.push(Block::H2(
+            "Assumptions and how to reproduce".into(),
+            "assumptions".into(),
+        ));
+        let mut items: Vec<Para> = vec![];
+        // Prices, one line per distinct (target, size, tier, price, source).
+        let mut seen: Vec<String> = vec![];
+        for i in 0..s.rows.len() {
+            let cell = |c: &str| s.str(i, c).unwrap_or("").to_string();
+            let key = format!(
+                "{}|{}|{}|{}|{}",
+                cell("target"),
+                cell("size"),
+                cell("tier"),
+                cell("price_usd_per_hour"),
+                cell("price_source")
+            );
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            let price = s
+                .str(i, "price_usd_per_hour")
+                .filter(|p| !p.is_empty())
+                .map_or("an unknown price".to_string(), |p| {
+                    format!("${p} per node-hour")
+                });
+            let source = s
+                .str(i, "price_source")
+                .filter(|p| !p.is_empty())
+                .unwrap_or("not recorded");
+            items.push(vec![
+                strong(format!("Price, {}: ", cell("target"))),
+                text(format!(
+                    "{} ({}) at {price}; source: {source}.",
+                    cell("size"),
+                    cell("tier")
+                )),
+            ]);
+        }
+        for t in &run.targets {
+            let swept = run
+                .axes
+                .iter()
+                .any(|a| a.path.ends_with("provisioning_time"));
+            let spec = run.compute_spec(t);
+            let written = spec
+                .and_then(|c| c.get("provisioning_time"))
+                .map(describe_toml);
+            let ty = spec
+                .and_then(|c| c.get("type"))
+                .and_then(|v| v.as_str())
+                .or_else(|| {
+                    run.summary_rows(t)
+                        .first()
+                        .and_then(|&r| s.str(r, "target_type"))
+                })
+                .unwrap_or("");
+            let what = match (written, run.scenario.is_some()) {
+                (Some(w), _) => format!("{w} (from the scenario)"),
+                (None, true) if ty == "amlcompute" => format!(
+                    "not set, so capsim's assumption applies: lognormal, median {}, p95 {}",
+                    duration(crate::targets::defaults::ASSUMED_PROVISIONING_MEDIAN_S),
+                    duration(crate::targets::defaults::ASSUMED_PROVISIONING_P95_S)
+                ),
+                (None, true) => "not set: capsim's default for this target type applies".into(),
+                (None, false) => "unknown (scenario.toml is missing)".into(),
+            };
+            items.push(vec![
+                strong(format!("Provisioning time, {t}: ")),
+                text(format!(
+                    "{what}{}. Azure publishes no figure for the time from requesting a node to its running a job: this is an assumption to calibrate against your cluster's scale-up history.",
+                    if swept { "; swept in this run" } else { "" }
+                )),
+            ]);
+        }
+        let info = &run.info;
+        let fd = crate::scenario::format_duration;
+        if let Some(h) = info.horizon_s {
+            let w = info.warmup_s.unwrap_or(0.0);
+            items.push(vec![
+                strong("Simulated period: "),
+                text(format!(
+                    "{} per replication, of which the first {} is warm-up; the statistics cover the {} after it.",
+                    fd(h),
+                    fd(w),
+                    fd(h - w)
+                )),
+            ]);
+        }
+        if let Some(d) = &info.start_date {
+            items.push(vec![
+                strong("Start date: "),
+                text(format!(
+                    "{d} (the calendar date of time zero, used for VM retirement checks; daily and weekly profiles start on a Monday at 00:00)."
+                )),
+            ]);
+        }
+        let reps = info.replications.map(|r| r as u64);
+        items.push(vec![
+            strong("Seed and replications: "),
+            text(format!(
+                "seed {}, {} independent replications; confidence intervals are Student t with replications − 1 degrees of freedom.",
+                info.seed.as_deref().unwrap_or("unknown"),
+                reps.map_or("an unknown number of".to_string(), |r| r.to_string())
+            )),
+        ]);
+        if let Some(g) = self.goal_text() {
+            items.push(vec![
+                strong("Goal: "),
+                text(format!(
+                    "{g} (the [goal] of scenario.toml; a setting meets it when its whole 95% interval does)."
+                )),
+            ]);
+        }
+        if !run.fixed.is_empty() {
+            let f: Vec<String> = run
+                .fixed
+                .iter()
+                .map(|(p, v)| format!("{p} = {v}"))
+                .collect();
+            items.push(vec![
+                strong("Set for this run: "),
+                text(format!("{}.", f.join(", "))),
+            ]);
+        }
+        items.extend(self.overrides());
+        items.push(vec![
+            strong("capsim version: "),
+            text(format!(
+                "this report was written by capsim {}; the CSV files do not record the version that ran the simulation.",
+                env!("CARGO_PKG_VERSION")
+            )),
+        ]);
+        let files: Vec<&str> = [
+            "summary.csv",
+            "tradeoff.csv",
+            "timeseries.csv",
+            "replications.csv",
+            "scenario.toml",
+        ]
+        .into_iter()
+        .filter(|f| run.dir.join(f).is_file())
+        .collect();
+        items.push(vec![
+            strong("Files read: "),
+            text(format!("{}.", files.join(", "))),
+        ]);
+        for n in &run.notes {
+            items.push(vec![strong("Note: "), text(n.clone())]);
+        }
+        self.blocks.push(Block::List(items));
+        match &run.scenario_text {
+            Some(src) => {
+                self.blocks.push(Block::H3("The scenario, verbatim".into()));
+                self.blocks.push(Block::P(vec![
+                    text("Save it as a file and run "),
+                    code("capsim run FILE"),
+                    text(
+                        " to reproduce these results (with the options listed above, if any); files it names, such as price lists or traces, are relative to it.",
+                    ),
+                ]));
+                self.blocks.push(Block::Pre {
+                    lang: "toml".into(),
+                    text: src.clone(),
+                });
+            }
+            None => self.blocks.push(Block::Missing(
+                "scenario.toml is missing from the output folder, so the scenario cannot be shown."
+                    .into(),
+            )),
+        }
+    }
+
+    /// Command-line overrides: where the run's seed, replications or horizon differ from the
+    /// scenario file's.
+    fn overrides(&self) -> Vec<Para> {
+        let run = self.run;
+        let Some(doc) = &run.scenario else {
+            return vec![];
+        };
+        let info = &run.info;
+        let mut flags = vec![];
+        if let (Some(seed), Some(file)) = (&info.seed, doc.get("seed").and_then(|v| v.as_integer()))
+            && seed != &file.to_string()
+        {
+            flags.push(format!("--seed {seed}"));
+        }
+        if let (Some(r), Some(file)) = (
+            info.replications,
+            doc.get("replications").and_then(|v| v.as_integer()),
+        ) && r != file as f64
+        {
+            flags.push(format!("--replications {r}"));
+        }
+        if let (Some(h), Some(file)) = (
+            info.horizon_s,
+            doc.get("horizon")
+                .and_then(|v| v.as_str())
+                .and_then(|s| crate::scenario::parse_duration(s).ok()),
+        ) && (h - file).abs() > 1e-6
+        {
+            flags.push(format!("--horizon {}", crate::scenario::format_duration(h)));
+        }
+        if flags.is_empty() {
+            return vec![];
+        }
+        vec![vec![
+            strong("Command-line options: "),
+            text("this run differs from the file, so rerun it with "),
+            code(flags.join(" ")),
+            text("."),
+        ]]
+    }
+}
+
+/// `3`, `7.5`.
+fn trim_num(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A TOML value as people read it: `{ dist = "lognormal", median = "4m", p95 = "8m" }` →
+/// `lognormal, median 4m, p95 8m`.
+fn describe_toml(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Table(t) => {
+            let mut parts = vec![];
+            if let Some(d) = t.get("dist").and_then(|d| d.as_str()) {
+                parts.push(d.to_string());
+            }
+            for (k, x) in t {
+                if k == "dist" {
+                    continue;
+                }
+                let val = match x {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                parts.push(format!("{k} {val}"));
+            }
+            parts.join(", ")
+        }
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
