@@ -1,5 +1,5 @@
 //! The workload-trace reader on small hand-written CSVs and on the two real traces in
-//! `../shared/traces`.
+//! `scenarios/traces` (copies of the project's shared traces, shipped with capsim).
 
 use capsim::workload::trace::{
     MAX_ERRORS, OnBadRow, TimeFormat, Trace, TraceError, TraceSpec, load,
@@ -364,7 +364,7 @@ fn empty_unreadable_and_header_only_files() {
 
 fn shared_trace(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/traces")
+        .join("scenarios/traces")
         .join(name)
 }
 
