@@ -54,11 +54,31 @@ pub struct Plan {
 
 struct Axis {
     path: String,
-    /// Each value as TOML text.
+    /// Each value as TOML text (empty for a continuous range).
     values: Vec<String>,
+    /// `{ from, to }` without a step: sampled anywhere in between (random and Latin hypercube
+    /// modes only); `integer` when both ends are integers.
+    continuous: Option<(f64, f64, bool)>,
     /// Where the axis is declared (byte offset in the scenario), if in the file.
     at: Option<usize>,
 }
+
+/// How the axes become variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// The cartesian product of the axes, last axis fastest.
+    Grid,
+    /// `samples` variants, each axis drawn independently and uniformly.
+    Random,
+    /// `samples` variants; each axis's range is cut into `samples` equal strata and every stratum
+    /// is used exactly once, so a few samples still cover every axis evenly.
+    LatinHypercube,
+}
+
+/// The random stream that draws random and Latin-hypercube variants: derived from the
+/// scenario's seed, never from the replication streams, so sampling the space does not move any
+/// workload's arrivals.
+const SAMPLING_PURPOSE: &str = "sweep/samples";
 
 fn invalid(errors: Vec<Diagnostic>) -> LoadError {
     LoadError::Invalid {
@@ -155,39 +175,76 @@ fn set_in<'a>(
     }
 }
 
-/// Reads the `[sweep]` table's axes.
-fn sweep_axes(table: &DeTable<'_>, map: &SourceMap, errors: &mut Vec<Diagnostic>) -> Vec<Axis> {
+/// The `[sweep]` table: its axes, mode and sample count.
+struct SweepTable {
+    axes: Vec<Axis>,
+    mode: Mode,
+    samples: Option<usize>,
+    /// Where `mode` is written, for errors about it.
+    mode_at: Option<usize>,
+}
+
+/// Reads the `[sweep]` table.
+fn sweep_table(table: &DeTable<'_>, map: &SourceMap, errors: &mut Vec<Diagnostic>) -> SweepTable {
     let mut axes = vec![];
+    let mut mode = Mode::Grid;
+    let mut mode_at = None;
+    let mut samples = None;
     for (key, value) in table.iter() {
         let name: &str = key.get_ref();
         let at = key.span().start;
         if name == "mode" {
+            mode_at = Some(value.span().start);
             match value.get_ref().as_str() {
-                Some("grid") => {}
-                Some(m @ ("random" | "latin_hypercube")) => errors.push(map.diag(
-                    Severity::Error,
-                    value.span().start,
-                    "sweep.mode",
-                    format!("mode \"{m}\" is not supported yet: use \"grid\""),
-                )),
+                Some("grid") => mode = Mode::Grid,
+                Some("random") => mode = Mode::Random,
+                Some("latin_hypercube") => mode = Mode::LatinHypercube,
                 _ => errors.push(map.diag(
                     Severity::Error,
                     value.span().start,
                     "sweep.mode",
-                    "must be \"grid\"",
+                    "must be \"grid\", \"random\" or \"latin_hypercube\"",
                 )),
             }
             continue;
         }
         if name == "samples" {
+            match value.get_ref() {
+                DeValue::Integer(i) => match i.as_str().replace('_', "").parse::<usize>() {
+                    Ok(n) if (1..=MAX_VARIANTS).contains(&n) => samples = Some(n),
+                    _ => errors.push(map.diag(
+                        Severity::Error,
+                        value.span().start,
+                        "sweep.samples",
+                        format!("must be a whole number from 1 to {MAX_VARIANTS}"),
+                    )),
+                },
+                _ => errors.push(map.diag(
+                    Severity::Error,
+                    value.span().start,
+                    "sweep.samples",
+                    "must be a whole number of variants, such as 200",
+                )),
+            }
             continue;
         }
         let field = format!("sweep.\"{name}\"");
+        let mut continuous = None;
         let values: Vec<String> = match value.get_ref() {
             DeValue::Array(items) => items
                 .iter()
                 .map(|v| map.text[v.span()].to_string())
                 .collect(),
+            DeValue::Table(t) if !t.contains_key("step") => match bounds(t) {
+                Ok(b) => {
+                    continuous = Some(b);
+                    vec![]
+                }
+                Err(e) => {
+                    errors.push(map.diag(Severity::Error, value.span().start, &field, e));
+                    continue;
+                }
+            },
             DeValue::Table(t) => match range(t) {
                 Ok(v) => v,
                 Err(e) => {
@@ -205,17 +262,132 @@ fn sweep_axes(table: &DeTable<'_>, map: &SourceMap, errors: &mut Vec<Diagnostic>
                 continue;
             }
         };
-        if values.is_empty() {
+        if values.is_empty() && continuous.is_none() {
             errors.push(map.diag(Severity::Error, value.span().start, &field, "has no values"));
             continue;
         }
         axes.push(Axis {
             path: name.to_string(),
             values,
+            continuous,
             at: Some(at),
         });
     }
-    axes
+    SweepTable {
+        axes,
+        mode,
+        samples,
+        mode_at,
+    }
+}
+
+/// `{ from, to }` (no step) → (from, to, both integers).
+fn bounds(t: &DeTable<'_>) -> Result<(f64, f64, bool), String> {
+    let mut ends = [(0.0, false); 2];
+    for (slot, k) in ends.iter_mut().zip(["from", "to"]) {
+        *slot = match t.get(k).map(|v| v.get_ref()) {
+            Some(DeValue::Integer(i)) => (
+                i.as_str()
+                    .replace('_', "")
+                    .parse::<f64>()
+                    .map_err(|e| e.to_string())?,
+                true,
+            ),
+            Some(DeValue::Float(f)) => (
+                f.as_str()
+                    .replace('_', "")
+                    .parse::<f64>()
+                    .map_err(|e| e.to_string())?,
+                false,
+            ),
+            _ => {
+                return Err(format!(
+                    "a range needs a number `{k}`: {{ from, to, step }}, or {{ from, to }} in random and latin_hypercube modes"
+                ));
+            }
+        };
+    }
+    for k in t.keys() {
+        let k: &str = k.get_ref();
+        if !["from", "to"].contains(&k) {
+            return Err(format!(
+                "unknown range key `{k}`: a range is {{ from, to, step }} or {{ from, to }}"
+            ));
+        }
+    }
+    let [(from, fi), (to, ti)] = ends;
+    if !from.is_finite() || !to.is_finite() || to < from {
+        return Err("a range needs finite from <= to".into());
+    }
+    Ok((from, to, fi && ti))
+}
+
+/// The TOML text of each axis's value, per variant, in variant order.
+fn expand(axes: &[Axis], mode: Mode, count: usize, seed: u64) -> Vec<Vec<String>> {
+    use rand::RngExt;
+    // Position `u` in [0, 1) on an axis → its value.
+    let pick = |axis: &Axis, u: f64| -> String {
+        match axis.continuous {
+            Some((from, to, integer)) => {
+                if integer {
+                    // Every integer in [from, to] gets an equal share of [0, 1).
+                    let n = (to - from + 1.0).floor();
+                    format!("{}", (from + (u * n).floor().min(n - 1.0)) as i64)
+                } else {
+                    let x = from + u * (to - from);
+                    // Six significant digits: enough to tell samples apart, short in CSV.
+                    let x: f64 = format!("{x:.6e}").parse().unwrap_or(x);
+                    let s = format!("{x}");
+                    if s.contains(['.', 'e', 'E']) || !x.is_finite() {
+                        s
+                    } else {
+                        format!("{s}.0")
+                    }
+                }
+            }
+            None => {
+                let m = axis.values.len();
+                axis.values[((u * m as f64) as usize).min(m - 1)].clone()
+            }
+        }
+    };
+    match mode {
+        Mode::Grid => (0..count)
+            .map(|index| {
+                let mut rest = index;
+                let mut row = vec![String::new(); axes.len()];
+                for (i, axis) in axes.iter().enumerate().rev() {
+                    let m = axis.values.len();
+                    row[i] = axis.values[rest % m].clone();
+                    rest /= m;
+                }
+                row
+            })
+            .collect(),
+        Mode::Random => {
+            let mut rng = crate::engine::stream(seed, 0, SAMPLING_PURPOSE);
+            (0..count)
+                .map(|_| axes.iter().map(|a| pick(a, rng.random::<f64>())).collect())
+                .collect()
+        }
+        Mode::LatinHypercube => {
+            let mut rng = crate::engine::stream(seed, 0, SAMPLING_PURPOSE);
+            let mut rows = vec![Vec::with_capacity(axes.len()); count];
+            for axis in axes {
+                // A random permutation of the strata (Fisher–Yates), one jittered point in each.
+                let mut strata: Vec<usize> = (0..count).collect();
+                for i in (1..count).rev() {
+                    let j = rng.random_range(0..=i);
+                    strata.swap(i, j);
+                }
+                for (row, &k) in rows.iter_mut().zip(&strata) {
+                    let u = (k as f64 + rng.random::<f64>()) / count as f64;
+                    row.push(pick(axis, u));
+                }
+            }
+            rows
+        }
+    }
 }
 
 /// `{ from, to, step }` → the values, integers when all three are.
@@ -338,11 +510,22 @@ pub fn load_plan(
     let map = SourceMap::new(path, text);
     let mut doc = parse_doc(path, text)?;
     let mut errors = vec![];
-    let sweep_table = doc.get_mut().remove("sweep");
+    let sweep_doc = doc.get_mut().remove("sweep");
     let goal_table = doc.get_mut().remove("goal");
-    let mut axes = match &sweep_table {
+    let empty = SweepTable {
+        axes: vec![],
+        mode: Mode::Grid,
+        samples: None,
+        mode_at: None,
+    };
+    let SweepTable {
+        mut axes,
+        mode,
+        samples,
+        mode_at,
+    } = match &sweep_doc {
         Some(v) => match v.get_ref() {
-            DeValue::Table(t) => sweep_axes(t, &map, &mut errors),
+            DeValue::Table(t) => sweep_table(t, &map, &mut errors),
             _ => {
                 errors.push(map.diag(
                     Severity::Error,
@@ -350,10 +533,10 @@ pub fn load_plan(
                     "sweep",
                     "must be a table: [sweep]",
                 ));
-                vec![]
+                empty
             }
         },
-        None => vec![],
+        None => empty,
     };
     let goal = match &goal_table {
         Some(v) => match v.get_ref() {
@@ -391,17 +574,43 @@ pub fn load_plan(
             Some((p, vs)) if !p.trim().is_empty() && !vs.trim().is_empty() => axes.push(Axis {
                 path: p.trim().to_string(),
                 values: vs.split(',').map(|v| toml_text(v.trim())).collect(),
+                continuous: None,
                 at: None,
             }),
             _ => errors.push(cli("--sweep", format!("`{s}` is not path=v1,v2,..."))),
         }
     }
+    let mode_diag = |msg: &str| match mode_at {
+        Some(at) => map.diag(Severity::Error, at, "sweep.mode", msg),
+        None => cli("sweep", msg.to_string()),
+    };
+    match (mode, samples) {
+        (Mode::Grid, Some(_)) => errors.push(mode_diag(
+            "`samples` is for mode \"random\" or \"latin_hypercube\"; a grid runs every combination",
+        )),
+        (Mode::Random | Mode::LatinHypercube, None) if !axes.is_empty() => errors.push(mode_diag(
+            "random and latin_hypercube sweeps need `samples = N` in [sweep]",
+        )),
+        _ => {}
+    }
+    if mode == Mode::Grid {
+        for a in axes.iter().filter(|a| a.continuous.is_some()) {
+            let msg = "a range in a grid sweep needs a step: { from, to, step }";
+            errors.push(match a.at {
+                Some(at) => map.diag(Severity::Error, at, format!("sweep.\"{}\"", a.path), msg),
+                None => cli("--sweep", msg.to_string()),
+            });
+        }
+    }
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
-    let count = axes
-        .iter()
-        .try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
+    let count = match mode {
+        Mode::Grid => axes
+            .iter()
+            .try_fold(1usize, |n, a| n.checked_mul(a.values.len())),
+        Mode::Random | Mode::LatinHypercube => samples,
+    };
     match count {
         Some(n) if n <= MAX_VARIANTS => {}
         _ => {
@@ -446,24 +655,24 @@ pub fn load_plan(
             warnings: loaded.warnings,
         });
     }
+    let sampling_seed = match base.get_ref().get("seed").map(|v| v.get_ref()) {
+        Some(DeValue::Integer(i)) => i.as_str().replace('_', "").parse::<u64>().ok(),
+        _ => None,
+    }
+    .unwrap_or(super::DEFAULT_SEED);
+    let rows = expand(&axes, mode, count, sampling_seed);
     let mut warnings = vec![];
     let mut variants = Vec::with_capacity(count);
     let mut variant_errors = vec![];
-    for index in 0..count {
+    for (index, row) in rows.iter().enumerate() {
         let mut doc = base.clone();
         let mut params: Vec<(String, String)> = set_pairs
             .iter()
             .map(|(p, v)| (p.clone(), label(v)))
             .collect();
-        let mut rest = index;
-        let mut picks = vec![0; axes.len()];
-        for (i, axis) in axes.iter().enumerate().rev() {
-            picks[i] = rest % axis.values.len();
-            rest /= axis.values.len();
-        }
         let mut bad = None;
-        for (axis, &k) in axes.iter().zip(&picks) {
-            let text_value = axis.values[k].as_str();
+        for (axis, text_value) in axes.iter().zip(row) {
+            let text_value = text_value.as_str();
             let value = match DeValue::parse(text_value) {
                 Ok(v) => v,
                 Err(_) => DeValue::parse("\"\"").expect("valid"),
@@ -528,4 +737,112 @@ pub fn load_plan(
         goal,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+name = "s"
+horizon = "1d"
+replications = 2
+seed = 7
+
+[[compute]]
+name = "c"
+type = "amlcompute"
+size = "Standard_D4ds_v4"
+max_instances = 20
+
+[[workload]]
+name = "w"
+compute = "c"
+arrivals = { process = "poisson", rate_per_hour = 1.0 }
+duration = { dist = "constant", value = "10m" }
+"#;
+
+    fn plan(sweep: &str) -> Result<Plan, LoadError> {
+        let text = format!("{BASE}\n[sweep]\n{sweep}\n");
+        load_plan(
+            Path::new("s.toml"),
+            &text,
+            &LoadOptions::default(),
+            &[],
+            &[],
+        )
+    }
+
+    fn values(p: &Plan, axis: usize) -> Vec<String> {
+        p.variants
+            .iter()
+            .map(|v| v.params[axis].1.clone())
+            .collect()
+    }
+
+    #[test]
+    fn latin_hypercube_uses_every_stratum_once() {
+        // 8 samples over the 8 integers 1..=8: each stratum holds exactly one integer, so the
+        // samples must be a permutation of 1..=8 on both axes.
+        let p = plan(
+            "mode = \"latin_hypercube\"\nsamples = 8\n\
+             \"compute.c.max_instances\" = { from = 1, to = 8 }\n\
+             \"compute.c.min_instances\" = [0, 0, 0, 0, 1, 1, 1, 1]",
+        )
+        .unwrap();
+        assert_eq!(p.variants.len(), 8);
+        let mut max: Vec<i64> = values(&p, 0).iter().map(|v| v.parse().unwrap()).collect();
+        max.sort();
+        assert_eq!(max, (1..=8).collect::<Vec<_>>());
+        let min = values(&p, 1);
+        assert_eq!(min.iter().filter(|v| *v == "0").count(), 4);
+    }
+
+    #[test]
+    fn random_mode_is_reproducible_and_in_range() {
+        let sweep = "mode = \"random\"\nsamples = 50\n\
+                     \"workload.w.arrivals.rate_per_hour\" = { from = 0.5, to = 2.0 }";
+        let a = values(&plan(sweep).unwrap(), 0);
+        let b = values(&plan(sweep).unwrap(), 0);
+        assert_eq!(a, b);
+        assert!(a.iter().all(|v| {
+            let x: f64 = v.parse().unwrap();
+            (0.5..=2.0).contains(&x)
+        }));
+        // 50 continuous draws are distinct.
+        let mut d = a.clone();
+        d.sort();
+        d.dedup();
+        assert_eq!(d.len(), 50);
+    }
+
+    #[test]
+    fn sampling_modes_need_samples_and_grids_need_steps() {
+        let e = plan("mode = \"random\"\n\"compute.c.max_instances\" = [1, 2]").unwrap_err();
+        assert!(e.to_string().contains("need `samples = N`"), "{e}");
+        let e = plan("samples = 3\n\"compute.c.max_instances\" = [1, 2]").unwrap_err();
+        assert!(e.to_string().contains("`samples` is for mode"), "{e}");
+        let e = plan("\"compute.c.max_instances\" = { from = 1, to = 4 }").unwrap_err();
+        assert!(e.to_string().contains("needs a step"), "{e}");
+        let e = plan("mode = \"sobol\"\n\"compute.c.max_instances\" = [1]").unwrap_err();
+        assert!(e.to_string().contains("latin_hypercube"), "{e}");
+    }
+
+    #[test]
+    fn grid_is_the_cartesian_product_last_axis_fastest() {
+        let p =
+            plan("\"compute.c.min_instances\" = [0, 1]\n\"compute.c.max_instances\" = [4, 8, 12]")
+                .unwrap();
+        let pairs: Vec<(String, String)> = p
+            .variants
+            .iter()
+            .map(|v| (v.params[0].1.clone(), v.params[1].1.clone()))
+            .collect();
+        let want: Vec<(String, String)> = [("0", "4"), ("0", "8"), ("0", "12"), ("1", "4")]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(&pairs[..4], &want[..]);
+        assert_eq!(pairs.len(), 6);
+    }
 }
