@@ -1,6 +1,7 @@
 //! Results to bytes (pure functions) and one writer that puts them on disk safely.
 
 mod files;
+pub mod shard;
 mod table;
 
 pub use files::{OutputDir, finish as files_finish};

@@ -12,6 +12,7 @@ pub mod tradeoff;
 
 use rayon::prelude::*;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One replication's metric values per target (in scenario order).
 #[derive(Clone, Debug)]
@@ -81,6 +82,81 @@ pub fn run(
     Ok(RunResult { rows })
 }
 
+/// One of N disjoint, deterministic slices of a plan's (variant, replication) pairs, for
+/// running a sweep on several machines (`--shard K/N`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based, as users write it.
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("`{s}` is not K/N with 1 <= K <= N, such as 3/8");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            k.trim().parse::<usize>().map_err(|_| bad())?,
+            n.trim().parse::<usize>().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    /// The pairs (in plan order: variant-major, then replication) this shard runs: contiguous, so
+    /// a shard holds whole variants where it can, and shard 1 always holds the first pair (whose
+    /// time series is written).
+    pub fn range(&self, total: usize) -> std::ops::Range<usize> {
+        // The first `total % count` shards take one pair more than the rest.
+        let (q, r) = (total / self.count, total % self.count);
+        let at = |k: usize| k * q + k.min(r);
+        at(self.index - 1)..at(self.index)
+    }
+}
+
+/// How to run a plan, beside the plan itself.
+#[derive(Default)]
+pub struct Control<'a> {
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    /// Run only this slice of the pairs.
+    pub shard: Option<Shard>,
+    /// Set from another thread (Ctrl-C) to stop: replications not yet started are skipped,
+    /// running ones finish.
+    pub cancel: Option<&'a AtomicBool>,
+    /// Called once per finished replication, from worker threads.
+    pub progress: Option<&'a (dyn Fn() + Sync)>,
+}
+
+/// Every (variant, replication) pair of `plan`, in plan order.
+pub fn pairs(plan: &Plan) -> Vec<(usize, u64)> {
+    plan.variants
+        .iter()
+        .enumerate()
+        .flat_map(|(v, variant)| (0..variant.scenario.replications).map(move |r| (v, r)))
+        .collect()
+}
+
+/// What a run produced: one result per variant, each holding the replications that ran (all
+/// of them, unless the run was sharded or interrupted).
+#[derive(Debug)]
+pub struct Outcome {
+    pub results: Vec<RunResult>,
+    /// Stopped by `cancel` before every pair ran.
+    pub interrupted: bool,
+}
+
 /// Runs every replication of every variant of `plan`, all (variant, replication) pairs spread
 /// over `threads` threads; results come back in variant order, each in replication order.
 /// Replication 0 of variant 0 streams its time series into `sink`.
@@ -89,20 +165,35 @@ pub fn run_plan(
     threads: usize,
     sink: Option<&mut (dyn SampleSink + Send)>,
 ) -> Result<Vec<RunResult>, rayon::ThreadPoolBuildError> {
+    let control = Control {
+        threads,
+        ..Control::default()
+    };
+    Ok(run_plan_with(plan, &control, sink)?.results)
+}
+
+/// [`run_plan`] with a shard, a stop flag and a progress callback.
+pub fn run_plan_with(
+    plan: &Plan,
+    control: &Control<'_>,
+    sink: Option<&mut (dyn SampleSink + Send)>,
+) -> Result<Outcome, rayon::ThreadPoolBuildError> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(control.threads)
         .build()?;
     let sink = Mutex::new(sink);
-    let pairs: Vec<(usize, u64)> = plan
-        .variants
-        .iter()
-        .enumerate()
-        .flat_map(|(v, variant)| (0..variant.scenario.replications).map(move |r| (v, r)))
-        .collect();
-    let rows: Vec<(usize, ReplicationRow)> = pool.install(|| {
+    let mut pairs = pairs(plan);
+    if let Some(shard) = control.shard {
+        pairs = pairs[shard.range(pairs.len())].to_vec();
+    }
+    let cancelled = || control.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+    let rows: Vec<Option<(usize, ReplicationRow)>> = pool.install(|| {
         pairs
             .into_par_iter()
             .map(|(v, r)| {
+                if cancelled() {
+                    return None;
+                }
                 let s = &plan.variants[v].scenario;
                 let result = if v == 0 && r == 0 {
                     let mut guard = sink.lock().unwrap_or_else(|e| e.into_inner());
@@ -114,7 +205,10 @@ pub fn run_plan(
                 } else {
                     run_replication(&s.system, s.seed, r, None)
                 };
-                (
+                if let Some(p) = control.progress {
+                    p();
+                }
+                Some((
                     v,
                     ReplicationRow {
                         replication: r,
@@ -122,17 +216,52 @@ pub fn run_plan(
                         events: result.events,
                         targets: result.targets.iter().map(metrics::values).collect(),
                     },
-                )
+                ))
             })
             .collect()
     });
+    let interrupted = rows.iter().any(Option::is_none);
     let mut results: Vec<RunResult> = plan
         .variants
         .iter()
         .map(|_| RunResult { rows: vec![] })
         .collect();
-    for (v, row) in rows {
+    for (v, row) in rows.into_iter().flatten() {
         results[v].rows.push(row);
     }
-    Ok(results)
+    Ok(Outcome {
+        results,
+        interrupted,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_pairs_in_order() {
+        for total in [0usize, 1, 7, 10, 1000] {
+            for n in 1..=9 {
+                let mut next = 0;
+                for k in 1..=n {
+                    let r = Shard { index: k, count: n }.range(total);
+                    assert_eq!(r.start, next);
+                    // Balanced: sizes differ by at most one.
+                    assert!(r.len() <= total.div_ceil(n) && r.len() + 1 >= total / n);
+                    next = r.end;
+                }
+                assert_eq!(next, total);
+            }
+        }
+    }
+
+    #[test]
+    fn shard_syntax() {
+        assert_eq!("3/8".parse(), Ok(Shard { index: 3, count: 8 }));
+        assert!("0/8".parse::<Shard>().is_err());
+        assert!("9/8".parse::<Shard>().is_err());
+        assert!("3".parse::<Shard>().is_err());
+        assert!("a/b".parse::<Shard>().is_err());
+    }
 }

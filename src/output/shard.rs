@@ -1,0 +1,200 @@
+//! What one shard of a sweep leaves behind, so that `capsim merge` can rebuild exactly the files
+//! a single run writes.
+//!
+//! A shard does not summarise anything: it writes every replication's metric values exactly
+//! (`shard.csv`, numbers in Rust's shortest round-trip form, so parsing them gives back the same
+//! bits) and a manifest of how it was run (`shard.toml`). The merge reloads the scenario with the
+//! same arguments, puts the rows back in plan order and calls the same writers as `capsim run`;
+//! the same values through the same code give the same bytes.
+
+use crate::metrics::METRICS;
+use crate::sweep::{ReplicationRow, RunResult, Shard};
+use serde::{Deserialize, Serialize};
+
+pub const MANIFEST: &str = "shard.toml";
+pub const ROWS: &str = "shard.csv";
+
+/// How a shard was run: everything that shapes the plan, so that every shard of one sweep can be
+/// checked to be of the same sweep and the merge can rebuild the plan.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub capsim_version: String,
+    /// `K/N`.
+    pub shard: String,
+    /// (variant, replication) pairs in the whole sweep.
+    pub pairs_total: usize,
+    /// The scenario file as given to `capsim run`, made absolute (relative trace and price files
+    /// are resolved against it). Its text is kept beside the manifest in `scenario.toml`.
+    pub scenario_file: String,
+    pub seed: Option<u64>,
+    pub replications: Option<u64>,
+    pub horizon: Option<String>,
+    pub prices: Option<String>,
+    pub sets: Vec<String>,
+    pub sweeps: Vec<String>,
+}
+
+impl Manifest {
+    pub fn shard(&self) -> Result<Shard, String> {
+        self.shard.parse()
+    }
+
+    /// The manifest without its shard number: equal for every shard of one sweep.
+    pub fn sweep_identity(&self) -> Manifest {
+        Manifest {
+            shard: String::new(),
+            ..self.clone()
+        }
+    }
+}
+
+/// `shard.csv`: one row per replication and target, all metric values lossless.
+pub fn rows_csv(results: &[RunResult]) -> csv::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let mut header: Vec<&str> = vec![
+        "variant",
+        "replication",
+        "replication_seed",
+        "events",
+        "target",
+    ];
+    header.extend(METRICS.iter().map(|m| m.name));
+    w.write_record(&header)?;
+    for (v, result) in results.iter().enumerate() {
+        for row in &result.rows {
+            for (t, values) in row.targets.iter().enumerate() {
+                let mut rec = vec![
+                    v.to_string(),
+                    row.replication.to_string(),
+                    row.replication_seed.to_string(),
+                    row.events.to_string(),
+                    t.to_string(),
+                ];
+                // Display of f64 is the shortest text that parses back to the same value.
+                rec.extend(values.iter().map(|x| x.to_string()));
+                w.write_record(&rec)?;
+            }
+        }
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// Reads `shard.csv` back: (variant, row) in file order. `what` names the file in errors.
+pub fn read_rows(bytes: &[u8], what: &str) -> Result<Vec<(usize, ReplicationRow)>, String> {
+    let mut r = csv::Reader::from_reader(bytes);
+    let header = r
+        .headers()
+        .map_err(|e| format!("{what}: {e}"))?
+        .iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    let expected: Vec<String> = [
+        "variant",
+        "replication",
+        "replication_seed",
+        "events",
+        "target",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(METRICS.iter().map(|m| m.name.to_string()))
+    .collect();
+    if header != expected {
+        return Err(format!(
+            "{what}: its columns are not this capsim version's; merge shards with the capsim that ran them"
+        ));
+    }
+    let mut out: Vec<(usize, ReplicationRow)> = vec![];
+    for (i, rec) in r.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| format!("{what}: line {line}: {e}"))?;
+        let int = |k: usize| -> Result<u64, String> {
+            rec[k]
+                .parse::<u64>()
+                .map_err(|_| format!("{what}: line {line}: `{}` is not a whole number", &rec[k]))
+        };
+        let (v, rep, seed, events, t) = (int(0)?, int(1)?, int(2)?, int(3)?, int(4)?);
+        let values = (5..rec.len())
+            .map(|k| {
+                rec[k]
+                    .parse::<f64>()
+                    .map_err(|_| format!("{what}: line {line}: `{}` is not a number", &rec[k]))
+            })
+            .collect::<Result<Vec<f64>, String>>()?;
+        let v = v as usize;
+        match out.last_mut() {
+            Some((lv, row)) if *lv == v && row.replication == rep => {
+                if t as usize != row.targets.len() {
+                    return Err(format!("{what}: line {line}: targets out of order"));
+                }
+                row.targets.push(values);
+            }
+            _ => {
+                if t != 0 {
+                    return Err(format!(
+                        "{what}: line {line}: a replication starts at target 0"
+                    ));
+                }
+                out.push((
+                    v,
+                    ReplicationRow {
+                        replication: rep,
+                        replication_seed: seed,
+                        events,
+                        targets: vec![values],
+                    },
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_round_trip_bit_for_bit() {
+        let n = METRICS.len();
+        let awkward = [
+            0.1 + 0.2,
+            f64::NAN,
+            -0.0,
+            1e-300,
+            f64::INFINITY,
+            123_456_789.123_456_78,
+            2.0f64.sqrt(),
+        ];
+        let values: Vec<f64> = (0..n)
+            .map(|i| awkward[i % awkward.len()] * (i + 1) as f64)
+            .collect();
+        let results = vec![
+            RunResult { rows: vec![] },
+            RunResult {
+                rows: vec![ReplicationRow {
+                    replication: 3,
+                    replication_seed: u64::MAX,
+                    events: 17,
+                    targets: vec![values.clone(), values.iter().map(|x| x / 3.0).collect()],
+                }],
+            },
+        ];
+        let bytes = rows_csv(&results).unwrap();
+        let back = read_rows(&bytes, "shard.csv").unwrap();
+        assert_eq!(back.len(), 1);
+        let (v, row) = &back[0];
+        assert_eq!(
+            (*v, row.replication, row.replication_seed, row.events),
+            (1, 3, u64::MAX, 17)
+        );
+        for (a, b) in row
+            .targets
+            .iter()
+            .flatten()
+            .zip(results[1].rows[0].targets.iter().flatten())
+        {
+            assert_eq!(a.to_bits(), b.to_bits(), "{a} vs {b}");
+        }
+    }
+}
