@@ -59,6 +59,9 @@ pub struct MergeArgs {
 pub struct ReportArgs {
     /// The output folder of a finished `capsim run`.
     pub dir: PathBuf,
+    /// Also write every chart as PNG beside its SVG.
+    #[arg(long)]
+    pub png: bool,
 }
 
 #[derive(Args, Debug)]
@@ -115,6 +118,9 @@ pub struct RunArgs {
     /// Also write report.html, report.md and charts/ (see `capsim report`).
     #[arg(long)]
     pub report: bool,
+    /// With --report: also write every chart as PNG beside its SVG.
+    #[arg(long, requires = "report")]
+    pub png: bool,
     /// Run only the K-th of N disjoint slices of the variant x replication pairs and write them
     /// for `capsim merge` (e.g. --shard 3/8; see the README for Kubernetes, Slurm, Azure ML).
     #[arg(long, value_name = "K/N")]
@@ -179,20 +185,23 @@ pub fn main_with(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
         Command::Catalog(args) => catalog(args),
-        Command::Report(args) => report(&args.dir).map(|_| ()),
+        Command::Report(args) => report(&args.dir, args.png).map(|_| ()),
         Command::Merge(args) => merge(args),
     }
 }
 
-fn report(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
+fn report(dir: &Path, png: bool) -> Result<Vec<PathBuf>, CliError> {
     if !dir.join("summary.csv").is_file() {
         return Err(CliError::Input(format!(
             "{}: no summary.csv: give the output folder of a finished `capsim run`",
             dir.display()
         )));
     }
-    crate::report::write_report(dir, &crate::report::ReportOptions::default())
-        .map_err(CliError::Failed)
+    let options = crate::report::ReportOptions {
+        png,
+        ..crate::report::ReportOptions::default()
+    };
+    crate::report::write_report(dir, &options).map_err(CliError::Failed)
 }
 
 fn catalog(args: CatalogArgs) -> Result<(), CliError> {
@@ -512,7 +521,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     }
     out.commit().map_err(io)?;
     if args.report && !outcome.interrupted {
-        report(&out_dir)?;
+        report(&out_dir, args.png)?;
     }
 
     if !args.quiet && !plan.variants.is_empty() {
@@ -567,6 +576,11 @@ fn write_outputs(
     out.write(
         "replications.csv",
         &output::replications_csv(plan, results).map_err(fail)?,
+    )
+    .map_err(io)?;
+    out.write(
+        "workloads.csv",
+        &output::workloads::workloads_csv(plan, results).map_err(fail)?,
     )
     .map_err(io)?;
     let tradeoff =
@@ -807,7 +821,7 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
     let tradeoff = write_outputs(&mut out, &plan, &results, &first)?;
     out.commit().map_err(io)?;
     if args.report {
-        report(&args.out)?;
+        report(&args.out, false)?;
     }
     if !args.quiet {
         print_run_summary(

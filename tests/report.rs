@@ -469,3 +469,36 @@ fn write_reports_named_by_env() {
         println!("{}: {} files", d.display(), written.len());
     }
 }
+
+/// `--png` writes a PNG beside every SVG chart; a report without it removes PNGs an earlier
+/// report left, so a PNG never shows older numbers than the SVG beside it.
+#[test]
+fn png_charts_sit_beside_every_svg_and_never_go_stale() {
+    let (_tmp, out) = simulate(&quickstart("2d", 2), &[]);
+    let with_png = ReportOptions {
+        png: true,
+        ..ReportOptions::default()
+    };
+    capsim::report::write_report(&out, &with_png).unwrap();
+    let charts = out.join("charts");
+    let names = |ext: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(&charts)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter_map(|n| n.strip_suffix(ext).map(str::to_string))
+            .collect();
+        v.sort();
+        v
+    };
+    let svgs = names(".svg");
+    assert!(!svgs.is_empty());
+    assert_eq!(names(".png"), svgs);
+    for n in &svgs {
+        let bytes = std::fs::read(charts.join(format!("{n}.png"))).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{n}.png");
+    }
+    capsim::report::write_report(&out, &ReportOptions::default()).unwrap();
+    assert!(names(".png").is_empty());
+    assert_eq!(names(".svg"), svgs);
+}

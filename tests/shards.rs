@@ -199,3 +199,60 @@ fn ctrl_c_writes_finished_variants_marked_incomplete() {
     );
     assert!(counts.values().all(|&n| n == 400), "{counts:?}");
 }
+
+/// The batch-system wrappers in scenarios/shards/ run as each system would run them (its own
+/// task-index variable), and merge.sh combines their folders into the single run's files.
+#[cfg(unix)]
+#[test]
+fn batch_system_wrappers_run_every_shard_and_merge() {
+    let dir = setup();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/shards");
+    let bin = assert_cmd::cargo::cargo_bin("capsim");
+    // (variable, value for shard k of 4), as Kubernetes, Slurm, Azure Batch and Azure ML set them.
+    type IndexOf = fn(usize) -> String;
+    let styles: [(&str, IndexOf); 4] = [
+        ("JOB_COMPLETION_INDEX", |k| (k - 1).to_string()),
+        ("SLURM_ARRAY_TASK_ID", |k| (k - 1).to_string()),
+        ("AZ_BATCH_TASK_ID", |k| format!("shard-{k}")),
+        ("SHARD", |k| k.to_string()),
+    ];
+    for (var, value) in styles {
+        let out = dir.path().join(format!("sweep-{var}"));
+        for k in 1..=4 {
+            let slurm = var == "SLURM_ARRAY_TASK_ID";
+            let mut cmd = std::process::Command::new(if slurm { "bash" } else { "sh" });
+            if slurm {
+                cmd.arg(root.join("slurm-array.sh"))
+                    .env("SLURM_ARRAY_TASK_COUNT", "4")
+                    .env("SHARD_SH", root.join("shard.sh"));
+            } else {
+                cmd.arg(root.join("shard.sh")).env("SHARDS", "4");
+            }
+            let status = cmd
+                .current_dir(dir.path())
+                .env(var, value(k))
+                .env("SCENARIO", "s.toml")
+                .env("OUT", &out)
+                .env("CAPSIM", &bin)
+                .status()
+                .unwrap();
+            assert!(status.success(), "{var} shard {k}");
+        }
+        let status = std::process::Command::new("sh")
+            .arg(root.join("merge.sh"))
+            .current_dir(dir.path())
+            .env("SHARDS", "4")
+            .env("OUT", &out)
+            .env("CAPSIM", &bin)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "merge after {var}");
+        for f in FILES {
+            let a = fs::read(dir.path().join("full").join(f)).unwrap();
+            let b = fs::read(out.join("merged").join(f)).unwrap();
+            assert!(a == b, "{f} differs after {var} shards");
+        }
+        assert!(out.join("merged/report.html").is_file());
+    }
+}

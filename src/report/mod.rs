@@ -17,6 +17,7 @@
 pub mod charts;
 pub mod data;
 pub mod format;
+pub mod png;
 pub mod render;
 
 use anyhow::{Context, bail};
@@ -39,6 +40,8 @@ pub struct ReportOptions {
     pub html: bool,
     /// Write `report.md`. Default true.
     pub markdown: bool,
+    /// Also write every chart as PNG beside its SVG (`--png`). Default false.
+    pub png: bool,
 }
 
 impl Default for ReportOptions {
@@ -48,6 +51,7 @@ impl Default for ReportOptions {
             window_s: 7.0 * 86_400.0,
             html: true,
             markdown: true,
+            png: false,
         }
     }
 }
@@ -72,10 +76,17 @@ pub fn write_report(out_dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<
         for c in &report.charts {
             out.write(&c.file, c.svg.as_bytes())
                 .with_context(|| format!("writing {}", charts_dir.join(&c.file).display()))?;
+            if opts.png {
+                let name = png_name(&c.file);
+                let bytes = png::svg_to_png(&c.svg)
+                    .with_context(|| format!("drawing {}", charts_dir.join(&name).display()))?;
+                out.write(&name, &bytes)
+                    .with_context(|| format!("writing {}", charts_dir.join(&name).display()))?;
+            }
         }
         written.extend(out.commit()?);
     }
-    remove_stale_charts(&charts_dir, &report.charts);
+    remove_stale_charts(&charts_dir, &report.charts, opts.png);
     let mut out = crate::output::OutputDir::prepare(out_dir)?;
     if opts.html {
         out.write("report.html", report.html.as_bytes())
@@ -89,20 +100,33 @@ pub fn write_report(out_dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<
     Ok(written)
 }
 
-/// Charts an earlier report wrote that this one does not (a heat map of an earlier sweep).
-fn remove_stale_charts(dir: &Path, charts: &[Chart]) {
+fn png_name(svg_file: &str) -> String {
+    format!("{}.png", svg_file.strip_suffix(".svg").unwrap_or(svg_file))
+}
+
+/// Charts an earlier report wrote that this one does not (a heat map of an earlier sweep, or
+/// PNGs when this report has none: a PNG must never show older numbers than its SVG).
+fn remove_stale_charts(dir: &Path, charts: &[Chart], png: bool) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let ours = name.ends_with(".svg")
-            && (name == "cost.svg"
-                || name == "waits.svg"
-                || ["nodes-", "tradeoff-", "heatmap-"]
-                    .iter()
-                    .any(|p| name.starts_with(p)));
-        if ours && !charts.iter().any(|c| c.file == name) {
+        let Some(base) = name
+            .strip_suffix(".svg")
+            .or_else(|| name.strip_suffix(".png"))
+        else {
+            continue;
+        };
+        let ours = base == "cost"
+            || base == "waits"
+            || ["nodes-", "tradeoff-", "heatmap-"]
+                .iter()
+                .any(|p| base.starts_with(p));
+        let current = charts
+            .iter()
+            .any(|c| c.file == name || (png && png_name(&c.file) == name));
+        if ours && !current {
             let _ = std::fs::remove_file(e.path());
         }
     }
