@@ -502,3 +502,39 @@ fn png_charts_sit_beside_every_svg_and_never_go_stale() {
     assert!(names(".png").is_empty());
     assert_eq!(names(".svg"), svgs);
 }
+
+/// A scenario with a cluster and an endpoint: the endpoint gets a latency headline, a table of
+/// request measures without the job measures (and the cluster none of the request measures),
+/// and a latency chart; the waits chart covers the cluster only.
+#[test]
+fn endpoints_get_latency_headlines_tables_and_chart() {
+    let text = quickstart("2d", 2)
+        + r#"
+[[endpoint]]
+name = "scorer"
+type = "managed_online"
+instance_type = "Standard_F4s_v2"
+instance_count = 2
+request_settings = { max_concurrent_requests_per_instance = 2 }
+
+[[traffic]]
+name = "requests"
+endpoint = "scorer"
+arrivals = { process = "poisson", rate_per_second = 5.0 }
+service_time = { dist = "exponential", mean = "100ms" }
+"#;
+    let (_tmp, out) = simulate(&text, &[]);
+    let r = build_report(&out, &ReportOptions::default()).unwrap();
+    let headline = section(&r.html, "headline");
+    assert!(headline.contains("p95 latency"), "{headline}");
+    assert!(headline.contains("rejected with 429"), "{headline}");
+    let results = section(&r.html, "results");
+    let (cluster, endpoint) = results.split_at(results.find("scorer").unwrap());
+    assert!(cluster.contains("wait_p95_s") && !cluster.contains("latency_p95_ms"));
+    assert!(endpoint.contains("latency_p95_ms") && !endpoint.contains("wait_p95_s"));
+    assert!(endpoint.contains("rejected_429_share"));
+    let latency = r.charts.iter().find(|c| c.file == "latency.svg").unwrap();
+    assert!(latency.svg.contains("scorer (429:"), "the 429 share names the bar");
+    let waits = r.charts.iter().find(|c| c.file == "waits.svg").unwrap();
+    assert!(!waits.svg.contains("scorer"));
+}

@@ -637,14 +637,40 @@ pub struct WaitGroup {
     pub p99: Est,
 }
 
+/// What a percentile chart shows: values are seconds for waits and milliseconds for latencies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Percentiles {
+    /// Jobs' waits from submission to start, seconds; the axis picks s, min, h or d.
+    Wait,
+    /// Requests' latencies, milliseconds; the axis stays in ms.
+    LatencyMs,
+}
+
 pub fn waits_chart(groups: &[WaitGroup], x_desc: &str, title: &str) -> anyhow::Result<String> {
+    percentile_chart(groups, x_desc, title, Percentiles::Wait)
+}
+
+/// p50, p95 and p99 bars with CI whiskers per group.
+pub fn percentile_chart(
+    groups: &[WaitGroup],
+    x_desc: &str,
+    title: &str,
+    what: Percentiles,
+) -> anyhow::Result<String> {
     let n = groups.len();
     let top_s = groups
         .iter()
         .flat_map(|g| [g.p50, g.p95, g.p99])
         .filter_map(|e| e.bounds().map(|b| b.1))
         .fold(0.0f64, f64::max);
-    let (div, unit) = duration_unit(top_s);
+    let (div, unit) = match what {
+        Percentiles::Wait => duration_unit(top_s),
+        Percentiles::LatencyMs => (1.0, "ms"),
+    };
+    let show = |v: f64| match what {
+        Percentiles::Wait => duration(v),
+        Percentiles::LatencyMs => format!("{} ms", axis_number(v)),
+    };
     let y_max = if top_s > 0.0 { top_s / div * 1.3 } else { 1.0 };
     let xr = category_range(n);
     let slot_px = (WIDTH as f64 - 110.0) / (xr.end - xr.start);
@@ -659,7 +685,10 @@ pub fn waits_chart(groups: &[WaitGroup], x_desc: &str, title: &str) -> anyhow::R
             .y_label_area_size(70)
             .build_cartesian_2d(xr.clone(), 0.0..y_max)
             .map_err(draw_err)?;
-        let y_desc = format!("Wait from submission to start ({unit})");
+        let y_desc = match what {
+            Percentiles::Wait => format!("Wait from submission to start ({unit})"),
+            Percentiles::LatencyMs => format!("Request latency ({unit})"),
+        };
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -733,7 +762,7 @@ pub fn waits_chart(groups: &[WaitGroup], x_desc: &str, title: &str) -> anyhow::R
                         .fold(m, f64::max);
                     let (px, py) = chart.backend_coord(&(i as f64, hi / div));
                     root.draw(&Text::new(
-                        format!("p95 {}", duration(m)),
+                        format!("p95 {}", show(m)),
                         (px, py - 4),
                         text_style(12.0, &INK, HPos::Center, VPos::Bottom),
                     ))

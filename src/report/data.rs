@@ -378,6 +378,11 @@ impl Run {
         })
     }
 
+    /// A row of an endpoint (it counts requests) rather than of a compute target.
+    pub fn is_endpoint_row(&self, row: usize) -> bool {
+        self.summary.num(row, "requests").is_some()
+    }
+
     pub fn is_sweep(&self) -> bool {
         self.variants.len() > 1
     }

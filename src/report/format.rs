@@ -219,6 +219,12 @@ pub fn number_ci(mean: Option<f64>, ci: Option<f64>) -> String {
     }
 }
 
+/// Milliseconds: `412 ± 9 ms`.
+pub fn millis_ci(mean: Option<f64>, ci: Option<f64>) -> String {
+    let n = number_ci(mean, ci);
+    if n == NONE { n } else { format!("{n} ms") }
+}
+
 /// Node-hours: `2,315 ± 54 h`.
 pub fn node_hours_ci(mean: Option<f64>, ci: Option<f64>) -> String {
     let n = number_ci(mean, ci);

@@ -120,7 +120,8 @@ fn remove_stale_charts(dir: &Path, charts: &[Chart], png: bool) {
         };
         let ours = base == "cost"
             || base == "waits"
-            || ["nodes-", "tradeoff-", "heatmap-"]
+            || base == "latency"
+            || ["nodes-", "tradeoff-", "heatmap-", "sizing-"]
                 .iter()
                 .any(|p| base.starts_with(p));
         let current = charts
@@ -262,6 +263,41 @@ const METRIC_ROWS: &[(&str, &str, Kind)] = &[
         "jobs_queued_at_end",
         Kind::Number,
     ),
+    ("Requests", "requests", Kind::Number),
+    ("Requests served", "served", Kind::Number),
+    (
+        "Rejected with 429 (too many pending)",
+        "rejected_429",
+        Kind::Number,
+    ),
+    ("Share rejected with 429", "rejected_429_share", Kind::Share),
+    (
+        "Rejected with 503 (Kubernetes)",
+        "rejected_503",
+        Kind::Number,
+    ),
+    ("Timed out (408)", "timed_out_408", Kind::Number),
+    ("Latency, mean", "latency_mean_ms", Kind::Millis),
+    ("Latency, median (p50)", "latency_p50_ms", Kind::Millis),
+    ("Latency, p95", "latency_p95_ms", Kind::Millis),
+    ("Latency, p99", "latency_p99_ms", Kind::Millis),
+    ("Service time, mean", "service_time_mean_ms", Kind::Millis),
+    ("Requests within the SLO", "slo_attainment", Kind::Share),
+    ("Replications meeting the SLO", "slo_met", Kind::Share),
+    ("Instances, time average", "instances_mean", Kind::Number),
+    ("Instances, peak", "instances_peak", Kind::Number),
+    ("Instance-hours", "instance_hours", Kind::Hours),
+    ("Autoscale actions", "scale_events", Kind::Number),
+    (
+        "Cost per 1,000 served requests",
+        "cost_per_1000_requests_usd",
+        Kind::Usd,
+    ),
+    (
+        "Requests in flight at the horizon",
+        "requests_in_flight_at_end",
+        Kind::Number,
+    ),
 ];
 
 #[derive(Clone, Copy, Debug)]
@@ -271,6 +307,7 @@ enum Kind {
     Duration,
     Number,
     Hours,
+    Millis,
 }
 
 fn fmt_est(kind: Kind, e: Est) -> String {
@@ -280,8 +317,32 @@ fn fmt_est(kind: Kind, e: Est) -> String {
         Kind::Duration => duration_ci(e.mean, e.ci),
         Kind::Number => number_ci(e.mean, e.ci),
         Kind::Hours => node_hours_ci(e.mean, e.ci),
+        Kind::Millis => millis_ci(e.mean, e.ci),
     }
 }
+
+/// Metrics of endpoints only: blank for compute targets, so left out of their tables.
+const ENDPOINT_ONLY: &[&str] = &[
+    "requests",
+    "served",
+    "rejected_429",
+    "rejected_429_share",
+    "rejected_503",
+    "timed_out_408",
+    "requests_in_flight_at_end",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "service_time_mean_ms",
+    "slo_attainment",
+    "slo_met",
+    "instance_hours",
+    "instances_mean",
+    "instances_peak",
+    "scale_events",
+    "cost_per_1000_requests_usd",
+];
 
 /// Most bars in one chart, and rows in one table of settings: enough for a readable chart.
 const MAX_BARS: usize = 150;
@@ -378,6 +439,10 @@ impl Builder<'_> {
             let Some(row) = run.summary_row(&variant, t) else {
                 continue;
             };
+            if run.is_endpoint_row(row) {
+                paras.push(self.endpoint_headline(t, row));
+                continue;
+            }
             let cost = self.est(row, "cost_per_30d_usd");
             let idle = self.est(row, "idle_cost_per_30d_usd");
             let share = self.est(row, "idle_cost_share");
@@ -450,6 +515,54 @@ impl Builder<'_> {
             paras.push(p);
         }
         paras
+    }
+
+    /// `scorer costs $1,234 ± $5 per month; p95 latency 412 ± 9 ms; 0.3% rejected (429); ...`
+    fn endpoint_headline(&self, t: &str, row: usize) -> Para {
+        let cost = self.est(row, "cost_per_30d_usd");
+        let idle = self.est(row, "idle_cost_per_30d_usd");
+        let p95 = self.est(row, "latency_p95_ms");
+        let r429 = self.est(row, "rejected_429_share");
+        let slo = self.est(row, "slo_attainment");
+        let inst = self.est(row, "instances_mean");
+        let mut p = vec![
+            strong(t.to_string()),
+            text(" costs "),
+            strong(usd_ci(cost.mean, cost.ci)),
+            text(" per month"),
+        ];
+        if idle.mean.is_some() {
+            p.push(text(format!(
+                " ({} of it for idle capacity)",
+                usd_ci(idle.mean, idle.ci)
+            )));
+        }
+        if p95.mean.is_some() {
+            p.push(text("; p95 latency "));
+            p.push(strong(millis_ci(p95.mean, p95.ci)));
+        } else {
+            p.push(text("; no request was served"));
+        }
+        if r429.mean.is_some() {
+            p.push(text(format!(
+                "; {} of requests rejected with 429",
+                percent_ci(r429.mean, r429.ci)
+            )));
+        }
+        if slo.mean.is_some() {
+            p.push(text(format!(
+                "; {} of requests within the SLO",
+                percent_ci(slo.mean, slo.ci)
+            )));
+        }
+        if inst.mean.is_some() {
+            p.push(text(format!(
+                "; {} instances on average",
+                number_ci(inst.mean, inst.ci)
+            )));
+        }
+        p.push(text("."));
+        p
     }
 
     fn goal_text(&self) -> Option<String> {
@@ -703,10 +816,8 @@ impl Builder<'_> {
 
     fn results(&mut self) {
         let run = self.run;
-        self.blocks.push(Block::H2(
-            "Results per compute target".into(),
-            "results".into(),
-        ));
+        self.blocks
+            .push(Block::H2("Results per target".into(), "results".into()));
         for t in &run.targets {
             let rows = run.summary_rows(t);
             let Some(&first) = rows.first() else { continue };
@@ -760,8 +871,18 @@ impl Builder<'_> {
             let e = s.est(row, col);
             e.mean.is_none_or(|m| m == 0.0) && e.ci.is_none_or(|c| c == 0.0)
         };
+        let endpoint = self.run.is_endpoint_row(row);
+        // An endpoint has no jobs and a compute target no requests: leave out the other kind's
+        // measures (blank in summary.csv) rather than fill the table with dashes.
+        let other_kind = |col: &str| {
+            if endpoint {
+                s.est(row, col).mean.is_none()
+            } else {
+                ENDPOINT_ONLY.contains(&col)
+            }
+        };
         for (label, col, kind) in METRIC_ROWS {
-            if !s.has(col) || (OCCASIONAL.contains(col) && nothing(col)) {
+            if !s.has(col) || (OCCASIONAL.contains(col) && nothing(col)) || other_kind(col) {
                 continue;
             }
             let cell = fmt_est(*kind, s.est(row, col));
@@ -781,6 +902,8 @@ impl Builder<'_> {
             }
             let kind = if h.ends_with("_usd") {
                 Kind::Usd
+            } else if h.ends_with("_ms") {
+                Kind::Millis
             } else if h.ends_with("_s") {
                 Kind::Duration
             } else if h.ends_with("_hours") {
@@ -1018,6 +1141,7 @@ impl Builder<'_> {
         self.cost_chart()?;
         self.nodes_charts()?;
         self.waits_chart()?;
+        self.latency_chart()?;
         if self.run.is_sweep() {
             self.tradeoff_charts()?;
             self.heatmaps()?;
@@ -1075,6 +1199,13 @@ impl Builder<'_> {
                         }
                     }
                 }
+                _ if run.is_endpoint_row(i) => {
+                    // Endpoints bill instances, not nodes: busy capacity and idle capacity.
+                    let t = total.mean.unwrap_or(0.0);
+                    let idle = s.num(i, "idle_cost_per_30d_usd").unwrap_or(0.0).min(t);
+                    bar.busy = (t - idle).max(0.0);
+                    bar.idle = idle;
+                }
                 _ => {
                     split_from_hours = false;
                     let t = total.mean.unwrap_or(0.0);
@@ -1114,6 +1245,13 @@ impl Builder<'_> {
             "Bars are cost_per_30d_usd (the figure above each bar; whiskers: its 95% CI). The parts are busy_node_hours, idle_node_hours and provisioning_node_hours × price_usd_per_hour × 30 days / (horizon_s − warmup_s), the scaling behind cost_per_30d_usd; any remainder (fixed costs) is shown as \"fixed and other\".".to_string()
         } else {
             "Bars are cost_per_30d_usd (whiskers: its 95% CI). Node-hour columns, prices or the horizon are missing from summary.csv, so a bar is split only into idle_cost_per_30d_usd (idle and provisioning together) and the rest, where that column exists.".to_string()
+        };
+        let caption = if (0..s.rows.len()).any(|i| run.is_endpoint_row(i)) {
+            format!(
+                "{caption} An endpoint's bar is split into its idle capacity (idle_cost_per_30d_usd: instance time without a request) and the rest (busy)."
+            )
+        } else {
+            caption
         };
         let caption = match note {
             Some(n) => format!("{caption} {n}"),
@@ -1216,10 +1354,78 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// p50, p95 and p99 latency of every endpoint row, with its 429 share under its name.
+    fn latency_chart(&mut self) -> anyhow::Result<()> {
+        let run = self.run;
+        let s = &run.summary;
+        let rows: Vec<usize> = (0..s.rows.len())
+            .filter(|&i| run.is_endpoint_row(i))
+            .collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let (shown, note) = self.shown_rows(rows, MAX_BARS);
+        let groups: Vec<WaitGroup> = shown
+            .into_iter()
+            .map(|i| {
+                let r = s.est(i, "rejected_429_share");
+                let mut label = self.row_label(i);
+                if let Some(m) = r.mean {
+                    label.push_str(&format!(" (429: {})", percent(m)));
+                }
+                WaitGroup {
+                    label,
+                    p50: s.est(i, "latency_p50_ms"),
+                    p95: s.est(i, "latency_p95_ms"),
+                    p99: s.est(i, "latency_p99_ms"),
+                }
+            })
+            .collect();
+        if groups
+            .iter()
+            .all(|g| g.p50.mean.is_none() && g.p95.mean.is_none() && g.p99.mean.is_none())
+        {
+            self.blocks.push(Block::Missing(
+                "No latency chart: no endpoint served a request within the observed window.".into(),
+            ));
+            return Ok(());
+        }
+        let title = if run.is_sweep() {
+            "Request latency: p50, p95 and p99 by setting (429 share in brackets)"
+        } else {
+            "Request latency: p50, p95 and p99 by endpoint (429 share in brackets)"
+        };
+        let x_desc = if run.is_sweep() {
+            self.category_desc()
+        } else {
+            "Endpoint".to_string()
+        };
+        let svg =
+            charts::percentile_chart(&groups, &x_desc, title, charts::Percentiles::LatencyMs)?;
+        self.push_chart(Chart {
+            file: "latency.svg".into(),
+            title: title.into(),
+            caption: format!(
+                "latency_p50_ms, latency_p95_ms and latency_p99_ms of served requests (wait for a slot plus service), each computed over one replication and averaged over replications; whiskers are 95% CIs. The share in brackets is rejected_429_share. {}",
+                note.unwrap_or_default()
+            )
+            .trim_end()
+            .to_string(),
+            svg,
+        });
+        Ok(())
+    }
+
     fn waits_chart(&mut self) -> anyhow::Result<()> {
         let run = self.run;
         let s = &run.summary;
-        let (shown, note) = self.shown_rows((0..s.rows.len()).collect(), MAX_BARS);
+        let job_rows: Vec<usize> = (0..s.rows.len())
+            .filter(|&i| !run.is_endpoint_row(i))
+            .collect();
+        if job_rows.is_empty() {
+            return Ok(());
+        }
+        let (shown, note) = self.shown_rows(job_rows, MAX_BARS);
         let groups: Vec<WaitGroup> = shown
             .into_iter()
             .map(|i| WaitGroup {
