@@ -7,6 +7,8 @@
 use crate::engine::time::SimTime;
 use crate::engine::time::from_secs_f64;
 use crate::engine::{EventQueue, Schedule, stream};
+use crate::targets::endpoint::{Endpoint, Request};
+use crate::targets::traffic::{RequestArrival, RequestSource, TrafficSpec};
 use crate::targets::{
     Cluster, Instance, Job, Serverless, TargetEvent, TargetKind, TargetModel, TargetReport,
     TargetSample, TargetSpec,
@@ -17,6 +19,8 @@ use crate::workload::{Arrival, ArrivalSource, WorkloadSpec};
 pub struct System {
     pub targets: Vec<TargetSpec>,
     pub workloads: Vec<WorkloadSpec>,
+    /// Request streams aimed at endpoints (`[[traffic]]`).
+    pub traffic: Vec<TrafficSpec>,
     pub horizon: SimTime,
     /// Statistics ignore what happens before this.
     pub warmup: SimTime,
@@ -41,6 +45,8 @@ pub struct ReplicationResult {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Event {
     Arrival(u32),
+    /// The next request of traffic stream `i`.
+    Request(u32),
     Target(u32, TargetEvent),
     Sample,
 }
@@ -79,6 +85,13 @@ struct WorkloadState {
     durations: crate::engine::StreamRng,
 }
 
+struct TrafficState {
+    source: RequestSource,
+    /// The request whose event is in the queue.
+    pending: Option<RequestArrival>,
+    service: crate::engine::StreamRng,
+}
+
 /// Random-stream purposes. Workload streams are keyed by the workload's name only, so changing
 /// any compute setting leaves a replication's arrivals and durations untouched.
 pub fn arrivals_purpose(workload: &str) -> String {
@@ -86,6 +99,18 @@ pub fn arrivals_purpose(workload: &str) -> String {
 }
 pub fn durations_purpose(workload: &str) -> String {
     format!("workload/{workload}/durations")
+}
+/// An MMPP's state changes: a stream of its own, so that bursts never shift the gaps' draws.
+pub fn arrival_states_purpose(workload: &str) -> String {
+    format!("workload/{workload}/arrival_states")
+}
+/// Request streams are keyed by the traffic's name only, so every variant of an endpoint (its
+/// size, count or autoscale rules) sees the same requests.
+pub fn requests_purpose(traffic: &str) -> String {
+    format!("traffic/{traffic}/arrivals")
+}
+pub fn service_purpose(traffic: &str) -> String {
+    format!("traffic/{traffic}/service")
 }
 pub fn provisioning_purpose(target: &str) -> String {
     format!("target/{target}/provisioning")
@@ -118,6 +143,9 @@ pub fn run_replication(
                     system.warmup,
                     horizon,
                 )),
+                TargetKind::Endpoint { spec, .. } => {
+                    TargetModel::Endpoint(Endpoint::new(spec.clone(), rng, system.warmup, horizon))
+                }
             }
         })
         .collect();
@@ -130,6 +158,29 @@ pub fn run_replication(
                 x.arm_initial(&mut on(&mut queue, i as u32, TargetEvent::Cluster))
             }
             TargetModel::Serverless(_) => {}
+            TargetModel::Endpoint(x) => {
+                x.arm_initial(&mut on(&mut queue, i as u32, TargetEvent::Endpoint))
+            }
+        }
+    }
+    let mut traffic: Vec<TrafficState> = system
+        .traffic
+        .iter()
+        .map(|t| TrafficState {
+            source: RequestSource::new(
+                &t.arrivals,
+                stream(seed, replication, &requests_purpose(&t.name)),
+            ),
+            pending: None,
+            service: stream(seed, replication, &service_purpose(&t.name)),
+        })
+        .collect();
+    for (i, t) in traffic.iter_mut().enumerate() {
+        if let Some(a) = t.source.next_arrival()
+            && a.time <= horizon
+        {
+            t.pending = Some(a);
+            queue.schedule(a.time, Event::Request(i as u32));
         }
     }
     let mut workloads: Vec<WorkloadState> = system
@@ -139,6 +190,7 @@ pub fn run_replication(
             arrivals: ArrivalSource::new(
                 &w.arrivals,
                 stream(seed, replication, &arrivals_purpose(&w.name)),
+                stream(seed, replication, &arrival_states_purpose(&w.name)),
             ),
             pending: None,
             durations: stream(seed, replication, &durations_purpose(&w.name)),
@@ -165,41 +217,71 @@ pub fn run_replication(
                     .pending
                     .take()
                     .expect("an arrival event has its arrival");
-                // A trace row's own duration wins; otherwise draw one. Validation guarantees one
-                // of the two exists.
-                let raw = match (arrival.duration, &spec.duration) {
-                    (Some(d), _) => d,
-                    (None, Some(dist)) => dist.sample(&mut state.durations),
-                    (None, None) => 0,
-                };
-                let duration = if spec.speedup == 1.0 {
-                    raw
-                } else {
-                    from_secs_f64(crate::engine::time::to_secs_f64(raw) / spec.speedup)
-                };
-                let job = Job {
-                    workload: w,
-                    arrival: now,
-                    duration,
-                    nodes: arrival.nodes.unwrap_or(spec.instance_count),
-                };
                 if let Some(next) = state.arrivals.next_arrival()
                     && next.time <= horizon
                 {
                     state.pending = Some(next);
                     queue.schedule(next.time, Event::Arrival(w));
                 }
+                // A batch (a sweep job's trials) is `batch_size` jobs submitted together, each
+                // with its own duration draw.
+                for _ in 0..spec.batch_size {
+                    // A trace row's own duration wins; otherwise draw one. Validation
+                    // guarantees one of the two exists.
+                    let raw = match (arrival.duration, &spec.duration) {
+                        (Some(d), _) => d,
+                        (None, Some(dist)) => dist.sample(&mut state.durations),
+                        (None, None) => 0,
+                    };
+                    let duration = if spec.speedup == 1.0 {
+                        raw
+                    } else {
+                        from_secs_f64(crate::engine::time::to_secs_f64(raw) / spec.speedup)
+                    };
+                    let job = Job {
+                        workload: w,
+                        arrival: now,
+                        duration,
+                        nodes: arrival.nodes.unwrap_or(spec.instance_count),
+                        priority: spec.priority,
+                    };
+                    let t = spec.target as u32;
+                    match &mut targets[spec.target] {
+                        TargetModel::Cluster(c) => {
+                            c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Cluster))
+                        }
+                        TargetModel::Instance(c) => {
+                            c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Instance))
+                        }
+                        TargetModel::Serverless(c) => {
+                            c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Serverless))
+                        }
+                        TargetModel::Endpoint(_) => {
+                            unreachable!("validation sends workloads to compute targets only")
+                        }
+                    }
+                }
+            }
+            Event::Request(i) => {
+                let spec = &system.traffic[i as usize];
+                let state = &mut traffic[i as usize];
+                let arrival = state
+                    .pending
+                    .take()
+                    .expect("a request event has its arrival");
+                let request = Request {
+                    arrival: now,
+                    service: spec.service.sample(arrival.tokens, &mut state.service),
+                };
+                if let Some(next) = state.source.next_arrival()
+                    && next.time <= horizon
+                {
+                    state.pending = Some(next);
+                    queue.schedule(next.time, Event::Request(i));
+                }
                 let t = spec.target as u32;
-                match &mut targets[spec.target] {
-                    TargetModel::Cluster(c) => {
-                        c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Cluster))
-                    }
-                    TargetModel::Instance(c) => {
-                        c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Instance))
-                    }
-                    TargetModel::Serverless(c) => {
-                        c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Serverless))
-                    }
+                if let TargetModel::Endpoint(e) = &mut targets[spec.target] {
+                    e.submit(now, request, &mut on(&mut queue, t, TargetEvent::Endpoint));
                 }
             }
             Event::Target(t, ev) => match (&mut targets[t as usize], ev) {
@@ -212,6 +294,9 @@ pub fn run_replication(
                 (TargetModel::Serverless(c), TargetEvent::Serverless(ev)) => {
                     c.handle(now, ev, &mut on(&mut queue, t, TargetEvent::Serverless))
                 }
+                (TargetModel::Endpoint(c), TargetEvent::Endpoint(ev)) => {
+                    c.handle(now, ev, &mut on(&mut queue, t, TargetEvent::Endpoint))
+                }
                 _ => unreachable!("a target only schedules its own kind of event"),
             },
             Event::Sample => {
@@ -221,6 +306,7 @@ pub fn run_replication(
                             TargetModel::Cluster(c) => c.sample(now),
                             TargetModel::Instance(c) => c.sample(now),
                             TargetModel::Serverless(c) => c.sample(now),
+                            TargetModel::Endpoint(c) => c.sample(now),
                         });
                         sink.sample(now, i, &sample);
                     }
@@ -241,6 +327,7 @@ pub fn run_replication(
             .into_iter()
             .map(|t| {
                 TargetReport::Cluster(match t {
+                    TargetModel::Endpoint(e) => return TargetReport::Endpoint(e.finish(horizon)),
                     TargetModel::Cluster(c) => c.finish(horizon),
                     TargetModel::Instance(c) => c.finish(horizon),
                     TargetModel::Serverless(c) => c.finish(horizon),

@@ -103,6 +103,7 @@ impl Harness {
             arrival: t,
             duration: s(duration_s),
             nodes,
+            priority: 0,
         };
         self.cluster.submit(t, job, &mut self.queue);
     }
@@ -747,4 +748,128 @@ fn zero_idle_time_keeps_a_needed_node_without_looping() {
     assert_eq!(r.waits.mean(), s(300) as f64);
     assert_eq!(r.total_completed, 2);
     assert_conserved(&r);
+}
+
+/// A job of workload `workload` at priority `priority`, submitted at `at_s`.
+fn submit_prio(
+    h: &mut Harness,
+    at_s: u64,
+    duration_s: u64,
+    nodes: u32,
+    workload: u32,
+    priority: i32,
+) {
+    let t = s(at_s);
+    h.advance_to(t);
+    let job = Job {
+        workload,
+        arrival: t,
+        duration: s(duration_s),
+        nodes,
+        priority,
+    };
+    h.cluster.submit(t, job, &mut h.queue);
+}
+
+#[test]
+fn higher_priority_jobs_run_first_fifo_within_a_priority() {
+    // One ready node (min = max = 1), no provisioning. J1 (w0, prio 0, 100 s) at 0 runs
+    // 0..100. Queued: J2 (w0, prio 0, 100 s) at 10, J3 (w1, prio 5, 100 s) at 20, J4 (w1,
+    // prio 5, 50 s) at 30, J5 (w2, prio -1, 10 s) at 40.
+    //   100: J3 (wait 80) 100..200.   200: J4 (wait 170) 200..250.
+    //   250: J2 (wait 240) 250..350.  350: J5 (wait 310) 350..360.
+    // FIFO alone would give J2 90, J3 180, J4 220, J5 310.
+    // Workload waits: w0 {0, 240}, w1 {80, 170}, w2 {310}; busy w0 200, w1 150, w2 10.
+    let mut h = Harness::new(&Cfg::new(1, 1, 120, 0), 0, s(1000));
+    for (at, d, w, p) in [
+        (0, 100, 0, 0),
+        (10, 100, 0, 0),
+        (20, 100, 1, 5),
+        (30, 50, 1, 5),
+        (40, 10, 2, -1),
+    ] {
+        submit_prio(&mut h, at, d, 1, w, p);
+    }
+    h.advance_to(s(1000));
+    let r = h.cluster.finish(s(1000));
+    assert_eq!(r.total_completed, 5);
+    assert_eq!(r.waits.mean(), s(800) as f64 / 5.0);
+    assert_eq!(r.waits.max(), Some(s(310)));
+    let w = &r.workloads;
+    assert_eq!(w.len(), 3);
+    assert_eq!(
+        (w[0].waits.mean(), w[0].waits.max()),
+        (s(120) as f64, Some(s(240)))
+    );
+    assert_eq!(
+        (w[1].waits.mean(), w[1].waits.max()),
+        (s(125) as f64, Some(s(170)))
+    );
+    assert_eq!(w[2].waits.max(), Some(s(310)));
+    assert_eq!(
+        (w[0].busy_area, w[1].busy_area, w[2].busy_area),
+        (area(200) as f64, area(150) as f64, area(10) as f64)
+    );
+    assert_eq!(
+        (w[0].jobs_arrived, w[1].jobs_completed, w[2].jobs_completed),
+        (2, 2, 1)
+    );
+    // Cost: one node for 1000 s = $1.00, split by busy time 200 : 150 : 10 of 360.
+    let v = metrics::values(&TargetReport::Cluster(r.clone()));
+    let ws = v.workloads.as_ref().expect("a breakdown");
+    let share = capsim::metrics::workload::W::cost_share as usize;
+    let cost = capsim::metrics::workload::W::cost as usize;
+    assert!((ws[0].values[share] - 200.0 / 360.0).abs() < 1e-12);
+    assert!((ws[2].values[cost] - 10.0 / 360.0).abs() < 1e-12);
+    let total: f64 = ws.iter().map(|x| x.values[cost]).sum();
+    assert!(
+        (total - 1.0).abs() < 1e-12,
+        "attributed costs add up to the bill: {total}"
+    );
+}
+
+#[test]
+fn a_preempted_job_goes_back_to_the_head_of_its_own_priority() {
+    // One low-priority node (min = max = 1), provisioning 0, every node lives exactly 150 s,
+    // checkpoints every 50 s. J2 (w0, prio 0, 200 s) at 0 runs. At 10: J5 (w1, prio 0, 10 s)
+    // and J6 (w2, prio 9, 10 s) queue.
+    //   150: the node is taken back; J2 has run 150 s = 3 checkpoints, nothing lost, 50 s
+    //        left; it goes back to the head of priority 0, ahead of J5 but behind J6. A node
+    //        is provisioned at once (ready at 150, life to 300).
+    //   150: J6 runs 150..160 (wait 140).   160: J2 runs its last 50 s, 160..210.
+    //   210: J5 runs 210..220 (wait 200).   300: the idle node is taken back (2 preemptions).
+    let mut spec = Cfg::new(1, 1, 120, 0).spec();
+    spec.tier = Tier::LowPriority;
+    spec.preemption = Some(Sampler::constant_s(150.0));
+    spec.checkpoint_interval = Some(s(50));
+    let mut h = Harness {
+        cluster: Cluster::new(spec, stream(1, 0, "test"), 0, s(1000)),
+        queue: EventQueue::new(),
+    };
+    h.cluster.arm_initial(&mut h.queue);
+    submit_prio(&mut h, 0, 200, 1, 0, 0);
+    submit_prio(&mut h, 10, 10, 1, 1, 0);
+    submit_prio(&mut h, 10, 10, 1, 2, 9);
+    h.advance_to(s(1000));
+    let r = h.cluster.finish(s(1000));
+    assert_eq!(r.workloads[2].waits.max(), Some(s(140)), "J6 first");
+    assert_eq!(
+        r.workloads[1].waits.max(),
+        Some(s(200)),
+        "J5 after the restarted J2"
+    );
+    assert_eq!(
+        r.workloads[0].waits.count(),
+        1,
+        "J2's restart is not a second wait"
+    );
+    assert_eq!((r.preemptions, r.lost_area), (2, 0));
+    // Busy: J2 0..150 and 160..210, J6 10 s, J5 10 s.
+    assert_eq!(r.busy_area, area(220));
+    assert_eq!(r.workloads[0].busy_area, area(200) as f64);
+    assert_eq!(r.total_completed, 3);
+    assert_eq!(
+        r.total_arrived,
+        r.total_completed + r.running_at_end + r.queued_at_end
+    );
 }

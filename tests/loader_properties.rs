@@ -427,6 +427,7 @@ fn candidate_arrivals(w: &WorkloadSpec, hours: f64) -> f64 {
             let weekly = peak(p.weekly_profile.as_ref().map(|a| &a[..]));
             p.rate_per_hour * daily * weekly * hours
         }
+        ArrivalSpec::Mmpp(m) => m.rates_per_hour.iter().copied().fold(0.0, f64::max) * hours,
         ArrivalSpec::Trace(t) if t.repeat => {
             let periods = hours * MICROS_PER_HOUR as f64 / t.period.max(1) as f64;
             t.jobs.len() as f64 * (periods + 1.0)

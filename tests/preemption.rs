@@ -33,6 +33,7 @@ fn run(spec: ClusterSpec, duration_s: u64, horizon_s: u64) -> ClusterReport {
         arrival: 0,
         duration: s(duration_s),
         nodes: 1,
+        priority: 0,
     };
     c.submit(0, job, &mut q);
     while let Some((now, ev)) = q.pop_until(s(horizon_s)) {

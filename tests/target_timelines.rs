@@ -18,9 +18,10 @@ use capsim::engine::{EventQueue, Sampler, SimTime, stream};
 use capsim::metrics::{self, M, Values};
 use capsim::model::run_replication;
 use capsim::scenario::{Diagnostic, LoadError, LoadOptions, Loaded, Scenario, parse_with};
+use capsim::targets::instance::{DailySchedule, Power, weekly_actions};
 use capsim::targets::{
     ClusterReport, ClusterSample, Instance, InstanceEvent, InstanceSpec, Job, Serverless,
-    ServerlessEvent, ServerlessSpec, TargetKind, TargetReport,
+    ServerlessEvent, ServerlessSpec, TargetKind, TargetReport, Tier,
 };
 use std::path::Path;
 
@@ -107,6 +108,7 @@ fn job(at_s: u64, duration_s: u64, nodes: u32) -> Job {
         arrival: s(at_s),
         duration: s(duration_s),
         nodes,
+        priority: 0,
     }
 }
 
@@ -123,6 +125,8 @@ fn ci_spec(slots: u32, idle_s: Option<u64>, start_s: u64, running: bool) -> Inst
         initially_running: running,
         price_usd_per_hour: PRICE,
         fixed_usd_per_hour: FIXED,
+        schedule: vec![],
+        initially_held: false,
     }
 }
 
@@ -469,6 +473,9 @@ fn sl_spec(quota_vcpus: Option<u64>, overhead_s: u64) -> ServerlessSpec {
         quota_vcpus,
         startup_time: Sampler::constant_s(overhead_s as f64),
         price_usd_per_hour: PRICE,
+        tier: Tier::Dedicated,
+        preemption: None,
+        checkpoint_interval: None,
     }
 }
 
@@ -736,7 +743,9 @@ fn run(sc: &Scenario) -> Vec<Values> {
     for row in &result.rows {
         let rep = run_replication(&sc.system, sc.seed, row.replication, None);
         for (t, report) in rep.targets.iter().enumerate() {
-            let TargetReport::Cluster(r) = report;
+            let TargetReport::Cluster(r) = report else {
+                panic!("a training target reports as a cluster");
+            };
             assert_conserved(r);
             let direct = metrics::values(report);
             let swept = &row.targets[t];
@@ -1139,4 +1148,467 @@ duration = { dist = "constant", value = "10m" }
 "#;
     let errs = errors(text);
     assert_error(&errs, "workload.jobs.instance_count", &["never start"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compute instance schedules
+// ---------------------------------------------------------------------------------------------
+
+/// Start 08:00, stop 19:00, Monday and Tuesday only (time zero is Monday 00:00).
+fn office_hours_mon_tue() -> Vec<(SimTime, Power)> {
+    let mut days = [false; 7];
+    days[0] = true;
+    days[1] = true;
+    weekly_actions(&[DailySchedule {
+        start_minute: Some(8 * 60),
+        stop_minute: Some(19 * 60),
+        days,
+    }])
+}
+
+#[test]
+fn a_scheduled_instance_starts_and_stops_on_time_and_a_stop_interrupts_jobs() {
+    // 2 slots, start time 120 s, no idle shutdown, schedule 08:00-19:00 on Monday and Tuesday:
+    // start 28,800 s, stop 68,400, start 115,200, stop 154,800. Stopped by the schedule at 0
+    // (Friday's stop was the last action before Monday 00:00). Horizon 2 days = 172,800 s.
+    //   3,600:   J1 (7,200 s) arrives at the held instance: it queues, no start-up.
+    //   28,800:  scheduled start (start-up 1), ready 28,920: J1 runs 28,920..36,120 (wait
+    //            25,320). Then idle.
+    //   60,000:  J2 (20,000 s) starts at once (wait 0).
+    //   68,400:  scheduled stop: J2 has run 8,400 s, lost; it goes back to the queue.
+    //   70,000:  J3 (1,000 s) arrives: the instance is held until the next scheduled start.
+    //   115,200: scheduled start (start-up 2), ready 115,320: J2 (from the start, 20,000 s)
+    //            and J3 take both slots. J3 done 116,320 (wait 45,320), J2 done 135,320.
+    //   154,800: scheduled stop (idle).
+    // starting 120 + 120 = 240; busy 7,200 + 8,400 + 20,000 = 35,600;
+    // idle 36,120..60,000 + 135,320..154,800 = 23,880 + 19,480 = 43,360. VM 79,200 s (two
+    // 11 h days) = $79.20; fixed 172,800 s = $17.28; cost $96.48. Lost 8,400 node-s = $8.40.
+    // Queue: J1 25,320 + J2 68,400..115,320 = 46,920 + J3 45,320 = 117,560 job-s.
+    // Waits: 25,320, 0 (J2's first start; its restart is not a second wait), 45,320.
+    let mut spec = ci_spec(2, None, 120, false);
+    spec.schedule = office_hours_mon_tue();
+    spec.initially_held = true;
+    assert_eq!(spec.schedule.len(), 4);
+    let mut h = Ci::new(spec, 0, s(172_800));
+    h.submit(3_600, 7_200);
+    assert_sample(
+        h.sample_at(s(3_600)),
+        (0, 0, 0, 0),
+        Some(1),
+        0.36,
+        "3,600 s: held",
+    );
+    assert_sample(
+        h.sample_at(s(28_800)),
+        (1, 0, 1, 0),
+        Some(1),
+        2.88,
+        "28,800 s: scheduled start",
+    );
+    assert_sample(
+        h.sample_at(s(28_920)),
+        (1, 1, 0, 0),
+        Some(0),
+        3.012,
+        "28,920 s",
+    );
+    h.submit(60_000, 20_000);
+    // VM 28,800..60,000 = 31,200 s; fixed 60,000 s.
+    assert_sample(
+        h.sample_at(s(60_000)),
+        (1, 1, 0, 0),
+        Some(0),
+        37.2,
+        "60,000 s",
+    );
+    // VM 39,600 s; fixed 68,400 s: 39.6 + 6.84.
+    assert_sample(
+        h.sample_at(s(68_400)),
+        (0, 0, 0, 0),
+        Some(1),
+        46.44,
+        "68,400 s: scheduled stop, J2 back in the queue",
+    );
+    h.submit(70_000, 1_000);
+    assert_sample(
+        h.sample_at(s(70_000)),
+        (0, 0, 0, 0),
+        Some(2),
+        46.6,
+        "70,000 s: held",
+    );
+    assert_sample(
+        h.sample_at(s(115_200)),
+        (1, 0, 1, 0),
+        Some(2),
+        39.6 + 11.52,
+        "115,200 s",
+    );
+    assert_sample(
+        h.sample_at(s(115_320)),
+        (1, 1, 0, 0),
+        Some(0),
+        39.72 + 11.532,
+        "115,320 s",
+    );
+    assert_sample(
+        h.sample_at(s(154_800)),
+        (0, 0, 0, 0),
+        Some(0),
+        79.2 + 15.48,
+        "154,800 s",
+    );
+    let r = h.finish(s(172_800));
+
+    assert_areas(&r, 240, 35_600, 43_360);
+    assert_eq!(r.lost_area, area(8_400));
+    assert_eq!(r.queue_area, area(117_560));
+    assert_eq!(r.waits.count(), 3);
+    assert_eq!(r.waits.mean(), s(70_640) as f64 / 3.0);
+    assert_eq!(r.waits.max(), Some(s(45_320)));
+    assert_eq!((r.startups, r.jobs_arrived, r.jobs_completed), (2, 3, 3));
+    assert_conserved(&r);
+    assert_close(metric(&r, M::cost), 96.48, "cost_usd");
+    assert_close(metric(&r, M::lost_cost), 8.4, "lost_work_cost_usd");
+    assert_close(metric(&r, M::busy_node_hours), 35_600.0 / 3600.0, "busy h");
+    // The one workload ran all the busy time.
+    assert_eq!(r.workloads.len(), 1);
+    assert_eq!(r.workloads[0].busy_area, area(35_600) as f64);
+    assert_eq!(
+        (r.workloads[0].jobs_arrived, r.workloads[0].jobs_completed),
+        (3, 3)
+    );
+}
+
+#[test]
+fn a_scheduled_start_of_an_idle_shutdown_instance_and_on_demand_starts_between() {
+    // Idle shutdown 900 s, start time 120 s, schedule 08:00-19:00 Monday and Tuesday, but
+    // created running at 0 (initial_state = "running"): nothing holds it.
+    //   900:     idle shutdown (no job since 0).
+    //   10,000:  J1 (100 s) at the stopped, not held, instance: on-demand start-up, ready
+    //            10,120, runs to 10,220; idle shutdown at 11,120.
+    //   28,800:  scheduled start, ready 28,920; idle shutdown at 29,820.
+    //   68,400:  scheduled stop of a stopped instance: nothing to do, but it is now held.
+    //   70,000:  J2 (100 s) waits for Tuesday's start at 115,200, ready 115,320 (wait 45,320),
+    //            runs to 115,420; idle shutdown at 116,320. 154,800: stop (already stopped).
+    // Horizon 172,800. starting 3 × 120 = 360; busy 200; idle 900 + 900 + 900 + 900 = 3,600.
+    let mut spec = ci_spec(1, Some(900), 120, true);
+    spec.schedule = office_hours_mon_tue();
+    let mut h = Ci::new(spec, 0, s(172_800));
+    assert_eq!(h.sample_at(s(900)).nodes_allocated, 0);
+    h.submit(10_000, 100);
+    assert_eq!(
+        h.sample_at(s(10_000)).nodes_provisioning,
+        1,
+        "on-demand start"
+    );
+    assert_eq!(h.sample_at(s(11_120)).nodes_allocated, 0);
+    assert_eq!(
+        h.sample_at(s(28_800)).nodes_provisioning,
+        1,
+        "scheduled start"
+    );
+    assert_eq!(h.sample_at(s(29_820)).nodes_allocated, 0, "idle shutdown");
+    h.submit(70_000, 100);
+    assert_sample(
+        h.sample_at(s(70_000)),
+        (0, 0, 0, 0),
+        Some(1),
+        3.04 + 7.0,
+        "held",
+    );
+    let r = h.finish(s(172_800));
+    assert_areas(&r, 360, 200, 3_600);
+    assert_eq!(r.startups, 3);
+    assert_eq!(r.waits.max(), Some(s(45_320)));
+    assert_eq!(r.lost_area, 0);
+    assert_conserved(&r);
+}
+
+#[test]
+fn schedules_load_and_validate() {
+    let ci = |extra: &str| {
+        format!(
+            "horizon = \"2d\"\nreplications = 2\n\n[[compute]]\nname = \"ci\"\n\
+             type = \"computeinstance\"\n{extra}\n\n[[workload]]\nname = \"w\"\ncompute = \"ci\"\n\
+             arrivals = {{ process = \"poisson\", rate_per_hour = 1.0 }}\n\
+             duration = {{ dist = \"constant\", value = \"10m\" }}\n"
+        )
+    };
+    // Weekdays 08:00-19:00: 10 actions a week; stopped and held at 0 (Friday's stop).
+    let sc = loads(&ci(
+        "schedules = [{ start = \"08:00\", stop = \"19:00\", days = [\"mon\", \"tue\", \"wed\", \"thu\", \"Friday\"] }]",
+    ));
+    let TargetKind::ComputeInstance(spec) = &sc.system.targets[0].kind else {
+        panic!("a compute instance");
+    };
+    assert_eq!(spec.schedule.len(), 10);
+    assert!(!spec.initially_running && spec.initially_held);
+    // Every day from 06:00, with an evening stop: Sunday's 22:00 stop was last before Monday 0.
+    let sc = loads(&ci(
+        "schedules = [{ start = \"06:00\" }, { stop = \"22:00\" }]\ninitial_state = \"running\"",
+    ));
+    let TargetKind::ComputeInstance(spec) = &sc.system.targets[0].kind else {
+        panic!("a compute instance");
+    };
+    assert_eq!(spec.schedule.len(), 14);
+    assert!(spec.initially_running && !spec.initially_held);
+    // Conservation through the loader and the whole engine, with a schedule.
+    let sc = loads(&ci("schedules = [{ start = \"08:00\", stop = \"09:30\" }]"));
+    run(&sc);
+
+    let five = (0..5)
+        .map(|_| "{ stop = \"19:00\" }")
+        .collect::<Vec<_>>()
+        .join(", ");
+    let errs = errors(&ci(&format!("schedules = [{five}]")));
+    assert_error(&errs, "compute.ci.schedules", &["at most 4", "got 5"]);
+    let errs = errors(&ci("schedules = [{ start = \"8am\" }]"));
+    assert_error(
+        &errs,
+        "compute.ci.schedules[0].start",
+        &["8am", "time of day"],
+    );
+    let errs = errors(&ci("schedules = [{ stop = \"24:00\" }]"));
+    assert_error(&errs, "compute.ci.schedules[0].stop", &["24:00"]);
+    let errs = errors(&ci(
+        "schedules = [{ start = \"08:00\", days = [\"mon\", \"fry\"] }]",
+    ));
+    assert_error(
+        &errs,
+        "compute.ci.schedules[0].days",
+        &["fry", "day of the week"],
+    );
+    let errs = errors(&ci("schedules = [{ days = [\"mon\"] }]"));
+    assert_error(
+        &errs,
+        "compute.ci.schedules[0]",
+        &["start time, a stop time"],
+    );
+    let errs = errors(&ci("schedules = [{ start = \"08:00\", stop = \"08:00\" }]"));
+    assert_error(&errs, "compute.ci.schedules[0].stop", &["differ"]);
+    let errs = errors(&ci(
+        "schedules = [{ start = \"08:00\", until = \"09:00\" }]",
+    ));
+    assert!(
+        errs.iter().any(|d| d.message.contains("until")),
+        "{errs:#?}"
+    );
+    // Only compute instances have schedules.
+    let errs = errors(&pool(
+        "amlcompute",
+        "schedules = [{ start = \"08:00\" }]",
+        "10h",
+        "0s",
+        1.0,
+    ));
+    assert_error(&errs, "compute.pool.schedules", &["does not apply"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serverless spot jobs
+// ---------------------------------------------------------------------------------------------
+
+/// A spot serverless target whose nodes live exactly `life_s` after allocation.
+fn spot_spec(overhead_s: u64, life_s: u64, checkpoint_s: Option<u64>) -> ServerlessSpec {
+    let mut spec = sl_spec(None, overhead_s);
+    spec.tier = Tier::LowPriority;
+    spec.preemption = Some(Sampler::constant_s(life_s as f64));
+    spec.checkpoint_interval = checkpoint_s.map(s);
+    spec
+}
+
+#[test]
+fn a_preempted_spot_job_restarts_from_its_checkpoint_with_the_overhead_again() {
+    // Overhead 100 s, node life 400 s, checkpoint every 120 s. J1 (1 node, 500 s) at 0.
+    //   0:   allocated, starting; ready 100; its node will be taken back at 400.
+    //   400: preempted after 300 s of running: checkpoints at 120 and 240 keep 240 s, the last
+    //        60 s are lost. J1 (260 s left) queues again and is allocated at once: starting
+    //        400..500 (the overhead again), node life to 900.
+    //   500: runs its last 260 s, done 760.
+    // provisioning 100 + 100 = 200; busy 300 + 260 = 560; 760 node-s = $0.76; lost 60 node-s
+    // = $0.06. One wait, 100 s (the restart is not a second wait). Queue (quota wait plus
+    // start-up): 0..100 and 400..500 = 200 job-s.
+    let mut h = Sl::new(spot_spec(100, 400, Some(120)), 0, s(2000));
+    h.submit(0, 500, 1);
+    assert_sample(h.sample_at(s(100)), (1, 1, 0, 0), None, 0.1, "100 s");
+    assert_sample(
+        h.sample_at(s(400)),
+        (1, 0, 1, 0),
+        Some(1),
+        0.4,
+        "400 s: preempted",
+    );
+    assert_sample(h.sample_at(s(500)), (1, 1, 0, 0), Some(0), 0.5, "500 s");
+    assert_sample(h.sample_at(s(760)), (0, 0, 0, 0), Some(0), 0.76, "760 s");
+    let r = h.finish(s(2000));
+    assert_areas(&r, 200, 560, 0);
+    assert_eq!(r.lost_area, area(60));
+    assert_eq!(r.preemptions, 1);
+    assert_eq!(r.nodes_requested, 2);
+    assert_eq!(r.queue_area, area(200));
+    assert_eq!(r.waits.count(), 1);
+    assert_eq!(r.waits.max(), Some(s(100)));
+    assert_eq!((r.jobs_arrived, r.jobs_completed), (1, 1));
+    assert_conserved(&r);
+    assert_close(metric(&r, M::cost), 0.76, "cost_usd");
+    assert_close(metric(&r, M::lost_cost), 0.06, "lost_work_cost_usd");
+    assert_eq!(metric(&r, M::preemptions), 1.0);
+    assert_eq!(r.workloads[0].busy_area, area(560) as f64);
+
+    // Without checkpoints the same job never finishes: each allocation lives 400 s, of which
+    // 100 s are the overhead, so it runs 300 s of its 500 s and loses them all. Allocations at
+    // 0, 400, 800, 1200, 1600 and 2000 (the horizon); runs 100..400, 500..800, 900..1200,
+    // 1300..1600, 1700..2000; 5 preemptions. provisioning 5 × 100 = 500; busy = lost =
+    // 5 × 300 = 1500; 2000 node-s = $2.00, of which $1.50 is lost work. Checkpoints are what
+    // let a job longer than a spot node's life finish at all.
+    let mut h = Sl::new(spot_spec(100, 400, None), 0, s(2000));
+    h.submit(0, 500, 1);
+    let r = h.finish(s(2000));
+    assert_areas(&r, 500, 1500, 0);
+    assert_eq!(r.lost_area, area(1500));
+    assert_eq!(
+        (r.preemptions, r.nodes_requested, r.total_completed),
+        (5, 6, 0)
+    );
+    assert_eq!(r.waits.count(), 1, "the first start's wait only");
+    assert_conserved(&r);
+    assert_close(metric(&r, M::cost), 2.0, "cost_usd");
+    assert_close(metric(&r, M::lost_cost), 1.5, "lost_work_cost_usd");
+}
+
+#[test]
+fn a_spot_job_preempted_while_starting_loses_no_work_and_keeps_waiting() {
+    // Overhead 300 s, node life 200 s: every allocation is taken back before it is ready, so
+    // the job never runs. Allocations at 0, 200, 400, 600, 800 and 1000 (the horizon), each
+    // taken back 200 s later: 5 preemptions by the horizon, one node starting throughout,
+    // nothing lost, no wait recorded (the job never started), and the job is still waiting.
+    let mut h = Sl::new(spot_spec(300, 200, None), 0, s(1000));
+    h.submit(0, 100, 1);
+    let r = h.finish(s(1000));
+    assert_areas(&r, 1000, 0, 0);
+    assert_eq!((r.preemptions, r.lost_area), (5, 0));
+    assert_eq!(r.nodes_requested, 6);
+    assert_eq!(r.waits.count(), 0);
+    assert_eq!(
+        (r.total_completed, r.running_at_end, r.queued_at_end),
+        (0, 0, 1)
+    );
+    assert_conserved(&r);
+}
+
+#[test]
+fn spot_serverless_through_the_loader_uses_spot_prices() {
+    let extra = "size = \"Standard_D2s_v3\"\njob_tier = \"spot\"\n\
+                 preemption = { mean_time_between = \"6h\" }\ncheckpoint_interval = \"10m\"";
+    let sc = loads(&pool("serverless", extra, "10h", "0s", 5.0));
+    let spot = Catalog::builtin()
+        .get("Standard_D2s_v3")
+        .and_then(|v| v.low_priority_price_usd_per_hour)
+        .expect("a spot price");
+    assert_eq!(sc.system.targets[0].price_usd_per_hour(), spot);
+    assert_eq!(sc.system.targets[0].tier(), "spot");
+    let TargetKind::Serverless(spec) = &sc.system.targets[0].kind else {
+        panic!("serverless");
+    };
+    assert_eq!(spec.checkpoint_interval, Some(s(600)));
+    for v in run(&sc) {
+        assert!(v[M::preemptions as usize] >= 0.0);
+    }
+    let errs = errors(&pool(
+        "serverless",
+        "size = \"Standard_D2s_v3\"\npreemption = { mean_time_between = \"6h\" }",
+        "10h",
+        "0s",
+        5.0,
+    ));
+    assert_error(&errs, "compute.pool.preemption", &["job_tier = \"spot\""]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Priorities on the instance and serverless queues
+// ---------------------------------------------------------------------------------------------
+
+fn prio_job(at_s: u64, duration_s: u64, workload: u32, priority: i32) -> Job {
+    Job {
+        workload,
+        arrival: s(at_s),
+        duration: s(duration_s),
+        nodes: 1,
+        priority,
+    }
+}
+
+#[test]
+fn instance_queue_serves_higher_priority_first_fifo_within() {
+    // Running, 1 slot, no idle shutdown. J1 (w0, prio 0, 100 s) at 0 runs 0..100. Queued
+    // behind it: J2 (w0, prio 0, 100 s) at 10, J3 (w1, prio 5, 100 s) at 20, J4 (w1, prio 5,
+    // 50 s) at 30. Served: J3 100..200 (wait 80), J4 200..250 (wait 170), J2 250..350 (wait
+    // 240). Workload 0 waits 0 and 240, busy 200 s; workload 1 waits 80 and 170, busy 150 s.
+    let mut h = Ci::new(ci_spec(1, None, 120, true), 0, s(1000));
+    for (at, d, w, p) in [
+        (0, 100, 0, 0),
+        (10, 100, 0, 0),
+        (20, 100, 1, 5),
+        (30, 50, 1, 5),
+    ] {
+        h.advance_to(s(at));
+        h.inst.submit(s(at), prio_job(at, d, w, p), &mut h.queue);
+    }
+    let r = h.finish(s(1000));
+    assert_eq!(r.waits.mean(), s(490) as f64 / 4.0);
+    assert_eq!(r.waits.max(), Some(s(240)));
+    let (w0, w1) = (&r.workloads[0], &r.workloads[1]);
+    assert_eq!(
+        (w0.waits.mean(), w0.waits.max()),
+        (s(120) as f64, Some(s(240)))
+    );
+    assert_eq!(
+        (w1.waits.mean(), w1.waits.max()),
+        (s(125) as f64, Some(s(170)))
+    );
+    assert_eq!(
+        (w0.busy_area, w1.busy_area),
+        (area(200) as f64, area(150) as f64)
+    );
+    assert_conserved(&r);
+}
+
+#[test]
+fn instance_shares_the_node_between_concurrent_jobs_of_two_workloads() {
+    // Running, 2 slots. w0: J1 0..300. w1: J2 100..200. Alone 0..100 and 200..300, J1 has the
+    // node; 100..200 the two jobs share it: w0 100 + 50 + 100 = 250, w1 50. The instance's busy
+    // time is 300 = 250 + 50, and the cost shares are 5/6 and 1/6.
+    let mut h = Ci::new(ci_spec(2, None, 120, true), 0, s(600));
+    h.inst.submit(0, prio_job(0, 300, 0, 0), &mut h.queue);
+    h.advance_to(s(100));
+    h.inst
+        .submit(s(100), prio_job(100, 100, 1, 0), &mut h.queue);
+    let r = h.finish(s(600));
+    assert_eq!(r.busy_area, area(300));
+    assert_eq!(r.workloads[0].busy_area, area(250) as f64);
+    assert_eq!(r.workloads[1].busy_area, area(50) as f64);
+    // Cost: VM 600 s = $0.60 + fixed $0.06 = $0.66, split 5/6 and 1/6.
+    let v = metrics::values(&TargetReport::Cluster(r.clone()));
+    let ws = v.workloads.as_ref().expect("a breakdown");
+    assert_close(ws[0].values[5], 5.0 / 6.0, "w0 cost share");
+    assert_close(ws[1].values[6], 0.66 / 6.0, "w1 attributed cost");
+}
+
+#[test]
+fn serverless_quota_queue_serves_higher_priority_first() {
+    // Overhead 100 s, quota 4 vCPUs (one 1-node job at a time). J1 (prio 0, 500 s) at 0
+    // takes the quota: ready 100, done 600. Waiting: J2 (prio 0, 100 s) at 10, J3 (prio 1,
+    // 100 s) at 20. At 600: J3 first (ready 700, wait 680), done 800; then J2 (ready 900, wait
+    // 890). Without priorities J2 would go first.
+    let mut h = Sl::new(sl_spec(Some(4), 100), 0, s(2000));
+    for (at, d, p) in [(0, 500, 0), (10, 100, 0), (20, 100, 1)] {
+        h.advance_to(s(at));
+        h.sl.submit(s(at), prio_job(at, d, p as u32, p), &mut h.queue);
+    }
+    let r = h.finish(s(2000));
+    assert_eq!(r.waits.max(), Some(s(890)));
+    assert_eq!(r.workloads[1].waits.max(), Some(s(680)), "J3 (workload 1)");
+    assert_eq!(r.waits.mean(), s(100 + 680 + 890) as f64 / 3.0);
+    assert_conserved(&r);
 }

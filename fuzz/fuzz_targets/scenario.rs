@@ -38,7 +38,7 @@ fn expected_work(system: &System) -> f64 {
         .workloads
         .iter()
         .map(|w| {
-            let nodes = f64::from(w.instance_count.max(1));
+            let nodes = f64::from(w.instance_count.max(1)) * f64::from(w.batch_size.max(1));
             match &w.arrivals {
                 ArrivalSpec::Poisson(p) => {
                     let peak = |profile: Option<&[f64]>| {
@@ -48,11 +48,17 @@ fn expected_work(system: &System) -> f64 {
                     let wk = peak(p.weekly_profile.as_ref().map(|a| &a[..]));
                     p.rate_per_hour * d * wk * hours * nodes
                 }
+                ArrivalSpec::Mmpp(m) => {
+                    m.rates_per_hour.iter().copied().fold(0.0, f64::max) * hours * nodes
+                }
                 ArrivalSpec::Trace(t) => {
                     let per_pass: f64 = t
                         .jobs
                         .iter()
-                        .map(|j| f64::from(j.nodes.unwrap_or(w.instance_count).max(1)))
+                        .map(|j| {
+                            f64::from(j.nodes.unwrap_or(w.instance_count).max(1))
+                                * f64::from(w.batch_size.max(1))
+                        })
                         .sum();
                     let passes = if t.repeat && t.period > 0 {
                         (system.horizon / t.period) as f64 + 1.0

@@ -6,7 +6,7 @@
 
 use crate::engine::stats::mean_ci95;
 use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SECOND};
-use crate::targets::{ClusterReport, TargetReport};
+use crate::targets::{Billing, ClusterReport, EndpointReport, TargetReport};
 
 pub struct MetricDef {
     pub name: &'static str,
@@ -34,7 +34,7 @@ metrics! {
     wait_p99 = "wait_p99_s": "99th percentile of the wait, seconds",
     wait_max = "wait_max_s": "longest wait, seconds",
     queue_mean = "queue_jobs_mean": "time-average number of queued jobs (Little's law: = arrival rate x wait_mean_s)",
-    utilization = "utilization": "busy_node_hours / node_hours: the share of billed node time spent running jobs (0 to 1)",
+    utilization = "utilization": "busy_node_hours / node_hours: the share of billed node time spent running jobs (0 to 1); for endpoints, busy request slots over the slots of billed instances",
     nodes_mean = "nodes_mean": "time-average number of allocated (billed) nodes",
     nodes_peak = "nodes_peak": "most nodes allocated at once, over the whole run including warm-up",
     node_hours = "node_hours": "billed node time, hours = busy + idle + provisioning",
@@ -55,19 +55,99 @@ metrics! {
     idle_cost_per_30d = "idle_cost_per_30d_usd": "idle_cost_usd scaled to 30 days of the observed window, US dollars",
     running_at_end = "jobs_running_at_end": "jobs still running at the horizon",
     queued_at_end = "jobs_queued_at_end": "jobs still queued at the horizon",
+    requests = "requests": "endpoints: requests that arrived after warm-up (= served + rejected_429 + rejected_503 + timed_out_408 + requests_in_flight_at_end)",
+    served = "served": "endpoints: requests answered within request_timeout_ms",
+    rejected_429 = "rejected_429": "endpoints: requests rejected with HTTP 429 because 2 x max_concurrent_requests_per_instance x ready instances were already in flight",
+    rejected_429_share = "rejected_429_share": "endpoints: rejected_429 / requests (0 to 1)",
+    rejected_503 = "rejected_503": "kubernetes_online endpoints: requests rejected with HTTP 503 (beyond 2 x max_concurrent_requests_per_instance x ready replicas)",
+    timed_out_408 = "timed_out_408": "endpoints: requests ended with HTTP 408 at request_timeout_ms (waiting or running)",
+    requests_in_flight_at_end = "requests_in_flight_at_end": "endpoints: requests still running or waiting at the horizon",
+    latency_mean = "latency_mean_ms": "endpoints: mean latency (wait for a slot plus service) of served requests, milliseconds",
+    latency_p50 = "latency_p50_ms": "endpoints: median latency of served requests, milliseconds",
+    latency_p95 = "latency_p95_ms": "endpoints: 95th percentile of the latency of served requests, milliseconds",
+    latency_p99 = "latency_p99_ms": "endpoints: 99th percentile of the latency of served requests, milliseconds",
+    service_time_mean = "service_time_mean_ms": "endpoints: mean service time (time holding a slot) of served requests, milliseconds",
+    slo_attainment = "slo_attainment": "endpoints with an slo: share of requests that ended (served, 429 or 408) served within slo.latency_ms (0 to 1)",
+    slo_met = "slo_met": "endpoints with an slo: 1 when slo_attainment reaches slo.percentile, else 0 (its mean is the share of replications meeting the SLO)",
+    instance_hours = "instance_hours": "endpoints: instance time (ready plus provisioning; replicas for kubernetes_online), hours",
+    instances_mean = "instances_mean": "endpoints: time-average number of instances (ready plus provisioning)",
+    instances_peak = "instances_peak": "endpoints: most instances at once, over the whole run including warm-up",
+    scale_events = "scale_events": "endpoints: autoscale actions (out or in) after warm-up",
+    cost_per_1000_requests = "cost_per_1000_requests_usd": "endpoints: cost_usd per 1,000 served requests, US dollars",
 }
 
-/// One replication's values, in [`METRICS`] order.
-pub type Values = Vec<f64>;
+pub mod workload;
+pub use workload::{WORKLOAD_METRICS, WorkloadValues};
 
-/// Turns one replication's report on one target into metric values.
-pub fn values(report: &TargetReport) -> Values {
-    match report {
-        TargetReport::Cluster(r) => cluster_values(r),
+/// One replication's values of one target: its metrics in [`METRICS`] order (what the value
+/// reads as: a `Vec<f64>`), plus the same replication's per-workload breakdown of the target
+/// (for `workloads.csv`; `None` when the values were read back from a file that does not keep
+/// it, such as a shard's rows).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Values {
+    metrics: Vec<f64>,
+    pub workloads: Option<Vec<WorkloadValues>>,
+}
+
+impl std::ops::Deref for Values {
+    type Target = Vec<f64>;
+    fn deref(&self) -> &Vec<f64> {
+        &self.metrics
     }
 }
 
-fn cluster_values(r: &ClusterReport) -> Values {
+impl std::ops::DerefMut for Values {
+    fn deref_mut(&mut self) -> &mut Vec<f64> {
+        &mut self.metrics
+    }
+}
+
+impl From<Vec<f64>> for Values {
+    fn from(metrics: Vec<f64>) -> Self {
+        Values {
+            metrics,
+            workloads: None,
+        }
+    }
+}
+
+impl FromIterator<f64> for Values {
+    fn from_iter<I: IntoIterator<Item = f64>>(iter: I) -> Self {
+        Values::from(iter.into_iter().collect::<Vec<f64>>())
+    }
+}
+
+impl<'a> IntoIterator for &'a Values {
+    type Item = &'a f64;
+    type IntoIter = std::slice::Iter<'a, f64>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.metrics.iter()
+    }
+}
+
+impl Values {
+    /// The breakdown of workload `w` (its index in the scenario): `None` without a breakdown,
+    /// `Some(None)` when none of its jobs reached this target.
+    pub fn workload(&self, w: u32) -> Option<Option<&WorkloadValues>> {
+        let list = self.workloads.as_ref()?;
+        Some(list.iter().find(|x| x.workload == w))
+    }
+}
+
+/// Turns one replication's report on one target into metric values.
+pub fn values(report: &TargetReport) -> Values {
+    let mut v: Values = match report {
+        TargetReport::Cluster(r) => cluster_values(r),
+        TargetReport::Endpoint(r) => endpoint_values(r),
+    }
+    .into();
+    if let TargetReport::Cluster(r) = report {
+        v.workloads = Some(workload::breakdown(r, v[M::cost as usize]));
+    }
+    v
+}
+
+fn cluster_values(r: &ClusterReport) -> Vec<f64> {
     let node_h = |area: u128| area as f64 / MICROS_PER_HOUR as f64;
     let window_h = r.window as f64 / MICROS_PER_HOUR as f64;
     let busy = node_h(r.busy_area);
@@ -135,6 +215,76 @@ fn cluster_values(r: &ClusterReport) -> Values {
     set(M::idle_cost_per_30d, idle_cost * per_30d);
     set(M::running_at_end, r.running_at_end as f64);
     set(M::queued_at_end, r.queued_at_end as f64);
+    v
+}
+
+fn endpoint_values(r: &EndpointReport) -> Vec<f64> {
+    let hours = |area: u128| area as f64 / MICROS_PER_HOUR as f64;
+    let window_h = r.window as f64 / MICROS_PER_HOUR as f64;
+    let ready = hours(r.ready_area);
+    let prov = hours(r.provisioning_area);
+    let billed = ready + prov;
+    // An instance is busy for the share of its slots in use.
+    let busy = hours(r.busy_slot_area) / r.max_concurrent_requests_per_instance.max(1) as f64;
+    let (cost, idle_cost) = match r.billing {
+        Billing::PerInstance => (
+            billed * r.price_usd_per_hour,
+            (billed - busy).max(0.0) * r.price_usd_per_hour,
+        ),
+        // The node pool bills whatever the replicas; what the replicas do not use is idle.
+        Billing::NodePool { nodes } => {
+            let cost = nodes as f64 * window_h * r.price_usd_per_hour;
+            let used = if billed > 0.0 { busy / billed } else { 0.0 };
+            (cost, cost * (1.0 - used))
+        }
+    };
+    let ms = |us: f64| us / 1000.0;
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+    let mut v = vec![f64::NAN; METRICS.len()];
+    let mut set = |m: M, x: f64| v[m as usize] = x;
+    set(M::requests, r.requests as f64);
+    set(M::served, r.served as f64);
+    set(M::rejected_429, r.rejected_429 as f64);
+    if r.billing != Billing::PerInstance {
+        set(M::rejected_503, r.rejected_503 as f64);
+    }
+    set(
+        M::rejected_429_share,
+        ratio(r.rejected_429 as f64, r.requests as f64),
+    );
+    set(M::timed_out_408, r.timed_out_408 as f64);
+    set(M::requests_in_flight_at_end, r.in_flight_at_end as f64);
+    set(M::latency_mean, ms(r.latency.mean()));
+    set(M::latency_p50, ms(r.latency.quantile(0.50)));
+    set(M::latency_p95, ms(r.latency.quantile(0.95)));
+    set(M::latency_p99, ms(r.latency.quantile(0.99)));
+    set(M::service_time_mean, ms(r.service.mean()));
+    if let Some(slo) = r.slo {
+        let ended = r.served + r.rejected_429 + r.rejected_503 + r.timed_out_408;
+        let attainment = ratio(r.within_slo as f64, ended as f64);
+        set(M::slo_attainment, attainment);
+        if attainment.is_finite() {
+            set(
+                M::slo_met,
+                f64::from(u8::from(attainment * 100.0 >= slo.percentile)),
+            );
+        }
+    }
+    set(M::instance_hours, billed);
+    set(M::instances_mean, ratio(billed, window_h));
+    set(M::instances_peak, r.peak_instances as f64);
+    set(M::scale_events, r.scale_events as f64);
+    set(M::utilization, ratio(busy, billed));
+    set(M::cost, cost);
+    set(M::idle_cost, idle_cost);
+    set(M::idle_cost_share, ratio(idle_cost, cost));
+    set(
+        M::cost_per_1000_requests,
+        ratio(cost * 1000.0, r.served as f64),
+    );
+    let per_30d = (30 * MICROS_PER_DAY) as f64 / r.window as f64;
+    set(M::cost_per_30d, cost * per_30d);
+    set(M::idle_cost_per_30d, idle_cost * per_30d);
     v
 }
 

@@ -30,6 +30,12 @@ pub struct RawScenario {
     pub compute: Vec<Spanned<RawCompute>>,
     #[serde(default)]
     pub workload: Vec<Spanned<RawWorkload>>,
+    /// Inference endpoints (see `scenario::endpoint`).
+    #[serde(default)]
+    pub endpoint: Vec<Spanned<RawEndpoint>>,
+    /// Request streams aimed at endpoints.
+    #[serde(default)]
+    pub traffic: Vec<Spanned<RawTraffic>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,11 +70,23 @@ pub struct RawCompute {
     pub max_concurrent_jobs: Option<Spanned<i64>>,
     pub disk_usd_per_month: Option<Spanned<f64>>,
     pub load_balancer_usd_per_day: Option<Spanned<f64>>,
+    /// Up to 4 start/stop schedules.
+    pub schedules: Option<Spanned<Vec<Spanned<RawSchedule>>>>,
     // Serverless:
     /// `standard` or `spot`.
     pub job_tier: Option<Spanned<String>>,
     pub quota_vcpus: Option<Spanned<i64>>,
     pub startup_time: Option<Spanned<RawDist>>,
+}
+
+/// `{ start = "08:00", stop = "19:00", days = ["mon", "tue"] }`: daily times (24-hour clock,
+/// simulated time zero is Monday 00:00) on the given days (default every day).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    pub start: Option<Spanned<String>>,
+    pub stop: Option<Spanned<String>>,
+    pub days: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `{ mean_time_between = "6h" }` or `{ probability_per_hour = 0.05 }`, per node.
@@ -93,6 +111,8 @@ pub struct RawWorkload {
     /// `command` (default), `automl`, `pipeline` or `designer`.
     pub kind: Option<Spanned<String>>,
     pub requires_gpu: Option<Spanned<bool>>,
+    /// Higher runs first on the target's queue (default 0).
+    pub priority: Option<Spanned<i64>>,
     /// The CUDA version the job's environment is built for, e.g. "11.8".
     pub cuda_version: Option<Spanned<String>>,
 }
@@ -106,6 +126,11 @@ pub struct RawArrivals {
     pub rate_per_second: Option<Spanned<f64>>,
     pub daily_profile: Option<Spanned<Vec<f64>>>,
     pub weekly_profile: Option<Spanned<Vec<f64>>>,
+    // process = "mmpp": two states, a rate and a mean sojourn each.
+    pub rates_per_hour: Option<Spanned<Vec<Spanned<f64>>>>,
+    pub mean_sojourn: Option<Spanned<Vec<Spanned<Dur>>>>,
+    /// Jobs submitted together at each arrival (any process).
+    pub batch_size: Option<Spanned<i64>>,
     // process = "trace":
     pub file: Option<Spanned<String>>,
     pub submit_column: Option<Spanned<String>>,
@@ -138,4 +163,156 @@ pub struct RawDist {
     pub max: Option<Spanned<Dur>>,
     pub file: Option<Spanned<String>>,
     pub column: Option<Spanned<String>>,
+}
+
+/// `[[endpoint]]`: an online endpoint with one deployment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpoint {
+    pub name: Spanned<String>,
+    /// `managed_online`.
+    #[serde(rename = "type")]
+    pub kind: Spanned<String>,
+    pub instance_type: Option<Spanned<String>>,
+    pub instance_count: Option<Spanned<i64>>,
+    pub request_settings: Option<Spanned<RawRequestSettings>>,
+    pub autoscale: Option<Spanned<RawAutoscale>>,
+    /// vCPUs one running request uses (for `CpuUtilizationPercentage`).
+    pub cpu_per_request_vcpus: Option<Spanned<f64>>,
+    pub slo: Option<Spanned<RawSlo>>,
+    pub price_usd_per_hour: Option<Spanned<f64>>,
+    pub allow_retired: Option<bool>,
+    // kubernetes_online:
+    /// VM size of the cluster's node pool (billed always on).
+    pub node_size: Option<Spanned<String>>,
+    pub node_count: Option<Spanned<i64>>,
+    /// The instance type's CPU and memory requests per replica.
+    pub cpu_request_vcpus: Option<Spanned<f64>>,
+    pub memory_request_gib: Option<Spanned<f64>>,
+    pub scale_settings: Option<Spanned<RawScaleSettings>>,
+    /// Time for a new replica to serve (ASSUMPTION when absent).
+    pub replica_start_time: Option<Spanned<RawDist>>,
+    // aci and local (dev/test):
+    pub cpu_cores: Option<Spanned<f64>>,
+    pub memory_gib: Option<Spanned<f64>>,
+    pub model_size_gib: Option<Spanned<f64>>,
+    pub gpus: Option<Spanned<i64>>,
+}
+
+/// A Kubernetes online deployment's `scale_settings`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaleSettings {
+    /// `target_utilization` (default) or `default` (a fixed `instance_count`).
+    #[serde(rename = "type")]
+    pub kind: Option<Spanned<String>>,
+    pub min_instances: Option<Spanned<i64>>,
+    pub max_instances: Option<Spanned<i64>>,
+    pub target_utilization_percentage: Option<Spanned<f64>>,
+    pub polling_interval: Option<Spanned<Dur>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequestSettings {
+    pub max_concurrent_requests_per_instance: Option<Spanned<i64>>,
+    pub request_timeout_ms: Option<Spanned<i64>>,
+    /// Deprecated by Azure: accepted with a warning, not simulated.
+    pub max_queue_wait_ms: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    pub latency_ms: Spanned<f64>,
+    /// Percent of requests, default 95.
+    pub percentile: Option<Spanned<f64>>,
+}
+
+/// Azure Monitor autoscale: the default profile's bounds and rules, plus recurrence profiles.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscale {
+    pub min: Option<Spanned<i64>>,
+    pub max: Option<Spanned<i64>>,
+    pub default: Option<Spanned<i64>>,
+    /// Default cooldown of every rule.
+    pub cooldown: Option<Spanned<Dur>>,
+    pub provisioning_time: Option<Spanned<RawDist>>,
+    #[serde(default)]
+    pub rules: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    pub profiles: Vec<Spanned<RawProfile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub name: Spanned<String>,
+    /// `["saturday", "sunday"]`; default every day.
+    pub days: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `"08:00"`; default 00:00.
+    pub start: Option<Spanned<String>>,
+    /// `"19:00"` (exclusive); default 24:00.
+    pub end: Option<Spanned<String>>,
+    pub min: Option<Spanned<i64>>,
+    pub max: Option<Spanned<i64>>,
+    pub default: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub rules: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub metric: Spanned<String>,
+    /// RequestLatency only: `average`, `p50`, `p95` or `p99`.
+    pub statistic: Option<Spanned<String>>,
+    pub time_grain: Option<Spanned<Dur>>,
+    pub time_window: Option<Spanned<Dur>>,
+    pub time_aggregation: Option<Spanned<String>>,
+    pub operator: Spanned<String>,
+    pub threshold: Spanned<f64>,
+    /// `increase` (out) or `decrease` (in).
+    pub direction: Spanned<String>,
+    /// `change_count` (default), `percent_change_count` or `exact_count`.
+    #[serde(rename = "type")]
+    pub action: Option<Spanned<String>>,
+    pub value: Option<Spanned<f64>>,
+    pub cooldown: Option<Spanned<Dur>>,
+}
+
+/// `[[traffic]]`: requests aimed at an endpoint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraffic {
+    pub name: Spanned<String>,
+    pub endpoint: Spanned<String>,
+    pub arrivals: Spanned<RawArrivals>,
+    /// One distribution of service times (for any size without its own).
+    pub service_time: Option<Spanned<RawDist>>,
+    /// A distribution per VM size.
+    pub service_time_by_size: Option<Spanned<BTreeMap<String, Spanned<RawDist>>>>,
+    pub token_model: Option<Spanned<RawTokenModel>>,
+}
+
+/// Service time = `base_ms + per_input_token_ms x tokens_in + per_output_token_ms x tokens_out`,
+/// tokens from the trace's columns.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTokenModel {
+    pub input_column: Option<Spanned<String>>,
+    pub output_column: Option<Spanned<String>>,
+    pub base_ms: Option<Spanned<f64>>,
+    pub per_input_token_ms: Option<Spanned<f64>>,
+    pub per_output_token_ms: Option<Spanned<f64>>,
+    pub by_size: Option<Spanned<BTreeMap<String, Spanned<RawTokenCost>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTokenCost {
+    pub base_ms: Spanned<f64>,
+    pub per_input_token_ms: Spanned<f64>,
+    pub per_output_token_ms: Spanned<f64>,
 }

@@ -3,7 +3,9 @@
 use super::diagnostic::{Diagnostic, Severity, SourceMap};
 use super::duration::{Dur, format_duration, parse_duration};
 use super::keys::{self, Schema, fields_of};
-use super::raw::{RawArrivals, RawCompute, RawDist, RawPreemption, RawScenario, RawWorkload};
+use super::raw::{
+    RawArrivals, RawCompute, RawDist, RawPreemption, RawScenario, RawSchedule, RawWorkload,
+};
 use super::{
     DEFAULT_REPLICATIONS, DEFAULT_SAMPLE_INTERVAL_S, DEFAULT_SEED, LoadError, LoadOptions, Loaded,
     MAX_REPLICATIONS, Scenario, date,
@@ -13,16 +15,23 @@ use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
 use crate::model::System;
 use crate::targets::defaults as d;
+use crate::targets::instance::{DailySchedule, Power, state_at_zero, weekly_actions};
 use crate::targets::job_kinds;
 use crate::targets::{ClusterSpec, InstanceSpec, ServerlessSpec, TargetKind, TargetSpec, Tier};
 use crate::workload::trace::{self, OnBadRow, TimeFormat, TraceSpec};
-use crate::workload::{ArrivalSpec, PoissonArrivals, TraceJob, TraceJobs, WorkloadSpec};
+use crate::workload::{
+    ArrivalSpec, MmppArrivals, PoissonArrivals, TraceJob, TraceJobs, WorkloadSpec,
+};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
+
+/// `[[endpoint]]` and `[[traffic]]` (a child module, so it shares the checker and context).
+#[path = "endpoint.rs"]
+mod endpoint;
 
 struct Checker<'a> {
     map: SourceMap<'a>,
@@ -174,6 +183,14 @@ fn schema() -> Schema {
                                 free: &[],
                             },
                         ),
+                        (
+                            "schedules",
+                            Schema {
+                                fields: fields_of::<RawSchedule>(),
+                                children: vec![],
+                                free: &[],
+                            },
+                        ),
                     ],
                     free: &[],
                 },
@@ -196,7 +213,10 @@ fn schema() -> Schema {
                     ],
                 },
             ),
-        ],
+        ]
+        .into_iter()
+        .chain(endpoint::schemas())
+        .collect(),
     }
 }
 
@@ -220,6 +240,36 @@ fn serde_diag(c: &mut Checker, e: &toml::de::Error) {
             "a table such as { mean_time_between = \"6h\" }",
         ),
         ("struct RawCompute", "a [[compute]] table"),
+        ("struct RawEndpoint", "an [[endpoint]] table"),
+        ("struct RawTraffic", "a [[traffic]] table"),
+        (
+            "struct RawRequestSettings",
+            "a table such as { max_concurrent_requests_per_instance = 2, request_timeout_ms = 5000 }",
+        ),
+        (
+            "struct RawAutoscale",
+            "an autoscale table such as { min = 2, max = 8, rules = [...] }",
+        ),
+        (
+            "struct RawRule",
+            "a rule such as { metric = \"CpuUtilizationPercentage\", operator = \">\", threshold = 70, direction = \"increase\" }",
+        ),
+        (
+            "struct RawProfile",
+            "a [[endpoint.autoscale.profiles]] table",
+        ),
+        (
+            "struct RawSlo",
+            "a table such as { latency_ms = 500, percentile = 95 }",
+        ),
+        (
+            "struct RawTokenModel",
+            "a token model table such as { input_column = \"ContextTokens\", output_column = \"GeneratedTokens\", base_ms = 50, per_input_token_ms = 0.1, per_output_token_ms = 25 }",
+        ),
+        (
+            "struct RawTokenCost",
+            "a table such as { base_ms = 50, per_input_token_ms = 0.1, per_output_token_ms = 25 }",
+        ),
         ("struct RawWorkload", "a [[workload]] table"),
         ("struct RawScenario", "a scenario document"),
     ] {
@@ -545,8 +595,13 @@ fn build(
         quota_use: BTreeMap::new(),
     };
 
-    if raw.compute.is_empty() {
-        c.error(0, "compute", "at least one [[compute]] target is required");
+    if raw.compute.is_empty() && raw.endpoint.is_empty() {
+        c.error_hint(
+            0,
+            "compute",
+            "at least one [[compute]] target is required",
+            "or an [[endpoint]] with its [[traffic]]".into(),
+        );
     }
     let mut targets = vec![];
     let mut facts: HashMap<String, Facts> = HashMap::new();
@@ -596,7 +651,10 @@ fn build(
     }
     let mut workloads = vec![];
     let mut workload_names: HashMap<String, ()> = HashMap::new();
-    if raw.workload.is_empty() {
+    let compute_names: std::collections::HashSet<String> = facts.keys().cloned().collect();
+    let (endpoints, traffic) =
+        endpoint::build(c, &raw, &mut ctx, raw.compute.len(), &compute_names);
+    if raw.workload.is_empty() && raw.endpoint.is_empty() {
         c.warn(
             0,
             "workload",
@@ -637,16 +695,26 @@ fn build(
         raw.workload.len(),
         "a workload was dropped without an error"
     );
+    if endpoints.len() != raw.endpoint.len() || traffic.len() != raw.traffic.len() {
+        c.error(
+            0,
+            "endpoint",
+            "an endpoint or traffic table could not be built (a bug: please report it with the scenario)",
+        );
+        return None;
+    }
+    targets.extend(endpoints);
     Some(Scenario {
         name,
         file: path.to_path_buf(),
-        source: text.to_string(),
+        source: std::sync::Arc::from(text),
         seed,
         replications,
         start_date: date::format(start_day),
         system: System {
             targets,
             workloads,
+            traffic,
             horizon: from_secs_f64(horizon),
             warmup: from_secs_f64(warmup),
             sample_interval: from_secs_f64(sample_interval),
@@ -752,8 +820,15 @@ fn group_fields(g: Group) -> &'static [&'static str] {
             "max_concurrent_jobs",
             "disk_usd_per_month",
             "load_balancer_usd_per_day",
+            "schedules",
         ],
-        Group::Serverless => &["job_tier", "quota_vcpus", "startup_time"],
+        Group::Serverless => &[
+            "job_tier",
+            "quota_vcpus",
+            "startup_time",
+            "preemption",
+            "checkpoint_interval",
+        ],
     }
 }
 
@@ -819,6 +894,7 @@ fn given_fields(rc: &RawCompute) -> Vec<(&'static str, usize)> {
             rc.startup_time.as_ref().map(|x| x.span().start),
         ),
         ("preemption", rc.preemption.as_ref().map(|x| x.span().start)),
+        ("schedules", rc.schedules.as_ref().map(|x| x.span().start)),
         (
             "checkpoint_interval",
             rc.checkpoint_interval.as_ref().map(|x| x.span().start),
@@ -1124,12 +1200,15 @@ fn compute<'a>(
                     d::ASSUMED_CI_START_P95_S,
                 )),
             };
+            let schedule = schedules(c, &f, rc);
+            let at_zero = schedule.as_ref().and_then(|s| state_at_zero(s));
             let running = match rc
                 .initial_state
                 .as_ref()
                 .map(|x| x.get_ref().to_ascii_lowercase())
             {
-                None => Some(true),
+                // With schedules, time zero finds the instance as the week's last action left it.
+                None => Some(at_zero != Some(Power::Stop)),
                 Some(x) if x == "running" => Some(true),
                 Some(x) if x == "stopped" => Some(false),
                 Some(x) => {
@@ -1174,6 +1253,8 @@ fn compute<'a>(
                         initially_running: running?,
                         price_usd_per_hour: price?,
                         fixed_usd_per_hour: disk? / (30.0 * 24.0) + lb? / 24.0,
+                        initially_held: !running? && at_zero == Some(Power::Stop),
+                        schedule: schedule?,
                     }),
                 })
             };
@@ -1214,6 +1295,17 @@ fn compute<'a>(
                     d::ASSUMED_PROVISIONING_P95_S,
                 )),
             };
+            let (preempt, checkpoint) = match &rc.preemption {
+                Some(p) if tier != Tier::LowPriority => {
+                    c.error(
+                        p.span().start,
+                        &f("preemption"),
+                        "applies to job_tier = \"spot\" only: standard jobs are not preempted",
+                    );
+                    (None, Some(None))
+                }
+                _ => preemption(c, &f, rc, tier),
+            };
             let (price, price_source) = price(c, &f, rc, vm, user_price, tier, size_at, ctx);
             let build = || -> Option<TargetSpec> {
                 Some(TargetSpec {
@@ -1225,12 +1317,145 @@ fn compute<'a>(
                         quota_vcpus: quota,
                         startup_time: startup?,
                         price_usd_per_hour: price?,
+                        tier,
+                        preemption: preempt?,
+                        checkpoint_interval: checkpoint?.map(from_secs_f64),
                     }),
                 })
             };
             (if misplaced { None } else { build() }, facts)
         }
     }
+}
+
+/// Azure ML's limit on start/stop schedules per compute instance (`how-to-create-compute-instance.md`).
+const MAX_CI_SCHEDULES: usize = 4;
+
+/// A compute instance's `schedules` as a week of actions; `Some(vec![])` when absent, `None`
+/// after an error.
+fn schedules(
+    c: &mut Checker,
+    f: &dyn Fn(&str) -> String,
+    rc: &RawCompute,
+) -> Option<Vec<(crate::engine::SimTime, Power)>> {
+    let Some(list) = &rc.schedules else {
+        return Some(vec![]);
+    };
+    let items = list.get_ref();
+    if items.len() > MAX_CI_SCHEDULES {
+        c.error_hint(
+            list.span().start,
+            &f("schedules"),
+            format!(
+                "Azure ML allows at most {MAX_CI_SCHEDULES} start/stop schedules per compute instance, got {}",
+                items.len()
+            ),
+            "merge schedules: one schedule can list several days".into(),
+        );
+        return None;
+    }
+    let mut ok = true;
+    let mut out = vec![];
+    for (i, item) in items.iter().enumerate() {
+        let here = |s: &str| f(&format!("schedules[{i}].{s}"));
+        let rs = item.get_ref();
+        if rs.start.is_none() && rs.stop.is_none() {
+            c.error(
+                item.span().start,
+                &f(&format!("schedules[{i}]")),
+                "give a start time, a stop time or both, e.g. { start = \"08:00\", stop = \"19:00\" }",
+            );
+            ok = false;
+            continue;
+        }
+        let mut time = |v: &Option<Spanned<String>>, name: &str| -> Option<Option<u32>> {
+            let Some(v) = v else { return Some(None) };
+            match clock_minutes(v.get_ref()) {
+                Some(m) => Some(Some(m)),
+                None => {
+                    c.error(
+                        v.span().start,
+                        &here(name),
+                        format!(
+                            "`{}` is not a time of day such as \"08:00\" (24-hour clock, 00:00 to 23:59)",
+                            v.get_ref()
+                        ),
+                    );
+                    None
+                }
+            }
+        };
+        let (start, stop) = (time(&rs.start, "start"), time(&rs.stop, "stop"));
+        let mut days = [true; 7];
+        if let Some(list) = &rs.days {
+            days = [false; 7];
+            if list.get_ref().is_empty() {
+                c.error(
+                    list.span().start,
+                    &here("days"),
+                    "must name at least one day",
+                );
+                ok = false;
+            }
+            for d in list.get_ref() {
+                match weekday(d.get_ref()) {
+                    Some(k) => days[k] = true,
+                    None => {
+                        c.error_hint(
+                            d.span().start,
+                            &here("days"),
+                            format!("`{}` is not a day of the week", d.get_ref()),
+                            "use mon, tue, wed, thu, fri, sat or sun".into(),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+        }
+        let (Some(start), Some(stop)) = (start, stop) else {
+            ok = false;
+            continue;
+        };
+        if start.is_some() && start == stop {
+            let at = rs
+                .stop
+                .as_ref()
+                .map_or(item.span().start, |s| s.span().start);
+            c.error(at, &here("stop"), "must differ from start");
+            ok = false;
+        }
+        out.push(DailySchedule {
+            start_minute: start,
+            stop_minute: stop,
+            days,
+        });
+    }
+    ok.then(|| weekly_actions(&out))
+}
+
+/// "08:00" → 480.
+fn clock_minutes(s: &str) -> Option<u32> {
+    let (h, m) = s.trim().split_once(':')?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+/// Monday is 0 (simulated time zero is Monday 00:00); "mon" or "monday", any case.
+fn weekday(s: &str) -> Option<usize> {
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let s = s.trim().to_ascii_lowercase();
+    DAYS.iter().position(|d| s == *d || s == d[..3])
 }
 
 /// Low-priority preemption: a node's lifetime distribution (exponential) and the checkpoint
@@ -1509,7 +1734,21 @@ fn workload(
         .process
         .get_ref()
         .eq_ignore_ascii_case("trace");
-    let arrivals = if is_trace {
+    let is_mmpp = rw
+        .arrivals
+        .get_ref()
+        .process
+        .get_ref()
+        .eq_ignore_ascii_case("mmpp");
+    let arrivals = if is_mmpp {
+        mmpp_arrivals(
+            c,
+            &f("arrivals"),
+            rw.arrivals.get_ref(),
+            rw.arrivals.span().start,
+        )
+        .map(ArrivalSpec::Mmpp)
+    } else if is_trace {
         trace_arrivals(
             c,
             &f("arrivals"),
@@ -1613,6 +1852,32 @@ fn workload(
     if let Some(vm) = facts.and_then(|t| t.vm) {
         gpu_requirements(c, &f, rw, vm, target_name);
     }
+    let batch_size = c.int(
+        &rw.arrivals.get_ref().batch_size,
+        &f("arrivals.batch_size"),
+        1,
+        1,
+        MAX_BATCH_SIZE,
+    ) as u32;
+    let priority = match &rw.priority {
+        None => Some(0),
+        Some(p) => match i32::try_from(*p.get_ref()) {
+            Ok(x) => Some(x),
+            Err(_) => {
+                c.error(
+                    p.span().start,
+                    &f("priority"),
+                    format!(
+                        "must be an integer from {} to {} (higher runs first), got {}",
+                        i32::MIN,
+                        i32::MAX,
+                        p.get_ref()
+                    ),
+                );
+                None
+            }
+        },
+    };
     Some(WorkloadSpec {
         name,
         target: facts?.index?,
@@ -1620,6 +1885,113 @@ fn workload(
         duration: duration?,
         speedup: speedup?,
         instance_count,
+        batch_size,
+        priority: priority?,
+    })
+}
+
+/// The most jobs one arrival may submit (Azure ML sweep jobs cap trials far below this; the
+/// cap keeps one arrival from flooding the event queue by accident).
+const MAX_BATCH_SIZE: u64 = 100_000;
+
+/// `process = "mmpp"`: `rates_per_hour = [quiet, burst]` and `mean_sojourn = ["6h", "30m"]`.
+fn mmpp_arrivals(
+    c: &mut Checker,
+    label: &str,
+    ra: &RawArrivals,
+    at: usize,
+) -> Option<MmppArrivals> {
+    let f = |s: &str| format!("{label}.{s}");
+    for (name, given) in [
+        ("rate_per_hour", ra.rate_per_hour.is_some()),
+        ("rate_per_minute", ra.rate_per_minute.is_some()),
+        ("rate_per_second", ra.rate_per_second.is_some()),
+        ("daily_profile", ra.daily_profile.is_some()),
+        ("weekly_profile", ra.weekly_profile.is_some()),
+        ("file", ra.file.is_some()),
+        ("submit_column", ra.submit_column.is_some()),
+        ("duration_column", ra.duration_column.is_some()),
+        ("nodes_column", ra.nodes_column.is_some()),
+        ("gpus_column", ra.gpus_column.is_some()),
+        ("time_format", ra.time_format.is_some()),
+        ("time_scale", ra.time_scale.is_some()),
+        ("start", ra.start.is_some()),
+        ("end", ra.end.is_some()),
+        ("repeat", ra.repeat.is_some()),
+        ("on_bad_row", ra.on_bad_row.is_some()),
+    ] {
+        if given {
+            let hint = if name == "rate_per_hour" {
+                " (an mmpp takes rates_per_hour = [quiet, burst])"
+            } else {
+                ""
+            };
+            c.error(
+                at,
+                &f(name),
+                format!("does not apply to process = \"mmpp\"{hint}"),
+            );
+        }
+    }
+    let (Some(rates), Some(sojourns)) = (&ra.rates_per_hour, &ra.mean_sojourn) else {
+        let missing = if ra.rates_per_hour.is_none() {
+            "rates_per_hour"
+        } else {
+            "mean_sojourn"
+        };
+        c.error(
+            at,
+            &f(missing),
+            "is required for process = \"mmpp\": e.g. rates_per_hour = [2, 40], mean_sojourn = [\"6h\", \"30m\"]",
+        );
+        return None;
+    };
+    let mut ok = true;
+    for (name, len, at) in [
+        ("rates_per_hour", rates.get_ref().len(), rates.span().start),
+        (
+            "mean_sojourn",
+            sojourns.get_ref().len(),
+            sojourns.span().start,
+        ),
+    ] {
+        if len != 2 {
+            c.error(
+                at,
+                &f(name),
+                format!("needs 2 values, one per state (quiet, burst); got {len}"),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let mut r = [0.0; 2];
+    for (i, v) in rates.get_ref().iter().enumerate() {
+        match c.non_negative(v, &f(&format!("rates_per_hour[{i}]"))) {
+            Some(x) => r[i] = x,
+            None => ok = false,
+        }
+    }
+    let mut m = [0.0; 2];
+    for (i, v) in sojourns.get_ref().iter().enumerate() {
+        match c.dur(v, &f(&format!("mean_sojourn[{i}]")), false) {
+            Some(x) => m[i] = x,
+            None => ok = false,
+        }
+    }
+    if ok && r == [0.0, 0.0] {
+        c.error(
+            rates.span().start,
+            &f("rates_per_hour"),
+            "both rates are zero: no job would ever arrive",
+        );
+        ok = false;
+    }
+    ok.then_some(MmppArrivals {
+        rates_per_hour: r,
+        mean_sojourn_s: m,
     })
 }
 
@@ -1674,6 +2046,8 @@ fn trace_arrivals(
         ("rate_per_second", ra.rate_per_second.is_some()),
         ("daily_profile", ra.daily_profile.is_some()),
         ("weekly_profile", ra.weekly_profile.is_some()),
+        ("rates_per_hour", ra.rates_per_hour.is_some()),
+        ("mean_sojourn", ra.mean_sojourn.is_some()),
     ] {
         if given {
             c.error(
@@ -1876,6 +2250,9 @@ fn trace_arrivals(
         jobs,
         repeat: ra.repeat.unwrap_or(false),
         period: from_secs_f64(period),
+        skipped_rows: (trace.skipped_rows.len()
+            + too_big.len() * usize::from(on_bad_row == OnBadRow::Skip))
+            as u64,
     })
 }
 
@@ -1957,7 +2334,7 @@ fn arrivals(c: &mut Checker, label: &str, ra: &RawArrivals, at: usize) -> Option
             ra.process.span().start,
             &f("process"),
             format!("unknown arrival process `{}`", ra.process.get_ref()),
-            "supported: poisson, trace".into(),
+            "supported: poisson, mmpp, trace".into(),
         );
         return None;
     }
@@ -1976,6 +2353,14 @@ fn arrivals(c: &mut Checker, label: &str, ra: &RawArrivals, at: usize) -> Option
     ] {
         if given {
             c.error(at, &f(name), "applies only to process = \"trace\"");
+        }
+    }
+    for (name, given) in [
+        ("rates_per_hour", ra.rates_per_hour.is_some()),
+        ("mean_sojourn", ra.mean_sojourn.is_some()),
+    ] {
+        if given {
+            c.error(at, &f(name), "applies only to process = \"mmpp\"");
         }
     }
     let rates = [

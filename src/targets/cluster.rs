@@ -2,7 +2,8 @@
 //!
 //! Semantics, each from Azure ML's documentation unless marked as ours (see
 //! `shared/reference/azure_semantics.md` §1):
-//! - jobs queue first in, first out; a job that needs k nodes starts when k nodes are idle
+//! - jobs queue first in, first out (ours: within a workload `priority`, higher first, which
+//!   the scenario sets per workload); a job that needs k nodes starts when k nodes are idle
 //!   (ours: with `backfill`, a later job that fits may pass a blocked head);
 //! - the autoscaler asks for nodes as soon as queued demand exceeds idle plus provisioning nodes,
 //!   never above `max_instances`; a node is usable after its provisioning time;
@@ -16,6 +17,8 @@
 //! expires while queued jobs still need it is kept, and its timer starts again at the cluster's
 //! next change of state (a job arriving or ending, a node becoming ready) if it is still idle.
 
+use super::breakdown::{Breakdown, WorkloadReport};
+use super::queue::{JobQueue, Prioritized};
 use crate::engine::stats::{DurationStats, Levels, TimeWeighted};
 use crate::engine::{Sampler, Schedule, SimTime, StreamRng};
 use rand::SeedableRng;
@@ -62,6 +65,15 @@ pub struct Job {
     pub arrival: SimTime,
     pub duration: SimTime,
     pub nodes: u32,
+    /// The workload's `priority`: higher runs first, first in, first out within a priority.
+    pub priority: i32,
+}
+
+impl Prioritized for Job {
+    #[inline]
+    fn priority(&self) -> i32 {
+        self.priority
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +123,13 @@ struct Queued {
     restarted: bool,
 }
 
+impl Prioritized for Queued {
+    #[inline]
+    fn priority(&self) -> i32 {
+        self.job.priority
+    }
+}
+
 /// What one replication measured on one cluster, inside the observation window
 /// (after warm-up, up to the horizon) unless a name says otherwise.
 #[derive(Clone, Debug)]
@@ -142,6 +161,9 @@ pub struct ClusterReport {
     /// job's last checkpoint), inside the window.
     pub preemptions: u64,
     pub lost_area: u128,
+    /// The same measures per workload, indexed by the workload's position in the scenario
+    /// (workloads aimed elsewhere have empty entries or none).
+    pub workloads: Vec<WorkloadReport>,
 }
 
 /// A state snapshot for time series.
@@ -168,8 +190,9 @@ pub struct Cluster {
     /// by a starting job), the front the oldest (the first whose timer expires, since all nodes
     /// share one idle time), so both ends are O(1).
     idle: VecDeque<u32>,
-    queue: VecDeque<Queued>,
+    queue: JobQueue<Queued>,
     queued_demand: u64,
+    breakdown: Breakdown,
     preempt_rng: StreamRng,
     preemptions: u64,
     lost_area: u128,
@@ -216,8 +239,9 @@ impl Cluster {
             nodes: Vec::with_capacity(spec.max_instances.min(1024) as usize),
             free_node_ids: Vec::new(),
             idle: VecDeque::new(),
-            queue: VecDeque::new(),
+            queue: JobQueue::new(),
             queued_demand: 0,
+            breakdown: Breakdown::default(),
             kept: Vec::new(),
             running: Vec::new(),
             free_running: Vec::new(),
@@ -315,6 +339,7 @@ impl Cluster {
         self.total_arrived += 1;
         if job.arrival >= self.window_from {
             self.jobs_arrived += 1;
+            self.breakdown.of(job.workload).jobs_arrived += 1;
         }
         self.queued_demand += job.nodes as u64;
         self.queue.push_back(Queued {
@@ -353,9 +378,14 @@ impl Cluster {
                     return; // the job was preempted; it runs again from the queue
                 }
                 self.total_completed += 1;
+                let r = &self.running[slot as usize];
+                let (workload, n, start) = (r.job.workload, r.nodes.len() as u32, r.start);
                 if now >= self.window_from {
                     self.jobs_completed += 1;
+                    self.breakdown.of(workload).jobs_completed += 1;
                 }
+                let window = (self.window_from, self.window_to);
+                self.breakdown.ran(workload, n, start, now, window);
                 let mut nodes = std::mem::take(&mut self.running[slot as usize].nodes);
                 self.n_busy -= nodes.len() as u32;
                 for &id in &nodes {
@@ -439,7 +469,7 @@ impl Cluster {
         if self.spec.backfill {
             let mut i = 0;
             while i < self.queue.len() && !self.idle.is_empty() {
-                if self.queue[i].job.nodes as usize <= self.idle.len() {
+                if self.queue.get(i).expect("index checked").job.nodes as usize <= self.idle.len() {
                     let job = self.queue.remove(i).expect("index checked");
                     self.start(now, job, s);
                 } else {
@@ -462,6 +492,10 @@ impl Cluster {
         self.queued_demand -= job.nodes as u64;
         if !queued.restarted && job.arrival >= self.window_from && now <= self.window_to {
             self.waits.record(now - job.arrival);
+            self.breakdown
+                .of(job.workload)
+                .waits
+                .record(now - job.arrival);
         }
         let slot = match self.free_running.pop() {
             Some(slot) => {
@@ -528,6 +562,9 @@ impl Cluster {
                     self.lost_area += (lost_to - lost_from) as u128 * r.nodes.len() as u128;
                 }
                 let mut job = r.job;
+                let window = (self.window_from, self.window_to);
+                self.breakdown
+                    .ran(job.workload, r.nodes.len() as u32, r.start, now, window);
                 job.duration -= kept;
                 r.run = r.run.wrapping_add(1); // its JobDone is now stale
                 let mut nodes = std::mem::take(&mut r.nodes);
@@ -590,6 +627,16 @@ impl Cluster {
     pub fn finish(mut self, horizon: SimTime) -> ClusterReport {
         self.sync(horizon);
         let running_at_end = (self.running.len() - self.free_running.len()) as u64;
+        let window = (self.window_from, self.window_to);
+        for r in self.running.iter().filter(|r| !r.nodes.is_empty()) {
+            self.breakdown.ran(
+                r.job.workload,
+                r.nodes.len() as u32,
+                r.start,
+                horizon,
+                window,
+            );
+        }
         ClusterReport {
             window: self.window_to.saturating_sub(self.window_from),
             price_usd_per_hour: self.spec.price_usd_per_hour,
@@ -610,6 +657,7 @@ impl Cluster {
             startups: 0,
             preemptions: self.preemptions,
             lost_area: self.lost_area,
+            workloads: self.breakdown.workloads,
         }
     }
 }

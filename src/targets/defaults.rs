@@ -55,3 +55,91 @@ pub const ASSUMED_CI_P10_DISK_USD_PER_MONTH: f64 = 19.71;
 /// takes "about 5 minutes", starting a stopped one is usually quicker). Set `start_time`.
 pub const ASSUMED_CI_START_MEDIAN_S: f64 = 150.0;
 pub const ASSUMED_CI_START_P95_S: f64 = 300.0;
+
+// --- Inference endpoints (azure_semantics.md section 4) ---
+
+/// Most instances one managed online deployment may have without a support request
+/// (`how-to-manage-quotas.md`, "Max instances per deployment: 50").
+pub const ENDPOINT_MAX_INSTANCES: u32 = 50;
+
+/// Azure ML reserves quota for `ceil(1.2 x instance_count)` instances of a managed online
+/// deployment, for OS upgrades and VM recovery (`includes/quota-allocation-online-deployment.md`).
+pub const ENDPOINT_QUOTA_RESERVE_FACTOR: f64 = 1.2;
+
+/// `request_settings.max_concurrent_requests_per_instance` (`reference-yaml-deployment-managed-
+/// online.md`; SDK `OnlineRequestSettings`).
+pub const ENDPOINT_MAX_CONCURRENT_REQUESTS_PER_INSTANCE: u32 = 1;
+
+/// `request_settings.request_timeout_ms` and its maximum (YAML reference: default 5000 ms, at most
+/// 180,000 ms).
+pub const ENDPOINT_REQUEST_TIMEOUT_MS: u64 = 5_000;
+pub const ENDPOINT_REQUEST_TIMEOUT_MAX_MS: u64 = 180_000;
+
+/// Azure ML admits at most `2 x max_concurrent_requests_per_instance x instance_count` requests at
+/// once and rejects the rest with HTTP 429 (`how-to-troubleshoot-online-endpoints.md`).
+pub const ENDPOINT_ADMISSION_FACTOR: u32 = 2;
+
+/// Autoscale rule `cooldown` (`az monitor autoscale rule create` default, 5 minutes).
+pub const AUTOSCALE_COOLDOWN_S: f64 = 300.0;
+
+/// Autoscale metric time grain (PT1M: every endpoint metric is reported per minute) and the
+/// evaluation period (Azure Monitor runs the autoscale job every 30 to 60 s; capsim uses 60 s).
+pub const AUTOSCALE_TIME_GRAIN_S: u64 = 60;
+
+/// Allowed `time_window` of an autoscale rule: 5 minutes to 12 hours (Azure Monitor
+/// `autoscale-understanding-settings.md`).
+pub const AUTOSCALE_TIME_WINDOW_MIN_S: f64 = 300.0;
+pub const AUTOSCALE_TIME_WINDOW_MAX_S: f64 = 12.0 * 3600.0;
+
+/// Default `time_window` of a rule when none is given: the CLI's examples (`avg 5m`).
+pub const AUTOSCALE_TIME_WINDOW_S: f64 = 300.0;
+
+/// Up to 10 rules per autoscale profile and 20 profiles per setting (Azure Monitor limits).
+pub const AUTOSCALE_MAX_RULES: usize = 10;
+pub const AUTOSCALE_MAX_PROFILES: usize = 20;
+
+/// ASSUMPTION (Azure publishes no figure): time from a scale-out action to the new managed online
+/// instance serving, seconds. The reference suggests 5 to 15 minutes per scale-out; one user
+/// reports 12 to 18 (Azure/azureml-examples issue #3515). Log-normal with this median and p95;
+/// calibrate with `autoscale.provisioning_time`.
+pub const ASSUMED_ENDPOINT_PROVISIONING_MEDIAN_S: f64 = 600.0;
+pub const ASSUMED_ENDPOINT_PROVISIONING_P95_S: f64 = 900.0;
+
+/// Kubernetes online deployments (`reference-yaml-deployment-kubernetes-online.md`): the router's
+/// target-utilisation autoscaler defaults: `min_instances` 1, `max_instances` 1,
+/// `target_utilization_percentage` 70, `polling_interval` 1 s; request timeout at most 300 s.
+pub const K8S_MIN_INSTANCES: u32 = 1;
+pub const K8S_MAX_INSTANCES: u32 = 1;
+pub const K8S_TARGET_UTILIZATION_PERCENTAGE: f64 = 70.0;
+pub const K8S_POLLING_INTERVAL_S: f64 = 1.0;
+pub const K8S_REQUEST_TIMEOUT_MAX_MS: u64 = 300_000;
+
+/// The `defaultinstancetype` created when a Kubernetes cluster is attached requests 100m CPU and
+/// 2 GiB memory per replica (`how-to-manage-kubernetes-instance-types.md`).
+pub const K8S_DEFAULT_CPU_REQUEST_VCPUS: f64 = 0.1;
+pub const K8S_DEFAULT_MEMORY_REQUEST_GIB: f64 = 2.0;
+
+/// ASSUMPTION: the Kubernetes HPA's default scale-down stabilisation window (5 min); Azure does
+/// not document the router's.
+pub const ASSUMED_K8S_SCALE_DOWN_WINDOW_S: f64 = 300.0;
+
+/// ASSUMPTION (Azure publishes no figure): time for a new replica (a pod on a running node, image
+/// cached) to serve: log-normal, median 20 s, p95 60 s. Set `replica_start_time`.
+pub const ASSUMED_K8S_REPLICA_START_MEDIAN_S: f64 = 20.0;
+pub const ASSUMED_K8S_REPLICA_START_P95_S: f64 = 60.0;
+
+/// Azure Container Instances deployments (`aci`), dev/test only: CPU only, memory under 48 GB and
+/// a model under 1 GB (the limits issue #5 lists for Azure ML's ACI deployments).
+pub const ACI_MAX_MEMORY_GIB: f64 = 48.0;
+pub const ACI_MAX_MODEL_GIB: f64 = 1.0;
+
+/// `cpu_cores` and `memory_gb` of an ACI deployment when not given (Azure ML SDK v1
+/// `AciWebservice.deploy_configuration` defaults, 0.1 core and 0.5 GB).
+pub const ACI_CPU_CORES: f64 = 0.1;
+pub const ACI_MEMORY_GIB: f64 = 0.5;
+
+/// ASSUMPTION (not in the project's sources): Azure Container Instances Linux pay-as-you-go list
+/// prices in East US, about $0.0000113 per vCPU-second and $0.0000012 per GB-second. Give
+/// `price_usd_per_hour` for your region.
+pub const ASSUMED_ACI_USD_PER_VCPU_HOUR: f64 = 0.0405;
+pub const ASSUMED_ACI_USD_PER_GIB_HOUR: f64 = 0.00445;

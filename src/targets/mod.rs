@@ -5,13 +5,21 @@
 //! enums below dispatch statically, so adding a target kind means adding a variant and its match
 //! arms, and no virtual call enters the inner loop.
 
+pub mod autoscale;
+pub mod breakdown;
 pub mod cluster;
 pub mod defaults;
+pub mod endpoint;
 pub mod instance;
 pub mod job_kinds;
+pub mod queue;
 pub mod serverless;
+pub mod traffic;
 
+pub use breakdown::{Breakdown, WorkloadReport};
 pub use cluster::{Cluster, ClusterEvent, ClusterReport, ClusterSample, ClusterSpec, Job, Tier};
+pub use endpoint::{Billing, RouterAutoscale};
+pub use endpoint::{Endpoint, EndpointEvent, EndpointReport, EndpointSpec};
 pub use instance::{Instance, InstanceEvent, InstanceSpec};
 pub use serverless::{Serverless, ServerlessEvent, ServerlessSpec};
 
@@ -34,6 +42,11 @@ pub enum TargetKind {
     },
     ComputeInstance(InstanceSpec),
     Serverless(ServerlessSpec),
+    /// An inference endpoint deployment (`[[endpoint]]`); `type_name` is its `type`.
+    Endpoint {
+        type_name: &'static str,
+        spec: EndpointSpec,
+    },
 }
 
 impl TargetSpec {
@@ -43,6 +56,7 @@ impl TargetSpec {
             TargetKind::Cluster { type_name, .. } => type_name,
             TargetKind::ComputeInstance(_) => "computeinstance",
             TargetKind::Serverless(_) => "serverless",
+            TargetKind::Endpoint { type_name, .. } => type_name,
         }
     }
 
@@ -51,6 +65,7 @@ impl TargetSpec {
             TargetKind::Cluster { spec, .. } => &spec.size,
             TargetKind::ComputeInstance(i) => &i.size,
             TargetKind::Serverless(s) => &s.size,
+            TargetKind::Endpoint { spec, .. } => &spec.instance_type,
         }
     }
 
@@ -58,7 +73,10 @@ impl TargetSpec {
         match &self.kind {
             TargetKind::Cluster { spec, .. } => spec.tier.as_str(),
             TargetKind::ComputeInstance(_) => Tier::Dedicated.as_str(),
+            // Users write `job_tier = "spot"`: say it back in their words.
+            TargetKind::Serverless(s) if s.tier == Tier::LowPriority => "spot",
             TargetKind::Serverless(_) => Tier::Dedicated.as_str(),
+            TargetKind::Endpoint { .. } => Tier::Dedicated.as_str(),
         }
     }
 
@@ -67,6 +85,7 @@ impl TargetSpec {
             TargetKind::Cluster { spec, .. } => spec.price_usd_per_hour,
             TargetKind::ComputeInstance(i) => i.price_usd_per_hour,
             TargetKind::Serverless(s) => s.price_usd_per_hour,
+            TargetKind::Endpoint { spec, .. } => spec.price_usd_per_hour,
         }
     }
 
@@ -76,6 +95,15 @@ impl TargetSpec {
             TargetKind::Cluster { spec, .. } => spec.max_instances,
             TargetKind::ComputeInstance(_) => 1,
             TargetKind::Serverless(_) => u32::MAX,
+            TargetKind::Endpoint { spec, .. } => {
+                spec.autoscale.as_ref().map_or(spec.instance_count, |a| {
+                    std::iter::once(&a.default_profile)
+                        .chain(&a.profiles)
+                        .map(|p| p.max)
+                        .max()
+                        .unwrap_or(spec.instance_count)
+                })
+            }
         }
     }
 }
@@ -86,6 +114,7 @@ pub enum TargetModel {
     Cluster(Cluster),
     Instance(Instance),
     Serverless(Serverless),
+    Endpoint(Endpoint),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +122,7 @@ pub enum TargetEvent {
     Cluster(ClusterEvent),
     Instance(InstanceEvent),
     Serverless(ServerlessEvent),
+    Endpoint(EndpointEvent),
 }
 
 /// Every target reports the same measures (see [`ClusterReport`]): nodes provisioning, busy and
@@ -100,6 +130,7 @@ pub enum TargetEvent {
 #[derive(Clone, Debug)]
 pub enum TargetReport {
     Cluster(ClusterReport),
+    Endpoint(EndpointReport),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -103,6 +103,93 @@ impl ArrivalGen {
     }
 }
 
+/// A two-state Markov-modulated Poisson process (bursts): in state `i` jobs arrive at
+/// `rates_per_hour[i]`, and the process stays in a state an exponential time of mean
+/// `mean_sojourn[i]` before switching to the other. Its long-run rate is the sojourn-weighted
+/// mean of the two rates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MmppArrivals {
+    pub rates_per_hour: [f64; 2],
+    /// Mean time in each state, seconds.
+    pub mean_sojourn_s: [f64; 2],
+}
+
+impl MmppArrivals {
+    /// Mean arrivals per hour in the long run: (λ₀ s₀ + λ₁ s₁) / (s₀ + s₁).
+    pub fn mean_rate_per_hour(&self) -> f64 {
+        let [l0, l1] = self.rates_per_hour;
+        let [s0, s1] = self.mean_sojourn_s;
+        (l0 * s0 + l1 * s1) / (s0 + s1)
+    }
+}
+
+/// Draws an MMPP's arrivals. Arrival gaps come from the workload's arrivals stream and state
+/// changes from a stream of their own, so the two sequences never shift each other.
+///
+/// Exact by memorylessness: from time t in state i, the next arrival candidate is t + Exp(λᵢ);
+/// if the state changes first, time moves to the change and a fresh gap is drawn in the new
+/// state. The state at time zero is drawn from the stationary distribution (sᵢ / (s₀ + s₁)),
+/// so the process is stationary from the start and warm-up is not needed for it.
+pub struct MmppGen {
+    rates_per_s: [f64; 2],
+    sojourn_s: [f64; 2],
+    rng: StreamRng,
+    state_rng: StreamRng,
+    state: usize,
+    /// When the current state ends, seconds.
+    switch_s: f64,
+    t_s: f64,
+}
+
+impl MmppGen {
+    pub fn new(spec: &MmppArrivals, rng: StreamRng, mut state_rng: StreamRng) -> Self {
+        let [s0, s1] = spec.mean_sojourn_s;
+        let u: f64 = state_rng.random();
+        let state = usize::from(u >= s0 / (s0 + s1));
+        let e: f64 = Exp1.sample(&mut state_rng);
+        MmppGen {
+            rates_per_s: spec.rates_per_hour.map(|r| r / 3600.0),
+            sojourn_s: spec.mean_sojourn_s,
+            rng,
+            switch_s: e * spec.mean_sojourn_s[state],
+            state_rng,
+            state,
+            t_s: 0.0,
+        }
+    }
+
+    #[inline]
+    pub fn next_arrival(&mut self) -> Option<SimTime> {
+        if self.rates_per_s.iter().all(|&r| r <= 0.0) {
+            return None;
+        }
+        loop {
+            let rate = self.rates_per_s[self.state];
+            let candidate = if rate > 0.0 {
+                let e: f64 = Exp1.sample(&mut self.rng);
+                self.t_s + e / rate
+            } else {
+                f64::INFINITY
+            };
+            if candidate < self.switch_s {
+                self.t_s = candidate;
+                return Some(from_secs_f64(self.t_s));
+            }
+            self.t_s = self.switch_s;
+            self.state = 1 - self.state;
+            let e: f64 = Exp1.sample(&mut self.state_rng);
+            self.switch_s = self.t_s + e * self.sojourn_s[self.state];
+            if !self.switch_s.is_finite() || self.t_s > MAX_ARRIVAL_S {
+                return None;
+            }
+        }
+    }
+}
+
+/// Far beyond any horizon validation accepts (10,000 years): an arrival process that got this
+/// far without an arrival has nothing left to give.
+const MAX_ARRIVAL_S: f64 = 1e12;
+
 /// Jobs replayed from a trace: submission offsets and, where the trace has them, durations and
 /// node counts (already converted from GPUs for the target's size).
 #[derive(Clone, Debug, PartialEq)]
@@ -112,6 +199,8 @@ pub struct TraceJobs {
     /// With `repeat`, the trace starts over every `period` (the replayed window's length).
     pub repeat: bool,
     pub period: SimTime,
+    /// Bad rows dropped by `on_bad_row = "skip"` (reported in `workloads.csv`).
+    pub skipped_rows: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -127,6 +216,7 @@ pub struct TraceJob {
 #[derive(Clone, Debug)]
 pub enum ArrivalSpec {
     Poisson(PoissonArrivals),
+    Mmpp(MmppArrivals),
     /// Shared by every replication and variant: a trace is loaded once.
     Trace(std::sync::Arc<TraceJobs>),
 }
@@ -143,6 +233,7 @@ pub struct Arrival {
 #[allow(clippy::large_enum_variant)]
 pub enum ArrivalSource {
     Poisson(ArrivalGen),
+    Mmpp(MmppGen),
     Trace {
         jobs: std::sync::Arc<TraceJobs>,
         next: usize,
@@ -151,9 +242,12 @@ pub enum ArrivalSource {
 }
 
 impl ArrivalSource {
-    pub fn new(spec: &ArrivalSpec, rng: StreamRng) -> Self {
+    /// `state_rng` drives what is not an arrival gap (an MMPP's state changes); processes
+    /// without such draws ignore it.
+    pub fn new(spec: &ArrivalSpec, rng: StreamRng, state_rng: StreamRng) -> Self {
         match spec {
             ArrivalSpec::Poisson(p) => ArrivalSource::Poisson(ArrivalGen::new(p.clone(), rng)),
+            ArrivalSpec::Mmpp(m) => ArrivalSource::Mmpp(MmppGen::new(m, rng, state_rng)),
             ArrivalSpec::Trace(t) => ArrivalSource::Trace {
                 jobs: t.clone(),
                 next: 0,
@@ -166,6 +260,11 @@ impl ArrivalSource {
     pub fn next_arrival(&mut self) -> Option<Arrival> {
         match self {
             ArrivalSource::Poisson(g) => g.next_arrival().map(|time| Arrival {
+                time,
+                duration: None,
+                nodes: None,
+            }),
+            ArrivalSource::Mmpp(g) => g.next_arrival().map(|time| Arrival {
                 time,
                 duration: None,
                 nodes: None,
@@ -203,6 +302,11 @@ pub struct WorkloadSpec {
     pub speedup: f64,
     /// Nodes each job takes (Azure ML's `instance_count`), unless its trace row says otherwise.
     pub instance_count: u32,
+    /// Jobs submitted together at each arrival (a sweep job's trials), each with its own
+    /// duration draw (or the trace row's duration).
+    pub batch_size: u32,
+    /// Higher runs first on the target's queue; first in, first out within a priority.
+    pub priority: i32,
 }
 
 #[cfg(test)]
@@ -248,6 +352,62 @@ mod tests {
             "{}",
             times.len()
         );
+    }
+
+    fn count_mmpp(spec: &MmppArrivals, horizon_h: f64) -> u64 {
+        let mut g = MmppGen::new(
+            spec,
+            stream(7, 0, "mmpp-arrivals"),
+            stream(7, 0, "mmpp-state"),
+        );
+        let horizon = from_secs_f64(horizon_h * 3600.0);
+        let mut n = 0;
+        while let Some(t) = g.next_arrival() {
+            if t > horizon {
+                break;
+            }
+            n += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn mmpp_long_run_rate_is_the_sojourn_weighted_mean() {
+        // Quiet 2/h for 6 h on average, bursts of 40/h for 30 min on average:
+        // (2 × 6 + 40 × 0.5) / 6.5 = 32 / 6.5 = 4.923077 per hour.
+        let spec = MmppArrivals {
+            rates_per_hour: [2.0, 40.0],
+            mean_sojourn_s: [6.0 * 3600.0, 1800.0],
+        };
+        assert!((spec.mean_rate_per_hour() - 32.0 / 6.5).abs() < 1e-12);
+        // Over 100,000 h: mean 492,307.7 arrivals. Bursts make the count overdispersed: the
+        // asymptotic index of dispersion of a two-state MMPP with leaving rates σ₀ = 1/6 h⁻¹,
+        // σ₁ = 2 h⁻¹ is 1 + 2 σ₀σ₁ (λ₀ − λ₁)² / ((σ₀ + σ₁)² (λ₀σ₁ + λ₁σ₀))
+        //   = 1 + 2 (1/3) 1444 / ((13/6)² × 10.667) = 20.23,
+        // so the count's sd is √(20.23 × 492,308) = 3,156. Allow 4 sd.
+        let n = count_mmpp(&spec, 100_000.0) as f64;
+        assert!((n - 492_307.7).abs() < 4.0 * 3_156.0, "{n}");
+        // A plain Poisson count would be within 4 × 702; this one is not required to be.
+    }
+
+    #[test]
+    fn mmpp_with_a_silent_state() {
+        // Off (0/h) and on (10/h), 1 h each on average: 5/h in the long run. Index of
+        // dispersion 1 + 2 × 1 × 100 / (4 × 10) = 6; over 20,000 h the count is 100,000 with
+        // sd √(6 × 100,000) = 775. Allow 4 sd.
+        let spec = MmppArrivals {
+            rates_per_hour: [0.0, 10.0],
+            mean_sojourn_s: [3600.0, 3600.0],
+        };
+        assert_eq!(spec.mean_rate_per_hour(), 5.0);
+        let n = count_mmpp(&spec, 20_000.0) as f64;
+        assert!((n - 100_000.0).abs() < 4.0 * 775.0, "{n}");
+        // Both states silent: no arrival ever.
+        let silent = MmppArrivals {
+            rates_per_hour: [0.0, 0.0],
+            mean_sojourn_s: [3600.0, 3600.0],
+        };
+        assert_eq!(count_mmpp(&silent, 1000.0), 0);
     }
 
     #[test]
