@@ -25,6 +25,7 @@ pub mod model;
 pub mod output;
 pub mod report;
 pub mod scenario;
+pub mod sizing;
 pub mod sweep;
 pub mod targets;
 pub mod workload;

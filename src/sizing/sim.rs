@@ -1,0 +1,219 @@
+//! The simulation behind `capsim size`: each (size, count, rate) point is the scenario with
+//! `endpoint.<name>.instance_type`, `endpoint.<name>.instance_count` and the traffic's rate set
+//! (exactly as `--set` would), validated as a hand-written scenario would be; the points of one
+//! batch run as one plan, every replication of every point spread over the worker threads.
+//!
+//! Every point uses the scenario's seed, so all sizes and counts see the same arrivals (common
+//! random numbers): differences between counts are the counts', not the streams'.
+
+use super::config::{RateOverride, SizingConfig};
+use super::search::{Admission, Evaluator, Measured, Point};
+use super::{Est, SizingError};
+use crate::metrics::{Estimate, METRICS};
+use crate::scenario::sweep::{Plan, load_plan};
+use crate::scenario::{LoadError, LoadOptions};
+use std::path::Path;
+
+/// Command-line choices that apply to every simulation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunSettings {
+    pub seed: Option<u64>,
+    pub replications: Option<u64>,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+}
+
+pub struct SimEvaluator<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+    pub options: LoadOptions,
+    pub config: &'a SizingConfig,
+    pub settings: RunSettings,
+    /// Called once per finished replication, from worker threads.
+    pub progress: Option<&'a (dyn Fn() + Sync)>,
+}
+
+/// The `--set` assignments that put `point` into the scenario.
+pub fn assignments(config: &SizingConfig, point: &Point) -> Vec<String> {
+    let e = &config.endpoint;
+    let mut sets = vec![
+        format!("endpoint.{e}.instance_type={:?}", point.size),
+        format!("endpoint.{e}.instance_count={}", point.count),
+    ];
+    if let RateOverride::Set { path, per_second } = &config.rate {
+        sets.push(format!("{path}={:?}", point.rate_per_second * per_second));
+    }
+    sets.extend(config.extra_sets.iter().cloned());
+    sets
+}
+
+fn metric(name: &str) -> Result<usize, SizingError> {
+    METRICS.iter().position(|m| m.name == name).ok_or_else(|| {
+        SizingError::Failed(format!(
+            "this capsim's metrics have no `{name}`: the managed online endpoint model is missing"
+        ))
+    })
+}
+
+impl SimEvaluator<'_> {
+    /// The scenario at `point`, as the loader checks it.
+    fn load(&self, point: &Point) -> Result<Plan, LoadError> {
+        let sets = assignments(self.config, point);
+        load_plan(self.path, self.text, &self.options, &sets, &[])
+    }
+
+    /// The scenario at `point`, with the command line's seed and replications.
+    pub fn plan(&self, point: &Point) -> Result<Plan, SizingError> {
+        let mut plan = self.load(point).map_err(|e| {
+            SizingError::Input(format!(
+                "{} with {} instances: {e}",
+                point.size, point.count
+            ))
+        })?;
+        for v in &mut plan.variants {
+            if let Some(seed) = self.settings.seed {
+                v.scenario.seed = seed;
+            }
+            if let Some(n) = self.settings.replications {
+                v.scenario.replications = n;
+            }
+        }
+        Ok(plan)
+    }
+}
+
+impl Evaluator for SimEvaluator<'_> {
+    fn admit(&mut self, size: &str, max_instances: u32) -> Admission {
+        let at = |count: u32| {
+            self.load(&Point {
+                size: size.to_string(),
+                count,
+                rate_per_second: self.config.goal.peak_rate_per_second,
+            })
+        };
+        let price = |plan: &Plan| {
+            let s = &plan.variants.first()?.scenario;
+            s.system
+                .targets
+                .iter()
+                .find(|t| t.name == self.config.endpoint)
+                .map(|t| t.price_usd_per_hour())
+        };
+        let first_error = |e: LoadError| match e {
+            LoadError::Invalid { errors, .. } => errors
+                .first()
+                .map_or_else(String::new, |d| format!("{}: {}", d.field, d.message)),
+            e => e.to_string(),
+        };
+        let top = match at(max_instances) {
+            Ok(plan) => {
+                return Admission {
+                    price_usd_per_hour: price(&plan),
+                    max_instances,
+                    limited_by: None,
+                };
+            }
+            Err(e) => first_error(e),
+        };
+        let Ok(one) = at(1) else {
+            return Admission {
+                price_usd_per_hour: None,
+                max_instances: 0,
+                limited_by: Some(top),
+            };
+        };
+        // The largest accepted count (a quota), by bisection: `lo` loads, `hi` does not.
+        let (mut lo, mut hi, mut why) = (1, max_instances, top);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            match at(mid) {
+                Ok(_) => lo = mid,
+                Err(e) => {
+                    hi = mid;
+                    why = first_error(e);
+                }
+            }
+        }
+        Admission {
+            price_usd_per_hour: price(&one),
+            max_instances: lo,
+            limited_by: Some(why),
+        }
+    }
+
+    fn evaluate(&mut self, points: &[Point]) -> Result<Vec<Measured>, SizingError> {
+        let mut combined: Option<Plan> = None;
+        for (index, p) in points.iter().enumerate() {
+            let mut plan = self.plan(p)?;
+            let mut v = plan.variants.swap_remove(0);
+            v.index = index;
+            match combined.as_mut() {
+                Some(c) => c.variants.push(v),
+                None => {
+                    plan.variants = vec![v];
+                    combined = Some(plan);
+                }
+            }
+        }
+        let Some(plan) = combined else {
+            return Ok(vec![]);
+        };
+        let control = crate::sweep::Control {
+            threads: self.settings.threads,
+            progress: self.progress,
+            ..Default::default()
+        };
+        let outcome = crate::sweep::run_plan_with(&plan, &control, None).map_err(|e| {
+            SizingError::Failed(format!(
+                "cannot start {} worker threads: {e}",
+                self.settings.threads
+            ))
+        })?;
+        let targets = &plan.variants[0].scenario.system.targets;
+        let target = targets
+            .iter()
+            .position(|t| t.name == self.config.endpoint)
+            .ok_or_else(|| {
+                SizingError::Failed(format!(
+                    "the simulation reports no target named `{}`",
+                    self.config.endpoint
+                ))
+            })?;
+        let idx = |n: &str| metric(n);
+        let names = [
+            idx("requests")?,
+            idx("served")?,
+            idx("rejected_429_share")?,
+            idx("timed_out_408")?,
+            idx("latency_p50_ms")?,
+            idx("latency_p95_ms")?,
+            idx("latency_p99_ms")?,
+            idx("service_time_mean_ms")?,
+            idx("slo_attainment")?,
+            idx("cost_per_30d_usd")?,
+        ];
+        Ok(outcome
+            .by_variant(&plan)
+            .iter()
+            .map(|r| {
+                let s = &r.summary(targets.len())[target];
+                let e = |i: usize| {
+                    let Estimate { mean, ci95, .. } = s[names[i]];
+                    Est { mean, ci95 }
+                };
+                Measured {
+                    requests: e(0),
+                    served: e(1),
+                    rejected_429_share: e(2),
+                    timed_out_408: e(3),
+                    latency_p50_ms: e(4),
+                    latency_p95_ms: e(5),
+                    latency_p99_ms: e(6),
+                    service_time_mean_ms: e(7),
+                    slo_attainment: e(8),
+                    cost_per_30d_usd: e(9),
+                }
+            })
+            .collect())
+    }
+}
