@@ -110,16 +110,20 @@ fn run_writes_every_file_with_the_documented_headers() {
     assert_eq!(o.code, Some(0), "stderr: {}", o.stderr);
     assert!(o.stdout.contains("gpu-cluster"), "stdout: {}", o.stdout);
 
-    // Exactly the four results, and no temporary file (they are dot-files) left behind.
+    // Exactly the results and run.json, and no temporary file (they are dot-files) left behind,
+    // in the folder or beside it.
     assert_eq!(
         entries(&out_dir),
         [
             "replications.csv",
+            "run.json",
             "scenario.toml",
             "summary.csv",
-            "timeseries.csv"
+            "timeseries.csv",
+            "workloads.csv"
         ]
     );
+    assert_eq!(entries(tmp.path()), ["out"]);
 
     // summary.csv: every documented column (README "Outputs"), every metric of the library's
     // list followed at once by its `_ci95`, one row, 3 replications.

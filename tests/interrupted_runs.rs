@@ -1,21 +1,25 @@
 //! What a killed or failed `capsim run` leaves behind.
 //!
-//! The README promises that files are written under temporary names and moved into place only
-//! when the whole run succeeded, so "an interrupted or failed run never leaves files that look
-//! complete and never overwrites an earlier run's results with partial ones". These tests kill
-//! the release binary with SIGKILL at pseudo-random moments (a fixed-seed generator) while it
-//! writes into a folder that holds an earlier run's results, and check after every kill that
-//! each visible file is byte for byte either the earlier run's or the new run's complete file.
-//! Both are known exactly: results are deterministic, so the new run's files are produced once,
-//! to completion, in a folder of their own.
+//! The README promises that a run's files are committed all at once, only when the whole run
+//! succeeded: "an interrupted or failed run never leaves files that look complete, never mixes
+//! files of two runs, and never overwrites an earlier run's results with partial ones". capsim
+//! writes into a hidden staging folder beside the output folder and swaps the two folders in one
+//! rename (src/output/files.rs documents the protocol).
 //!
-//! Hidden temporary files (`.<name>.tmp-<pid>`) of killed runs may remain; they are listed, and
-//! the test prints how many piled up over all the kills (nothing ever removes them).
+//! These tests kill the binary with SIGKILL while it writes into a folder that holds an earlier
+//! run's results, and check after every kill that the visible folder holds, byte for byte, either
+//! the earlier run's complete set of files or the new run's complete set. Both are known exactly:
+//! results are deterministic, so the new run's files are produced once, to completion, in a
+//! folder of their own; `run.json`, which holds timestamps, is checked field by field.
 //!
-//! Each file is checked on its own: a kill between two of the commit's renames leaves complete
-//! files of both runs side by side. The random kills count such mixes without failing;
-//! `kill_during_commit_leaves_one_runs_files` provokes one every time (with strace) and is
-//! ignored while that is a known bug.
+//! - `killed_runs_leave_old_or_new_complete_files` kills at pseudo-random moments (fixed seed).
+//! - `kill_during_commit_leaves_one_runs_files` kills (with strace) at every rename,
+//!   unlink, mkdir and fsync in turn, with the atomic folder exchange and with the two-rename
+//!   fallback of file systems that cannot exchange, so every crash point of the commit is hit.
+//!
+//! A killed run leaves a hidden lock and staging folder beside the output folder
+//! (`.out.capsim-<pid>-<nonce>.lock|staging|old`); the next run into that folder removes them.
+//! The tests check that they never pile up.
 //!
 //! Run with `cargo test --release --test interrupted_runs -- --nocapture` to see the figures.
 
@@ -52,13 +56,17 @@ duration = { dist = "lognormal", median = "40m", p95 = "3h" }
 "compute.gpu-cluster.min_instances" = [0, 1]
 "#;
 
-/// The files a completed run writes.
+/// SHA-256 of `SCENARIO`, computed outside capsim (Python's hashlib).
+const SCENARIO_SHA256: &str = "711a4053079f74a655992bb7d7d905a4624064999a38df70c075b7bb54581482";
+
+/// Files every completed run writes (it may write more; the set is compared between runs).
 const RESULT_FILES: &[&str] = &[
     "summary.csv",
     "replications.csv",
     "timeseries.csv",
     "tradeoff.csv",
     "scenario.toml",
+    "run.json",
 ];
 
 const VARIANTS: usize = 2;
@@ -123,15 +131,16 @@ fn complete_run(
     );
     let (visible, hidden) = list(out);
     assert!(hidden.is_empty(), "a complete run left {hidden:?}");
-    let names: Vec<&str> = visible.keys().map(String::as_str).collect();
-    assert_eq!(names, sorted(RESULT_FILES), "files of a complete run");
+    assert!(
+        leftovers(out).is_empty(),
+        "a complete run left {:?} beside {}",
+        leftovers(out),
+        out.display()
+    );
+    for name in RESULT_FILES {
+        assert!(visible.contains_key(*name), "a complete run lacks {name}");
+    }
     (visible, took)
-}
-
-fn sorted(names: &[&'static str]) -> Vec<&'static str> {
-    let mut v = names.to_vec();
-    v.sort_unstable();
-    v
 }
 
 /// Visible files with their contents, and hidden file names.
@@ -155,17 +164,29 @@ fn list(dir: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
     (visible, hidden)
 }
 
-/// A hidden staging file: `.<result file>.tmp-<pid>` or the folder probe `..write-check.tmp-<pid>`.
-fn is_temp_name(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix('.') else {
-        return false;
-    };
-    let Some((base, pid)) = rest.rsplit_once(".tmp-") else {
-        return false;
-    };
-    !pid.is_empty()
-        && pid.bytes().all(|b| b.is_ascii_digit())
-        && (RESULT_FILES.contains(&base) || base == ".write-check")
+/// Hidden entries capsim left beside the output folder `out`.
+fn leftovers(out: &Path) -> Vec<String> {
+    let base = out.file_name().unwrap().to_string_lossy().into_owned();
+    let prefix = format!(".{base}.capsim-");
+    let mut v: Vec<String> = fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `.<base>.capsim-<pid>-<hex>.<lock|staging|old>` → `<pid>-<hex>`.
+fn leftover_id<'a>(base: &str, name: &'a str) -> Option<&'a str> {
+    let rest = name.strip_prefix(&format!(".{base}.capsim-"))?;
+    let (id, kind) = rest.rsplit_once('.')?;
+    let (pid, nonce) = id.split_once('-')?;
+    (pid.bytes().all(|b| b.is_ascii_digit())
+        && !pid.is_empty()
+        && nonce.bytes().all(|b| b.is_ascii_hexdigit())
+        && matches!(kind, "lock" | "staging" | "old"))
+    .then_some(id)
 }
 
 /// Parses a result CSV fully: every record as long as the header; returns (header, rows).
@@ -187,10 +208,16 @@ fn parse_csv(name: &str, bytes: &[u8]) -> (Vec<String>, usize) {
     (header, rows)
 }
 
+/// `run.json` as a JSON value, or `None` when it does not parse (a partial file).
+fn run_json(bytes: &[u8]) -> Option<serde_json::Value> {
+    serde_json::from_slice(bytes).ok()
+}
+
 /// Checks a complete run's files against the README: the documented columns and one row per
 /// variant and target (summary), per variant, replication and target (replications), per
-/// sample of replication 0 of variant 0 (time series), per variant and target (tradeoff).
-fn check_complete(files: &BTreeMap<String, Vec<u8>>, replications: usize) {
+/// sample of replication 0 of variant 0 (time series), per variant and target (tradeoff), and
+/// `run.json`'s record of the run.
+fn check_complete(files: &BTreeMap<String, Vec<u8>>, seed: u64, replications: usize) {
     let (h, rows) = parse_csv("summary.csv", &files["summary.csv"]);
     for column in [
         "scenario",
@@ -229,9 +256,112 @@ fn check_complete(files: &BTreeMap<String, Vec<u8>>, replications: usize) {
     // Every 5 minutes of 30 days, both ends included.
     assert_eq!(rows, 30 * 24 * 12 + 1, "timeseries.csv rows");
 
-    let (_, rows) = parse_csv("tradeoff.csv", &files["tradeoff.csv"]);
+    let (h, rows) = parse_csv("tradeoff.csv", &files["tradeoff.csv"]);
     assert_eq!(rows, VARIANTS, "tradeoff.csv rows");
+    assert!(
+        h.iter().any(|c| c == "noise_warning"),
+        "tradeoff.csv: {h:?}"
+    );
     assert_eq!(files["scenario.toml"], SCENARIO.as_bytes());
+
+    let info = run_json(&files["run.json"]).expect("run.json parses");
+    assert_eq!(info["status"], "complete");
+    assert_eq!(info["seed"], seed);
+    assert_eq!(info["replications"], replications as u64);
+    assert_eq!(info["variants"], VARIANTS as u64);
+    assert_eq!(info["scenario_sha256"], SCENARIO_SHA256);
+    assert_eq!(info["capsim_version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        info["scenario_file"]
+            .as_str()
+            .unwrap()
+            .ends_with("interrupted.toml")
+    );
+    let args: Vec<&str> = info["command_line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        args.windows(2).any(|w| w == ["--seed", &seed.to_string()]),
+        "{args:?}"
+    );
+    let (start, end) = (
+        info["started_at"].as_str().unwrap(),
+        info["finished_at"].as_str().unwrap(),
+    );
+    // RFC 3339 UTC with milliseconds sorts as text.
+    assert!(start.ends_with('Z') && end.ends_with('Z') && start <= end);
+}
+
+/// Which run a visible file is from: "old", "new", "either" (identical in both) or "neither"
+/// (partial or foreign). `run.json` holds timestamps, so the new run's is recognised by its seed.
+fn origin(
+    name: &str,
+    bytes: &[u8],
+    old: &BTreeMap<String, Vec<u8>>,
+    new: &BTreeMap<String, Vec<u8>>,
+    new_seed: u64,
+) -> &'static str {
+    let is_old = old.get(name).is_some_and(|o| o == bytes);
+    let is_new = if name == "run.json" {
+        run_json(bytes).is_some_and(|v| v["seed"] == new_seed && v["status"] == "complete")
+            && !is_old
+    } else {
+        new.get(name).is_some_and(|n| n == bytes)
+    };
+    match (is_old, is_new) {
+        (true, true) => "either",
+        (true, false) => "old",
+        (false, true) => "new",
+        (false, false) => "neither",
+    }
+}
+
+/// The complaints about a visible folder: every file from one run, complete, and the whole set.
+fn check_one_run(
+    visible: &BTreeMap<String, Vec<u8>>,
+    old: &BTreeMap<String, Vec<u8>>,
+    new: &BTreeMap<String, Vec<u8>>,
+    new_seed: u64,
+) -> (BTreeMap<String, &'static str>, Vec<String>) {
+    let mut problems = vec![];
+    let from: BTreeMap<String, &str> = visible
+        .iter()
+        .map(|(name, bytes)| (name.clone(), origin(name, bytes, old, new, new_seed)))
+        .collect();
+    for (name, which) in &from {
+        if *which == "neither" {
+            problems.push(format!(
+                "{name} ({} bytes) is neither the earlier run's nor the new run's complete file",
+                visible[name].len()
+            ));
+        }
+    }
+    let olds = from.values().filter(|w| **w == "old").count();
+    let news = from.values().filter(|w| **w == "new").count();
+    if olds > 0 && news > 0 {
+        problems.push(format!(
+            "the folder mixes the earlier and the new run's files: {from:?}"
+        ));
+    }
+    let names: Vec<&String> = visible.keys().collect();
+    if names != old.keys().collect::<Vec<_>>() && names != new.keys().collect::<Vec<_>>() {
+        problems.push(format!("visible files {names:?}"));
+    }
+    (from, problems)
+}
+
+/// Replaces whatever is at `out` with the earlier run's files.
+fn reset(out: &Path, old: &BTreeMap<String, Vec<u8>>) {
+    if out.exists() {
+        fs::remove_dir_all(out).unwrap();
+    }
+    fs::create_dir(out).unwrap();
+    for (name, bytes) in old {
+        fs::write(out.join(name), bytes).unwrap();
+    }
 }
 
 #[test]
@@ -256,8 +386,12 @@ fn killed_runs_leave_old_or_new_complete_files() {
     let (old, _) = complete_run(&scenario, &old_dir, 1, replications);
     let new_dir = tmp.path().join("new");
     let (new, full) = complete_run(&scenario, &new_dir, 2, replications);
-    check_complete(&old, replications as usize);
-    check_complete(&new, replications as usize);
+    check_complete(&old, 1, replications as usize);
+    check_complete(&new, 2, replications as usize);
+    assert_eq!(
+        old.keys().collect::<Vec<_>>(),
+        new.keys().collect::<Vec<_>>()
+    );
     for name in RESULT_FILES.iter().filter(|n| **n != "scenario.toml") {
         assert_ne!(
             old[*name], new[*name],
@@ -273,21 +407,17 @@ fn killed_runs_leave_old_or_new_complete_files() {
     // [0, 1.1 × a complete run's time].
     let span_ms = (full.as_millis() as u64 * 11 / 10).max(1);
     let out = tmp.path().join("out");
-    fs::create_dir(&out).unwrap();
     let mut rng = SplitMix(20_260_101);
     let started = Instant::now();
-    let (mut killed, mut finished, mut mixed) = (0, 0, 0);
+    let (mut killed, mut finished, mut most_left) = (0, 0, 0);
     let mut failures = vec![];
-    let mut hidden: Vec<String> = vec![];
     for attempt in 0..KILLS {
         if started.elapsed() > KILL_BUDGET {
             println!("time budget spent after {attempt} attempts");
             break;
         }
-        // The earlier run's results, as complete files; hidden leftovers stay.
-        for (name, bytes) in &old {
-            fs::write(out.join(name), bytes).unwrap();
-        }
+        // The earlier run's results, as complete files; what killed runs left beside stays.
+        reset(&out, &old);
         let delay = Duration::from_millis(rng.below(span_ms));
         let mut child = run_args(&scenario, &out, 2, replications)
             .spawn()
@@ -309,58 +439,50 @@ fn killed_runs_leave_old_or_new_complete_files() {
             failures.push(format!("attempt {attempt}: run failed: {status}"));
         }
 
-        let (visible, now_hidden) = list(&out);
-        let mut from = BTreeMap::new();
-        for (name, bytes) in &visible {
-            let which = if old.get(name) == Some(bytes) && new.get(name) == Some(bytes) {
-                "either"
-            } else if old.get(name) == Some(bytes) {
-                "old"
-            } else if new.get(name) == Some(bytes) {
-                "new"
-            } else {
-                failures.push(format!(
-                    "attempt {attempt} ({outcome} after {delay:?}): {name} ({} bytes) is neither \
-                     the earlier run's nor the new run's complete file",
-                    bytes.len()
-                ));
-                "neither"
-            };
-            from.insert(name.clone(), which);
-        }
-        if visible.len() != old.len() {
+        let (visible, hidden) = list(&out);
+        let (from, problems) = check_one_run(&visible, &old, &new, 2);
+        for p in problems {
             failures.push(format!(
-                "attempt {attempt}: visible files {:?}",
-                visible.keys().collect::<Vec<_>>()
+                "attempt {attempt} ({outcome} after {delay:?}): {p}"
             ));
         }
-        for name in &now_hidden {
-            if !is_temp_name(name) {
-                failures.push(format!("attempt {attempt}: unexpected hidden file {name}"));
-            }
+        if !hidden.is_empty() {
+            failures.push(format!(
+                "attempt {attempt}: hidden files in the folder {hidden:?}"
+            ));
         }
         if outcome.starts_with("finished") && from.values().any(|w| *w == "old") {
             failures.push(format!(
                 "attempt {attempt}: a completed run left earlier files: {from:?}"
             ));
         }
-        let olds = from.values().filter(|w| **w == "old").count();
-        let news = from.values().filter(|w| **w == "new").count();
-        if olds > 0 && news > 0 {
-            mixed += 1;
+        // Beside the folder: only what this run and at most one earlier killed run left (a run
+        // removes its predecessors' leftovers as it starts, unless killed before that).
+        let left = leftovers(&out);
+        let mut ids: Vec<&str> = vec![];
+        for name in &left {
+            match leftover_id("out", name) {
+                Some(id) if !ids.contains(&id) => ids.push(id),
+                Some(_) => {}
+                None => failures.push(format!("attempt {attempt}: unexpected {name}")),
+            }
         }
-        let added: Vec<&String> = now_hidden.iter().filter(|n| !hidden.contains(n)).collect();
+        if ids.len() > 2 {
+            failures.push(format!("attempt {attempt}: leftovers pile up: {left:?}"));
+        }
+        most_left = most_left.max(ids.len());
+        let which = from.values().find(|w| **w != "either").unwrap_or(&"either");
         println!(
-            "attempt {attempt:>2}: {outcome} after {:>4} ms; files {from:?}; new hidden {added:?}",
+            "attempt {attempt:>2}: {outcome} after {:>4} ms; folder: {which}; beside it: {left:?}",
             delay.as_millis(),
         );
-        hidden = now_hidden;
     }
+    // A last complete run cleans up after all of them.
+    let (last, _) = complete_run(&scenario, &out, 2, replications);
+    check_complete(&last, 2, replications as usize);
     println!(
-        "{killed} killed, {finished} finished, {mixed} left a mix of earlier and new files \
-         (killed between two renames); {} hidden temporary files accumulated in {:.1} s \
-         (nothing removes a killed run's): {hidden:?}",
-        hidden.len(),
+        "{killed} killed, {finished} finished in {:.1} s; at most {most_left} killed run(s)' \
+         leftovers beside the folder at once; none after a complete run",
         started.elapsed().as_secs_f64()
     );
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
@@ -395,6 +517,13 @@ fn unwritable_output_folder_fails_cleanly() {
     left.sort();
     assert_eq!(left, ["interrupted.toml", "not-a-folder"]);
 
+    // An output path that is a file is not replaced.
+    let output = run_args(&scenario, &file, 1, 2).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.contains("not-a-folder"), "{stderr}");
+    assert_eq!(fs::read(&file).unwrap(), b"precious");
+
     // A folder without write permission, where permissions are enforced (not for root).
     use std::os::unix::fs::PermissionsExt;
     let locked = tmp.path().join("locked");
@@ -419,6 +548,45 @@ fn unwritable_output_folder_fails_cleanly() {
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// A folder holding files capsim did not write is refused before anything runs (exit 2), and
+/// left as it was; one holding only an earlier run's files is replaced whole, so an earlier
+/// sweep's `tradeoff.csv` does not linger beside a single run's results.
+#[test]
+fn folders_with_other_files_are_refused_and_earlier_results_replaced_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("interrupted.toml");
+    fs::write(&scenario, SCENARIO).unwrap();
+    let out = tmp.path().join("out");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("notes.txt"), b"mine").unwrap();
+    fs::write(out.join("summary.csv"), b"old").unwrap();
+    let output = run_args(&scenario, &out, 1, 2).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert!(stderr.contains("notes.txt"), "{stderr}");
+    let (visible, _) = list(&out);
+    assert_eq!(
+        visible.keys().collect::<Vec<_>>(),
+        ["notes.txt", "summary.csv"]
+    );
+    assert!(leftovers(&out).is_empty());
+
+    // A sweep, then a single run (the scenario without its [sweep]) into the same folder.
+    fs::remove_file(out.join("notes.txt")).unwrap();
+    complete_run(&scenario, &out, 1, 2);
+    let single = tmp.path().join("single.toml");
+    fs::write(&single, SCENARIO.split("[sweep]").next().unwrap()).unwrap();
+    let output = run_args(&single, &out, 1, 2).output().unwrap();
+    assert!(output.status.success());
+    let (visible, _) = list(&out);
+    assert!(
+        !visible.contains_key("tradeoff.csv"),
+        "{:?}",
+        visible.keys()
+    );
+    assert!(visible.contains_key("summary.csv"));
+}
+
 /// Whether `strace` can run and trace a child here (it needs ptrace).
 fn strace_works() -> bool {
     Command::new("strace")
@@ -429,14 +597,34 @@ fn strace_works() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// The commit renames the staged files one by one; a kill between two renames leaves some of
-/// the earlier run's files beside some of the new run's: each file complete, the set from two
-/// runs (summary.csv from one, replications.csv and tradeoff.csv from another). The random
-/// kills above hit that window rarely; strace's fault injection hits it every time, by killing
-/// the process as it enters its third rename (timeseries.csv and summary.csv moved, the rest not).
+/// Runs `run` under strace, killing it (SIGKILL, as it enters the call) at the `n`-th call of
+/// `syscall`; with `no_exchange`, the atomic folder exchange fails with EINVAL as on a file
+/// system without it, so the two-rename fallback runs. Returns whether the run was killed.
+fn run_killed_at(run: &Command, syscall: &str, n: usize, no_exchange: bool) -> bool {
+    let mut cmd = Command::new("strace");
+    cmd.args(["-f", "-o", "/dev/null"]);
+    if no_exchange {
+        cmd.args(["-e", "inject=renameat2:error=EINVAL:when=1"]);
+    }
+    let status = cmd
+        .args(["-e", &format!("inject={syscall}:signal=SIGKILL:when={n}")])
+        .arg(run.get_program())
+        .args(run.get_args())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    !status.success()
+}
+
+/// Every crash point of the commit, hit on purpose: the run is killed at the 1st, 2nd, ... call
+/// of each file-system system call it makes (renames, unlinks, mkdirs, fsyncs), until it makes
+/// no more, once with the atomic folder exchange and once with the two-rename fallback. After
+/// every kill the folder holds one run's complete files; where the fallback was killed between
+/// its two renames (no folder for a moment), the next run finishes the swap before doing
+/// anything else.
 #[test]
-#[ignore = "bug: src/output/files.rs OutputDir::commit renames file by file, so a run killed \
-            (or failing) during the commit leaves a mix of the earlier and the new run's files"]
 fn kill_during_commit_leaves_one_runs_files() {
     if !strace_works() {
         println!("strace is not available or cannot trace here: skipped");
@@ -448,50 +636,75 @@ fn kill_during_commit_leaves_one_runs_files() {
     let out = tmp.path().join("out");
     let (old, _) = complete_run(&scenario, &out, 1, 2);
     let (new, _) = complete_run(&scenario, &tmp.path().join("new"), 2, 2);
-
     let run = run_args(&scenario, &out, 2, 2);
-    let status = Command::new("strace")
-        .args([
-            "-f",
-            "-o",
-            "/dev/null",
-            "-e",
-            "trace=rename,renameat,renameat2",
-        ])
-        .args([
-            "-e",
-            "inject=rename,renameat,renameat2:signal=SIGKILL:when=3",
-        ])
-        .arg(run.get_program())
-        .args(run.get_args())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(!status.success(), "the run was not killed: {status}");
-    let (visible, hidden) = list(&out);
-    let from: BTreeMap<&String, &str> = visible
-        .iter()
-        .map(|(name, bytes)| {
-            let which = match (old.get(name) == Some(bytes), new.get(name) == Some(bytes)) {
-                (true, true) => "either",
-                (true, false) => "old",
-                (false, true) => "new",
-                (false, false) => "neither",
-            };
-            (name, which)
-        })
-        .collect();
-    println!("after a kill in the commit: {from:?}; hidden {hidden:?}");
-    assert!(
-        from.values().all(|w| *w != "neither"),
-        "a partial file: {from:?}"
-    );
-    let olds = from.values().filter(|w| **w == "old").count();
-    let news = from.values().filter(|w| **w == "new").count();
-    assert!(
-        olds == 0 || news == 0,
-        "the folder mixes the earlier run's and the new run's results: {from:?}"
-    );
+
+    let mut failures = vec![];
+    let (mut kills, mut rolled_forward) = (0, 0);
+    for no_exchange in [false, true] {
+        for syscall in [
+            "renameat2",
+            "rename",
+            "renameat",
+            "unlinkat",
+            "unlink",
+            "mkdir",
+            "mkdirat",
+            "fsync",
+        ] {
+            for n in 1..=40 {
+                reset(&out, &old);
+                if !run_killed_at(&run, syscall, n, no_exchange) {
+                    break; // the run made fewer such calls: all crash points seen
+                }
+                kills += 1;
+                let at = format!(
+                    "killed at {syscall} #{n}{}",
+                    if no_exchange {
+                        " (two-rename fallback)"
+                    } else {
+                        ""
+                    }
+                );
+                if !out.exists() {
+                    // Only between the fallback's two renames. The earlier results and the
+                    // complete new ones are both beside the folder; a run that dies right
+                    // after its clean-up (at its staging mkdir, the 2nd mkdir) restores it.
+                    if !no_exchange {
+                        failures.push(format!("{at}: the output folder is gone"));
+                        continue;
+                    }
+                    run_killed_at(&run, "mkdir", 2, false);
+                    if !out.exists() {
+                        failures.push(format!("{at}: the next run did not restore the folder"));
+                        continue;
+                    }
+                    let (visible, _) = list(&out);
+                    let (from, _) = check_one_run(&visible, &old, &new, 2);
+                    if from.values().any(|w| *w != "new" && *w != "either") {
+                        failures.push(format!("{at}: not rolled forward: {from:?}"));
+                    }
+                    rolled_forward += 1;
+                }
+                let (visible, hidden) = list(&out);
+                let (from, problems) = check_one_run(&visible, &old, &new, 2);
+                for p in problems {
+                    failures.push(format!("{at}: {p}"));
+                }
+                if !hidden.is_empty() {
+                    failures.push(format!("{at}: hidden files in the folder {hidden:?}"));
+                }
+                let which = from.values().find(|w| **w != "either").unwrap_or(&"either");
+                println!(
+                    "{at}: folder holds the {which} run's files; beside it {:?}",
+                    leftovers(&out)
+                );
+            }
+        }
+    }
+    // Everything killed runs left is removed by the next complete run.
+    complete_run(&scenario, &out, 2, 2);
+    println!("{kills} kills, {rolled_forward} swaps finished by the next run");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    assert!(kills >= 10, "only {kills} crash points were hit");
+    assert!(rolled_forward >= 1, "the two-rename window was never hit");
 }

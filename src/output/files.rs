@@ -1,61 +1,526 @@
 //! The one place that writes result files.
 //!
-//! Every file is written under a temporary name in the destination folder and renamed into place
-//! only after the whole run has succeeded, so a failed or killed run never leaves a file that
-//! looks complete, and never replaces the results of an earlier run with partial ones.
+//! A run's results are a set of files that belong together (`summary.csv`, `replications.csv`,
+//! `tradeoff.csv`, `run.json`, ...), so they are committed as a set: a run killed at any moment,
+//! SIGKILL and power loss after the last `fsync` included, leaves in the output folder either the
+//! earlier run's complete files or the new run's complete files, never a partial file and never a
+//! mix of the two.
+//!
+//! # The protocol ([`OutputDir::replace`], used by `capsim run`)
+//!
+//! For an output folder `P/N`, with `ID` = `<pid>-<nonce>` of the writing process:
+//!
+//! 1. **Clean up** what killed runs left beside `P/N` (see *Stale files* below).
+//! 2. **Lock**: create `P/.N.capsim-ID.lock` (exclusively), take an `flock` on it for the life of
+//!    the process, then write a marker into it (`capsim output lock`, the pid, the host).
+//! 3. **Stage**: create the folder `P/.N.capsim-ID.staging` and write every file into it, each
+//!    flushed and `fsync`ed, then `fsync` the folder. Nothing in `P/N` changes during the run.
+//! 4. **Swap**: if `P/N` does not exist, rename the staging folder to `P/N`. Otherwise exchange
+//!    the two folders in one atomic `renameat2(RENAME_EXCHANGE)`: `P/N` is now the new results
+//!    and the staging name holds the earlier ones. Where the file system cannot exchange
+//!    (`EINVAL`, e.g. NFS, or not Linux), two renames: `P/N` → `P/.N.capsim-ID.old`, then staging
+//!    → `P/N`. Then `fsync` `P`.
+//! 5. **Discard** the earlier results (under the staging or `.old` name), then remove the lock.
+//!
+//! Crash points: before 4, `P/N` is untouched (the earlier run's complete files, or absent). The
+//! exchange is one system call: `P/N` is old or new, never both. After it, only hidden
+//! `P/.N.capsim-ID.*` entries remain to clean up. In the two-rename fallback, a kill between the
+//! two renames leaves no `P/N` for a moment: the earlier results are at `.old`, the complete new
+//! ones at `.staging`, and the next `capsim run` into `P/N` finishes the swap (roll forward).
+//!
+//! A consequence: the output folder is replaced as a whole, so a file of an earlier run that
+//! this run does not write (`tradeoff.csv` of an earlier sweep, a stale `report.html`) goes with
+//! it rather than sitting beside results it does not describe. To protect other files, a folder
+//! holding anything capsim does not write is refused ([`foreign_entries`]).
+//!
+//! # How a reader tells complete from incomplete
+//!
+//! Everything at `P/N` is complete: no visible file there is ever partial. `run.json` says how
+//! the run ended: `"status": "complete"`, or `"interrupted"` when Ctrl-C stopped it and it wrote
+//! only what had finished (see [`super::runinfo`]). A folder without `run.json` was written by an
+//! older capsim. Hidden `.N.capsim-*` entries beside the folder are never results. A reader that
+//! reads several files while a new run may commit can compare `run.json` before and after.
+//!
+//! # Stale files
+//!
+//! A killed run leaves its lock and staging (or `.old`) folder behind. They are removed by the
+//! next capsim that writes to the same folder, only when they are provably capsim's and dead:
+//! the lock's name has the pattern above, the lock file holds capsim's marker with the pid its
+//! name gives, and its `flock` can be taken, which the kernel allows only once the process that
+//! held it has ended (whatever its pid namespace, after pid reuse or a reboot). Staging folders
+//! without such a lock, or whose lock is held, are left alone.
+//!
+//! # Adding files to a folder ([`OutputDir::prepare`], used by `capsim report`)
+//!
+//! Files are staged as `.<name>.capsim-ID.tmp` in the folder itself, under a lock
+//! `.capsim-ID.lock` there, and renamed into place one by one at commit: each file is atomic,
+//! the set is not. Stale ones are cleaned up as above.
 
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
+/// The first line of every lock file: what proves a lock (and its staging files) is capsim's.
+const LOCK_MAGIC: &str = "capsim output lock";
+
+/// Files and folders a capsim run, merge or report writes into an output folder: a folder
+/// holding only these (and capsim's hidden temporary files) may be replaced by a new run.
+pub const KNOWN_ENTRIES: &[&str] = &[
+    "summary.csv",
+    "replications.csv",
+    "timeseries.csv",
+    "tradeoff.csv",
+    "scenario.toml",
+    "run.json",
+    "report.html",
+    "report.md",
+    "INCOMPLETE.txt",
+    "shard.csv",
+    "shard.toml",
+    "sizing.csv",
+    "workloads.csv",
+];
+
+/// Files other capsim commands write into a run's default folder (`capsim size`): a run that
+/// replaces the folder carries them over (hard-linked, else copied) unless it writes them itself.
+pub const CARRIED_OVER: &[&str] = &["sizing.csv"];
+
+/// An output folder being written; nothing appears at its destination before [`commit`].
+///
+/// [`commit`]: OutputDir::commit
 pub struct OutputDir {
+    /// Where the files appear at commit.
     dir: PathBuf,
+    /// Where they are written until then: the staging folder, or `dir` itself.
+    work: PathBuf,
+    mode: Mode,
+    /// In-place mode: (temporary, final) paths.
     staged: Vec<(PathBuf, PathBuf)>,
+    lock: Option<Lock>,
     committed: bool,
 }
 
-impl OutputDir {
-    /// Creates the folder if needed and checks that files can be created in it, before any
-    /// simulation time is spent.
-    pub fn prepare(dir: &Path) -> io::Result<OutputDir> {
-        fs::create_dir_all(dir).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot create output folder {}: {e}", dir.display()),
-            )
-        })?;
-        let out = OutputDir {
-            dir: dir.to_path_buf(),
-            staged: vec![],
-            committed: false,
-        };
-        let probe = out.temp_path(".write-check");
-        File::create(&probe)
-            .and_then(|_| fs::remove_file(&probe))
-            .map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("cannot write to output folder {}: {e}", dir.display()),
-                )
-            })?;
-        Ok(out)
+enum Mode {
+    /// The whole folder is swapped at commit; `parent` and `base` name it, resolved.
+    Replace {
+        parent: PathBuf,
+        base: String,
+        id: String,
+    },
+    /// Files are added to (or replace files in) an existing folder, one by one.
+    InPlace { id: String },
+}
+
+/// A lock file held (flock) for as long as it is open.
+struct Lock {
+    path: PathBuf,
+    _file: File,
+}
+
+/// Why an output folder cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The folder holds files capsim did not write: replacing it would lose them.
+    #[error(
+        "{}: the output folder holds files capsim did not write ({}); a run replaces the whole \
+         folder, so choose an empty or new folder with --out",
+        dir.display(), names.join(", ")
+    )]
+    Foreign { dir: PathBuf, names: Vec<String> },
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+fn err(e: io::Error, what: impl std::fmt::Display) -> io::Error {
+    io::Error::new(e.kind(), format!("{what}: {e}"))
+}
+
+/// `<pid>-<nonce>`: unique per process and per output folder opened by it.
+fn new_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64 ^ d.as_secs());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{}-{:x}",
+        std::process::id(),
+        (nanos.wrapping_mul(0x9e37_79b9) ^ n) & 0xffff_ffff
+    )
+}
+
+fn host_name() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+impl Lock {
+    /// Creates `path` exclusively, locks it, and writes the marker.
+    fn create(path: PathBuf, id: &str) -> io::Result<Lock> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        flock(&file, false)?;
+        let pid = id.split('-').next().unwrap_or("");
+        write!(
+            file,
+            "{LOCK_MAGIC}\npid={pid}\nhost={}\nversion={}\n",
+            host_name(),
+            env!("CARGO_PKG_VERSION")
+        )?;
+        file.sync_all()?;
+        Ok(Lock { path, _file: file })
     }
 
+    fn release(self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Takes an exclusive flock; with `try_only`, fails with `WouldBlock` when another process
+/// holds it.
+#[cfg(unix)]
+fn flock(file: &File, try_only: bool) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let op = libc::LOCK_EX | if try_only { libc::LOCK_NB } else { 0 };
+    // SAFETY: a valid open descriptor; flock has no memory effects.
+    if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(unix))]
+fn flock(_file: &File, try_only: bool) -> io::Result<()> {
+    // Without advisory locks nothing can be proven dead: never clean up.
+    if try_only {
+        Err(io::Error::from(io::ErrorKind::WouldBlock))
+    } else {
+        Ok(())
+    }
+}
+
+/// Exchanges two paths atomically; `Ok(false)` when the file system or OS cannot.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn exchange(a: &Path, b: &Path) -> io::Result<bool> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let (ca, cb) = (
+        CString::new(a.as_os_str().as_bytes())?,
+        CString::new(b.as_os_str().as_bytes())?,
+    );
+    // SAFETY: two NUL-terminated paths that outlive the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::EOPNOTSUPP) => Ok(false),
+        _ => Err(e),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn exchange(_a: &Path, _b: &Path) -> io::Result<bool> {
+    Ok(false)
+}
+
+/// Whether this process may create files in `dir` (permissions, read-only mounts).
+#[cfg(unix)]
+fn writable(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a NUL-terminated path that outlives the call.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+#[cfg(not(unix))]
+fn writable(dir: &Path) -> bool {
+    fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly())
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    // Directories cannot be opened for syncing everywhere; where they can, this makes renames
+    // durable.
+    match File::open(dir) {
+        Ok(f) => f.sync_all().or(Ok(())),
+        Err(_) => Ok(()),
+    }
+}
+
+/// A hidden capsim entry name: `<prefix>.capsim-<id>.<kind>`, returning (prefix, id, kind).
+fn parse_capsim_name(name: &str) -> Option<(&str, &str, &str)> {
+    let at = name.rfind(".capsim-")?;
+    let (prefix, rest) = (&name[..at], &name[at + ".capsim-".len()..]);
+    let (id, kind) = rest.rsplit_once('.')?;
+    let (pid, nonce) = id.split_once('-')?;
+    let ok = !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && !nonce.is_empty()
+        && nonce.bytes().all(|b| b.is_ascii_hexdigit())
+        && matches!(kind, "lock" | "staging" | "old" | "tmp");
+    ok.then_some((prefix, id, kind))
+}
+
+/// Whether `name` in an output folder is a temporary file of some capsim (this version's or an
+/// earlier one's `.<file>.tmp-<pid>`).
+fn is_capsim_temp(name: &str) -> bool {
+    if name.starts_with('.') && parse_capsim_name(name).is_some() {
+        return true;
+    }
+    let Some((base, pid)) = name
+        .strip_prefix('.')
+        .and_then(|rest| rest.rsplit_once(".tmp-"))
+    else {
+        return false;
+    };
+    !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && (KNOWN_ENTRIES.contains(&base)
+            || base == ".write-check"
+            || base.ends_with(".svg")
+            || base.ends_with(".png"))
+}
+
+/// Entries of an existing output folder that capsim did not write: anything but
+/// [`KNOWN_ENTRIES`], a `charts/` folder of SVG files, and capsim's temporary files.
+pub fn foreign_entries(dir: &Path) -> io::Result<Vec<String>> {
+    let mut foreign = vec![];
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(foreign),
+        Err(e) => return Err(err(e, format!("cannot read {}", dir.display()))),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type()?;
+        let ours = if name == "charts" && kind.is_dir() {
+            fs::read_dir(entry.path())?.all(|e| {
+                e.is_ok_and(|e| {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    e.file_type().is_ok_and(|t| t.is_file())
+                        && (n.ends_with(".svg") || n.ends_with(".png") || is_capsim_temp(&n))
+                })
+            })
+        } else {
+            kind.is_file() && (KNOWN_ENTRIES.contains(&name.as_str()) || is_capsim_temp(&name))
+        };
+        if !ours {
+            foreign.push(name);
+        }
+    }
+    foreign.sort();
+    Ok(foreign)
+}
+
+/// Removes what dead capsim processes left in `folder` under names `<prefix>.capsim-<id>.*`
+/// (all prefixes when `prefix` is `None`), after finishing an interrupted folder swap into
+/// `folder/<base>` when `base` is given. Returns the names removed or restored.
+fn clean_stale(folder: &Path, prefix: Option<&str>, base: Option<&str>) -> Vec<String> {
+    let mut done = vec![];
+    let Ok(entries) = fs::read_dir(folder) else {
+        return done;
+    };
+    let names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for lock_name in &names {
+        let Some((p, id, "lock")) = parse_capsim_name(lock_name) else {
+            continue;
+        };
+        if prefix.is_some_and(|want| want != p) {
+            continue;
+        }
+        let lock_path = folder.join(lock_name);
+        let Ok(mut file) = OpenOptions::new().read(true).write(true).open(&lock_path) else {
+            continue;
+        };
+        let mut text = String::new();
+        if file.read_to_string(&mut text).is_err() {
+            continue;
+        }
+        let mut lines = text.lines();
+        let pid = id.split('-').next().unwrap_or("");
+        if lines.next() != Some(LOCK_MAGIC) || lines.next() != Some(&format!("pid={pid}")) {
+            continue; // not provably capsim's (or still being written)
+        }
+        if flock(&file, true).is_err() {
+            continue; // held: its process is alive
+        }
+        // The owner is dead and we hold its lock. Finish an interrupted two-rename swap first.
+        let stem = format!("{p}.capsim-{id}.");
+        let staging = folder.join(format!("{stem}staging"));
+        let old = folder.join(format!("{stem}old"));
+        if let Some(base) = base {
+            let out = folder.join(base);
+            if old.is_dir() && fs::symlink_metadata(&out).is_err() {
+                let from = if staging.is_dir() { &staging } else { &old };
+                if fs::rename(from, &out).is_ok() {
+                    done.push(format!("{} -> {base}", from.display()));
+                }
+            }
+        }
+        for n in &names {
+            if n != lock_name && n.starts_with(&stem) && parse_capsim_name(n).is_some() {
+                let path = folder.join(n);
+                let removed = if path.is_dir() {
+                    fs::remove_dir_all(&path)
+                } else {
+                    fs::remove_file(&path)
+                };
+                if removed.is_ok() {
+                    done.push(n.clone());
+                }
+            }
+        }
+        if fs::remove_file(&lock_path).is_ok() {
+            done.push(lock_name.clone());
+        }
+    }
+    done
+}
+
+impl OutputDir {
+    /// Prepares to replace the folder `dir` as a whole (see the module docs): creates its parent
+    /// if needed, refuses a folder holding files capsim did not write, cleans up what killed
+    /// runs left, and creates the staging folder, before any simulation time is spent.
+    pub fn replace(dir: &Path) -> Result<OutputDir, OutputError> {
+        let named = |e: io::Error| {
+            OutputError::Io(err(
+                e,
+                format!("cannot use output folder {}", dir.display()),
+            ))
+        };
+        // Resolve `.`, `..` and symbolic links, so that the swap replaces the real folder.
+        let absolute = std::path::absolute(dir).map_err(named)?;
+        let resolved = match fs::canonicalize(&absolute) {
+            Ok(p) => p,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => absolute,
+            Err(e) => return Err(named(e)),
+        };
+        let (Some(parent), Some(base)) = (resolved.parent(), resolved.file_name()) else {
+            return Err(named(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a run replaces the whole output folder, and this one cannot be replaced",
+            )));
+        };
+        let (parent, base) = (parent.to_path_buf(), base.to_string_lossy().into_owned());
+        match fs::symlink_metadata(&resolved) {
+            Ok(m) if !m.is_dir() => {
+                return Err(named(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "exists and is not a folder",
+                )));
+            }
+            Ok(_) => {
+                let foreign = foreign_entries(&resolved).map_err(named)?;
+                if !foreign.is_empty() {
+                    return Err(OutputError::Foreign {
+                        dir: dir.to_path_buf(),
+                        names: foreign,
+                    });
+                }
+                if !writable(&resolved) {
+                    return Err(named(io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        "the folder is not writable",
+                    )));
+                }
+            }
+            Err(_) => {}
+        }
+        fs::create_dir_all(&parent).map_err(named)?;
+        clean_stale(&parent, Some(&format!(".{base}")), Some(&base));
+
+        let id = new_id();
+        let stem = format!(".{base}.capsim-{id}.");
+        let lock = Lock::create(parent.join(format!("{stem}lock")), &id).map_err(named)?;
+        let work = parent.join(format!("{stem}staging"));
+        if let Err(e) = fs::create_dir(&work) {
+            lock.release();
+            return Err(named(e));
+        }
+        Ok(OutputDir {
+            dir: dir.to_path_buf(),
+            work,
+            mode: Mode::Replace { parent, base, id },
+            staged: vec![],
+            lock: Some(lock),
+            committed: false,
+        })
+    }
+
+    /// Prepares to add files to the folder `dir` (created if needed), each under a temporary name
+    /// until [`commit`](Self::commit); files already there that are not rewritten stay.
+    pub fn prepare(dir: &Path) -> io::Result<OutputDir> {
+        fs::create_dir_all(dir)
+            .map_err(|e| err(e, format!("cannot create output folder {}", dir.display())))?;
+        clean_stale(dir, None, None);
+        let id = new_id();
+        let lock = Lock::create(dir.join(format!(".capsim-{id}.lock")), &id).map_err(|e| {
+            err(
+                e,
+                format!("cannot write to output folder {}", dir.display()),
+            )
+        })?;
+        Ok(OutputDir {
+            dir: dir.to_path_buf(),
+            work: dir.to_path_buf(),
+            mode: Mode::InPlace { id },
+            staged: vec![],
+            lock: Some(lock),
+            committed: false,
+        })
+    }
+
+    /// Where the files will be at commit.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    fn temp_path(&self, name: &str) -> PathBuf {
-        self.dir.join(format!(".{name}.tmp-{}", std::process::id()))
+    /// Where files are being written until the commit: the hidden staging folder (replace
+    /// mode) or the folder itself. Files written here directly, by name, are committed too.
+    pub fn staging(&self) -> &Path {
+        &self.work
     }
 
     /// Opens a staged file for streaming; it appears under `name` at [`commit`](Self::commit).
     pub fn create(&mut self, name: &str) -> io::Result<BufWriter<File>> {
-        let tmp = self.temp_path(name);
-        let file = File::create(&tmp).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot create {}: {e}", tmp.display()))
-        })?;
-        self.staged.push((tmp, self.dir.join(name)));
+        let (path, fin) = match &self.mode {
+            Mode::Replace { .. } => (self.work.join(name), self.dir.join(name)),
+            Mode::InPlace { id } => (
+                self.work.join(format!(".{name}.capsim-{id}.tmp")),
+                self.dir.join(name),
+            ),
+        };
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| err(e, format!("cannot create {}", fin.display())))?;
+        if let Mode::InPlace { .. } = self.mode {
+            self.staged.push((path, fin));
+        }
         Ok(BufWriter::new(file))
     }
 
@@ -66,19 +531,73 @@ impl OutputDir {
         finish(w)
     }
 
-    /// Moves every staged file into place.
+    /// Makes the staged files visible: the whole folder at once (replace mode), or file by file.
+    /// Returns the final paths of the files written.
     pub fn commit(mut self) -> io::Result<Vec<PathBuf>> {
-        let mut done = vec![];
-        for (tmp, fin) in &self.staged {
-            fs::rename(tmp, fin).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("cannot move {} into place: {e}", fin.display()),
-                )
-            })?;
-            done.push(fin.clone());
-        }
+        let done = match &self.mode {
+            Mode::InPlace { .. } => {
+                let mut done = vec![];
+                for (tmp, fin) in &self.staged {
+                    fs::rename(tmp, fin)
+                        .map_err(|e| err(e, format!("cannot move {} into place", fin.display())))?;
+                    done.push(fin.clone());
+                }
+                sync_dir(&self.work)?;
+                done
+            }
+            Mode::Replace { parent, base, id } => {
+                let mut names: Vec<PathBuf> = fs::read_dir(&self.work)?
+                    .flatten()
+                    .map(|e| self.dir.join(e.file_name()))
+                    .collect();
+                names.sort();
+                let out = parent.join(base);
+                for name in CARRIED_OVER {
+                    let (from, to) = (out.join(name), self.work.join(name));
+                    if from.is_file() && !to.exists() {
+                        fs::hard_link(&from, &to)
+                            .or_else(|_| fs::copy(&from, &to).map(|_| ()))
+                            .map_err(|e| err(e, format!("cannot keep {}", from.display())))?;
+                    }
+                }
+                sync_dir(&self.work)?;
+                let into_place = |e: io::Error| {
+                    err(
+                        e,
+                        format!("cannot move the results into {}", self.dir.display()),
+                    )
+                };
+                // What holds the earlier results once the new ones are in place.
+                let leftover = if fs::symlink_metadata(&out).is_err() {
+                    fs::rename(&self.work, &out).map_err(into_place)?;
+                    None
+                } else if exchange(&self.work, &out).map_err(into_place)? {
+                    Some(self.work.clone())
+                } else {
+                    let old = parent.join(format!(".{base}.capsim-{id}.old"));
+                    fs::rename(&out, &old).map_err(into_place)?;
+                    if let Err(e) = fs::rename(&self.work, &out) {
+                        let _ = fs::rename(&old, &out);
+                        return Err(into_place(e));
+                    }
+                    Some(old)
+                };
+                self.committed = true;
+                sync_dir(parent)?;
+                if let Some(old) = leftover
+                    && fs::remove_dir_all(old).is_err()
+                {
+                    // Keep the lock file (its flock ends with the process), so that the next
+                    // run can prove the leftover is a dead run's and remove it.
+                    self.lock = None;
+                }
+                names
+            }
+        };
         self.committed = true;
+        if let Some(lock) = self.lock.take() {
+            lock.release();
+        }
         Ok(done)
     }
 }
@@ -92,9 +611,194 @@ pub fn finish(w: BufWriter<File>) -> io::Result<()> {
 impl Drop for OutputDir {
     fn drop(&mut self) {
         if !self.committed {
-            for (tmp, _) in &self.staged {
-                let _ = fs::remove_file(tmp);
+            match self.mode {
+                Mode::Replace { .. } => {
+                    let _ = fs::remove_dir_all(&self.work);
+                }
+                Mode::InPlace { .. } => {
+                    for (tmp, _) in &self.staged {
+                        let _ = fs::remove_file(tmp);
+                    }
+                }
             }
         }
+        if let Some(lock) = self.lock.take() {
+            lock.release();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn capsim_names_parse_and_others_do_not() {
+        assert_eq!(
+            parse_capsim_name(".out.capsim-123-ab12.staging"),
+            Some((".out", "123-ab12", "staging"))
+        );
+        assert_eq!(
+            parse_capsim_name(".capsim-7-f.lock"),
+            Some(("", "7-f", "lock"))
+        );
+        assert_eq!(parse_capsim_name(".out.capsim-x1-ab.lock"), None);
+        assert_eq!(parse_capsim_name(".out.capsim-1-zz.lock"), None);
+        assert_eq!(parse_capsim_name(".out.capsim-1-ab.txt"), None);
+        assert_eq!(parse_capsim_name("notes.txt"), None);
+        assert!(is_capsim_temp(".summary.csv.tmp-42"));
+        assert!(!is_capsim_temp(".notes.txt.tmp-42"));
+    }
+
+    #[test]
+    fn replace_swaps_the_whole_folder_and_leaves_nothing_beside_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("summary.csv"), "old").unwrap();
+        fs::write(out.join("tradeoff.csv"), "old sweep").unwrap();
+        let mut o = OutputDir::replace(&out).unwrap();
+        o.write("summary.csv", b"new").unwrap();
+        // Nothing visible changes before the commit.
+        assert_eq!(fs::read(out.join("summary.csv")).unwrap(), b"old");
+        assert_eq!(names(tmp.path()).len(), 3, "out, staging and lock");
+        o.commit().unwrap();
+        assert_eq!(names(&out), ["summary.csv"]);
+        assert_eq!(fs::read(out.join("summary.csv")).unwrap(), b"new");
+        assert_eq!(names(tmp.path()), ["out"]);
+    }
+
+    #[test]
+    fn a_dropped_run_leaves_the_earlier_results_and_no_staging() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("summary.csv"), "old").unwrap();
+        let mut o = OutputDir::replace(&out).unwrap();
+        o.write("summary.csv", b"new").unwrap();
+        drop(o);
+        assert_eq!(fs::read(out.join("summary.csv")).unwrap(), b"old");
+        assert_eq!(names(tmp.path()), ["out"]);
+    }
+
+    #[test]
+    fn foreign_files_are_refused_and_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
+        fs::write(tmp.path().join("summary.csv"), "old").unwrap();
+        match OutputDir::replace(tmp.path()) {
+            Err(OutputError::Foreign { names, .. }) => assert_eq!(names, ["notes.txt"]),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        assert_eq!(names(tmp.path()), ["notes.txt", "summary.csv"]);
+    }
+
+    /// Writes a dead process's lock (no flock held) and its staging folder, as a SIGKILL leaves
+    /// them.
+    fn dead_lock(parent: &Path, base: &str, id: &str) {
+        fs::write(
+            parent.join(format!(".{base}.capsim-{id}.lock")),
+            format!("{LOCK_MAGIC}\npid={}\n", id.split('-').next().unwrap()),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn stale_staging_of_dead_runs_is_removed_and_live_or_unproven_is_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path();
+        // Dead: marker, no flock.
+        dead_lock(p, "out", "999999-ab");
+        fs::create_dir(p.join(".out.capsim-999999-ab.staging")).unwrap();
+        fs::write(p.join(".out.capsim-999999-ab.staging/summary.csv"), "x").unwrap();
+        // No marker: not provably ours.
+        fs::write(p.join(".out.capsim-999998-ab.lock"), "something else\n").unwrap();
+        fs::create_dir(p.join(".out.capsim-999998-ab.staging")).unwrap();
+        // A staging folder without a lock.
+        fs::create_dir(p.join(".out.capsim-999997-ab.staging")).unwrap();
+        // Live: another OutputDir of this process holds its flock.
+        let live = OutputDir::replace(&p.join("out")).unwrap();
+        let live_names: Vec<String> = names(p)
+            .into_iter()
+            .filter(|n| {
+                n.contains(&format!("-{}-", std::process::id()))
+                    || n.contains(&format!("capsim-{}-", std::process::id()))
+            })
+            .collect();
+        assert_eq!(live_names.len(), 2, "{:?}", names(p));
+        // The live one's replace cleaned the dead one already; check with a second pass too.
+        let again = OutputDir::replace(&p.join("out")).unwrap();
+        let left = names(p);
+        assert!(!left.iter().any(|n| n.contains("999999")), "{left:?}");
+        assert!(left.contains(&".out.capsim-999998-ab.lock".to_string()));
+        assert!(left.contains(&".out.capsim-999998-ab.staging".to_string()));
+        assert!(left.contains(&".out.capsim-999997-ab.staging".to_string()));
+        for n in &live_names {
+            assert!(left.contains(n), "a live run's {n} was removed: {left:?}");
+        }
+        drop(again);
+        drop(live);
+    }
+
+    #[test]
+    fn an_interrupted_two_rename_swap_is_rolled_forward() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path();
+        // Killed between `out -> .old` and `staging -> out`.
+        dead_lock(p, "out", "999999-cd");
+        let staging = p.join(".out.capsim-999999-cd.staging");
+        let old = p.join(".out.capsim-999999-cd.old");
+        fs::create_dir(&staging).unwrap();
+        fs::write(staging.join("summary.csv"), "new").unwrap();
+        fs::create_dir(&old).unwrap();
+        fs::write(old.join("summary.csv"), "old").unwrap();
+        let o = OutputDir::replace(&p.join("out")).unwrap();
+        drop(o);
+        assert_eq!(names(p), ["out"]);
+        assert_eq!(fs::read(p.join("out/summary.csv")).unwrap(), b"new");
+
+        // Killed after the swap, while discarding the earlier results.
+        dead_lock(p, "out", "999999-ef");
+        let old = p.join(".out.capsim-999999-ef.old");
+        fs::create_dir(&old).unwrap();
+        fs::write(old.join("summary.csv"), "older").unwrap();
+        drop(OutputDir::replace(&p.join("out")).unwrap());
+        assert_eq!(names(p), ["out"]);
+        assert_eq!(fs::read(p.join("out/summary.csv")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn sizing_results_are_carried_over_a_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("sizing.csv"), "sized").unwrap();
+        fs::write(out.join("summary.csv"), "old").unwrap();
+        let mut o = OutputDir::replace(&out).unwrap();
+        o.write("summary.csv", b"new").unwrap();
+        o.commit().unwrap();
+        assert_eq!(names(&out), ["sizing.csv", "summary.csv"]);
+        assert_eq!(fs::read(out.join("sizing.csv")).unwrap(), b"sized");
+        assert_eq!(fs::read(out.join("summary.csv")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn in_place_adds_files_and_keeps_the_rest() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("summary.csv"), "results").unwrap();
+        let mut o = OutputDir::prepare(tmp.path()).unwrap();
+        o.write("report.md", b"# report").unwrap();
+        assert!(!tmp.path().join("report.md").exists());
+        o.commit().unwrap();
+        assert_eq!(names(tmp.path()), ["report.md", "summary.csv"]);
     }
 }

@@ -3,7 +3,8 @@
 use crate::metrics::M;
 use crate::scenario::sweep::Plan;
 use crate::sweep::RunResult;
-use crate::sweep::tradeoff::Row;
+use crate::sweep::tradeoff::{Noise, Row};
+use crate::targets::TargetKind;
 
 fn fmt_duration_s(s: f64) -> String {
     if !s.is_finite() {
@@ -75,11 +76,50 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
         }
     }
     let mut rows: Vec<Vec<String>> = vec![header];
+    let mut endpoint_rows: Vec<Vec<String>> = vec![];
     let mut k = 0;
     for (v, result) in plan.variants.iter().zip(results) {
         let s = &v.scenario;
         for (t, est) in result.summary(s.system.targets.len()).iter().enumerate() {
             let g = |m: M| est[m as usize];
+            // Endpoints have requests, not jobs: they get a table of their own below.
+            if matches!(s.system.targets[t].kind, TargetKind::Endpoint { .. }) {
+                let mut row = vec![];
+                if several {
+                    row.push(v.index.to_string());
+                    let n_set = v.params.len() - plan.axes.len();
+                    row.extend(v.params[n_set..].iter().map(|(_, x)| x.clone()));
+                }
+                let ms = |x: f64| {
+                    if x.is_finite() {
+                        format!("{x:.0} ms")
+                    } else {
+                        "-".into()
+                    }
+                };
+                let pct = |x: f64| {
+                    if x.is_finite() {
+                        format!("{:.2}%", x * 100.0)
+                    } else {
+                        "-".into()
+                    }
+                };
+                row.extend([
+                    s.system.targets[t].name.clone(),
+                    format!("{:.0}", g(M::requests).mean),
+                    pct(g(M::rejected_429_share).mean),
+                    format!("{:.0}", g(M::timed_out_408).mean),
+                    ms(g(M::latency_p50).mean),
+                    with_ci(ms(g(M::latency_p95).mean), g(M::latency_p95).ci95, ms),
+                    ms(g(M::latency_p99).mean),
+                    format!("{:.1}", g(M::instances_mean).mean),
+                    with_ci(fmt_usd(g(M::cost).mean), g(M::cost).ci95, fmt_usd),
+                    fmt_usd(g(M::idle_cost).mean),
+                ]);
+                endpoint_rows.push(row);
+                k += 1;
+                continue;
+            }
             let mut row = vec![];
             if several {
                 row.push(v.index.to_string());
@@ -116,38 +156,46 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
             rows.push(row);
         }
     }
-    let ncol = rows[0].len();
-    let widths: Vec<usize> = (0..ncol)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |x| x.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
     let text_cols = if several { 1 + plan.axes.len() + 1 } else { 1 };
     let mut out = String::new();
-    for (i, r) in rows.iter().enumerate() {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                let pad = widths[c] - cell.chars().count();
-                if c < text_cols && !(several && c == 0)
-                    || c + 1 == ncol && plan.goal.is_some() && several
-                {
-                    format!("{cell}{}", " ".repeat(pad))
-                } else {
-                    format!("{}{cell}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-        if i == 0 {
-            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+    if rows.len() > 1 {
+        out.push_str(&layout(
+            &rows,
+            text_cols,
+            several,
+            several && plan.goal.is_some(),
+        ));
+    }
+    if !endpoint_rows.is_empty() {
+        let mut header: Vec<String> = vec![];
+        if several {
+            header.push("#".into());
+            header.extend(
+                plan.axes
+                    .iter()
+                    .map(|a| a.rsplit('.').next().unwrap_or(a).to_string()),
+            );
+        }
+        header.extend(
+            [
+                "endpoint",
+                "requests",
+                "429",
+                "408",
+                "latency p50",
+                "latency p95",
+                "p99",
+                "instances",
+                "cost",
+                "idle cost",
+            ]
+            .map(String::from),
+        );
+        endpoint_rows.insert(0, header);
+        if rows.len() > 1 {
             out.push('\n');
         }
+        out.push_str(&layout(&endpoint_rows, text_cols, several, false));
     }
     if several && let Some(g) = &plan.goal {
         let best = tradeoff.and_then(|t| t.iter().find(|r| r.recommended));
@@ -158,10 +206,26 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                 fmt_usd(b)
             ),
             (Some(w), None) => format!("p95 wait <= {}", fmt_duration_s(w)),
-            (None, Some(b)) => format!("cost <= {}/30d", fmt_duration_s(b)),
+            (None, Some(b)) => format!("cost <= {}/30d", fmt_usd(b)),
             (None, None) => "none".into(),
         };
         match best {
+            Some(r) if r.noise.contains(&Noise::RecommendationMayFlip) => {
+                let others = tradeoff.map_or(vec![], |t| {
+                    t.iter()
+                        .filter(|o| o.target == r.target && o.noise.contains(&Noise::MayBeCheapest))
+                        .map(|o| o.variant)
+                        .collect()
+                });
+                out.push_str(&format!(
+                    "Goal ({goal}): too noisy to recommend with confidence. Variant {} is the \
+                     cheapest that meets it with 95% confidence, but {} could be as cheap or \
+                     cheaper and meet it, within the confidence intervals: run more replications \
+                     before choosing.\n",
+                    r.variant,
+                    variant_list(&others)
+                ));
+            }
             Some(r) => out.push_str(&format!(
                 "Goal ({goal}): cheapest setting that meets it with 95% confidence is variant {}.\n",
                 r.variant
@@ -176,5 +240,107 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
             )),
         }
     }
+    if let Some(t) = tradeoff {
+        out.push_str(&noise_note(plan, t));
+    }
     out
+}
+
+/// Lays out `rows` (the first is the header) in aligned columns: the first `text_cols` left
+/// aligned (but a leading `#` column), numbers right aligned, and a last text column (the goal)
+/// left aligned when `last_is_text`.
+fn layout(rows: &[Vec<String>], text_cols: usize, several: bool, last_is_text: bool) -> String {
+    let ncol = rows[0].len();
+    let widths: Vec<usize> = (0..ncol)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |x| x.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                let pad = widths[c] - cell.chars().count();
+                if c < text_cols && !(several && c == 0) || c + 1 == ncol && last_is_text {
+                    format!("{cell}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{cell}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `variant 3`, `variants 1 and 4`, `variants 1, 2 and 5`.
+fn variant_list(v: &[usize]) -> String {
+    let names: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+    match names.len() {
+        0 => "another variant".into(),
+        1 => format!("variant {}", names[0]),
+        n => format!(
+            "variants {} and {}",
+            names[..n - 1].join(", "),
+            names[n - 1]
+        ),
+    }
+}
+
+/// A warning for differences from variant 0 that are smaller than their confidence intervals:
+/// such a variant may be better or worse than the baseline, and the table's means cannot say.
+fn noise_note(plan: &Plan, rows: &[Row]) -> String {
+    let several_targets = plan
+        .variants
+        .first()
+        .is_some_and(|v| v.scenario.system.targets.len() > 1);
+    let label = |r: &Row| {
+        if several_targets {
+            format!(
+                "{} ({})",
+                r.variant, plan.variants[r.variant].scenario.system.targets[r.target].name
+            )
+        } else {
+            r.variant.to_string()
+        }
+    };
+    let which = |n: Noise| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r.noise.contains(&n))
+            .map(label)
+            .collect()
+    };
+    let mut parts = vec![];
+    for (n, what) in [
+        (Noise::CostDiffWithinCi, "cost"),
+        (Noise::WaitDiffWithinCi, "p95 wait"),
+    ] {
+        let v = which(n);
+        if !v.is_empty() {
+            parts.push(format!(
+                "{what} of variant{} {}",
+                if v.len() == 1 { "" } else { "s" },
+                v.join(", ")
+            ));
+        }
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "Noisy: the difference from variant 0 is within its 95% confidence interval for the {}; \
+         these may be better or worse than variant 0 (tradeoff.csv: noise_warning). More \
+         replications narrow the intervals.\n",
+        parts.join(" and the ")
+    )
 }

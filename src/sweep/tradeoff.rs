@@ -3,6 +3,11 @@
 //! Replication r of every variant sees the same arrivals and job durations (common random
 //! numbers), so the difference between two variants is estimated from the per-replication
 //! differences, whose spread is far smaller than that of either variant alone.
+//!
+//! Where the estimates are too noisy to carry a conclusion, each row says so ([`Noise`]): a
+//! difference whose confidence interval is wider than the difference itself, a goal the interval
+//! straddles, and a recommendation that could go to another variant within the intervals. The
+//! outputs then print a warning, not a confident answer.
 
 use super::RunResult;
 use crate::engine::stats::mean_ci95;
@@ -42,6 +47,41 @@ impl Verdict {
     }
 }
 
+/// Why a row's comparison cannot be trusted at 95% confidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Noise {
+    /// The cost difference from variant 0 is smaller than its confidence half-width.
+    CostDiffWithinCi,
+    /// The p95 wait difference from variant 0 is smaller than its confidence half-width.
+    WaitDiffWithinCi,
+    /// The confidence interval straddles the goal.
+    GoalUncertain,
+    /// The recommended variant: another one could be the cheapest that meets the goal.
+    RecommendationMayFlip,
+    /// Not recommended, but could be the cheapest that meets the goal within the intervals.
+    MayBeCheapest,
+}
+
+impl Noise {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Noise::CostDiffWithinCi => "cost_diff_within_ci",
+            Noise::WaitDiffWithinCi => "wait_p95_diff_within_ci",
+            Noise::GoalUncertain => "goal_uncertain",
+            Noise::RecommendationMayFlip => "recommendation_may_flip",
+            Noise::MayBeCheapest => "may_be_cheapest",
+        }
+    }
+}
+
+impl Diff {
+    /// Neither a significant difference nor an exact tie (identical results give 0 ± 0).
+    pub fn within_noise(&self) -> bool {
+        let tie = self.mean == 0.0 && self.ci95 == 0.0;
+        !(self.significant() || tie)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Row {
     pub variant: usize,
@@ -55,14 +95,27 @@ pub struct Row {
     pub pareto: bool,
     pub meets_goal: Option<Verdict>,
     pub recommended: bool,
+    /// Empty when the row's comparisons hold at 95% confidence.
+    pub noise: Vec<Noise>,
+}
+
+impl Row {
+    /// `noise` for a CSV cell: the reasons separated by `;`, empty when none.
+    pub fn noise_cell(&self) -> String {
+        self.noise
+            .iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(";")
+    }
 }
 
 fn paired(results: &[RunResult], v: usize, base: usize, t: usize, m: M) -> Diff {
     let diffs: Vec<f64> = results[v]
-        .rows
+        .per_replication(t, m)
         .iter()
-        .zip(&results[base].rows)
-        .map(|(a, b)| a.targets[t][m as usize] - b.targets[t][m as usize])
+        .zip(&results[base].per_replication(t, m))
+        .map(|(a, b)| a - b)
         .filter(|d| d.is_finite())
         .collect();
     let (mean, ci95) = mean_ci95(&diffs);
@@ -128,6 +181,7 @@ pub fn analyse(plan: &Plan, results: &[RunResult]) -> Vec<Row> {
                 pareto: false,
                 meets_goal: meets,
                 recommended: false,
+                noise: vec![],
             });
         }
         // Pareto front on (mean cost, mean p95 wait), both to be minimised; an undefined wait
@@ -156,7 +210,177 @@ pub fn analyse(plan: &Plan, results: &[RunResult]) -> Vec<Row> {
             .map(|(i, _)| first + i)
         {
             rows[best].recommended = true;
+            // Could another variant be the cheapest that meets the goal, within the intervals?
+            // One that surely meets it but whose paired cost difference from the best is not
+            // significant, or one that might meet it and is not significantly dearer.
+            let r = rows[best].variant;
+            let mut flips = false;
+            for row in rows[first..].iter_mut() {
+                if row.variant == r {
+                    continue;
+                }
+                let d = paired(results, row.variant, r, t, M::cost_per_30d);
+                let could = match row.meets_goal {
+                    Some(Verdict::Yes) => d.within_noise(),
+                    Some(Verdict::Uncertain) => !(d.significant() && d.mean > 0.0),
+                    _ => false,
+                };
+                if could {
+                    row.noise.push(Noise::MayBeCheapest);
+                    flips = true;
+                }
+            }
+            if flips {
+                rows[best].noise.push(Noise::RecommendationMayFlip);
+            }
+        }
+        for row in rows[first..].iter_mut() {
+            let mut noise = vec![];
+            if row.variant != 0 {
+                if row.cost_diff_per_30d_usd.within_noise() {
+                    noise.push(Noise::CostDiffWithinCi);
+                }
+                if row.wait_p95_diff_s.within_noise() {
+                    noise.push(Noise::WaitDiffWithinCi);
+                }
+            }
+            if row.meets_goal == Some(Verdict::Uncertain) {
+                noise.push(Noise::GoalUncertain);
+            }
+            noise.append(&mut row.noise);
+            row.noise = noise;
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::METRICS;
+    use crate::sweep::ReplicationRow;
+
+    /// Three variants with a goal on the p95 wait; the results below are made by hand.
+    fn plan() -> Plan {
+        let text = r#"
+horizon = "1d"
+replications = 4
+[[compute]]
+name = "c"
+type = "amlcompute"
+size = "Standard_NC4as_T4_v3"
+max_instances = 4
+[[workload]]
+name = "w"
+compute = "c"
+arrivals = { process = "poisson", rate_per_hour = 1.0 }
+duration = { dist = "constant", value = "10m" }
+[sweep]
+"compute.c.min_instances" = [0, 1, 2]
+[goal]
+wait_p95 = "10m"
+"#;
+        crate::scenario::sweep::load_plan(
+            std::path::Path::new("hand.toml"),
+            text,
+            &Default::default(),
+            &[],
+            &[],
+        )
+        .unwrap()
+    }
+
+    /// One result per variant: replication r has cost `cost[v][r]` and p95 wait `wait[v][r]`.
+    fn results(cost: [[f64; 4]; 3], wait: [[f64; 4]; 3]) -> Vec<RunResult> {
+        (0..3)
+            .map(|v| {
+                RunResult::new(
+                    (0..4)
+                        .map(|r| {
+                            let mut values = vec![1.0; METRICS.len()];
+                            values[M::cost_per_30d as usize] = cost[v][r];
+                            values[M::wait_p95 as usize] = wait[v][r];
+                            ReplicationRow {
+                                replication: r as u64,
+                                replication_seed: 0,
+                                events: 0,
+                                targets: vec![values.into()],
+                            }
+                        })
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn clear_differences_give_a_confident_recommendation() {
+        // Waits far from the 600 s goal; costs 100, 200, 300 exactly apart in every replication.
+        let cost = [
+            [100.0, 101.0, 99.0, 100.0],
+            [200.0, 201.0, 199.0, 200.0],
+            [300.0, 301.0, 299.0, 300.0],
+        ];
+        let wait = [
+            [900.0; 4],
+            [100.0, 110.0, 90.0, 100.0],
+            [10.0, 11.0, 9.0, 10.0],
+        ];
+        let rows = analyse(&plan(), &results(cost, wait));
+        let verdicts: Vec<_> = rows.iter().map(|r| r.meets_goal).collect();
+        assert_eq!(
+            verdicts,
+            [Some(Verdict::No), Some(Verdict::Yes), Some(Verdict::Yes)]
+        );
+        assert!(rows[1].recommended);
+        // Paired cost differences are exactly 100 and 200 with zero spread.
+        assert_eq!(rows[1].cost_diff_per_30d_usd.mean, 100.0);
+        assert_eq!(rows[1].cost_diff_per_30d_usd.ci95, 0.0);
+        assert!(rows.iter().all(|r| r.noise.is_empty()), "{rows:?}");
+    }
+
+    #[test]
+    fn a_recommendation_that_could_flip_is_flagged() {
+        // Variant 1 and 2 both meet the goal surely (waits ~100 s against 600 s). Their costs
+        // differ by +5, -5, +5, -5: mean 0 ± t(3) x 5.77/2 = 9.2, so the cheaper one is unknown.
+        // Variant 1 is cheaper on average by construction (199.5 vs 200), so it is recommended.
+        let cost = [
+            [100.0; 4],
+            [195.0, 205.0, 193.0, 205.0],
+            [200.0, 200.0, 198.0, 202.0],
+        ];
+        let wait = [[900.0; 4], [100.0; 4], [100.0, 101.0, 99.0, 100.0]];
+        let rows = analyse(&plan(), &results(cost, wait));
+        assert!(rows[1].recommended, "{rows:?}");
+        assert_eq!(rows[1].noise, [Noise::RecommendationMayFlip]);
+        // Variant 2's costs differ from variant 1's by 5, -5, 5, -3: within noise.
+        assert!(
+            rows[2].noise.contains(&Noise::MayBeCheapest),
+            "{:?}",
+            rows[2]
+        );
+        assert!(rows[0].noise.is_empty());
+    }
+
+    #[test]
+    fn differences_inside_their_interval_and_goals_straddled_are_flagged() {
+        // Variant 1 against 0: cost differences 10, -10, 10, -10 (mean 0, CI 18.4): noise.
+        // Its p95 wait 550..650 around the 600 s goal: uncertain.
+        // Variant 2: identical to variant 0 in every replication: an exact tie, not noise.
+        let cost = [
+            [100.0, 100.0, 100.0, 100.0],
+            [110.0, 90.0, 110.0, 90.0],
+            [100.0, 100.0, 100.0, 100.0],
+        ];
+        let wait = [[900.0; 4], [550.0, 650.0, 550.0, 650.0], [900.0; 4]];
+        let rows = analyse(&plan(), &results(cost, wait));
+        assert_eq!(rows[1].meets_goal, Some(Verdict::Uncertain));
+        assert!(rows[1].noise.contains(&Noise::CostDiffWithinCi));
+        assert!(rows[1].noise.contains(&Noise::GoalUncertain));
+        assert!(!rows[2].noise.contains(&Noise::CostDiffWithinCi));
+        assert!(rows.iter().all(|r| !r.recommended));
+        // Its waits are 300 s shorter than variant 0's in every replication give or take 50:
+        // a real difference (CI 92 s), not noise.
+        assert_eq!(rows[1].noise_cell(), "cost_diff_within_ci;goal_uncertain");
+    }
 }
