@@ -37,6 +37,30 @@ pub enum Command {
     Report(ReportArgs),
     /// Combine the output folders of `capsim run --shard K/N` into the files one run writes.
     Merge(MergeArgs),
+    /// Choose a managed online endpoint's VM size and instance count from the scenario's
+    /// [sizing] table: scale up, then scale out; writes sizing.csv.
+    Size(SizeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SizeArgs {
+    /// The scenario file (TOML) with a [sizing] table.
+    pub file: PathBuf,
+    /// Folder for sizing.csv [default: output/<scenario file name without .toml>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Override the scenario's seed (a non-negative integer).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Override the number of replications of every simulated size and count.
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u64>,
+    /// Worker threads; 0 uses every core. Results are identical for any value.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]
@@ -125,6 +149,10 @@ pub struct RunArgs {
     /// for `capsim merge` (e.g. --shard 3/8; see the README for Kubernetes, Slurm, Azure ML).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::sweep::Shard>,
+    /// Run even if the estimate says it would take over an hour or more memory than the
+    /// machine has available.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub check: CheckArgs,
 }
@@ -187,7 +215,72 @@ pub fn main_with(cli: Cli) -> Result<(), CliError> {
         Command::Catalog(args) => catalog(args),
         Command::Report(args) => report(&args.dir, args.png).map(|_| ()),
         Command::Merge(args) => merge(args),
+        Command::Size(args) => size(args),
     }
+}
+
+/// `capsim size`: the search lives in [`crate::sizing`]; this reads, writes and prints.
+fn size(args: SizeArgs) -> Result<(), CliError> {
+    use crate::sizing::{SizingError, report as sizing_report, sim::RunSettings};
+    let text = std::fs::read_to_string(&args.file).map_err(|source| {
+        CliError::Input(
+            LoadError::Io {
+                path: args.file.clone(),
+                source,
+            }
+            .to_string(),
+        )
+    })?;
+    let to_cli = |e: SizingError| match e {
+        SizingError::Input(m) => CliError::Input(m),
+        SizingError::Failed(m) => CliError::Failed(anyhow::anyhow!(m)),
+    };
+    let settings = RunSettings {
+        seed: args.seed,
+        replications: args.replications,
+        threads: args.threads,
+    };
+    let options = scenario::LoadOptions::default();
+    let request = crate::sizing::prepare(&args.file, &text, &options, settings).map_err(to_cli)?;
+    if !args.quiet {
+        print_warnings(&request.warnings);
+    }
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&args.file));
+    let mut out = OutputDir::prepare(&out_dir).map_err(|e| anyhow::anyhow!(e))?;
+    // How many simulations the search needs is not known ahead: count replications instead.
+    let bar = if args.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} {pos} replications simulated  {per_sec}  {elapsed_precise}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    };
+    let tick = || bar.inc(1);
+    let sized = crate::sizing::run(request, Some(&tick)).map_err(to_cli)?;
+    bar.finish_and_clear();
+    let csv = sizing_report::sizing_csv(&sized.outcome, &sized.config.goal, &sized.info)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let io = |e: std::io::Error| CliError::Failed(anyhow::anyhow!(e));
+    out.write("sizing.csv", &csv).map_err(io)?;
+    out.write("scenario.toml", text.as_bytes()).map_err(io)?;
+    out.commit().map_err(io)?;
+    if !args.quiet {
+        let table = sizing_report::terminal_table(&sized.outcome, &sized.config.goal, &sized.info);
+        let _ = writeln!(
+            std::io::stdout(),
+            "{table}Results in {}/",
+            out_dir.display()
+        );
+    }
+    Ok(())
 }
 
 fn report(dir: &Path, png: bool) -> Result<Vec<PathBuf>, CliError> {
@@ -196,6 +289,18 @@ fn report(dir: &Path, png: bool) -> Result<Vec<PathBuf>, CliError> {
             "{}: no summary.csv: give the output folder of a finished `capsim run`",
             dir.display()
         )));
+    }
+    use output::runinfo::{RunInfo, Status};
+    match RunInfo::read(dir).map_err(CliError::Input)? {
+        Some(info) if info.status == Status::Interrupted => {
+            return Err(CliError::Input(format!(
+                "{}: run.json says this run was interrupted ({}): its results are partial and \
+                 a report would present them as the answer; rerun the scenario to completion",
+                dir.display(),
+                info.note.as_deref().unwrap_or("not every replication ran")
+            )));
+        }
+        _ => {}
     }
     let options = crate::report::ReportOptions {
         png,
@@ -289,6 +394,17 @@ fn load(file: &Path, check: &CheckArgs) -> Result<Plan, CliError> {
 
 fn validate(args: ValidateArgs) -> Result<(), CliError> {
     let plan = load(&args.file, &args.check)?;
+    // A `[sizing]` table (for `capsim size`) is checked too.
+    let text = std::fs::read_to_string(&args.file).unwrap_or_default();
+    crate::sizing::config::check(&args.file, &text).map_err(|errors| {
+        CliError::Input(
+            LoadError::Invalid {
+                errors,
+                warnings: vec![],
+            }
+            .to_string(),
+        )
+    })?;
     print_warnings(&plan.warnings);
     let s = &plan.variants[0].scenario;
     let _ = writeln!(
@@ -356,14 +472,19 @@ fn apply_overrides(s: &mut Scenario, args: Overrides<'_>) -> Result<(), CliError
     Ok(())
 }
 
-/// `output/<file stem>`, with anything but letters, digits, `-`, `_` and `.` replaced, so a
-/// scenario's name can never point outside `output/`.
+/// Longest folder name derived from a scenario file, in characters: file systems allow 255
+/// bytes, and the hidden staging names beside the folder add about 40.
+const MAX_DERIVED_NAME: usize = 100;
+
+/// `output/<file stem>`, with anything but letters, digits, `-`, `_` and `.` (separators, control
+/// characters, spaces) replaced by `_`, leading dots dropped (no `..`, no hidden folder) and the
+/// length capped, so a scenario's name always gives one visible folder inside `output/`.
 pub fn default_out_dir(file: &Path) -> PathBuf {
     let stem = file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut clean: String = stem
+    let clean: String = stem
         .chars()
         .map(|c| {
             if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
@@ -373,7 +494,12 @@ pub fn default_out_dir(file: &Path) -> PathBuf {
             }
         })
         .collect();
-    if clean.trim_matches('.').is_empty() {
+    let mut clean: String = clean
+        .trim_start_matches('.')
+        .chars()
+        .take(MAX_DERIVED_NAME)
+        .collect();
+    if clean.trim_matches(['.', '_']).is_empty() {
         clean = "scenario".into();
     }
     Path::new("output").join(clean)
@@ -392,50 +518,115 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     for v in &mut plan.variants {
         apply_overrides(&mut v.scenario, overrides)?;
     }
+    // Resource guard: before anything is allocated per replication or written.
+    let estimate = crate::sweep::estimate::estimate(
+        &plan,
+        args.threads,
+        args.shard.map_or(1.0, |s| 1.0 / s.count as f64),
+    );
+    if let Err(too_big) = estimate.check(&crate::sweep::estimate::Limits::of_this_machine()) {
+        if !args.force {
+            return Err(CliError::Input(too_big.to_string()));
+        }
+        eprintln!("warning: running anyway (--force): {}", estimate.summary());
+    }
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.file));
-    let mut out = OutputDir::prepare(&out_dir).map_err(|e| anyhow::anyhow!(e))?;
+    let mut out = OutputDir::replace(&out_dir).map_err(|e| match e {
+        e @ output::OutputError::Foreign { .. } => CliError::Input(e.to_string()),
+        output::OutputError::Io(e) => CliError::Failed(anyhow::anyhow!(e)),
+    })?;
     let first = plan.variants[0].scenario.clone();
+    let mut info = output::runinfo::RunInfo::start(&args.file, &first.source);
+    info.seed = first.seed;
+    info.replications = first.replications;
+    info.variants = plan.variants.len();
+    info.threads = args.threads;
+    info.threads_used = if args.threads == 0 {
+        crate::sweep::estimate::cores()
+    } else {
+        args.threads
+    };
 
-    // The first Ctrl-C asks the runner to stop starting replications; what finished is then
-    // written and marked incomplete. A second one ends the process at once.
-    let cancel: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
-    let _ = ctrlc::set_handler(move || {
-        if cancel.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
-    let total_pairs = crate::sweep::pairs(&plan).len();
+    let cancel = interrupt_flag();
+    let all_pairs = crate::sweep::pairs(&plan);
+    let total_pairs = all_pairs.len();
     let mine = args.shard.map_or(0..total_pairs, |s| s.range(total_pairs));
     let bar = progress_bar(mine.len() as u64, args.quiet);
     let tick = || bar.inc(1);
-    let control = crate::sweep::Control {
-        threads: args.threads,
-        shard: args.shard,
-        cancel: Some(cancel),
-        progress: Some(&tick),
-    };
+    let io = |e: std::io::Error| CliError::Failed(anyhow::anyhow!(e));
+    let fail = |e: csv::Error| CliError::Failed(anyhow::anyhow!(e));
 
     let started = std::time::Instant::now();
     // Only the slice holding variant 0's replication 0 writes the time series.
-    let ts_file = if mine.start == 0 {
-        Some(
-            out.create("timeseries.csv")
-                .map_err(|e| anyhow::anyhow!(e))?,
-        )
+    let mut ts = if mine.start == 0 && !mine.is_empty() {
+        let f = out.create("timeseries.csv").map_err(io)?;
+        Some(TimeseriesWriter::new(f, &first, 0))
     } else {
         None
     };
-    let mut ts = ts_file.map(|f| TimeseriesWriter::new(f, &first, 0));
-    let outcome = crate::sweep::run_plan_with(
-        &plan,
-        &control,
-        ts.as_mut()
-            .map(|w| w as &mut (dyn crate::model::SampleSink + Send)),
-    )
-    .map_err(|e| anyhow::anyhow!("cannot start {} worker threads: {e}", args.threads))?;
+    // Results stream to disk chunk by chunk: a chunk's replications are written out as soon as
+    // their variants are complete, and only each variant's summary and the few metrics that
+    // comparisons pair by replication stay in memory.
+    let mut files = if args.shard.is_some() {
+        VariantFiles::shard(&mut out).map_err(io)?
+    } else {
+        VariantFiles::run(&mut out).map_err(io)?
+    };
+    let mut kept: Vec<(usize, RunResult)> = vec![];
+    let mut pending: Vec<(usize, crate::sweep::ReplicationRow)> = vec![];
+    let mut interrupted = false;
+    let mut at = mine.start;
+    while at < mine.end && !interrupted {
+        let end = (at + CHUNK_PAIRS).min(mine.end);
+        let control = crate::sweep::Control {
+            threads: args.threads,
+            pairs: Some(at..end),
+            cancel: Some(cancel),
+            progress: Some(&tick),
+        };
+        let sink = if at == 0 {
+            ts.as_mut()
+                .map(|w| w as &mut (dyn crate::model::SampleSink + Send))
+        } else {
+            None
+        };
+        let outcome = crate::sweep::run_plan_with(&plan, &control, sink)
+            .map_err(|e| anyhow::anyhow!("cannot start {} worker threads: {e}", args.threads))?;
+        interrupted = outcome.interrupted;
+        if interrupted && args.shard.is_some() {
+            break;
+        }
+        pending.extend(outcome.rows);
+        // Variants before the next pair's are complete (all of them at the end of the slice).
+        let done_before = if end < mine.end && !interrupted {
+            all_pairs[end].0
+        } else {
+            usize::MAX
+        };
+        let split = pending.partition_point(|(v, _)| *v < done_before);
+        let ready: Vec<(usize, crate::sweep::ReplicationRow)> = pending.drain(..split).collect();
+        let mut batch: Vec<(usize, RunResult)> = vec![];
+        for (v, row) in ready {
+            match batch.last_mut() {
+                Some((last, r)) if *last == v => r.rows.push(row),
+                _ => batch.push((v, RunResult::new(vec![row]))),
+            }
+        }
+        if args.shard.is_none() {
+            // A variant cut short by Ctrl-C is not reported.
+            batch.retain(|(v, r)| r.rows.len() as u64 == plan.variants[*v].scenario.replications);
+        }
+        files.write(&plan, &batch).map_err(fail)?;
+        let n_targets = first.system.targets.len();
+        for (v, mut r) in batch {
+            r.shrink(n_targets);
+            kept.push((v, r));
+        }
+        at = end;
+    }
     bar.finish_and_clear();
     if let Some(ts) = ts {
         let ts_file = ts
@@ -444,9 +635,8 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         crate::output::files_finish(ts_file)
             .map_err(|e| anyhow::anyhow!("writing timeseries.csv: {e}"))?;
     }
+    files.finish(&plan).map_err(io)?;
     let elapsed = started.elapsed();
-    let io = |e: std::io::Error| CliError::Failed(anyhow::anyhow!(e));
-    let fail = |e: csv::Error| CliError::Failed(anyhow::anyhow!(e));
 
     if let Some(shard) = args.shard {
         let manifest = output::shard::Manifest {
@@ -461,7 +651,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             sets: args.check.sets.clone(),
             sweeps: args.check.sweeps.clone(),
         };
-        if outcome.interrupted {
+        if interrupted {
             // A shard with missing replications cannot be merged: leave nothing that looks like
             // a finished shard.
             drop(out);
@@ -471,11 +661,6 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             )));
         }
         out.write(
-            output::shard::ROWS,
-            &output::shard::rows_csv(&outcome.results).map_err(fail)?,
-        )
-        .map_err(io)?;
-        out.write(
             output::shard::MANIFEST,
             toml::to_string(&manifest)
                 .map_err(|e| anyhow::anyhow!(e))?
@@ -483,6 +668,10 @@ fn run(args: RunArgs) -> Result<(), CliError> {
         )
         .map_err(io)?;
         out.write("scenario.toml", first.source.as_bytes())
+            .map_err(io)?;
+        info.finish(output::runinfo::Status::Complete);
+        info.note = Some(format!("shard {shard} of the sweep"));
+        out.write(output::runinfo::FILE_NAME, &info.to_json())
             .map_err(io)?;
         out.commit().map_err(io)?;
         if !args.quiet {
@@ -500,13 +689,22 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     }
 
     // After an interruption, only variants whose every replication finished are reported.
-    let (plan, results) = if outcome.interrupted {
-        complete_variants(&plan, outcome.results)
+    let (plan, results) = if interrupted {
+        let mut sub = Plan {
+            variants: vec![],
+            ..plan.clone_without_variants()
+        };
+        let mut results = vec![];
+        for (v, r) in kept {
+            sub.variants.push(plan.variants[v].clone());
+            results.push(r);
+        }
+        (sub, results)
     } else {
-        (plan, outcome.results)
+        (plan, kept.into_iter().map(|(_, r)| r).collect())
     };
-    let tradeoff = write_outputs(&mut out, &plan, &results, &first)?;
-    if outcome.interrupted {
+    let tradeoff = write_tail(&mut out, &plan, &results, &first)?;
+    if interrupted {
         out.write(
             "INCOMPLETE.txt",
             format!(
@@ -518,16 +716,26 @@ fn run(args: RunArgs) -> Result<(), CliError> {
             .as_bytes(),
         )
         .map_err(io)?;
+        info.finish(output::runinfo::Status::Interrupted);
+        info.note = Some(format!(
+            "{} of {} variants finished and are reported",
+            plan.variants.len(),
+            info.variants
+        ));
+    } else {
+        info.finish(output::runinfo::Status::Complete);
     }
+    out.write(output::runinfo::FILE_NAME, &info.to_json())
+        .map_err(io)?;
     out.commit().map_err(io)?;
-    if args.report && !outcome.interrupted {
+    if args.report && !interrupted {
         report(&out_dir, args.png)?;
     }
 
     if !args.quiet && !plan.variants.is_empty() {
         print_run_summary(&plan, &results, tradeoff.as_deref(), &out_dir, elapsed);
     }
-    if outcome.interrupted {
+    if interrupted {
         return Err(CliError::Interrupted(format!(
             "interrupted: {} finished variant{} written to {}/ and marked incomplete (INCOMPLETE.txt)",
             plan.variants.len(),
@@ -538,29 +746,131 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Set by Ctrl-C. The first Ctrl-C asks the runner to stop starting replications; what finished
+/// is then written and marked incomplete. A second one ends the process at once. The handler is
+/// installed once per process (a library caller may run several times); each run starts clear.
+fn interrupt_flag() -> &'static AtomicBool {
+    static CANCEL: AtomicBool = AtomicBool::new(false);
+    static HANDLER: std::sync::Once = std::sync::Once::new();
+    HANDLER.call_once(|| {
+        // Without a handler (another one is installed), Ctrl-C keeps its default: the process
+        // ends and, as for any kill, no output file is left looking complete.
+        let _ = ctrlc::set_handler(|| {
+            if CANCEL.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    });
+    CANCEL.store(false, Ordering::SeqCst);
+    &CANCEL
+}
+
 fn total_variants(total_pairs: usize, first: &Scenario) -> usize {
     total_pairs / (first.replications.max(1) as usize)
 }
 
-/// The variants whose every replication ran, with their results.
-fn complete_variants(plan: &Plan, results: Vec<RunResult>) -> (Plan, Vec<RunResult>) {
-    let mut kept = Plan {
-        variants: vec![],
-        ..plan.clone()
-    };
-    let mut kept_results = vec![];
-    for (v, r) in plan.variants.iter().zip(results) {
-        if r.rows.len() as u64 == v.scenario.replications {
-            kept.variants.push(v.clone());
-            kept_results.push(r);
-        }
-    }
-    (kept, kept_results)
+/// (Variant, replication) pairs simulated together before their results are written out: enough
+/// to keep every core busy, few enough that their rows take little memory.
+const CHUNK_PAIRS: usize = 4096;
+
+/// The per-variant files, written variant by variant as results come in: `summary.csv`,
+/// `replications.csv` and `workloads.csv` for a run, `shard.csv` for a shard. Each is the same
+/// bytes as writing all variants at once (rows are per variant; the header is written once).
+struct VariantFiles {
+    files: Vec<(&'static str, std::io::BufWriter<std::fs::File>)>,
+    shard: bool,
+    header_done: bool,
 }
 
-/// Writes the files every finished run has (but the time series, which is streamed): the same
-/// code for `capsim run` and `capsim merge`, so that both give the same bytes.
-fn write_outputs(
+type CsvPart = fn(&Plan, &[RunResult]) -> csv::Result<Vec<u8>>;
+
+impl VariantFiles {
+    fn run(out: &mut OutputDir) -> std::io::Result<VariantFiles> {
+        Ok(VariantFiles {
+            files: vec![
+                ("summary.csv", out.create("summary.csv")?),
+                ("replications.csv", out.create("replications.csv")?),
+                ("workloads.csv", out.create("workloads.csv")?),
+            ],
+            shard: false,
+            header_done: false,
+        })
+    }
+
+    fn shard(out: &mut OutputDir) -> std::io::Result<VariantFiles> {
+        Ok(VariantFiles {
+            files: vec![(output::shard::ROWS, out.create(output::shard::ROWS)?)],
+            shard: true,
+            header_done: false,
+        })
+    }
+
+    /// Appends the rows of `batch` (variant index, its replications), in plan order.
+    fn write(&mut self, plan: &Plan, batch: &[(usize, RunResult)]) -> csv::Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.write_part(plan, batch, batch.iter().map(|(v, _)| *v).collect())
+    }
+
+    /// `variants` frame the part (the header's parameter columns come from the first).
+    fn write_part(
+        &mut self,
+        plan: &Plan,
+        batch: &[(usize, RunResult)],
+        variants: Vec<usize>,
+    ) -> csv::Result<()> {
+        let parts: Vec<Vec<u8>> = if self.shard {
+            vec![output::shard::rows_csv(batch)?]
+        } else {
+            let sub = Plan {
+                variants: variants.iter().map(|v| plan.variants[*v].clone()).collect(),
+                ..plan.clone_without_variants()
+            };
+            let results: Vec<RunResult> = batch
+                .iter()
+                .map(|(_, r)| RunResult::new(r.rows.clone()))
+                .collect();
+            let makers: [CsvPart; 3] = [
+                output::summary_csv,
+                output::replications_csv,
+                output::workloads::workloads_csv,
+            ];
+            makers
+                .iter()
+                .map(|f| f(&sub, &results))
+                .collect::<csv::Result<_>>()?
+        };
+        for ((_, file), bytes) in self.files.iter_mut().zip(parts) {
+            let body = if self.header_done {
+                // Every part starts with the same header line: keep the first only.
+                let cut = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+                &bytes[cut..]
+            } else {
+                &bytes[..]
+            };
+            file.write_all(body)?;
+        }
+        self.header_done = true;
+        Ok(())
+    }
+
+    /// Flushes the files; when no variant was written (a run interrupted before any finished),
+    /// they still get their header.
+    fn finish(mut self, plan: &Plan) -> std::io::Result<()> {
+        if !self.header_done {
+            self.write_part(plan, &[], vec![0])
+                .map_err(std::io::Error::other)?;
+        }
+        for (_, f) in self.files {
+            crate::output::files_finish(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes the files made from every variant's summary (`tradeoff.csv`) and `scenario.toml`.
+fn write_tail(
     out: &mut OutputDir,
     plan: &Plan,
     results: &[RunResult],
@@ -568,21 +878,6 @@ fn write_outputs(
 ) -> Result<Option<Vec<crate::sweep::tradeoff::Row>>, CliError> {
     let fail = |e: csv::Error| CliError::Failed(anyhow::anyhow!(e));
     let io = |e: std::io::Error| CliError::Failed(anyhow::anyhow!(e));
-    out.write(
-        "summary.csv",
-        &output::summary_csv(plan, results).map_err(fail)?,
-    )
-    .map_err(io)?;
-    out.write(
-        "replications.csv",
-        &output::replications_csv(plan, results).map_err(fail)?,
-    )
-    .map_err(io)?;
-    out.write(
-        "workloads.csv",
-        &output::workloads::workloads_csv(plan, results).map_err(fail)?,
-    )
-    .map_err(io)?;
     let tradeoff =
         (plan.variants.len() > 1).then(|| crate::sweep::tradeoff::analyse(plan, results));
     if let Some(rows) = &tradeoff {
@@ -779,11 +1074,26 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
             first_manifest.pairs_total
         )));
     }
-    let mut results: Vec<RunResult> = plan
-        .variants
-        .iter()
-        .map(|_| RunResult { rows: vec![] })
-        .collect();
+    let mut out = OutputDir::replace(&args.out).map_err(|e| match e {
+        e @ output::OutputError::Foreign { .. } => CliError::Input(e.to_string()),
+        output::OutputError::Io(e) => CliError::Failed(anyhow::anyhow!(e)),
+    })?;
+    let io = |e: std::io::Error| CliError::Failed(anyhow::anyhow!(e));
+    let fail = |e: csv::Error| CliError::Failed(anyhow::anyhow!(e));
+    let first = plan.variants[0].scenario.clone();
+    let ts_path = by_index[0]
+        .as_ref()
+        .expect("checked")
+        .join("timeseries.csv");
+    if let Ok(bytes) = std::fs::read(&ts_path) {
+        out.write("timeseries.csv", &bytes).map_err(io)?;
+    }
+    // Shard by shard, as `capsim run` does chunk by chunk: complete variants are written out and
+    // shrunk, so a merge holds at most one shard's replications.
+    let mut files = VariantFiles::run(&mut out).map_err(io)?;
+    let mut results: Vec<RunResult> = vec![];
+    let mut pending: Vec<(usize, crate::sweep::ReplicationRow)> = vec![];
+    let n_targets = first.system.targets.len();
     let mut next = 0;
     for (k, dir) in by_index.iter().flatten().enumerate() {
         let path = dir.join(ROWS);
@@ -803,22 +1113,36 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
             )));
         }
         next = want.end;
-        for (v, row) in rows {
-            results[v].rows.push(row);
+        pending.extend(rows);
+        let done_before = if next < pairs.len() {
+            pairs[next].0
+        } else {
+            usize::MAX
+        };
+        let split = pending.partition_point(|(v, _)| *v < done_before);
+        let mut batch: Vec<(usize, RunResult)> = vec![];
+        for (v, row) in pending.drain(..split) {
+            match batch.last_mut() {
+                Some((last, r)) if *last == v => r.rows.push(row),
+                _ => batch.push((v, RunResult::new(vec![row]))),
+            }
+        }
+        files.write(&plan, &batch).map_err(fail)?;
+        for (_, mut r) in batch {
+            r.shrink(n_targets);
+            results.push(r);
         }
     }
-
-    let mut out = OutputDir::prepare(&args.out).map_err(|e| anyhow::anyhow!(e))?;
-    let io = |e: std::io::Error| CliError::Failed(anyhow::anyhow!(e));
-    let first = plan.variants[0].scenario.clone();
-    let ts_path = by_index[0]
-        .as_ref()
-        .expect("checked")
-        .join("timeseries.csv");
-    if let Ok(bytes) = std::fs::read(&ts_path) {
-        out.write("timeseries.csv", &bytes).map_err(io)?;
-    }
-    let tradeoff = write_outputs(&mut out, &plan, &results, &first)?;
+    files.finish(&plan).map_err(io)?;
+    let tradeoff = write_tail(&mut out, &plan, &results, &first)?;
+    let mut info = output::runinfo::RunInfo::start(&file, &scenario_text);
+    info.seed = first.seed;
+    info.replications = first.replications;
+    info.variants = plan.variants.len();
+    info.finish(output::runinfo::Status::Complete);
+    info.note = Some(format!("merged from {count} shards"));
+    out.write(output::runinfo::FILE_NAME, &info.to_json())
+        .map_err(io)?;
     out.commit().map_err(io)?;
     if args.report {
         report(&args.out, false)?;

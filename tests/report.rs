@@ -57,7 +57,7 @@ fn simulate(text: &str, sweeps: &[&str]) -> (tempfile::TempDir, PathBuf) {
         )
         .unwrap();
     }
-    fs::write(out.join("scenario.toml"), &first.source).unwrap();
+    fs::write(out.join("scenario.toml"), first.source.as_bytes()).unwrap();
     (tmp, out)
 }
 
@@ -534,7 +534,10 @@ service_time = { dist = "exponential", mean = "100ms" }
     assert!(endpoint.contains("latency_p95_ms") && !endpoint.contains("wait_p95_s"));
     assert!(endpoint.contains("rejected_429_share"));
     let latency = r.charts.iter().find(|c| c.file == "latency.svg").unwrap();
-    assert!(latency.svg.contains("scorer (429:"), "the 429 share names the bar");
+    assert!(
+        latency.svg.contains("scorer (429:"),
+        "the 429 share names the bar"
+    );
     let waits = r.charts.iter().find(|c| c.file == "waits.svg").unwrap();
     assert!(!waits.svg.contains("scorer"));
 }

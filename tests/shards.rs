@@ -37,6 +37,7 @@ wait_p95 = "10m"
 const FILES: &[&str] = &[
     "summary.csv",
     "replications.csv",
+    "workloads.csv",
     "tradeoff.csv",
     "timeseries.csv",
     "scenario.toml",

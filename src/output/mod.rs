@@ -1,10 +1,12 @@
 //! Results to bytes (pure functions) and one writer that puts them on disk safely.
 
 mod files;
+pub mod runinfo;
 pub mod shard;
 mod table;
+pub mod workloads;
 
-pub use files::{OutputDir, finish as files_finish};
+pub use files::{OutputDir, OutputError, finish as files_finish, foreign_entries};
 pub use table::terminal_summary;
 
 use crate::engine::time::{SimTime, to_secs_f64};
@@ -36,6 +38,7 @@ const IDENTITY: &[&str] = &[
     "tier",
     "price_usd_per_hour",
     "price_source",
+    "service_time_model",
 ];
 
 fn identity(s: &Scenario, t: usize) -> Vec<String> {
@@ -47,6 +50,14 @@ fn identity(s: &Scenario, t: usize) -> Vec<String> {
         spec.tier().into(),
         num(spec.price_usd_per_hour()),
         spec.price_source.clone(),
+        // Endpoints: which service-time model each traffic stream used (blank for compute).
+        s.system
+            .traffic
+            .iter()
+            .filter(|tr| tr.target == t)
+            .map(|tr| format!("{}: {}", tr.name, tr.service_description))
+            .collect::<Vec<_>>()
+            .join("; "),
     ]
 }
 
@@ -158,6 +169,7 @@ pub fn tradeoff_csv(plan: &Plan, rows: &[tradeoff::Row]) -> csv::Result<Vec<u8>>
             "pareto_optimal",
             "meets_goal",
             "recommended",
+            "noise_warning",
         ]
         .map(String::from),
     );
@@ -191,6 +203,7 @@ pub fn tradeoff_csv(plan: &Plan, rows: &[tradeoff::Row]) -> csv::Result<Vec<u8>>
                 .map_or(String::new(), |g| g.as_str().to_string()),
         );
         row.push(yes_no(r.recommended));
+        row.push(r.noise_cell());
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| e.into_error().into())

@@ -7,7 +7,7 @@
 //! same arguments, puts the rows back in plan order and calls the same writers as `capsim run`;
 //! the same values through the same code give the same bytes.
 
-use crate::metrics::METRICS;
+use crate::metrics::{METRICS, Values, WorkloadValues};
 use crate::sweep::{ReplicationRow, RunResult, Shard};
 use serde::{Deserialize, Serialize};
 
@@ -48,8 +48,47 @@ impl Manifest {
     }
 }
 
-/// `shard.csv`: one row per replication and target, all metric values lossless.
-pub fn rows_csv(results: &[RunResult]) -> csv::Result<Vec<u8>> {
+/// The `workloads` cell: a target's per-workload breakdown, lossless. Empty: no breakdown; `-`:
+/// a breakdown with no workload; else `index:v1;v2;...` per workload, joined by `|`.
+fn workloads_cell(values: &Values) -> String {
+    match &values.workloads {
+        None => String::new(),
+        Some(list) if list.is_empty() => "-".into(),
+        Some(list) => list
+            .iter()
+            .map(|w| {
+                let v: Vec<String> = w.values.iter().map(|x| x.to_string()).collect();
+                format!("{}:{}", w.workload, v.join(";"))
+            })
+            .collect::<Vec<_>>()
+            .join("|"),
+    }
+}
+
+fn parse_workloads(cell: &str) -> Option<Option<Vec<WorkloadValues>>> {
+    match cell {
+        "" => Some(None),
+        "-" => Some(Some(vec![])),
+        _ => cell
+            .split('|')
+            .map(|w| {
+                let (i, vs) = w.split_once(':')?;
+                Some(WorkloadValues {
+                    workload: i.parse().ok()?,
+                    values: vs
+                        .split(';')
+                        .map(|x| x.parse::<f64>().ok())
+                        .collect::<Option<Vec<f64>>>()?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(Some),
+    }
+}
+
+/// `shard.csv`: one row per replication and target, all metric values lossless; `results` are
+/// (variant index, its replications).
+pub fn rows_csv(results: &[(usize, RunResult)]) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![]);
     let mut header: Vec<&str> = vec![
         "variant",
@@ -59,8 +98,9 @@ pub fn rows_csv(results: &[RunResult]) -> csv::Result<Vec<u8>> {
         "target",
     ];
     header.extend(METRICS.iter().map(|m| m.name));
+    header.push("workloads");
     w.write_record(&header)?;
-    for (v, result) in results.iter().enumerate() {
+    for (v, result) in results {
         for row in &result.rows {
             for (t, values) in row.targets.iter().enumerate() {
                 let mut rec = vec![
@@ -72,6 +112,7 @@ pub fn rows_csv(results: &[RunResult]) -> csv::Result<Vec<u8>> {
                 ];
                 // Display of f64 is the shortest text that parses back to the same value.
                 rec.extend(values.iter().map(|x| x.to_string()));
+                rec.push(workloads_cell(values));
                 w.write_record(&rec)?;
             }
         }
@@ -98,6 +139,7 @@ pub fn read_rows(bytes: &[u8], what: &str) -> Result<Vec<(usize, ReplicationRow)
     .iter()
     .map(|s| s.to_string())
     .chain(METRICS.iter().map(|m| m.name.to_string()))
+    .chain(["workloads".to_string()])
     .collect();
     if header != expected {
         return Err(format!(
@@ -114,13 +156,17 @@ pub fn read_rows(bytes: &[u8], what: &str) -> Result<Vec<(usize, ReplicationRow)
                 .map_err(|_| format!("{what}: line {line}: `{}` is not a whole number", &rec[k]))
         };
         let (v, rep, seed, events, t) = (int(0)?, int(1)?, int(2)?, int(3)?, int(4)?);
-        let values = (5..rec.len())
+        let last = rec.len() - 1;
+        let metrics = (5..last)
             .map(|k| {
                 rec[k]
                     .parse::<f64>()
                     .map_err(|_| format!("{what}: line {line}: `{}` is not a number", &rec[k]))
             })
             .collect::<Result<Vec<f64>, String>>()?;
+        let mut values = Values::from(metrics);
+        values.workloads = parse_workloads(&rec[last])
+            .ok_or_else(|| format!("{what}: line {line}: the workloads cell is unreadable"))?;
         let v = v as usize;
         match out.last_mut() {
             Some((lv, row)) if *lv == v && row.replication == rep => {
@@ -169,16 +215,30 @@ mod tests {
         let values: Vec<f64> = (0..n)
             .map(|i| awkward[i % awkward.len()] * (i + 1) as f64)
             .collect();
+        let mut with_breakdown: Values = values.clone().into();
+        with_breakdown.workloads = Some(vec![
+            WorkloadValues {
+                workload: 0,
+                values: vec![1.5, f64::NAN, 0.1 + 0.2],
+            },
+            WorkloadValues {
+                workload: 2,
+                values: vec![-0.0, 7.0, 1e300],
+            },
+        ]);
+        let mut empty_breakdown: Values = values.iter().map(|x| x / 3.0).collect();
+        empty_breakdown.workloads = Some(vec![]);
         let results = vec![
-            RunResult { rows: vec![] },
-            RunResult {
-                rows: vec![ReplicationRow {
+            (0, RunResult::default()),
+            (
+                1,
+                RunResult::new(vec![ReplicationRow {
                     replication: 3,
                     replication_seed: u64::MAX,
                     events: 17,
-                    targets: vec![values.clone(), values.iter().map(|x| x / 3.0).collect()],
-                }],
-            },
+                    targets: vec![with_breakdown, empty_breakdown, values.clone().into()],
+                }]),
+            ),
         ];
         let bytes = rows_csv(&results).unwrap();
         let back = read_rows(&bytes, "shard.csv").unwrap();
@@ -192,9 +252,19 @@ mod tests {
             .targets
             .iter()
             .flatten()
-            .zip(results[1].rows[0].targets.iter().flatten())
+            .zip(results[1].1.rows[0].targets.iter().flatten())
         {
             assert_eq!(a.to_bits(), b.to_bits(), "{a} vs {b}");
+        }
+        let bits = |v: &Values| -> Option<Vec<(u32, Vec<u64>)>> {
+            v.workloads.as_ref().map(|l| {
+                l.iter()
+                    .map(|w| (w.workload, w.values.iter().map(|x| x.to_bits()).collect()))
+                    .collect()
+            })
+        };
+        for (a, b) in row.targets.iter().zip(&results[1].1.rows[0].targets) {
+            assert_eq!(bits(a), bits(b));
         }
     }
 }

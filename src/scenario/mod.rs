@@ -26,7 +26,8 @@ pub struct Scenario {
     pub name: String,
     pub file: PathBuf,
     /// The file's text, kept so that outputs can record exactly what was run.
-    pub source: String,
+    /// Shared by all variants of a sweep: one copy of the text, however many variants.
+    pub source: std::sync::Arc<str>,
     pub seed: u64,
     pub replications: u64,
     /// The calendar date simulated time zero stands for (`YYYY-MM-DD`).

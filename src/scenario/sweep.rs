@@ -14,8 +14,10 @@
 //! budget_per_30d_usd = 5000   # or whose cost per 30 days is at most this
 //! ```
 //!
-//! A path names a top-level field (`horizon`), or a field of a compute target or workload by its
-//! name (`compute.gpu-cluster.min_instances`, `workload.training.arrivals.rate_per_hour`).
+//! A path names a top-level field (`horizon`), or a field of a compute target, workload, endpoint
+//! or traffic stream by its name (`compute.gpu-cluster.min_instances`,
+//! `workload.training.arrivals.rate_per_hour`, `endpoint.scorer.instance_count`,
+//! `traffic.requests.arrivals.rate_per_second`).
 
 use super::diagnostic::{Diagnostic, Severity, SourceMap};
 use super::duration::parse_duration;
@@ -50,6 +52,18 @@ pub struct Plan {
     pub variants: Vec<Variant>,
     pub goal: Option<Goal>,
     pub warnings: Vec<Diagnostic>,
+}
+
+impl Plan {
+    /// The plan's axes, goal and warnings with no variants: the frame for a subset of them.
+    pub fn clone_without_variants(&self) -> Plan {
+        Plan {
+            axes: self.axes.clone(),
+            variants: vec![],
+            goal: self.goal.clone(),
+            warnings: self.warnings.clone(),
+        }
+    }
 }
 
 struct Axis {
@@ -122,7 +136,11 @@ fn set_path<'a>(
 ) -> Result<(), String> {
     let segments: Vec<&str> = path.split('.').collect();
     let (table, rest): (&mut DeTable<'a>, &[&str]) = match segments.as_slice() {
-        [section @ ("compute" | "workload"), name, rest @ ..] if !rest.is_empty() => {
+        [
+            section @ ("compute" | "workload" | "endpoint" | "traffic"),
+            name,
+            rest @ ..,
+        ] if !rest.is_empty() => {
             let Some(entry) = doc.get_mut(*section) else {
                 return Err(format!("the scenario has no [[{section}]]"));
             };
@@ -142,7 +160,10 @@ fn set_path<'a>(
                 None => return Err(format!("no [[{section}]] named `{name}`")),
             }
         }
-        [section @ ("compute" | "workload"), ..] => {
+        [
+            section @ ("compute" | "workload" | "endpoint" | "traffic"),
+            ..,
+        ] => {
             return Err(format!(
                 "a {section} path needs a name and a field: {section}.<name>.<field>"
             ));
@@ -512,6 +533,9 @@ pub fn load_plan(
     let mut errors = vec![];
     let sweep_doc = doc.get_mut().remove("sweep");
     let goal_table = doc.get_mut().remove("goal");
+    // `[sizing]` is read and checked by `capsim size` (crate::sizing::config); other commands
+    // simulate the scenario as written and leave it alone.
+    doc.get_mut().remove("sizing");
     let empty = SweepTable {
         axes: vec![],
         mode: Mode::Grid,
@@ -695,9 +719,13 @@ pub fn load_plan(
             return Err(invalid(vec![d]));
         }
         match validate_doc(path, text, doc, options) {
-            Ok(loaded) => {
+            Ok(mut loaded) => {
                 if index == 0 {
                     warnings = loaded.warnings;
+                }
+                // One copy of the text for every variant.
+                if let Some(Variant { scenario, .. }) = variants.first() {
+                    loaded.scenario.source = scenario.source.clone();
                 }
                 variants.push(Variant {
                     index,

@@ -8,6 +8,7 @@ use crate::metrics::{self, Values};
 use crate::model::{SampleSink, run_replication};
 use crate::scenario::Scenario;
 use crate::scenario::sweep::Plan;
+pub mod estimate;
 pub mod tradeoff;
 
 use rayon::prelude::*;
@@ -23,25 +24,86 @@ pub struct ReplicationRow {
     pub targets: Vec<Values>,
 }
 
-#[derive(Debug)]
+/// The replications of one variant: every replication's values while they are being written
+/// out, then (after [`RunResult::shrink`]) only what comparisons between variants need, so
+/// that a sweep of many thousands of variants does not hold every replication in memory.
+#[derive(Debug, Default)]
 pub struct RunResult {
+    /// Every replication's values, in replication order; empty once shrunk.
     pub rows: Vec<ReplicationRow>,
+    kept: Option<Kept>,
 }
 
+/// What a shrunk result keeps.
+#[derive(Debug)]
+struct Kept {
+    summary: Vec<Vec<metrics::Estimate>>,
+    /// Per [`PAIRED`] metric, per target: the values by replication.
+    paired: Vec<Vec<Vec<f64>>>,
+    events: u64,
+}
+
+/// The metrics compared replication by replication between variants (common random numbers):
+/// what [`tradeoff`] reads. A shrunk result keeps them.
+pub const PAIRED: [metrics::M; 2] = [metrics::M::cost_per_30d, metrics::M::wait_p95];
+
 impl RunResult {
+    pub fn new(rows: Vec<ReplicationRow>) -> RunResult {
+        RunResult { rows, kept: None }
+    }
+
     /// Total events processed over all replications.
     pub fn events(&self) -> u64 {
-        self.rows.iter().map(|r| r.events).sum()
+        match &self.kept {
+            Some(k) => k.events,
+            None => self.rows.iter().map(|r| r.events).sum(),
+        }
     }
 
     /// Estimates per target, in scenario order.
     pub fn summary(&self, n_targets: usize) -> Vec<Vec<metrics::Estimate>> {
+        if let Some(k) = &self.kept {
+            return k.summary.clone();
+        }
         (0..n_targets)
             .map(|t| {
                 let per: Vec<&Values> = self.rows.iter().map(|r| &r.targets[t]).collect();
                 metrics::summarize(&per)
             })
             .collect()
+    }
+
+    /// Metric `m` of target `t`, replication by replication. After [`shrink`](Self::shrink),
+    /// only the [`PAIRED`] metrics are kept; asking for another is a bug.
+    pub fn per_replication(&self, t: usize, m: metrics::M) -> Vec<f64> {
+        match &self.kept {
+            None => self.rows.iter().map(|r| r.targets[t][m as usize]).collect(),
+            Some(k) => {
+                let i = PAIRED
+                    .iter()
+                    .position(|p| *p as usize == m as usize)
+                    .expect("a shrunk result keeps only the PAIRED metrics");
+                k.paired[i][t].clone()
+            }
+        }
+    }
+
+    /// Replaces the replications by their summary and the [`PAIRED`] metrics, once they have
+    /// been written out.
+    pub fn shrink(&mut self, n_targets: usize) {
+        if self.kept.is_some() {
+            return;
+        }
+        let kept = Kept {
+            summary: self.summary(n_targets),
+            paired: PAIRED
+                .iter()
+                .map(|&m| (0..n_targets).map(|t| self.per_replication(t, m)).collect())
+                .collect(),
+            events: self.events(),
+        };
+        self.kept = Some(kept);
+        self.rows = vec![];
     }
 }
 
@@ -79,7 +141,7 @@ pub fn run(
             })
             .collect()
     });
-    Ok(RunResult { rows })
+    Ok(RunResult::new(rows))
 }
 
 /// One of N disjoint, deterministic slices of a plan's (variant, replication) pairs, for
@@ -130,8 +192,8 @@ impl Shard {
 pub struct Control<'a> {
     /// Worker threads; 0 = all cores.
     pub threads: usize,
-    /// Run only this slice of the pairs.
-    pub shard: Option<Shard>,
+    /// Run only this slice of the pairs (a shard's, or a chunk of one).
+    pub pairs: Option<std::ops::Range<usize>>,
     /// Set from another thread (Ctrl-C) to stop: replications not yet started are skipped,
     /// running ones finish.
     pub cancel: Option<&'a AtomicBool>,
@@ -148,11 +210,11 @@ pub fn pairs(plan: &Plan) -> Vec<(usize, u64)> {
         .collect()
 }
 
-/// What a run produced: one result per variant, each holding the replications that ran (all
-/// of them, unless the run was sharded or interrupted).
+/// What a run produced: the (variant, replication) rows that ran, in plan order (all of them,
+/// unless the run was sliced or interrupted).
 #[derive(Debug)]
 pub struct Outcome {
-    pub results: Vec<RunResult>,
+    pub rows: Vec<(usize, ReplicationRow)>,
     /// Stopped by `cancel` before every pair ran.
     pub interrupted: bool,
 }
@@ -169,7 +231,7 @@ pub fn run_plan(
         threads,
         ..Control::default()
     };
-    Ok(run_plan_with(plan, &control, sink)?.results)
+    Ok(run_plan_with(plan, &control, sink)?.by_variant(plan))
 }
 
 /// [`run_plan`] with a shard, a stop flag and a progress callback.
@@ -183,8 +245,8 @@ pub fn run_plan_with(
         .build()?;
     let sink = Mutex::new(sink);
     let mut pairs = pairs(plan);
-    if let Some(shard) = control.shard {
-        pairs = pairs[shard.range(pairs.len())].to_vec();
+    if let Some(range) = control.pairs.clone() {
+        pairs = pairs[range].to_vec();
     }
     let cancelled = || control.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
     let rows: Vec<Option<(usize, ReplicationRow)>> = pool.install(|| {
@@ -221,18 +283,22 @@ pub fn run_plan_with(
             .collect()
     });
     let interrupted = rows.iter().any(Option::is_none);
-    let mut results: Vec<RunResult> = plan
-        .variants
-        .iter()
-        .map(|_| RunResult { rows: vec![] })
-        .collect();
-    for (v, row) in rows.into_iter().flatten() {
-        results[v].rows.push(row);
-    }
     Ok(Outcome {
-        results,
+        rows: rows.into_iter().flatten().collect(),
         interrupted,
     })
+}
+
+impl Outcome {
+    /// The rows gathered by variant: one result per variant of `plan`.
+    pub fn by_variant(self, plan: &Plan) -> Vec<RunResult> {
+        let mut results: Vec<RunResult> =
+            plan.variants.iter().map(|_| RunResult::default()).collect();
+        for (v, row) in self.rows {
+            results[v].rows.push(row);
+        }
+        results
+    }
 }
 
 #[cfg(test)]
