@@ -61,6 +61,12 @@ pub struct SizeArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write report.html, report.md and charts/sizing.svg.
+    #[arg(long)]
+    pub report: bool,
+    /// With --report: also write the chart as PNG.
+    #[arg(long, requires = "report")]
+    pub png: bool,
 }
 
 #[derive(Args, Debug)]
@@ -272,6 +278,9 @@ fn size(args: SizeArgs) -> Result<(), CliError> {
     out.write("sizing.csv", &csv).map_err(io)?;
     out.write("scenario.toml", text.as_bytes()).map_err(io)?;
     out.commit().map_err(io)?;
+    if args.report {
+        report(&out_dir, args.png)?;
+    }
     if !args.quiet {
         let table = sizing_report::terminal_table(&sized.outcome, &sized.config.goal, &sized.info);
         let _ = writeln!(
@@ -284,9 +293,9 @@ fn size(args: SizeArgs) -> Result<(), CliError> {
 }
 
 fn report(dir: &Path, png: bool) -> Result<Vec<PathBuf>, CliError> {
-    if !dir.join("summary.csv").is_file() {
+    if !dir.join("summary.csv").is_file() && !dir.join("sizing.csv").is_file() {
         return Err(CliError::Input(format!(
-            "{}: no summary.csv: give the output folder of a finished `capsim run`",
+            "{}: no summary.csv or sizing.csv: give the output folder of a finished `capsim run` or `capsim size`",
             dir.display()
         )));
     }
@@ -727,7 +736,26 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     }
     out.write(output::runinfo::FILE_NAME, &info.to_json())
         .map_err(io)?;
-    out.commit().map_err(io)?;
+    // Partial results never replace an earlier run's: they go beside it.
+    let out_dir = if interrupted && has_earlier_results(&out_dir) {
+        let beside = interrupted_dir(&out_dir);
+        let mut alt = OutputDir::replace(&beside).map_err(|e| match e {
+            e @ output::OutputError::Foreign { .. } => CliError::Input(e.to_string()),
+            output::OutputError::Io(e) => CliError::Failed(anyhow::anyhow!(e)),
+        })?;
+        for entry in std::fs::read_dir(out.staging()).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            alt.write(&name, &std::fs::read(entry.path()).map_err(io)?)
+                .map_err(io)?;
+        }
+        drop(out);
+        alt.commit().map_err(io)?;
+        beside
+    } else {
+        out.commit().map_err(io)?;
+        out_dir
+    };
     if args.report && !interrupted {
         report(&out_dir, args.png)?;
     }
@@ -763,6 +791,18 @@ fn interrupt_flag() -> &'static AtomicBool {
     });
     CANCEL.store(false, Ordering::SeqCst);
     &CANCEL
+}
+
+/// The folder holds an earlier run's results (anything at all).
+fn has_earlier_results(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some())
+}
+
+/// Where an interrupted run's results go when its folder holds earlier ones: `<dir>.interrupted`.
+fn interrupted_dir(dir: &Path) -> PathBuf {
+    let mut name = dir.file_name().unwrap_or_default().to_os_string();
+    name.push(".interrupted");
+    dir.with_file_name(name)
 }
 
 fn total_variants(total_pairs: usize, first: &Scenario) -> usize {

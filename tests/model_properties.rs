@@ -6,7 +6,8 @@
 //! - node counts stay within [min_instances, max_instances] (dedicated nodes; low-priority nodes
 //!   can be taken below the minimum by preemption, and are checked against the maximum only);
 //! - costs, waits and node hours are never negative, and utilisation is a share;
-//! - results do not depend on the thread count (1 and 3 threads, byte for byte).
+//! - results do not depend on the thread count (1 and 3 threads, byte for byte);
+//! - requests are conserved at endpoints: arrived = served + 429 + 503 + 408 + in flight.
 //!
 //! Scenarios are written as TOML and loaded like a user's file, so the properties hold for what
 //! users can actually write.
@@ -208,6 +209,86 @@ proptest! {
                     prop_assert!(mean >= c.min as f64 - 1e-9, "mean {} < min {}", mean, c.min);
                 }
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(0x5eed_0019, 120))]
+
+    /// Requests are conserved at endpoints: arrived = served + 429 + 503 + 408 + in flight, and
+    /// the shares and latencies are within their ranges, with or without autoscale.
+    #[test]
+    fn endpoint_requests_are_conserved(
+        instances in 1u32..5,
+        mcr in 1u32..4,
+        rate in 0.5f64..60.0,
+        mean_ms in 5u32..400,
+        timeout_ms in 200u32..3000,
+        autoscale in any::<bool>(),
+        kubernetes in any::<bool>(),
+        seed in 0u64..1000,
+    ) {
+        let kind = if kubernetes { "kubernetes_online" } else { "managed_online" };
+        let mut text = format!(
+            "name = \"e\"\nhorizon = \"2h\"\nreplications = 2\nseed = {seed}\n\
+             [[endpoint]]\nname = \"s\"\ntype = \"{kind}\"\ninstance_type = \"Standard_F4s_v2\"\n\
+             instance_count = {instances}\n\
+             request_settings = {{ max_concurrent_requests_per_instance = {mcr}, request_timeout_ms = {timeout_ms} }}\n"
+        );
+        if kubernetes {
+            text += &format!("min_instances = 1\nmax_instances = {}\n", instances + 2);
+        } else if autoscale {
+            text += &format!(
+                "[endpoint.autoscale]\nmin = 1\nmax = {}\ndefault = {instances}\n\
+                 provisioning_time = {{ dist = \"constant\", value = \"3m\" }}\n\
+                 rules = [\n  {{ metric = \"CpuUtilizationPercentage\", operator = \">\", threshold = 60, time_window = \"5m\", direction = \"increase\", value = 1 }},\n  \
+                 {{ metric = \"CpuUtilizationPercentage\", operator = \"<\", threshold = 20, time_window = \"5m\", direction = \"decrease\", value = 1 }},\n]\n",
+                instances + 3
+            );
+        }
+        text += &format!(
+            "[[traffic]]\nname = \"r\"\nendpoint = \"s\"\n\
+             arrivals = {{ process = \"poisson\", rate_per_second = {rate} }}\n\
+             service_time = {{ dist = \"exponential\", mean = \"{mean_ms}ms\" }}\n"
+        );
+        let loaded = parse_with(
+            Path::new("e.toml"),
+            &text,
+            &LoadOptions { today: Some(20_784), prices_file: None },
+        );
+        let s = match loaded {
+            Ok(l) => l.scenario,
+            // Combinations a kind does not accept are rejected with a located error, not run.
+            Err(e) => {
+                prop_assert!(e.to_string().contains("e.toml:"), "{}", e);
+                return Ok(());
+            }
+        };
+        let one = capsim::sweep::run(&s, 1, None).unwrap();
+        let two = capsim::sweep::run(&s, 2, None).unwrap();
+        for (row, other) in one.rows.iter().zip(&two.rows) {
+            let v = &row.targets[0];
+            let w = &other.targets[0];
+            prop_assert!(v.iter().zip(w.iter()).all(|(a, b)| a.to_bits() == b.to_bits()));
+            let get = |n: &str| { let x = v[col(n)]; if x.is_nan() { 0.0 } else { x } };
+            prop_assert_eq!(
+                get("requests"),
+                get("served") + get("rejected_429") + get("rejected_503")
+                    + get("timed_out_408") + get("requests_in_flight_at_end"),
+                "requests not conserved\n{}", text
+            );
+            let share = v[col("rejected_429_share")];
+            prop_assert!(share.is_nan() || (0.0..=1.0).contains(&share));
+            for n in ["latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "cost_usd"] {
+                let x = v[col(n)];
+                prop_assert!(x.is_nan() || x >= 0.0, "{} = {}", n, x);
+            }
+            let (p50, p99) = (v[col("latency_p50_ms")], v[col("latency_p99_ms")]);
+            prop_assert!(p50.is_nan() || p50 <= p99 + 1e-9);
+            // A served request never took longer than the timeout.
+            let max_ok = timeout_ms as f64 * 1.001;
+            prop_assert!(p99.is_nan() || p99 <= max_ok, "p99 {} > timeout {}", p99, timeout_ms);
         }
     }
 }

@@ -257,3 +257,59 @@ fn batch_system_wrappers_run_every_shard_and_merge() {
         assert!(out.join("merged/report.html").is_file());
     }
 }
+
+/// A Ctrl-C'd run into a folder that holds an earlier run's results leaves them as they were
+/// and puts its partial results beside them, in `<folder>.interrupted`.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_never_replaces_earlier_results() {
+    use std::time::Duration;
+    let dir = setup();
+    let before: Vec<(String, Vec<u8>)> = FILES
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                fs::read(dir.path().join("full").join(f)).unwrap(),
+            )
+        })
+        .collect();
+    let long = SCENARIO
+        .replace("replications = 5", "replications = 400")
+        .replace("horizon = \"5d\"", "horizon = \"100d\"")
+        .replace("rate_per_hour = 2.0", "rate_per_hour = 20.0");
+    fs::write(dir.path().join("s.toml"), long).unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("capsim"))
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "s.toml",
+            "--out",
+            "full",
+            "--quiet",
+            "--threads",
+            "2",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("full.interrupted"), "{stderr}");
+    for (f, bytes) in before {
+        assert!(
+            fs::read(dir.path().join("full").join(&f)).unwrap() == bytes,
+            "{f} of the earlier run changed"
+        );
+    }
+    let beside = dir.path().join("full.interrupted");
+    assert!(beside.join("INCOMPLETE.txt").is_file());
+    let info = fs::read_to_string(beside.join("run.json")).unwrap();
+    assert!(info.contains("\"interrupted\""), "{info}");
+}

@@ -401,3 +401,37 @@ service_time = {{ dist = "exponential", mean = "{mean_ms}ms" }}
         }
     }
 }
+
+/// `capsim size --report` writes a report whose headline is the hand-computed recommendation,
+/// with every candidate in its table and a cost chart of the simulated ones.
+#[test]
+fn size_report_names_the_recommendation_and_every_candidate() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hand.toml");
+    fs::write(&file, HAND).unwrap();
+    let out = dir.path().join("out");
+    capsim()
+        .arg("size")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--report"])
+        .assert()
+        .success();
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let headline =
+        &html[html.find("id=\"headline\"").unwrap()..html.find("id=\"candidates\"").unwrap()];
+    assert!(headline.contains("4 × Standard_F8s_v2"), "{headline}");
+    assert!(headline.contains("$973"), "{headline}");
+    for size in [
+        "Standard_F4s_v2",
+        "Standard_D4_v3",
+        "Standard_F8s_v2",
+        "Standard_F16s_v2",
+    ] {
+        assert!(html.contains(size), "{size} missing");
+    }
+    assert!(html.contains("too little memory") && html.contains("too slow for the SLO"));
+    let svg = fs::read_to_string(out.join("charts/sizing.svg")).unwrap();
+    assert!(svg.contains("Standard_F8s_v2 × 4") && svg.contains("Standard_F16s_v2 × 3"));
+}

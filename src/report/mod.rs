@@ -19,6 +19,7 @@ pub mod data;
 pub mod format;
 pub mod png;
 pub mod render;
+pub mod sizing;
 
 use anyhow::{Context, bail};
 use charts::{Chart, CostBar, HeatAxes, HeatCell, TradeoffPoint, WaitGroup};
@@ -68,7 +69,17 @@ pub struct Report {
 /// `charts/*.svg` into it (each under a temporary name, moved into place once all are written).
 /// Returns the paths written, charts first.
 pub fn write_report(out_dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<PathBuf>> {
-    let report = build_report(out_dir, opts)?;
+    // A `capsim size` folder has its own report.
+    let report = if !out_dir.join("summary.csv").is_file() && out_dir.join("sizing.csv").is_file() {
+        let r = sizing::build(out_dir)?;
+        Report {
+            html: r.html,
+            markdown: r.markdown,
+            charts: r.charts,
+        }
+    } else {
+        build_report(out_dir, opts)?
+    };
     let charts_dir = out_dir.join("charts");
     let mut written = vec![];
     if !report.charts.is_empty() {
@@ -121,6 +132,7 @@ fn remove_stale_charts(dir: &Path, charts: &[Chart], png: bool) {
         let ours = base == "cost"
             || base == "waits"
             || base == "latency"
+            || base == "sizing"
             || ["nodes-", "tradeoff-", "heatmap-", "sizing-"]
                 .iter()
                 .any(|p| base.starts_with(p));
