@@ -22,12 +22,13 @@ use crate::workload::ArrivalSpec;
 
 /// Simulated events per second and worker thread assumed by the time estimate.
 ///
-/// The criterion benches on a 2-core development machine (release build, `cargo bench`) measure
-/// about 1.1 million events per second per thread for a 30-day cluster replication
-/// (`cluster/replication_30d_3k_jobs`) and for replaying the Philly trace
-/// (`trace/replay_philly_1_replication`). Half of that leaves room for slower machines, busy
-/// cores and heavier targets, so the estimate errs towards refusing.
-pub const EVENTS_PER_SECOND_PER_THREAD: f64 = 500_000.0;
+/// The criterion benches on the 2-core development machine (release build, `cargo bench`,
+/// 2026-11-27; see `benches/README.md`) measure 8.4 to 13.6 million events per second per
+/// thread: 9.5 M for a 30-day cluster replication (`cluster/replication_30d_3k_jobs`), 8.4 M for
+/// replaying the Philly trace, 9.6 M for a day of an autoscaling endpoint and 13.6 M for the
+/// M/M/c reference case. Under half of the slowest leaves room for slower machines, busy cores
+/// and heavier targets, so the estimate errs towards refusing.
+pub const EVENTS_PER_SECOND_PER_THREAD: f64 = 4_000_000.0;
 
 /// The longest run started without `--force`, seconds.
 pub const MAX_SECONDS: f64 = 3600.0;
