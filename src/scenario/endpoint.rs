@@ -19,7 +19,7 @@ use crate::targets::defaults as d;
 use crate::targets::endpoint::{Billing, EndpointSpec, RouterAutoscale, Slo};
 use crate::targets::traffic::{RequestArrivals, RequestTrace, ServiceModel, TrafficSpec};
 use crate::targets::{TargetKind, TargetSpec};
-use crate::workload::trace::{self, OnBadRow, TimeFormat, TraceSpec};
+use crate::workload::trace::{self, TraceSpec};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -1231,56 +1231,13 @@ fn request_trace(
         c.error(at, &f(missing), "is required for process = \"trace\"");
         return None;
     };
-    let time_format = TimeFormat::parse(
-        ra.time_format
-            .as_ref()
-            .map_or("%Y-%m-%d %H:%M:%S", |t| t.get_ref()),
-    );
-    if let Err(e) = time_format.validate() {
-        let tat = ra.time_format.as_ref().map_or(at, |t| t.span().start);
-        c.error(tat, &f("time_format"), e);
-        return None;
-    }
-    let time_scale = match &ra.time_scale {
-        Some(v) => c.positive(v, &f("time_scale"))?,
-        None => 1.0,
-    };
-    let start = match &ra.start {
-        Some(v) => Some(c.dur(v, &f("start"), true)?),
-        None => None,
-    };
-    let end = match &ra.end {
-        Some(v) => Some(c.dur(v, &f("end"), false)?),
-        None => None,
-    };
-    if let (Some(s), Some(e)) = (start, end)
-        && e <= s
-    {
-        c.error(
-            ra.end.as_ref().map_or(at, |x| x.span().start),
-            &f("end"),
-            "must be after start",
-        );
-        return None;
-    }
-    let on_bad_row = match ra
-        .on_bad_row
-        .as_ref()
-        .map(|o| o.get_ref().to_ascii_lowercase())
-    {
-        None => OnBadRow::Error,
-        Some(o) if o == "error" => OnBadRow::Error,
-        Some(o) if o == "skip" => OnBadRow::Skip,
-        Some(o) => {
-            c.error_hint(
-                ra.on_bad_row.as_ref().map_or(at, |x| x.span().start),
-                &f("on_bad_row"),
-                format!("unknown value `{o}`"),
-                "use \"error\" or \"skip\"".into(),
-            );
-            return None;
-        }
-    };
+    let super::ReplayOptions {
+        time_format,
+        time_scale,
+        start,
+        end,
+        on_bad_row,
+    } = super::replay_options(c, ra, at, &f)?;
     let mut extra_columns = vec![];
     if let Some((input, output)) = token_columns {
         match (input, output) {

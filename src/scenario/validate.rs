@@ -2030,50 +2030,23 @@ fn speedup(
     ok.then_some(factor)
 }
 
-/// `process = "trace"`: loads the trace once, converting GPUs to whole nodes of the target's size.
-fn trace_arrivals(
+/// What every replayed trace (jobs or requests) is read with.
+struct ReplayOptions {
+    time_format: TimeFormat,
+    time_scale: f64,
+    start: Option<f64>,
+    end: Option<f64>,
+    on_bad_row: OnBadRow,
+}
+
+/// Checks a trace's `time_format`, `time_scale`, `start`/`end` window and `on_bad_row`; `f`
+/// names a field of the arrivals table.
+fn replay_options(
     c: &mut Checker,
-    label: &str,
     ra: &RawArrivals,
     at: usize,
-    facts: Option<&Facts>,
-    dir: &Path,
-) -> Option<TraceJobs> {
-    let f = |s: &str| format!("{label}.{s}");
-    for (name, given) in [
-        ("rate_per_hour", ra.rate_per_hour.is_some()),
-        ("rate_per_minute", ra.rate_per_minute.is_some()),
-        ("rate_per_second", ra.rate_per_second.is_some()),
-        ("daily_profile", ra.daily_profile.is_some()),
-        ("weekly_profile", ra.weekly_profile.is_some()),
-        ("rates_per_hour", ra.rates_per_hour.is_some()),
-        ("mean_sojourn", ra.mean_sojourn.is_some()),
-    ] {
-        if given {
-            c.error(
-                at,
-                &f(name),
-                "does not apply to process = \"trace\" (the trace gives the arrivals)",
-            );
-        }
-    }
-    let (Some(file), Some(submit)) = (&ra.file, &ra.submit_column) else {
-        let missing = if ra.file.is_none() {
-            "file"
-        } else {
-            "submit_column"
-        };
-        c.error(at, &f(missing), "is required for process = \"trace\"");
-        return None;
-    };
-    if ra.nodes_column.is_some() && ra.gpus_column.is_some() {
-        c.error(
-            at,
-            &f("gpus_column"),
-            "give nodes_column or gpus_column, not both",
-        );
-        return None;
-    }
+    f: &dyn Fn(&str) -> String,
+) -> Option<ReplayOptions> {
     let time_format = TimeFormat::parse(
         ra.time_format
             .as_ref()
@@ -2125,6 +2098,66 @@ fn trace_arrivals(
             return None;
         }
     };
+    Some(ReplayOptions {
+        time_format,
+        time_scale,
+        start,
+        end,
+        on_bad_row,
+    })
+}
+
+/// `process = "trace"`: loads the trace once, converting GPUs to whole nodes of the target's size.
+fn trace_arrivals(
+    c: &mut Checker,
+    label: &str,
+    ra: &RawArrivals,
+    at: usize,
+    facts: Option<&Facts>,
+    dir: &Path,
+) -> Option<TraceJobs> {
+    let f = |s: &str| format!("{label}.{s}");
+    for (name, given) in [
+        ("rate_per_hour", ra.rate_per_hour.is_some()),
+        ("rate_per_minute", ra.rate_per_minute.is_some()),
+        ("rate_per_second", ra.rate_per_second.is_some()),
+        ("daily_profile", ra.daily_profile.is_some()),
+        ("weekly_profile", ra.weekly_profile.is_some()),
+        ("rates_per_hour", ra.rates_per_hour.is_some()),
+        ("mean_sojourn", ra.mean_sojourn.is_some()),
+    ] {
+        if given {
+            c.error(
+                at,
+                &f(name),
+                "does not apply to process = \"trace\" (the trace gives the arrivals)",
+            );
+        }
+    }
+    let (Some(file), Some(submit)) = (&ra.file, &ra.submit_column) else {
+        let missing = if ra.file.is_none() {
+            "file"
+        } else {
+            "submit_column"
+        };
+        c.error(at, &f(missing), "is required for process = \"trace\"");
+        return None;
+    };
+    if ra.nodes_column.is_some() && ra.gpus_column.is_some() {
+        c.error(
+            at,
+            &f("gpus_column"),
+            "give nodes_column or gpus_column, not both",
+        );
+        return None;
+    }
+    let ReplayOptions {
+        time_format,
+        time_scale,
+        start,
+        end,
+        on_bad_row,
+    } = replay_options(c, ra, at, &f)?;
     let gpus_per_node = facts.and_then(|t| t.vm).map(|vm| vm.gpus);
     if ra.gpus_column.is_some() && gpus_per_node == Some(0) {
         let size = facts.and_then(|t| t.vm).map_or("", |vm| vm.size.as_str());
