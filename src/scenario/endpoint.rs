@@ -19,7 +19,7 @@ use crate::targets::defaults as d;
 use crate::targets::endpoint::{Billing, EndpointSpec, RouterAutoscale, Slo};
 use crate::targets::traffic::{RequestArrivals, RequestTrace, ServiceModel, TrafficSpec};
 use crate::targets::{TargetKind, TargetSpec};
-use crate::workload::trace::{self, TraceSpec};
+use crate::workload::trace::TraceSpec;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -1275,41 +1275,7 @@ fn request_trace(
         end,
         on_bad_row,
     };
-    let tr = match trace::load(&spec) {
-        Ok(t) => t,
-        Err(errors) => {
-            c.error(
-                file.span().start,
-                &f("file"),
-                format!("the trace {} has errors (below)", spec.file.display()),
-            );
-            c.diags.extend(errors.iter().map(|e| e.to_diagnostic()));
-            return None;
-        }
-    };
-    if !tr.skipped_rows.is_empty() {
-        let (line, why) = &tr.skipped_rows[0];
-        c.warn(
-            file.span().start,
-            &f("on_bad_row"),
-            format!(
-                "skipped {} bad row(s) of {} (the first, line {line}: {why})",
-                tr.skipped_rows.len(),
-                spec.file.display()
-            ),
-        );
-    }
-    if tr.rows.is_empty() {
-        c.error(
-            file.span().start,
-            &f("file"),
-            format!(
-                "no request of {} falls in the replayed window",
-                spec.file.display()
-            ),
-        );
-        return None;
-    }
+    let tr = super::load_trace(c, &spec, file.span().start, &f, "request")?;
     let mut tokens = vec![];
     if token_columns.is_some() {
         for row in &tr.rows {

@@ -2107,6 +2107,69 @@ fn replay_options(
     })
 }
 
+/// Loads a trace for a field table named by `f` (`file_at`: where `file` is written), with
+/// its row errors under the `file` field, a warning for skipped rows and for rows out of order,
+/// and an error when no `what` ("job", "request") falls in the replayed window.
+fn load_trace(
+    c: &mut Checker,
+    spec: &TraceSpec,
+    file_at: usize,
+    f: &dyn Fn(&str) -> String,
+    what: &str,
+) -> Option<trace::Trace> {
+    let trace = match trace::load(spec) {
+        Ok(t) => t,
+        Err(errors) => {
+            c.error(
+                file_at,
+                &f("file"),
+                format!("the trace {} has errors (below)", spec.file.display()),
+            );
+            c.diags.extend(errors.iter().map(|e| e.to_diagnostic()));
+            return None;
+        }
+    };
+    if !trace.skipped_rows.is_empty() {
+        let (line, why) = &trace.skipped_rows[0];
+        c.warn(
+            file_at,
+            &f("on_bad_row"),
+            format!(
+                "skipped {} bad row{} of {} (the first, line {line}: {why})",
+                trace.skipped_rows.len(),
+                if trace.skipped_rows.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                spec.file.display()
+            ),
+        );
+    }
+    if !trace.was_sorted {
+        c.warn(
+            file_at,
+            &f("file"),
+            format!(
+                "{} is not in submission order: rows were sorted",
+                spec.file.display()
+            ),
+        );
+    }
+    if trace.rows.is_empty() {
+        c.error(
+            file_at,
+            &f("file"),
+            format!(
+                "no {what} of {} falls in the replayed window",
+                spec.file.display()
+            ),
+        );
+        return None;
+    }
+    Some(trace)
+}
+
 /// `process = "trace"`: loads the trace once, converting GPUs to whole nodes of the target's size.
 fn trace_arrivals(
     c: &mut Checker,
@@ -2181,56 +2244,7 @@ fn trace_arrivals(
         end,
         on_bad_row,
     };
-    let trace = match trace::load(&spec) {
-        Ok(t) => t,
-        Err(errors) => {
-            c.error(
-                file.span().start,
-                &f("file"),
-                format!("the trace {} has errors (below)", spec.file.display()),
-            );
-            c.diags.extend(errors.iter().map(|e| e.to_diagnostic()));
-            return None;
-        }
-    };
-    if !trace.skipped_rows.is_empty() {
-        let (line, why) = &trace.skipped_rows[0];
-        c.warn(
-            file.span().start,
-            &f("on_bad_row"),
-            format!(
-                "skipped {} bad row{} of {} (the first, line {line}: {why})",
-                trace.skipped_rows.len(),
-                if trace.skipped_rows.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-                spec.file.display()
-            ),
-        );
-    }
-    if !trace.was_sorted {
-        c.warn(
-            file.span().start,
-            &f("file"),
-            format!(
-                "{} is not in submission order: rows were sorted",
-                spec.file.display()
-            ),
-        );
-    }
-    if trace.rows.is_empty() {
-        c.error(
-            file.span().start,
-            &f("file"),
-            format!(
-                "no job of {} falls in the replayed window",
-                spec.file.display()
-            ),
-        );
-        return None;
-    }
+    let trace = load_trace(c, &spec, file.span().start, &f, "job")?;
     let max_nodes = facts.map_or(u32::MAX, |t| t.max_instances);
     let mut jobs = Vec::with_capacity(trace.rows.len());
     let mut too_big = vec![];
