@@ -20,6 +20,8 @@
 //!   RequestsPerMinute's 10-minute window (34..43) still holds 3 requests a minute: no scale-in.
 //! - t = 50: grains 40..49 have no request → both in-rules fire → scale in 3 → 2 at once.
 //! - t = 55: after the cooldown, 2 → 1 (min). Four scale events in all.
+//! - Anti-flapping holds neither scale-in back: the out-rule's estimate at the new count is
+//!   0% x 3 / 2 = 0 and 0% x 2 / 1 = 0, not above 90.
 //!
 //! Billed instance-minutes: 15 x 1 + 5 x 2 + 30 x 3 + 5 x 2 + 15 x 1 = 140 over 70 minutes
 //! (a provisioning instance is billed).

@@ -10,11 +10,19 @@
 //!   scale-in rules fire, by the smallest amount; never outside the profile's `[min, max]`;
 //! - after a scale action, no rule acts until the acting rule's cooldown has passed;
 //! - profiles: the first recurrence profile whose days and hours contain the current time wins,
-//!   else the default profile; a count outside the profile's bounds is moved inside at once.
+//!   else the default profile; a count outside the profile's bounds is moved inside at once;
+//! - anti-flapping (Azure Monitor "Flapping in Autoscale", `azure-monitor/autoscale/
+//!   autoscale-flapping.md`, and "Best practices for Autoscale", `autoscale-best-practices.md`,
+//!   in MicrosoftDocs/azure-docs): before a scale-in, autoscale estimates each metric at the new
+//!   count (value x current count / new count, e.g. "60 x 3 = 180 / 2 = 90"); if that would
+//!   trigger a scale-out rule it tries the counts between the intended one and the current one
+//!   and scales to the first that triggers none ("Scale down will occur with updated instance
+//!   count to avoid flapping"), or, if there is none, skips the scale-in and evaluates again at
+//!   the next run. Scale-outs are never checked. A skip is not a scale action: no cooldown starts.
 //!
 //! Ours: a rule whose window is not yet full of grains (the first minutes of a run) does not fire,
-//! and latency statistics skip grains without a finished request; Azure's anti-flapping check
-//! (deferring a scale-in that would immediately trigger a scale-out) is not modelled.
+//! and latency statistics skip grains without a finished request. Which metrics the flapping
+//! estimate rescales is ours too: see [`Metric::per_instance`].
 //!
 //! Memory is bounded by the longest window: grains live in a ring buffer.
 
@@ -39,6 +47,25 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// Whether the value is an average over the deployment's instances, which the anti-flapping
+    /// estimate rescales by current / new count.
+    ///
+    /// Azure's documented estimates are all of per-instance values: average CPU, threads per
+    /// instance, requests per instance of a rule with `DividePerInstance: true` (the flapping
+    /// log record in `autoscale-flapping.md`). RequestsPerMinute is the endpoint's total: the
+    /// arrivals do not depend on the instance count, and Azure ML's autoscale examples do not set
+    /// `dividePerInstance`, so its estimate is the value itself. RequestLatency is neither an
+    /// average over instances nor proportional to their number (it rises steeply only near
+    /// saturation), and Azure documents no estimate for it: ours, UNCONFIRMED, it is kept as
+    /// measured too. So a latency or request-count scale-out rule blocks a scale-in only if it
+    /// fires already; a user who scales out on latency and in on CPU can still see flapping.
+    pub fn per_instance(self) -> bool {
+        matches!(
+            self,
+            Metric::CpuUtilizationPercentage | Metric::ConcurrentRequestsPerInstance
+        )
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Metric::CpuUtilizationPercentage => "CpuUtilizationPercentage",
@@ -359,44 +386,98 @@ impl MetricWindow {
         self.aggregate(rule)
             .is_some_and(|x| rule.operator.holds(x, rule.threshold))
     }
+
+    /// Azure's anti-flapping estimate of the rule's aggregate if the deployment had `new`
+    /// instances instead of `current`: per-instance metrics scale by current / new, the others
+    /// stay as measured (see [`Metric::per_instance`]). Not capped at 100% for CPU: Azure's
+    /// documented arithmetic is the plain ratio.
+    pub fn projected(&self, rule: &Rule, current: u32, new: u32) -> Option<f64> {
+        let x = self.aggregate(rule)?;
+        if !rule.metric.per_instance() || new == current {
+            return Some(x);
+        }
+        if new == 0 {
+            // The load of the instances has nowhere to go: any load is unbounded per instance.
+            return Some(if x > 0.0 { f64::INFINITY } else { 0.0 });
+        }
+        Some(x * current as f64 / new as f64)
+    }
+
+    /// Whether the rule would fire at `new` instances, by [`projected`](Self::projected).
+    pub fn fires_at(&self, rule: &Rule, current: u32, new: u32) -> bool {
+        self.projected(rule, current, new)
+            .is_some_and(|x| rule.operator.holds(x, rule.threshold))
+    }
 }
 
-/// What the autoscaler decided at one evaluation.
+/// A scale action the autoscaler decided at one evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision {
     pub target: u32,
     /// The cooldown of the acting rule(s); zero for a move into the profile's bounds.
     pub cooldown: SimTime,
+    /// A scale-in the anti-flapping check shortened: the count the scale-in rules asked for
+    /// (Azure's `FlappingOccurred` log record).
+    pub flapping_reduced_from: Option<u32>,
+}
+
+/// The outcome of one evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evaluation {
+    /// No rule acts.
+    Hold,
+    Scale(Decision),
+    /// Every scale-in rule fired, but every count from `intended` up to the current one would
+    /// trigger a scale-out rule: nothing happens and no cooldown starts (Azure's `Flapping` log
+    /// record).
+    FlappingSkipped {
+        intended: u32,
+    },
+}
+
+impl Evaluation {
+    /// The scale action, if any.
+    pub fn decision(self) -> Option<Decision> {
+        match self {
+            Evaluation::Scale(d) => Some(d),
+            Evaluation::Hold | Evaluation::FlappingSkipped { .. } => None,
+        }
+    }
 }
 
 /// Evaluates a profile's rules against the window for a deployment at `current` instances
-/// (ready plus provisioning). `None`: no change.
-pub fn evaluate(profile: &Profile, window: &MetricWindow, current: u32) -> Option<Decision> {
+/// (ready plus provisioning). The flapping estimate scales by this count too (ours: Azure says
+/// "current instance count"; we read it as the capacity asked for, which is what a scale-in
+/// changes, not the ready instances the CPU grain averages over).
+pub fn evaluate(profile: &Profile, window: &MetricWindow, current: u32) -> Evaluation {
     let bounded = current.clamp(profile.min, profile.max);
     if bounded != current {
-        return Some(Decision {
+        return Evaluation::Scale(Decision {
             target: bounded,
             cooldown: 0,
+            flapping_reduced_from: None,
         });
     }
-    let mut out: Option<Decision> = None;
-    for r in profile
+    let outs: Vec<&Rule> = profile
         .rules
         .iter()
         .filter(|r| r.direction == Direction::Increase)
-    {
+        .collect();
+    let mut out: Option<Decision> = None;
+    for r in &outs {
         if window.fires(r) {
             let t = r.result(current).clamp(profile.min, profile.max);
             if t > current && out.is_none_or(|o| t > o.target) {
                 out = Some(Decision {
                     target: t,
                     cooldown: r.cooldown,
+                    flapping_reduced_from: None,
                 });
             }
         }
     }
-    if out.is_some() {
-        return out;
+    if let Some(d) = out {
+        return Evaluation::Scale(d);
     }
     let ins: Vec<&Rule> = profile
         .rules
@@ -404,15 +485,28 @@ pub fn evaluate(profile: &Profile, window: &MetricWindow, current: u32) -> Optio
         .filter(|r| r.direction == Direction::Decrease)
         .collect();
     if ins.is_empty() || !ins.iter().all(|r| window.fires(r)) {
-        return None;
+        return Evaluation::Hold;
     }
-    let target = ins
+    let intended = ins
         .iter()
         .map(|r| r.result(current).clamp(profile.min, profile.max))
         .max()
         .expect("not empty");
+    if intended >= current {
+        return Evaluation::Hold;
+    }
     let cooldown = ins.iter().map(|r| r.cooldown).max().expect("not empty");
-    (target < current).then_some(Decision { target, cooldown })
+    // Azure tries the intended count first and then the counts above it, so the first count
+    // that triggers no scale-out rule is the largest reduction that does not flap.
+    let safe = (intended..current).find(|&n| !outs.iter().any(|r| window.fires_at(r, current, n)));
+    match safe {
+        Some(target) => Evaluation::Scale(Decision {
+            target,
+            cooldown,
+            flapping_reduced_from: (target != intended).then_some(intended),
+        }),
+        None => Evaluation::FlappingSkipped { intended },
+    }
 }
 
 #[cfg(test)]
@@ -460,9 +554,11 @@ mod tests {
             recurrence: None,
         };
         // Average 20: the first fires, the second does not.
-        assert_eq!(evaluate(&p, &window(&[20.0, 20.0]), 3), None);
+        assert_eq!(evaluate(&p, &window(&[20.0, 20.0]), 3), Evaluation::Hold);
         assert_eq!(
-            evaluate(&p, &window(&[5.0, 5.0]), 3).map(|d| d.target),
+            evaluate(&p, &window(&[5.0, 5.0]), 3)
+                .decision()
+                .map(|d| d.target),
             Some(2)
         );
     }
@@ -480,17 +576,122 @@ mod tests {
             rules: vec![rule(Direction::Increase, Operator::GreaterThan, 50.0), big],
             recurrence: None,
         };
-        assert_eq!(evaluate(&p, &window(&[90.0]), 2), None);
+        assert_eq!(evaluate(&p, &window(&[90.0]), 2), Evaluation::Hold);
         // 2 + 100% = 4 beats 2 + 1 = 3.
         assert_eq!(
-            evaluate(&p, &window(&[90.0, 90.0]), 2).map(|d| d.target),
+            evaluate(&p, &window(&[90.0, 90.0]), 2)
+                .decision()
+                .map(|d| d.target),
             Some(4)
         );
         // Capped at max.
         assert_eq!(
-            evaluate(&p, &window(&[90.0, 90.0]), 4).map(|d| d.target),
+            evaluate(&p, &window(&[90.0, 90.0]), 4)
+                .decision()
+                .map(|d| d.target),
             Some(5)
         );
+    }
+
+    fn profile(min: u32, max: u32, rules: Vec<Rule>) -> Profile {
+        Profile {
+            name: "p".into(),
+            min,
+            max,
+            default: min,
+            rules,
+            recurrence: None,
+        }
+    }
+
+    #[test]
+    fn scale_in_is_skipped_while_its_estimate_would_scale_out() {
+        // Azure's best-practices example: out when CPU >= 80, in when CPU <= 60, 3 instances.
+        let p = profile(
+            1,
+            5,
+            vec![
+                rule(Direction::Increase, Operator::GreaterThanOrEqual, 80.0),
+                rule(Direction::Decrease, Operator::LessThanOrEqual, 60.0),
+            ],
+        );
+        // 60 x 3 / 2 = 90 >= 80: skipped, reported with the count the in-rule asked for.
+        let w = window(&[60.0, 60.0]);
+        assert_eq!(w.projected(&p.rules[0], 3, 2), Some(90.0));
+        assert_eq!(
+            evaluate(&p, &w, 3),
+            Evaluation::FlappingSkipped { intended: 2 }
+        );
+        // 50 x 3 / 2 = 75 < 80: the scale-in goes ahead as asked.
+        assert_eq!(
+            evaluate(&p, &window(&[50.0, 50.0]), 3),
+            Evaluation::Scale(Decision {
+                target: 2,
+                cooldown: 300_000_000,
+                flapping_reduced_from: None,
+            })
+        );
+    }
+
+    #[test]
+    fn scale_in_shrinks_to_the_largest_reduction_that_does_not_flap() {
+        // As in Azure's FlappingOccurred record: 6 instances, intended 1, actual 4.
+        // In by 5 when CPU < 30; out when CPU > 35; CPU 20%. Estimates 20 x 6 / n:
+        // n = 1: 120, n = 2: 60, n = 3: 40 (all > 35, flap); n = 4: 30 (<= 35, safe).
+        let mut by5 = rule(Direction::Decrease, Operator::LessThan, 30.0);
+        by5.value = 5.0;
+        let p = profile(
+            1,
+            6,
+            vec![rule(Direction::Increase, Operator::GreaterThan, 35.0), by5],
+        );
+        assert_eq!(
+            evaluate(&p, &window(&[20.0, 20.0]), 6),
+            Evaluation::Scale(Decision {
+                target: 4,
+                cooldown: 300_000_000,
+                flapping_reduced_from: Some(1),
+            })
+        );
+    }
+
+    #[test]
+    fn totals_and_latency_are_not_rescaled() {
+        // Out when RequestsPerMinute > 100 (the endpoint's total), in when CPU < 30.
+        // Measured 80 requests a minute and 20% CPU on 3 instances: rescaling the total would
+        // give 80 x 3 / 2 = 120 > 100, but the arrivals do not depend on the instance count.
+        let mut rpm = rule(Direction::Increase, Operator::GreaterThan, 100.0);
+        rpm.metric = Metric::RequestsPerMinute;
+        let mut lat = rule(Direction::Increase, Operator::GreaterThan, 500.0);
+        lat.metric = Metric::RequestLatency(Statistic::Average);
+        let p = profile(
+            1,
+            5,
+            vec![
+                rpm.clone(),
+                lat.clone(),
+                rule(Direction::Decrease, Operator::LessThan, 30.0),
+            ],
+        );
+        let mut w = window(&[20.0, 20.0]);
+        for g in w.grains.iter_mut() {
+            g.requests = 80.0;
+            g.latency_ms = [400.0; 4];
+        }
+        assert_eq!(w.projected(&rpm, 3, 2), Some(80.0));
+        // 400 ms stays 400 ms (not 600 ms > 500 ms).
+        assert_eq!(w.projected(&lat, 3, 2), Some(400.0));
+        assert_eq!(evaluate(&p, &w, 3).decision().map(|d| d.target), Some(2));
+        // Concurrency per instance is an average over instances: 1.5 x 3 / 2 = 2.25.
+        let mut conc = rule(Direction::Increase, Operator::GreaterThan, 2.0);
+        conc.metric = Metric::ConcurrentRequestsPerInstance;
+        for g in w.grains.iter_mut() {
+            g.concurrency_per_instance = 1.5;
+        }
+        assert_eq!(w.projected(&conc, 3, 2), Some(2.25));
+        // No instance left: any load is unbounded, none stays none.
+        assert_eq!(w.projected(&conc, 3, 0), Some(f64::INFINITY));
+        assert_eq!(window(&[0.0, 0.0]).projected(&conc, 3, 0), Some(0.0));
     }
 
     #[test]

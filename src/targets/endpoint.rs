@@ -138,6 +138,12 @@ pub struct EndpointReport {
     /// Over the whole run.
     pub peak_instances: u32,
     pub scale_events: u64,
+    /// Autoscale evaluations (one a minute) at which every scale-in rule fired but Azure's
+    /// anti-flapping estimate held the count: Azure's `Flapping` activity-log records.
+    pub scale_ins_skipped_for_flapping: u64,
+    /// Scale-ins made smaller than their rules asked to avoid flapping (`FlappingOccurred`);
+    /// also counted in `scale_events`.
+    pub scale_ins_reduced_for_flapping: u64,
     pub billing: Billing,
 }
 
@@ -196,6 +202,8 @@ impl Endpoint {
             busy_slot_area: 0,
             peak_instances: spec.instance_count,
             scale_events: 0,
+            scale_ins_skipped_for_flapping: 0,
+            scale_ins_reduced_for_flapping: 0,
             billing: spec.billing,
         };
         let mut e = Endpoint {
@@ -506,11 +514,20 @@ impl Endpoint {
         if in_bounds && now < self.cooldown_until {
             return;
         }
-        let Some(d) = autoscale::evaluate(profile, &self.metrics, current) else {
-            return;
+        let counted = self.in_window(now);
+        let d = match autoscale::evaluate(profile, &self.metrics, current) {
+            autoscale::Evaluation::Hold => return,
+            autoscale::Evaluation::FlappingSkipped { .. } => {
+                self.report.scale_ins_skipped_for_flapping += counted as u64;
+                return;
+            }
+            autoscale::Evaluation::Scale(d) => d,
         };
         if d.target == current {
             return;
+        }
+        if d.flapping_reduced_from.is_some() {
+            self.report.scale_ins_reduced_for_flapping += counted as u64;
         }
         self.cooldown_until = now.saturating_add(d.cooldown);
         let delay = a.provisioning_time.clone();
