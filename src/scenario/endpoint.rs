@@ -4,8 +4,8 @@
 //! distribution and arrival readers of compute targets and workloads.
 
 use super::super::raw::{
-    RawAutoscale, RawDist, RawEndpoint, RawProfile, RawRequestSettings, RawRule, RawScenario,
-    RawTokenModel, RawTraffic,
+    RawArrivals, RawAutoscale, RawDist, RawEndpoint, RawLatencyRow, RawProfile, RawRequestArrivals,
+    RawRequestSettings, RawRule, RawScenario, RawTokenModel, RawTraffic,
 };
 use super::{Checker, Context, Schema, arrivals, dist, family_key, fields_of, label, retirement};
 use crate::catalog::VmSize;
@@ -17,8 +17,12 @@ use crate::targets::autoscale::{
 };
 use crate::targets::defaults as d;
 use crate::targets::endpoint::{Billing, EndpointSpec, RouterAutoscale, Slo};
-use crate::targets::traffic::{RequestArrivals, RequestTrace, ServiceModel, TrafficSpec};
+use crate::targets::traffic::{
+    LatencyRow, PoissonRequests, ProfileFit, RequestArrivals, RequestTrace, ServiceModel,
+    TrafficSpec, latency_at, latency_csv_rows,
+};
 use crate::targets::{TargetKind, TargetSpec};
+use crate::workload::MmppArrivals;
 use crate::workload::trace::TraceSpec;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -26,6 +30,10 @@ use std::sync::Arc;
 use toml::Spanned;
 
 type OptInt<'a> = &'a Option<Spanned<i64>>;
+/// What a traffic stream needs to know of the endpoint it is aimed at: its index among the
+/// targets (when valid), its VM size (for per-size service times) and its
+/// `max_concurrent_requests_per_instance` (for a latency profile).
+type EndpointFacts = (Option<usize>, Option<VmSize>, Option<u32>);
 /// The token model's input and output column names.
 type TokenColumns<'a> = (&'a Option<Spanned<String>>, &'a Option<Spanned<String>>);
 
@@ -85,11 +93,9 @@ pub(super) fn schemas() -> Vec<(&'static str, Schema)> {
                 fields: fields_of::<RawTraffic>(),
                 free: &["service_time_by_size"],
                 children: vec![
-                    (
-                        "arrivals",
-                        leaf(fields_of::<super::super::raw::RawArrivals>()),
-                    ),
+                    ("arrivals", leaf(fields_of::<RawRequestArrivals>())),
                     ("service_time", leaf(fields_of::<RawDist>())),
+                    ("latency_profile", leaf(fields_of::<RawLatencyRow>())),
                     (
                         "token_model",
                         Schema {
@@ -114,8 +120,7 @@ pub(super) fn build(
     taken: &HashSet<String>,
 ) -> (Vec<TargetSpec>, Vec<TrafficSpec>) {
     let mut targets = vec![];
-    // name → (index if valid, VM size)
-    let mut known: HashMap<String, (Option<usize>, Option<VmSize>)> = HashMap::new();
+    let mut known: HashMap<String, EndpointFacts> = HashMap::new();
     for (i, re) in raw.endpoint.iter().enumerate() {
         let re = re.get_ref();
         let lab = label("endpoint", i, re.name.get_ref());
@@ -129,8 +134,12 @@ pub(super) fn build(
         }
         let (spec, vm) = endpoint(c, &lab, re, ctx);
         let index = spec.as_ref().map(|_| offset + targets.len());
+        let mcr = spec.as_ref().and_then(|t| match &t.kind {
+            TargetKind::Endpoint { spec, .. } => Some(spec.max_concurrent_requests_per_instance),
+            _ => None,
+        });
         targets.extend(spec);
-        known.insert(name, (index, vm));
+        known.insert(name, (index, vm, mcr));
     }
     let mut traffic = vec![];
     let mut names = HashSet::new();
@@ -972,7 +981,7 @@ fn traffic_spec(
     c: &mut Checker,
     lab: &str,
     rt: &RawTraffic,
-    endpoints: &HashMap<String, (Option<usize>, Option<VmSize>)>,
+    endpoints: &HashMap<String, EndpointFacts>,
     dir: &Path,
 ) -> Option<TrafficSpec> {
     let f = |s: &str| format!("{lab}.{s}");
@@ -996,18 +1005,28 @@ fn traffic_spec(
         );
     }
     let size = target
-        .and_then(|(_, vm)| vm.as_ref())
+        .and_then(|(_, vm, _)| vm.as_ref())
         .map(|v| v.size.clone());
-    let ra = rt.arrivals.get_ref();
+    let mcr = target.and_then(|(_, _, mcr)| *mcr);
+    let rra = rt.arrivals.get_ref();
     let at = rt.arrivals.span().start;
-    let is_trace = ra.process.get_ref().eq_ignore_ascii_case("trace");
+    let process = rra.process.get_ref();
+    let is_trace = process.eq_ignore_ascii_case("trace");
+    let is_mmpp = process.eq_ignore_ascii_case("mmpp");
     let tm = rt.token_model.as_ref();
     let columns = tm.map(|t| (&t.get_ref().input_column, &t.get_ref().output_column));
-    let arrivals = if is_trace {
-        request_trace(c, &f("arrivals"), ra, at, columns, &f("token_model"), dir)
-            .map(|t| RequestArrivals::Trace(Arc::new(t)))
+    let arrivals = if is_mmpp {
+        request_mmpp(c, &f("arrivals"), rra, at)
+            .map(|m| RequestArrivals::Poisson(PoissonRequests::Mmpp(m)))
     } else {
-        arrivals(c, &f("arrivals"), ra, at).map(RequestArrivals::Poisson)
+        let ra = workload_arrivals(c, &f("arrivals"), rra, at, None);
+        if is_trace {
+            request_trace(c, &f("arrivals"), &ra, at, columns, &f("token_model"), dir)
+                .map(|t| RequestArrivals::Trace(Arc::new(t)))
+        } else {
+            arrivals(c, &f("arrivals"), &ra, at)
+                .map(|p| RequestArrivals::Poisson(PoissonRequests::Profiled(p)))
+        }
     };
     if let Some(t) = tm
         && !is_trace
@@ -1018,7 +1037,7 @@ fn traffic_spec(
             "needs token counts per request: use arrivals with process = \"trace\" and the token columns",
         );
     }
-    let service = service(c, lab, rt, size.as_deref(), dir);
+    let service = service(c, lab, rt, size.as_deref(), mcr, dir);
     Some(TrafficSpec {
         name,
         target: target?.0?,
@@ -1028,27 +1047,395 @@ fn traffic_spec(
     })
 }
 
+/// A traffic's arrivals as a workload's, for the readers the two share. `mmpp_rates_per_hour`
+/// stands in for `rates_per_hour` once [`request_mmpp`] has read the rates in whichever unit
+/// they were given.
+fn workload_arrivals(
+    c: &mut Checker,
+    label: &str,
+    ra: &RawRequestArrivals,
+    at: usize,
+    mmpp_rates_per_hour: Option<Spanned<Vec<Spanned<f64>>>>,
+) -> RawArrivals {
+    let f = |s: &str| format!("{label}.{s}");
+    if mmpp_rates_per_hour.is_none() {
+        // The Poisson reader rejects the workloads' MMPP keys itself; the trace reader does not.
+        let trace = ra.process.get_ref().eq_ignore_ascii_case("trace");
+        for (name, given) in [
+            ("rates_per_minute", ra.rates_per_minute.is_some()),
+            ("rates_per_second", ra.rates_per_second.is_some()),
+            ("rates_per_hour", trace && ra.rates_per_hour.is_some()),
+            ("mean_sojourn", trace && ra.mean_sojourn.is_some()),
+        ] {
+            if given {
+                c.error(at, &f(name), "applies only to process = \"mmpp\"");
+            }
+        }
+    }
+    if let Some(b) = &ra.batch_size {
+        c.error(
+            b.span().start,
+            &f("batch_size"),
+            "does not apply to requests: every arrival is one request",
+        );
+    }
+    RawArrivals {
+        process: ra.process.clone(),
+        rate_per_hour: ra.rate_per_hour.clone(),
+        rate_per_minute: ra.rate_per_minute.clone(),
+        rate_per_second: ra.rate_per_second.clone(),
+        daily_profile: ra.daily_profile.clone(),
+        weekly_profile: ra.weekly_profile.clone(),
+        rates_per_hour: mmpp_rates_per_hour.or_else(|| ra.rates_per_hour.clone()),
+        mean_sojourn: ra.mean_sojourn.clone(),
+        batch_size: None,
+        file: ra.file.clone(),
+        submit_column: ra.submit_column.clone(),
+        duration_column: ra.duration_column.clone(),
+        nodes_column: ra.nodes_column.clone(),
+        gpus_column: ra.gpus_column.clone(),
+        time_format: ra.time_format.clone(),
+        time_scale: ra.time_scale.clone(),
+        start: ra.start.clone(),
+        end: ra.end.clone(),
+        repeat: ra.repeat,
+        on_bad_row: ra.on_bad_row.clone(),
+    }
+}
+
+/// `process = "mmpp"` for requests: the two rates in any one of the units Poisson traffic
+/// takes, then the workloads' reader for the rest (sojourns, keys that do not apply).
+fn request_mmpp(
+    c: &mut Checker,
+    label: &str,
+    ra: &RawRequestArrivals,
+    at: usize,
+) -> Option<MmppArrivals> {
+    let f = |s: &str| format!("{label}.{s}");
+    let units = [
+        (&ra.rates_per_hour, "rates_per_hour", 1.0),
+        (&ra.rates_per_minute, "rates_per_minute", 60.0),
+        (&ra.rates_per_second, "rates_per_second", 3600.0),
+    ];
+    let given: Vec<_> = units
+        .iter()
+        .filter_map(|(v, name, per_hour)| v.as_ref().map(|v| (v, *name, *per_hour)))
+        .collect();
+    let (rates, name, per_hour) = match given.as_slice() {
+        [] => {
+            c.error(
+                at,
+                &f("rates_per_second"),
+                "is required for process = \"mmpp\" (or rates_per_minute, rates_per_hour): e.g. rates_per_second = [2, 40], mean_sojourn = [\"6h\", \"30m\"]",
+            );
+            return None;
+        }
+        [one] => *one,
+        [_, (second, name, _), ..] => {
+            c.error(
+                second.span().start,
+                &f(name),
+                "give only one of rates_per_hour, rates_per_minute and rates_per_second",
+            );
+            return None;
+        }
+    };
+    let len = rates.get_ref().len();
+    if len != 2 {
+        c.error(
+            rates.span().start,
+            &f(name),
+            format!("needs 2 values, one per state (quiet, burst); got {len}"),
+        );
+        return None;
+    }
+    let mut hourly = vec![];
+    for (i, v) in rates.get_ref().iter().enumerate() {
+        let x = c.non_negative(v, &f(&format!("{name}[{i}]")));
+        hourly.push(Spanned::new(v.span(), x? * per_hour));
+    }
+    if hourly.iter().all(|v| *v.get_ref() == 0.0) {
+        c.error(
+            rates.span().start,
+            &f(name),
+            "both rates are zero: no request would ever arrive",
+        );
+        return None;
+    }
+    let ra = workload_arrivals(c, label, ra, at, Some(Spanned::new(rates.span(), hourly)));
+    super::mmpp_arrivals(c, label, &ra, at)
+}
+
+/// A latency profile's rows, inline or from its CSV file, each checked; `None` after an error.
+fn latency_rows(
+    c: &mut Checker,
+    lab: &str,
+    rt: &RawTraffic,
+    dir: &Path,
+) -> Option<Vec<LatencyRow>> {
+    let f = |s: &str| format!("{lab}.{s}");
+    let mut rows = vec![];
+    let mut ok = true;
+    // (offset, field, "file:line: " for a CSV row, size, concurrency, p50, p95) before checks.
+    #[allow(clippy::type_complexity)]
+    let mut raw_rows: Vec<(usize, String, String, String, i64, f64, f64)> = vec![];
+    match (&rt.latency_profile, &rt.latency_profile_file) {
+        (Some(_), Some(file)) => {
+            c.error(
+                file.span().start,
+                &f("latency_profile_file"),
+                "give the latency profile inline (latency_profile) or as a file, not both",
+            );
+            return None;
+        }
+        (Some(inline), None) => {
+            if inline.get_ref().is_empty() {
+                c.error(
+                    inline.span().start,
+                    &f("latency_profile"),
+                    "has no rows: give { size, concurrency, p50_ms, p95_ms } per load-test measurement",
+                );
+                return None;
+            }
+            for (i, row) in inline.get_ref().iter().enumerate() {
+                let r = row.get_ref();
+                raw_rows.push((
+                    row.span().start,
+                    f(&format!("latency_profile[{i}]")),
+                    String::new(),
+                    r.size.get_ref().clone(),
+                    *r.concurrency.get_ref(),
+                    *r.p50_ms.get_ref(),
+                    *r.p95_ms.get_ref(),
+                ));
+            }
+        }
+        (None, Some(file)) => {
+            let at = file.span().start;
+            let path = dir.join(file.get_ref());
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    c.error(
+                        at,
+                        &f("latency_profile_file"),
+                        format!("cannot read {}: {e}", path.display()),
+                    );
+                    return None;
+                }
+            };
+            match latency_csv_rows(&text) {
+                Ok(rs) => {
+                    raw_rows = rs
+                        .into_iter()
+                        .map(|r| {
+                            (
+                                at,
+                                f("latency_profile_file"),
+                                format!("{}:{}: ", path.display(), r.line),
+                                r.size,
+                                r.concurrency,
+                                r.p50_ms,
+                                r.p95_ms,
+                            )
+                        })
+                        .collect()
+                }
+                Err(e) => {
+                    c.error(
+                        at,
+                        &f("latency_profile_file"),
+                        format!("{}: {e}", path.display()),
+                    );
+                    return None;
+                }
+            }
+        }
+        (None, None) => return Some(vec![]),
+    }
+    for (at, field, line, size, concurrency, p50, p95) in raw_rows {
+        let fr = |s: &str| format!("{field}.{s}");
+        if crate::catalog::Catalog::builtin().get(&size).is_none() {
+            c.error_hint(
+                at,
+                &fr("size"),
+                format!("{line}unknown VM size `{size}`"),
+                format!(
+                    "closest catalog sizes: {}",
+                    crate::catalog::Catalog::builtin()
+                        .closest(&size, 3)
+                        .join(", ")
+                ),
+            );
+            ok = false;
+        }
+        if concurrency < 1 || concurrency > u32::MAX as i64 {
+            c.error(
+                at,
+                &fr("concurrency"),
+                format!("{line}must be a whole number of requests in flight per instance, 1 or more, got {concurrency}"),
+            );
+            ok = false;
+        }
+        let p50_ok = p50.is_finite() && p50 > 0.0;
+        if !p50_ok {
+            c.error(
+                at,
+                &fr("p50_ms"),
+                format!(
+                    "{line}must be a finite number of milliseconds greater than zero, got {p50}"
+                ),
+            );
+        }
+        let p95_ok = p95.is_finite() && p95 > 0.0;
+        if !p95_ok {
+            c.error(
+                at,
+                &fr("p95_ms"),
+                format!(
+                    "{line}must be a finite number of milliseconds greater than zero, got {p95}"
+                ),
+            );
+        } else if p50_ok && p95 < p50 {
+            c.error(
+                at,
+                &fr("p95_ms"),
+                format!("{line}must be at least p50_ms ({p50} ms), got {p95} ms: a 95th percentile is never below the median"),
+            );
+            ok = false;
+        }
+        ok &= p50_ok && p95_ok;
+        let row = LatencyRow {
+            size,
+            concurrency: concurrency.clamp(1, u32::MAX as i64) as u32,
+            p50_ms: p50,
+            p95_ms: p95,
+        };
+        if rows.iter().any(|r: &LatencyRow| {
+            r.size.eq_ignore_ascii_case(&row.size) && r.concurrency == row.concurrency
+        }) {
+            c.error(
+                at,
+                &fr("concurrency"),
+                format!(
+                    "{line}{} at concurrency {} is measured twice: keep one row",
+                    row.size, row.concurrency
+                ),
+            );
+            ok = false;
+        }
+        rows.push(row);
+    }
+    ok.then_some(rows)
+}
+
+/// A latency profile read at the deployment's `max_concurrent_requests_per_instance`.
+fn latency_profile(
+    c: &mut Checker,
+    lab: &str,
+    rt: &RawTraffic,
+    size: Option<&str>,
+    mcr: Option<u32>,
+    dir: &Path,
+) -> Option<(ServiceModel, String)> {
+    let field = if rt.latency_profile.is_some() {
+        format!("{lab}.latency_profile")
+    } else {
+        format!("{lab}.latency_profile_file")
+    };
+    let at = rt
+        .latency_profile
+        .as_ref()
+        .map(|x| x.span().start)
+        .or(rt.latency_profile_file.as_ref().map(|x| x.span().start))
+        .unwrap_or(0);
+    let rows = latency_rows(c, lab, rt, dir)?;
+    // An endpoint that failed validation has been reported already.
+    let mcr = mcr?;
+    let mut measured: Vec<&str> = vec![];
+    for r in &rows {
+        if !measured.iter().any(|m| m.eq_ignore_ascii_case(&r.size)) {
+            measured.push(&r.size);
+        }
+    }
+    let Some(size) = size else {
+        c.error(
+            at,
+            &field,
+            "needs the endpoint's VM size to pick rows, and this endpoint type has none (use service_time)",
+        );
+        return None;
+    };
+    let Some(point) = latency_at(&rows, size, mcr) else {
+        c.error_hint(
+            at,
+            &field,
+            format!("no latency profile for this size: no row measures {size}"),
+            format!(
+                "sizes with rows: {}; add rows measured on {size} or deploy one of those",
+                measured.join(", ")
+            ),
+        );
+        return None;
+    };
+    if let ProfileFit::Nearest { lowest, highest } = point.fit {
+        let used = if mcr < lowest { lowest } else { highest };
+        c.warn(
+            at,
+            &field,
+            format!(
+                "measures {size} at concurrency {lowest} to {highest} only, but max_concurrent_requests_per_instance is {mcr}: the row at {used} is used unchanged (extrapolation is not measured data; add a load-test row at {mcr})"
+            ),
+        );
+    }
+    Some((ServiceModel::Dist(point.sampler()), point.describe(size)))
+}
+
 /// The service model for the endpoint's size, and a description of it.
 fn service(
     c: &mut Checker,
     lab: &str,
     rt: &RawTraffic,
     size: Option<&str>,
+    mcr: Option<u32>,
     dir: &Path,
 ) -> Option<(ServiceModel, String)> {
     let f = |s: &str| format!("{lab}.{s}");
+    let profile = rt.latency_profile.is_some() || rt.latency_profile_file.is_some();
     let given = [
         rt.service_time.is_some(),
         rt.service_time_by_size.is_some(),
         rt.token_model.is_some(),
+        profile,
     ];
     if given.iter().filter(|g| **g).count() == 0 {
         c.error(
             rt.name.span().start,
             &f("service_time"),
-            "is required: a distribution (service_time), one per size (service_time_by_size) or a token_model",
+            "is required: a distribution (service_time), one per size (service_time_by_size), a token_model or a latency_profile",
         );
         return None;
+    }
+    if profile {
+        if given[..3].iter().any(|g| *g) {
+            let at = rt
+                .latency_profile
+                .as_ref()
+                .map(|x| x.span().start)
+                .or(rt.latency_profile_file.as_ref().map(|x| x.span().start))
+                .unwrap_or(0);
+            c.error(
+                at,
+                &f(if rt.latency_profile.is_some() {
+                    "latency_profile"
+                } else {
+                    "latency_profile_file"
+                }),
+                "give one service-time model: a latency profile, service_time(_by_size) or a token_model",
+            );
+            return None;
+        }
+        return latency_profile(c, lab, rt, size, mcr, dir);
     }
     if let Some(tm) = &rt.token_model {
         if rt.service_time.is_some() || rt.service_time_by_size.is_some() {
@@ -1197,7 +1584,7 @@ fn service(
 fn request_trace(
     c: &mut Checker,
     lab: &str,
-    ra: &super::super::raw::RawArrivals,
+    ra: &RawArrivals,
     at: usize,
     token_columns: Option<TokenColumns>,
     token_label: &str,

@@ -288,12 +288,65 @@ pub struct RawRule {
 pub struct RawTraffic {
     pub name: Spanned<String>,
     pub endpoint: Spanned<String>,
-    pub arrivals: Spanned<RawArrivals>,
+    pub arrivals: Spanned<RawRequestArrivals>,
     /// One distribution of service times (for any size without its own).
     pub service_time: Option<Spanned<RawDist>>,
     /// A distribution per VM size.
     pub service_time_by_size: Option<Spanned<BTreeMap<String, Spanned<RawDist>>>>,
     pub token_model: Option<Spanned<RawTokenModel>>,
+    /// Load-test measurements: latency per size and concurrency.
+    pub latency_profile: Option<Spanned<Vec<Spanned<RawLatencyRow>>>>,
+    /// The same rows from a CSV with columns `size,concurrency,p50_ms,p95_ms`.
+    pub latency_profile_file: Option<Spanned<String>>,
+}
+
+/// A traffic's `arrivals`: a workload's [`RawArrivals`] plus MMPP rates per minute or per
+/// second, as request rates are usually quoted. A struct of its own so that workloads keep
+/// rejecting these keys as unknown rather than silently ignoring them.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an arrivals table such as { process = \"poisson\", rate_per_second = 20.0 }"
+)]
+pub struct RawRequestArrivals {
+    pub process: Spanned<String>,
+    pub rate_per_hour: Option<Spanned<f64>>,
+    pub rate_per_minute: Option<Spanned<f64>>,
+    pub rate_per_second: Option<Spanned<f64>>,
+    pub daily_profile: Option<Spanned<Vec<f64>>>,
+    pub weekly_profile: Option<Spanned<Vec<f64>>>,
+    // process = "mmpp": two states, a rate (in one of three units) and a mean sojourn each.
+    pub rates_per_hour: Option<Spanned<Vec<Spanned<f64>>>>,
+    pub rates_per_minute: Option<Spanned<Vec<Spanned<f64>>>>,
+    pub rates_per_second: Option<Spanned<Vec<Spanned<f64>>>>,
+    pub mean_sojourn: Option<Spanned<Vec<Spanned<Dur>>>>,
+    pub batch_size: Option<Spanned<i64>>,
+    // process = "trace":
+    pub file: Option<Spanned<String>>,
+    pub submit_column: Option<Spanned<String>>,
+    pub duration_column: Option<Spanned<String>>,
+    pub nodes_column: Option<Spanned<String>>,
+    pub gpus_column: Option<Spanned<String>>,
+    pub time_format: Option<Spanned<String>>,
+    pub time_scale: Option<Spanned<f64>>,
+    pub start: Option<Spanned<Dur>>,
+    pub end: Option<Spanned<Dur>>,
+    pub repeat: Option<bool>,
+    pub on_bad_row: Option<Spanned<String>>,
+}
+
+/// One row of a latency profile: what a load test measured on `size` with `concurrency`
+/// requests in flight per instance.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a row such as { size = \"Standard_F4s_v2\", concurrency = 1, p50_ms = 80, p95_ms = 150 }"
+)]
+pub struct RawLatencyRow {
+    pub size: Spanned<String>,
+    pub concurrency: Spanned<i64>,
+    pub p50_ms: Spanned<f64>,
+    pub p95_ms: Spanned<f64>,
 }
 
 /// Service time = `base_ms + per_input_token_ms x tokens_in + per_output_token_ms x tokens_out`,

@@ -25,6 +25,7 @@ use crate::scenario::diagnostic::{Diagnostic, Severity, SourceMap};
 use crate::targets::defaults::{
     ENDPOINT_MAX_CONCURRENT_REQUESTS_PER_INSTANCE, ENDPOINT_MAX_INSTANCES,
 };
+use crate::targets::traffic::{LatencyRow, latency_csv_rows};
 use std::path::Path;
 use toml::de::{DeTable, DeValue};
 
@@ -135,6 +136,57 @@ fn number(v: &DeValue<'_>) -> Option<f64> {
     }
 }
 
+/// The traffic's latency-profile rows (inline or from its file), as the scenario loader reads
+/// them. The loader checks them and reports every problem with its place when the first point
+/// is loaded, so a row it would reject is just left out here.
+fn latency_profile(traffic: &DeTable<'_>, dir: &Path) -> Vec<LatencyRow> {
+    let row = |size: &str, concurrency: f64, p50_ms: f64, p95_ms: f64| {
+        (concurrency >= 1.0
+            && concurrency.fract() == 0.0
+            && concurrency <= u32::MAX as f64
+            && p50_ms > 0.0
+            && p95_ms >= p50_ms
+            && p95_ms.is_finite())
+        .then(|| LatencyRow {
+            size: size.to_string(),
+            concurrency: concurrency as u32,
+            p50_ms,
+            p95_ms,
+        })
+    };
+    if let Some(DeValue::Array(items)) = traffic.get("latency_profile").map(|v| v.get_ref()) {
+        return items
+            .iter()
+            .filter_map(|i| match i.get_ref() {
+                DeValue::Table(t) => {
+                    let n = |k: &str| t.get(k).and_then(|v| number(v.get_ref()));
+                    row(
+                        t.get("size")?.get_ref().as_str()?,
+                        n("concurrency")?,
+                        n("p50_ms")?,
+                        n("p95_ms")?,
+                    )
+                }
+                _ => None,
+            })
+            .collect();
+    }
+    let Some(file) = traffic
+        .get("latency_profile_file")
+        .and_then(|v| v.get_ref().as_str())
+    else {
+        return vec![];
+    };
+    std::fs::read_to_string(dir.join(file))
+        .ok()
+        .and_then(|text| latency_csv_rows(&text).ok())
+        .map_or_else(Vec::new, |rows| {
+            rows.iter()
+                .filter_map(|r| row(&r.size, r.concurrency as f64, r.p50_ms, r.p95_ms))
+                .collect()
+        })
+}
+
 /// `[[section]]` tables of the document with their names.
 fn named<'d, 'a>(doc: &'d DeTable<'a>, section: &str) -> Vec<(&'d str, &'d DeTable<'a>)> {
     match doc.get(section).map(|v| v.get_ref()) {
@@ -162,8 +214,19 @@ pub fn check(path: &Path, text: &str) -> Result<(), Vec<Diagnostic>> {
 /// Reads and checks the `[sizing]` table of scenario `text`. The scenario itself is checked by
 /// the loader; this checks only the table and what it refers to.
 pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<SizingConfig, Vec<Diagnostic>> {
+    parse_edited(path, text, catalog, |_| Ok(()))
+}
+
+/// [`parse`] of the document as `edit` leaves it: `capsim size --set` changes fields this way,
+/// so that a set field is read exactly as a written one (and the rest keep their locations).
+pub fn parse_edited<'a>(
+    path: &Path,
+    text: &'a str,
+    catalog: &Catalog,
+    edit: impl FnOnce(&mut DeTable<'a>) -> Result<(), Vec<Diagnostic>>,
+) -> Result<SizingConfig, Vec<Diagnostic>> {
     let map = SourceMap::new(path, text);
-    let doc = match DeTable::parse(text) {
+    let mut doc = match DeTable::parse(text) {
         Ok(d) => d,
         Err(e) => {
             let at = e.span().map_or(0, |s| s.start);
@@ -175,6 +238,7 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<SizingConfig,
             )]);
         }
     };
+    edit(doc.get_mut())?;
     let doc = doc.get_ref();
     let mut errors = vec![];
     let err = |at: usize, field: &str, msg: String| map.diag(Severity::Error, at, field, msg);
@@ -612,6 +676,10 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<SizingConfig,
         }
     }
 
+    let latency_profile = traffic.map_or_else(Vec::new, |(_, t)| {
+        latency_profile(t, path.parent().unwrap_or(Path::new("")))
+    });
+
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -648,6 +716,7 @@ pub fn parse(path: &Path, text: &str, catalog: &Catalog) -> Result<SizingConfig,
             max_instances,
             max_concurrent_requests_per_instance: mcr,
             load_profile,
+            latency_profile,
         },
         candidates,
     })
@@ -677,6 +746,40 @@ service_time = { dist = "exponential", mean = "200ms" }
     fn parse_with(sizing: &str) -> Result<SizingConfig, Vec<Diagnostic>> {
         let text = format!("{SCENARIO}\n[sizing]\n{sizing}\n");
         parse(Path::new("s.toml"), &text, Catalog::builtin())
+    }
+
+    #[test]
+    fn latency_profile_rows_reach_the_goal() {
+        let text = SCENARIO.replace(
+            "service_time = { dist = \"exponential\", mean = \"200ms\" }",
+            "latency_profile = [\n  { size = \"Standard_F4s_v2\", concurrency = 1, p50_ms = 80, p95_ms = 150 },\n  { size = \"Standard_F8s_v2\", concurrency = 4, p50_ms = 60.5, p95_ms = 120 },\n]",
+        );
+        let text = format!("{text}\n[sizing]\nmodel_memory_gib = 1.0\nlatency_slo_ms = 300\n");
+        let c = parse(Path::new("s.toml"), &text, Catalog::builtin()).unwrap();
+        assert_eq!(
+            c.goal.latency_profile,
+            vec![
+                LatencyRow {
+                    size: "Standard_F4s_v2".into(),
+                    concurrency: 1,
+                    p50_ms: 80.0,
+                    p95_ms: 150.0
+                },
+                LatencyRow {
+                    size: "Standard_F8s_v2".into(),
+                    concurrency: 4,
+                    p50_ms: 60.5,
+                    p95_ms: 120.0
+                },
+            ]
+        );
+        assert!(
+            parse_with("model_memory_gib = 1.0\nlatency_slo_ms = 300")
+                .unwrap()
+                .goal
+                .latency_profile
+                .is_empty()
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ use super::config::Percentile;
 use super::mmck::Mmck;
 use super::{Est, SizingError};
 use crate::catalog::VmSize;
+use crate::targets::traffic::{LatencyRow, latency_at};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -20,6 +21,10 @@ pub const PROBE_MAX_WAIT_PROBABILITY: f64 = 0.01;
 /// `load x (1 - max_429_share)` slots must turn away too many. The 0.9 leaves room for noise in
 /// the measured mean service time.
 pub const LOWER_BOUND_SAFETY: f64 = 0.9;
+
+/// Why a size is no candidate when the traffic's service time is a latency profile without
+/// rows for it.
+pub const NO_LATENCY_PROFILE: &str = "no latency profile for this size";
 
 /// A VM size competing to serve the endpoint.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,6 +74,24 @@ pub struct Goal {
     /// The traffic's rate hour by hour (over a day, or a week when it has a weekly profile)
     /// relative to the peak; empty for a flat rate. For the autoscale advice.
     pub load_profile: Vec<f64>,
+    /// The traffic's `latency_profile` rows; empty when its service time is not a profile.
+    /// Only sizes with rows are candidates, and a lone request's latency is the profile's at
+    /// concurrency 1 (the simulations read it at the deployment's concurrency themselves).
+    pub latency_profile: Vec<LatencyRow>,
+}
+
+impl Goal {
+    /// A lone request's latency at the goal's percentile from the latency profile (concurrency
+    /// 1), ms: `None` without a profile, `Some(None)` when no row measures `size`.
+    fn profiled_single_request_ms(&self, size: &str) -> Option<Option<f64>> {
+        if self.latency_profile.is_empty() {
+            return None;
+        }
+        Some(
+            latency_at(&self.latency_profile, size, 1)
+                .map(|p| p.quantile_ms(self.percentile.quantile())),
+        )
+    }
 }
 
 /// One simulation to run: the endpoint on `size` with `count` instances, at a request rate.
@@ -557,9 +580,12 @@ pub fn recommend(
     let mut limited_by = vec![None; rows.len()];
     for (r, why) in rows.iter_mut().zip(&mut limited_by) {
         let c = &r.candidate;
+        // A size the latency profile does not measure is not loaded: the loader would only say
+        // so at greater cost.
         let fits = !c.retired
             && c.memory_gib >= need_gib
-            && goal.gpu_memory_gib.is_none_or(|g| c.gpu_memory_gib >= g);
+            && goal.gpu_memory_gib.is_none_or(|g| c.gpu_memory_gib >= g)
+            && goal.profiled_single_request_ms(&c.size) != Some(None);
         let admission = if fits {
             evaluator.admit(&c.size, goal.max_instances)
         } else {
@@ -586,6 +612,10 @@ pub fn recommend(
             Verdict::TooLittleGpuMemory {
                 need_gib: g,
                 have_gib: c.gpu_memory_gib,
+            }
+        } else if goal.profiled_single_request_ms(&c.size) == Some(None) {
+            Verdict::Invalid {
+                message: NO_LATENCY_PROFILE.to_string(),
             }
         } else if r.instance_limit == 0 {
             Verdict::Invalid {
@@ -688,7 +718,10 @@ pub fn recommend(
         }
         let max = rows[i].instance_limit;
         let single = rows[i].single_request.expect("probed");
-        let lat = single.latency_ms(goal.percentile).mean;
+        let lat = goal
+            .profiled_single_request_ms(&rows[i].candidate.size)
+            .flatten()
+            .unwrap_or(single.latency_ms(goal.percentile).mean);
         if lat.is_nan() || lat > goal.latency_slo_ms {
             rows[i].verdict = Verdict::TooSlow { latency_ms: lat };
             rows[i].measured = cache.get(&(i, max)).copied();
@@ -848,6 +881,7 @@ mod tests {
             max_instances: 50,
             max_concurrent_requests_per_instance: 1,
             load_profile: vec![],
+            latency_profile: vec![],
         }
     }
 
@@ -930,6 +964,51 @@ mod tests {
         assert!(m.rejected_429_share.mean <= 0.001 && m.latency_p95_ms.mean <= 300.0);
         assert!((fast.cost_per_30d_usd().unwrap() - 576.0).abs() < 1e-9);
         assert_eq!(out.rows[out.recommended.unwrap()].candidate.size, "fast");
+    }
+
+    #[test]
+    fn latency_profile_decides_candidates_and_the_single_request_filter() {
+        // The fake simulator serves "fast" and "slow" alike (exponential, mean 50 ms: a lone
+        // request's p95 is -ln(0.05) x 50 = 150 ms, under the 300 ms SLO); the profile says
+        // otherwise at concurrency 1, and the filter must follow the profile:
+        //   "fast": p50 40, p95 120 ms -> 120 ms, passes; the count is the closed form's 4
+        //           (20 req/s x 50 ms, worked out in scale_up_then_out_by_hand).
+        //   "slow": p50 100, p95 400 ms -> 400 ms, too slow although the simulation says 150.
+        //   "unmeasured": no rows -> not a candidate, whatever the simulation would say.
+        // The rows at concurrency 4 are for the simulations; the filter must not read them.
+        let row = |size: &str, concurrency, p50_ms, p95_ms| LatencyRow {
+            size: size.into(),
+            concurrency,
+            p50_ms,
+            p95_ms,
+        };
+        let mut g = goal();
+        g.latency_profile = vec![
+            row("fast", 1, 40.0, 120.0),
+            row("fast", 4, 400.0, 900.0),
+            row("slow", 1, 100.0, 400.0),
+            row("slow", 4, 10.0, 20.0),
+        ];
+        let sizes = ["fast", "slow", "unmeasured"];
+        let cands: Vec<Candidate> = sizes.iter().map(|s| cand(s, 16.0, 0.2)).collect();
+        let service = sizes.iter().map(|s| (s.to_string(), 50.0)).collect();
+        let prices = sizes.iter().map(|s| (s.to_string(), 0.2)).collect();
+        let mut eval = exact(service, prices, g.clone());
+        let out = recommend(&g, &cands, &mut eval).unwrap();
+        let by = |n: &str| out.rows.iter().find(|r| r.candidate.size == n).unwrap();
+        assert_eq!(by("fast").verdict, Verdict::Recommended);
+        assert_eq!(by("fast").instances, Some(4));
+        match by("slow").verdict {
+            Verdict::TooSlow { latency_ms } => assert!((latency_ms - 400.0).abs() < 1e-6),
+            ref v => panic!("{v:?}"),
+        }
+        assert_eq!(
+            by("unmeasured").verdict,
+            Verdict::Invalid {
+                message: "no latency profile for this size".into()
+            }
+        );
+        assert!(by("unmeasured").simulated_counts.is_empty());
     }
 
     #[test]
