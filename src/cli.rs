@@ -67,6 +67,17 @@ pub struct SizeArgs {
     /// With --report: also write the chart as PNG.
     #[arg(long, requires = "report")]
     pub png: bool,
+    /// A CSV of size,price_usd_per_hour[,low_priority_price_usd_per_hour] that overrides the
+    /// catalog's prices (and the scenario's `prices`): it changes the ranking and every cost.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Treat the scenario's warnings (a retirement inside the horizon, ...) as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Set one field for the search, e.g. --set sizing.max_429_share=0.01 or
+    /// --set traffic.requests.arrivals.rate_per_second=30 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -240,14 +251,22 @@ fn size(args: SizeArgs) -> Result<(), CliError> {
     let to_cli = |e: SizingError| match e {
         SizingError::Input(m) => CliError::Input(m),
         SizingError::Failed(m) => CliError::Failed(anyhow::anyhow!(m)),
+        e @ SizingError::Interrupted => CliError::Interrupted(e.to_string()),
     };
     let settings = RunSettings {
         seed: args.seed,
         replications: args.replications,
         threads: args.threads,
     };
-    let options = scenario::LoadOptions::default();
-    let request = crate::sizing::prepare(&args.file, &text, &options, settings).map_err(to_cli)?;
+    let options = scenario::LoadOptions {
+        today: None,
+        prices_file: args.prices.clone(),
+    };
+    let request = crate::sizing::prepare(&args.file, &text, &options, settings, &args.sets)
+        .map_err(to_cli)?;
+    if args.deny_warnings && !request.warnings.is_empty() {
+        return Err(denied_warnings(&request.warnings));
+    }
     if !args.quiet {
         print_warnings(&request.warnings);
     }
@@ -255,6 +274,10 @@ fn size(args: SizeArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.file));
+    // Before the folder's lock file exists, so that Ctrl-C cannot end the process with it there.
+    let cancel = interrupt_flag();
+    // An interrupted search leaves no trace: not even the folder, when this run made it.
+    let out_dir_existed = out_dir.exists();
     let mut out = OutputDir::prepare(&out_dir).map_err(|e| anyhow::anyhow!(e))?;
     // How many simulations the search needs is not known ahead: count replications instead.
     let bar = if args.quiet {
@@ -270,7 +293,19 @@ fn size(args: SizeArgs) -> Result<(), CliError> {
         bar
     };
     let tick = || bar.inc(1);
-    let sized = crate::sizing::run(request, Some(&tick)).map_err(to_cli)?;
+    let sized = match crate::sizing::run(request, Some(&tick), Some(cancel)) {
+        Ok(sized) => sized,
+        Err(e) => {
+            bar.finish_and_clear();
+            // Removes the lock file (and any staged file) before the folder itself.
+            drop(out);
+            if matches!(e, SizingError::Interrupted) && !out_dir_existed {
+                // Fails, harmlessly, if someone else has put a file there meanwhile.
+                let _ = std::fs::remove_dir(&out_dir);
+            }
+            return Err(to_cli(e));
+        }
+    };
     bar.finish_and_clear();
     let csv = sizing_report::sizing_csv(&sized.outcome, &sized.config.goal, &sized.info)
         .map_err(|e| anyhow::anyhow!(e))?;
@@ -283,13 +318,35 @@ fn size(args: SizeArgs) -> Result<(), CliError> {
     }
     if !args.quiet {
         let table = sizing_report::terminal_table(&sized.outcome, &sized.config.goal, &sized.info);
+        let mut sources: Vec<&str> = vec![];
+        for (_, source) in &sized.price_sources {
+            if !sources.contains(&source.as_str()) {
+                sources.push(source);
+            }
+        }
+        let prices = if sources.is_empty() {
+            String::new()
+        } else {
+            format!("Prices: {}.\n", sources.join("; "))
+        };
         let _ = writeln!(
             std::io::stdout(),
-            "{table}Results in {}/",
+            "{table}{prices}Results in {}/",
             out_dir.display()
         );
     }
     Ok(())
+}
+
+/// `--deny-warnings`: every warning, then how many were treated as errors.
+fn denied_warnings(warnings: &[Diagnostic]) -> CliError {
+    let n = warnings.len();
+    let mut msg: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+    let s = if n == 1 { "" } else { "s" };
+    msg.push(format!(
+        "{n} warning{s} treated as error{s} (--deny-warnings)"
+    ));
+    CliError::Input(msg.join("\n"))
 }
 
 fn report(dir: &Path, png: bool) -> Result<Vec<PathBuf>, CliError> {

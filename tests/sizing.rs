@@ -151,6 +151,7 @@ fn size_picks_the_hand_computed_size_and_count() {
             "gpus",
             "verdict",
             "reason",
+            "price_source",
             "instances",
             "percentile",
             "seed",
@@ -434,4 +435,274 @@ fn size_report_names_the_recommendation_and_every_candidate() {
     assert!(html.contains("too little memory") && html.contains("too slow for the SLO"));
     let svg = fs::read_to_string(out.join("charts/sizing.svg")).unwrap();
     assert!(svg.contains("Standard_F8s_v2 × 4") && svg.contains("Standard_F16s_v2 × 3"));
+}
+
+/// Runs `capsim size` on `text` with `args`; returns the output folder, stdout and stderr.
+fn size_with(dir: &Path, text: &str, args: &[&str]) -> (std::path::PathBuf, std::process::Output) {
+    let file = dir.join("hand.toml");
+    fs::write(&file, text).unwrap();
+    let out_dir = dir.join("out");
+    let out = capsim()
+        .arg("size")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out_dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (out_dir, out)
+}
+
+/// The rows of `sizing.csv` as (column name -> value) lookups, by size.
+fn rows_by_size(out_dir: &Path) -> impl Fn(&str, &str) -> String {
+    let (header, rows) = read_csv(&out_dir.join("sizing.csv"));
+    move |size: &str, column: &str| {
+        let c = header.iter().position(|h| h == column).unwrap();
+        rows.iter().find(|r| r[2] == size).unwrap()[c].clone()
+    }
+}
+
+/// `--prices` makes the hand case's winner dear. The counts do not depend on prices (they come
+/// from the service times: 4 x F8s_v2, 3 x F16s_v2, see HAND), so with the price list
+///   Standard_F4s_v2 0.01, Standard_F8s_v2 0.50, Standard_F16s_v2 0.60 USD/h
+/// the costs per 30 days (720 h) are
+///   F8s_v2:  4 x 0.50 x 720 = 1440.00 USD
+///   F16s_v2: 3 x 0.60 x 720 = 1296.00 USD  <- now the cheaper: 3 x Standard_F16s_v2.
+/// Standard_D4_v3 is not in the list and keeps its catalog price (0.192 USD/h); Standard_F4s_v2,
+/// ruled out by memory before any simulation, still shows the list's price.
+#[test]
+fn prices_file_changes_the_recommendation() {
+    let dir = tempfile::tempdir().unwrap();
+    let prices = dir.path().join("prices.csv");
+    fs::write(
+        &prices,
+        "size,price_usd_per_hour\nStandard_F4s_v2,0.01\nStandard_F8s_v2,0.5\nStandard_F16s_v2,0.6\n",
+    )
+    .unwrap();
+    let prices_arg = prices.to_str().unwrap();
+    let (out_dir, out) = size_with(dir.path(), HAND, &["--prices", prices_arg]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Recommendation: 3 x Standard_F16s_v2"),
+        "{stdout}"
+    );
+    // The terminal says where the prices came from: the list, and the catalog for the rest.
+    let prices_line = stdout.lines().find(|l| l.starts_with("Prices:")).unwrap();
+    assert!(
+        prices_line.contains(&format!("price list {prices_arg}"))
+            && prices_line.contains("catalog list price"),
+        "{prices_line}"
+    );
+    let at = rows_by_size(&out_dir);
+    assert_eq!(at("Standard_F16s_v2", "verdict"), "recommended");
+    assert_eq!(at("Standard_F16s_v2", "instances"), "3");
+    assert_eq!(at("Standard_F16s_v2", "price_usd_per_hour"), "0.6");
+    assert_eq!(at("Standard_F16s_v2", "cost_per_30d_usd"), "1296");
+    assert_eq!(at("Standard_F8s_v2", "verdict"), "meets_goal");
+    assert_eq!(at("Standard_F8s_v2", "instances"), "4");
+    assert_eq!(at("Standard_F8s_v2", "price_usd_per_hour"), "0.5");
+    assert_eq!(at("Standard_F8s_v2", "cost_per_30d_usd"), "1440");
+    assert_eq!(at("Standard_D4_v3", "price_usd_per_hour"), "0.192");
+    assert_eq!(at("Standard_F4s_v2", "verdict"), "too_little_memory");
+    assert_eq!(at("Standard_F4s_v2", "price_usd_per_hour"), "0.01");
+    // sizing.csv says where each price came from.
+    for size in ["Standard_F4s_v2", "Standard_F8s_v2", "Standard_F16s_v2"] {
+        assert_eq!(at(size, "price_source"), format!("price list {prices_arg}"));
+    }
+    assert!(at("Standard_D4_v3", "price_source").starts_with("catalog list price"));
+
+    // A bad price list is an input error naming the file.
+    fs::write(&prices, "size,price_usd_per_hour\nStandard_F8s_v2,cheap\n").unwrap();
+    let (_, out) = size_with(dir.path(), HAND, &["--prices", prices_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("prices.csv"), "{stderr}");
+}
+
+/// `--set` reaches the `[sizing]` table, the traffic (whose rate is the default peak) and the
+/// endpoint (whose concurrency sets the slots). Blocking p_K of M/M/c/2c as in HAND:
+/// - `sizing.max_429_share=0.01`, 20 requests/s, 1 slot per instance:
+///   F8s_v2 (a = 1 erlang): c = 2 blocks 0.043 > 0.01, c = 3 blocks 0.0022 -> 3 instances;
+///   F16s_v2 (a = 0.5): c = 1 blocks 0.25 / 1.75 = 0.14, c = 2 blocks 0.0047 -> 2 instances.
+///   3 x 0.338 x 720 = 730.08 USD < 2 x 0.677 x 720 = 974.88 USD: 3 x Standard_F8s_v2.
+/// - `traffic.requests.arrivals.rate_per_second=10`, max 0.001:
+///   F8s_v2 (a = 0.5): c = 2 blocks 0.0047 > 0.001, c = 3 blocks 0.00006 -> 3 instances, 730.08;
+///   F16s_v2 (a = 0.25): c = 2: p = 1, 1/4, 1/32, 1/256, 1/2048 -> 0.00049 / 1.2856 = 0.00038
+///   <= 0.001, c = 1 blocks 0.0625 / 1.3125 = 0.048 -> 2 instances, 974.88: 3 x Standard_F8s_v2.
+/// - `...max_concurrent_requests_per_instance=2`, 20 requests/s, max 0.001: the slots needed
+///   are those of HAND (4 for F8s_v2, 3 for F16s_v2), 2 per instance: 2 instances of either;
+///   2 x 0.338 x 720 = 486.72 USD: 2 x Standard_F8s_v2.
+#[test]
+fn set_changes_the_search_as_the_table_would() {
+    let cases = [
+        (
+            "sizing.max_429_share=0.01",
+            "3",
+            "730.08",
+            "2",
+            "0.01",
+            "20",
+        ),
+        (
+            "traffic.requests.arrivals.rate_per_second=10",
+            "3",
+            "730.08",
+            "2",
+            "0.001",
+            "10",
+        ),
+        (
+            "endpoint.scorer.request_settings.max_concurrent_requests_per_instance=2",
+            "2",
+            "486.72",
+            "2",
+            "0.001",
+            "20",
+        ),
+    ];
+    for (set, f8_count, f8_cost, f16_count, share, rate) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let (out_dir, out) = size_with(dir.path(), HAND, &["--quiet", "--set", set]);
+        assert!(
+            out.status.success(),
+            "{set}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let at = rows_by_size(&out_dir);
+        assert_eq!(at("Standard_F8s_v2", "verdict"), "recommended", "{set}");
+        assert_eq!(at("Standard_F8s_v2", "instances"), f8_count, "{set}");
+        assert_eq!(at("Standard_F8s_v2", "cost_per_30d_usd"), f8_cost, "{set}");
+        assert_eq!(at("Standard_F16s_v2", "instances"), f16_count, "{set}");
+        assert_eq!(at("Standard_F8s_v2", "max_429_share"), share, "{set}");
+        assert_eq!(at("Standard_F8s_v2", "peak_rate_per_second"), rate, "{set}");
+    }
+}
+
+#[test]
+fn bad_set_is_an_input_error_naming_the_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    for (set, why) in [
+        ("sizing.max_429_share=2", "must be a share"),
+        ("sizing.percentile=p90", "\"p95\""),
+        ("sizing.max_429_sahre=0.01", "unknown field"),
+        (
+            "endpoint.nope.instance_count=2",
+            "no [[endpoint]] named `nope`",
+        ),
+        (
+            "traffic.requests.arrivals.rate_per_second=-3",
+            "greater than zero",
+        ),
+        ("nonsense", "is not path=value"),
+    ] {
+        let (out_dir, out) = size_with(dir.path(), HAND, &["--set", set]);
+        assert_eq!(out.status.code(), Some(2), "{set}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(set) && stderr.contains(why),
+            "{set}: {stderr}"
+        );
+        // A value from the command line has no place in the file.
+        assert!(!stderr.contains("hand.toml:1:"), "{set}: {stderr}");
+        assert!(!out_dir.exists(), "{set}: nothing is written");
+    }
+}
+
+/// Ctrl-C (SIGINT) during a long search: exit 130 soon after, "interrupted: no sizing written",
+/// and the output folder exactly as it was: an earlier sizing.csv byte for byte, no new file.
+/// Into a folder that did not exist, nothing at all is created.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_search_and_writes_nothing() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hand.toml");
+    fs::write(&file, HAND).unwrap();
+    let out_dir = dir.path().join("out");
+    // Earlier results, from a short search.
+    let earlier = capsim()
+        .args(["size", "--quiet", "--replications", "1"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(earlier.status.success());
+    let listing = |d: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = listing(&out_dir);
+    assert!(before.iter().any(|(n, _)| n == "sizing.csv"));
+
+    for (out, existed) in [(&out_dir, true), (&dir.path().join("fresh"), false)] {
+        // 2000 replications of an hour at 20 requests/s for each of the first three points:
+        // minutes of work, so the signal always lands mid-search.
+        #[allow(deprecated)] // the path is what std::process::Command needs
+        let bin = assert_cmd::cargo::cargo_bin("capsim");
+        let child = std::process::Command::new(bin)
+            .args(["size", "--quiet", "--replications", "2000"])
+            .arg(&file)
+            .arg("--out")
+            .arg(out)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1000));
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        // SAFETY: `pid` is our own child, still running (it cannot finish in a second).
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+        let signalled = Instant::now();
+        let result = child.wait_with_output().unwrap();
+        let stop = signalled.elapsed();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(130), "{stderr}");
+        assert!(
+            stderr.contains("interrupted: no sizing written"),
+            "{stderr}"
+        );
+        assert!(result.stdout.is_empty());
+        // Only running replications finish: each is a fraction of a second.
+        assert!(stop < Duration::from_secs(20), "stopped after {stop:?}");
+        eprintln!("stopped {stop:?} after SIGINT");
+        if existed {
+            assert_eq!(listing(out), before, "the earlier results are untouched");
+        } else {
+            assert!(!out.exists(), "no folder is created");
+        }
+    }
+}
+
+/// `--deny-warnings`: the scenario as written warns (1 x Standard_F8s_v2 has 8 vCPUs, Azure
+/// reserves ceil(1.2 x 1) = 2 instances = 16 vCPUs of quota, over the 12 allowed, while the 8
+/// actually used fit), so the search does not start.
+#[test]
+fn deny_warnings_refuses_a_scenario_that_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = HAND.replace("seed = 5\n", "seed = 5\nquota = { FSv2 = 12 }\n");
+    let (out_dir, out) = size_with(dir.path(), &text, &["--deny-warnings"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("16 vCPUs")
+            && stderr.contains("1 warning treated as error (--deny-warnings)"),
+        "{stderr}"
+    );
+    assert!(!out_dir.exists());
 }

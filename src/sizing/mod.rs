@@ -32,6 +32,12 @@ pub mod sim;
 pub use config::{Percentile, SizingConfig};
 pub use search::{Candidate, Evaluator, Measured, Outcome, Point, Verdict, recommend};
 
+use crate::scenario::{Diagnostic, Severity};
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
 /// Why `capsim size` could not give an answer.
 #[derive(Debug, thiserror::Error)]
 pub enum SizingError {
@@ -41,6 +47,10 @@ pub enum SizingError {
     /// The simulation could not run, or did not report what sizing needs (exit code 1).
     #[error("{0}")]
     Failed(String),
+    /// Stopped by the cancel flag (Ctrl-C) before the search finished: there is no answer, not
+    /// even a partial one, because a half-finished search would look like a recommendation.
+    #[error("interrupted: no sizing written")]
+    Interrupted,
 }
 
 /// A mean over replications and its 95% confidence half-width (0 for exact values).
@@ -64,6 +74,9 @@ pub struct Sized {
     pub info: report::RunInfo,
     /// The scenario's own warnings.
     pub warnings: Vec<crate::scenario::Diagnostic>,
+    /// Where each candidate's price comes from (catalog row, price list, discount), by size, in
+    /// the order of `config.candidates`; sizes the scenario cannot load have none.
+    pub price_sources: Vec<(String, String)>,
 }
 
 /// A checked `capsim size` request, ready to run.
@@ -77,15 +90,23 @@ pub struct Request<'a> {
     pub info: report::RunInfo,
     /// The scenario's own warnings.
     pub warnings: Vec<crate::scenario::Diagnostic>,
+    /// The `--set` assignments for the scenario (those not aimed at `[sizing]`), applied to every
+    /// simulation before the size, count and rate of its point.
+    pub scenario_sets: Vec<String>,
 }
 
 /// Checks the scenario `text` (from `path`), its `[sizing]` table and the command line's
 /// settings, before any simulation.
+///
+/// `sets` are `--set PATH=VALUE` arguments: those aimed at `sizing.*` change the `[sizing]`
+/// table, the others the scenario (as for `capsim run`) and what `[sizing]` reads from it (the
+/// traffic's rate, the endpoint's concurrency).
 pub fn prepare<'a>(
     path: &'a std::path::Path,
     text: &'a str,
     options: &crate::scenario::LoadOptions,
     settings: sim::RunSettings,
+    sets: &[String],
 ) -> Result<Request<'a>, SizingError> {
     use crate::scenario::{LoadError, MAX_REPLICATIONS};
     let invalid = |errors| {
@@ -112,19 +133,35 @@ pub fn prepare<'a>(
             "--replications: must be from 1 to {MAX_REPLICATIONS}, got {n}"
         )));
     }
-    // The scenario as written must be valid on its own, with its errors at their places.
-    let base =
-        crate::scenario::sweep::load_plan(path, text, options, &[], &[]).map_err(|e| match e {
-            LoadError::Invalid { errors, .. } => invalid(errors),
+    let assignments: Vec<Assignment> = sets.iter().filter_map(|s| Assignment::new(s)).collect();
+    // `[sizing]` is not part of the scenario the loader checks; a malformed argument goes to the
+    // loader, which reports it as `capsim run` does.
+    let scenario_sets: Vec<String> = sets
+        .iter()
+        .filter(|s| Assignment::new(s).is_none_or(|a| !a.is_sizing()))
+        .cloned()
+        .collect();
+    // The scenario as written (with --set) must be valid on its own, with its errors at their
+    // places.
+    let base = crate::scenario::sweep::load_plan(path, text, options, &scenario_sets, &[])
+        .map_err(|e| match e {
+            LoadError::Invalid { errors, .. } => invalid(on_command_line(errors, &assignments)),
             e => SizingError::Input(e.to_string()),
         })?;
-    let config = config::parse(path, text, crate::catalog::Catalog::builtin()).map_err(invalid)?;
+    let config = config::parse_edited(path, text, crate::catalog::Catalog::builtin(), |doc| {
+        for a in &assignments {
+            a.apply(doc)?;
+        }
+        Ok(())
+    })
+    .map_err(|errors| invalid(on_command_line(errors, &assignments)))?;
     let s = &base.variants[0].scenario;
     let info = report::RunInfo {
         scenario: s.name.clone(),
         endpoint: config.endpoint.clone(),
         seed: settings.seed.unwrap_or(s.seed),
         replications: settings.replications.unwrap_or(s.replications),
+        price_sources: vec![],
     };
     Ok(Request {
         path,
@@ -134,14 +171,17 @@ pub fn prepare<'a>(
         config,
         info,
         warnings: base.warnings,
+        scenario_sets,
     })
 }
 
 /// Runs the scale-up-then-scale-out search by simulation. `progress` is called once per
-/// finished replication, from worker threads.
+/// finished replication, from worker threads. Setting `cancel` stops the search: replications
+/// not yet started are skipped and the result is [`SizingError::Interrupted`].
 pub fn run(
     request: Request<'_>,
     progress: Option<&(dyn Fn() + Sync)>,
+    cancel: Option<&AtomicBool>,
 ) -> Result<Sized, SizingError> {
     let mut evaluator = sim::SimEvaluator {
         path: request.path,
@@ -149,18 +189,32 @@ pub fn run(
         options: request.options.clone(),
         config: &request.config,
         settings: request.settings,
+        sets: &request.scenario_sets,
         progress,
+        cancel,
     };
-    let outcome = recommend(
-        &request.config.goal,
-        &request.config.candidates,
-        &mut evaluator,
-    )?;
+    // Every candidate at the price the scenario bills for it (a price list, a discount), even
+    // those that memory rules out before any simulation, so that sizing.csv has one price basis.
+    let mut candidates = request.config.candidates.clone();
+    let mut price_sources = vec![];
+    for c in &mut candidates {
+        if cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
+            return Err(SizingError::Interrupted);
+        }
+        if let Some((price_usd_per_hour, source)) = evaluator.price(&c.size) {
+            c.price_usd_per_hour = Some(price_usd_per_hour);
+            price_sources.push((c.size.clone(), source));
+        }
+    }
+    let outcome = recommend(&request.config.goal, &candidates, &mut evaluator)?;
+    let mut info = request.info;
+    info.price_sources = price_sources.clone();
     Ok(Sized {
         config: request.config,
         outcome,
-        info: request.info,
+        info,
         warnings: request.warnings,
+        price_sources,
     })
 }
 
@@ -170,7 +224,169 @@ pub fn size_scenario(
     text: &str,
     options: &crate::scenario::LoadOptions,
     settings: sim::RunSettings,
+    sets: &[String],
     progress: Option<&(dyn Fn() + Sync)>,
+    cancel: Option<&AtomicBool>,
 ) -> Result<Sized, SizingError> {
-    run(prepare(path, text, options, settings)?, progress)
+    run(
+        prepare(path, text, options, settings, sets)?,
+        progress,
+        cancel,
+    )
+}
+
+/// One `--set PATH=VALUE` argument, as `capsim run` reads it.
+struct Assignment {
+    arg: String,
+    path: String,
+    /// The value as TOML text: a value that is not valid TOML is a string, so that
+    /// `--set sizing.percentile=p99` needs no quotes (as in the loader).
+    value: String,
+}
+
+impl Assignment {
+    fn new(arg: &str) -> Option<Assignment> {
+        let (path, value) = arg.split_once('=')?;
+        let (path, value) = (path.trim(), value.trim());
+        if path.is_empty() {
+            return None;
+        }
+        let value = if DeValue::parse(value).is_ok() {
+            value.to_string()
+        } else {
+            format!("{value:?}")
+        };
+        Some(Assignment {
+            arg: arg.to_string(),
+            path: path.to_string(),
+            value,
+        })
+    }
+
+    fn is_sizing(&self) -> bool {
+        self.path == "sizing" || self.path.starts_with("sizing.")
+    }
+
+    fn error(&self, message: String) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            file: "command line".into(),
+            line: 0,
+            column: 0,
+            field: format!("--set {}", self.arg),
+            message,
+            hint: None,
+        }
+    }
+
+    /// Puts the value into `doc` the way the loader's `--set` does: `endpoint.<name>.<field>`
+    /// (and `compute`, `workload`, `traffic`) finds the table of that name, any other path is
+    /// a path of tables from the top; missing keys and tables are added.
+    fn apply<'a>(&'a self, doc: &mut DeTable<'a>) -> Result<(), Vec<Diagnostic>> {
+        let fail = |m: String| vec![self.error(m)];
+        let value = DeValue::parse(&self.value).map_err(|e| fail(e.message().to_string()))?;
+        let segments: Vec<&str> = self.path.split('.').collect();
+        let (table, rest) = match segments.as_slice() {
+            [
+                section @ ("compute" | "workload" | "endpoint" | "traffic"),
+                name,
+                rest @ ..,
+            ] if !rest.is_empty() => {
+                let Some(DeValue::Array(items)) = doc.get_mut(*section).map(|v| v.get_mut()) else {
+                    return Err(fail(format!("the scenario has no [[{section}]]")));
+                };
+                let found = items.iter_mut().find_map(|item| match item.get_mut() {
+                    DeValue::Table(t)
+                        if t.get("name").and_then(|n| n.get_ref().as_str()) == Some(*name) =>
+                    {
+                        Some(t)
+                    }
+                    _ => None,
+                });
+                match found {
+                    Some(t) => (t, rest),
+                    None => return Err(fail(format!("no [[{section}]] named `{name}`"))),
+                }
+            }
+            [
+                section @ ("compute" | "workload" | "endpoint" | "traffic"),
+                ..,
+            ] => {
+                return Err(fail(format!(
+                    "a {section} path needs a name and a field: {section}.<name>.<field>"
+                )));
+            }
+            _ => (doc, segments.as_slice()),
+        };
+        set_in(table, rest, value).map_err(fail)
+    }
+
+    /// This assignment wrote `field`, or a field inside it, or a table it added (an unknown key
+    /// is reported at the table). A whole section (`sizing`, `endpoint`) is not taken for the
+    /// assignment's: its errors can be the file's own.
+    fn wrote(&self, field: &str) -> bool {
+        let under = |inner: &str, outer: &str| {
+            inner
+                .strip_prefix(outer)
+                .is_some_and(|r| r.is_empty() || r.starts_with('.') || r.starts_with('['))
+        };
+        under(field, &self.path) || (field.contains('.') && under(&self.path, field))
+    }
+}
+
+fn set_in<'a>(
+    table: &mut DeTable<'a>,
+    segments: &[&'a str],
+    value: Spanned<DeValue<'a>>,
+) -> Result<(), String> {
+    let Some((&key, rest)) = segments.split_first() else {
+        return Err("the path is empty".into());
+    };
+    if rest.is_empty() {
+        table.insert(Spanned::new(value.span(), Cow::Borrowed(key)), value);
+        return Ok(());
+    }
+    if !table.contains_key(key) {
+        table.insert(
+            Spanned::new(0..0, Cow::Borrowed(key)),
+            Spanned::new(0..0, DeValue::Table(DeTable::new())),
+        );
+    }
+    match table.get_mut(key).map(|v| v.get_mut()) {
+        Some(DeValue::Table(t)) => set_in(t, rest, value),
+        _ => Err(format!("`{key}` is not a table")),
+    }
+}
+
+/// A problem with a value that came from `--set` is reported at the argument: its place in the
+/// file would be wherever the value's offset in its own text happens to fall.
+fn on_command_line(mut errors: Vec<Diagnostic>, assignments: &[Assignment]) -> Vec<Diagnostic> {
+    for d in &mut errors {
+        // The loader names a bad path but not the argument it came in.
+        if d.field == "--set"
+            && let Some(a) = assignments
+                .iter()
+                .find(|a| d.message.starts_with(&format!("{}: ", a.path)))
+        {
+            d.field = format!("--set {}", a.arg);
+            d.message = d.message[a.path.len() + 2..].to_string();
+            continue;
+        }
+        // The last assignment of a field is the one that took effect.
+        if d.file != std::path::Path::new("command line")
+            && let Some(a) = assignments.iter().rev().find(|a| a.wrote(&d.field))
+        {
+            let inner = std::mem::take(&mut d.field);
+            let message = if inner == a.path {
+                std::mem::take(&mut d.message)
+            } else {
+                format!("{inner}: {}", d.message)
+            };
+            *d = Diagnostic {
+                hint: d.hint.take(),
+                ..a.error(message)
+            };
+        }
+    }
+    errors
 }

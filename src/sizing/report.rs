@@ -15,6 +15,9 @@ pub struct RunInfo {
     pub endpoint: String,
     pub seed: u64,
     pub replications: u64,
+    /// Where each candidate's price comes from (catalog row, price list, discount), by size;
+    /// filled by the search, empty before it.
+    pub price_sources: Vec<(String, String)>,
 }
 
 /// Columns of `sizing.csv`, in order. Latencies are milliseconds; `*_ci95*` are half-widths of
@@ -29,6 +32,7 @@ pub const COLUMNS: &[&str] = &[
     "gpus",
     "gpu_memory_gib",
     "price_usd_per_hour",
+    "price_source",
     "verdict",
     "reason",
     "instances",
@@ -99,6 +103,10 @@ pub fn sizing_csv(outcome: &Outcome, goal: &Goal, info: &RunInfo) -> csv::Result
             c.gpus.to_string(),
             num(c.gpu_memory_gib),
             c.price_usd_per_hour.map_or(String::new(), num),
+            info.price_sources
+                .iter()
+                .find(|(size, _)| *size == c.size)
+                .map_or(String::new(), |(_, source)| source.clone()),
             r.verdict.label().to_string(),
             r.verdict.to_string(),
             r.instances.map_or(String::new(), |n| n.to_string()),

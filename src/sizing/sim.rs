@@ -13,6 +13,7 @@ use crate::metrics::{Estimate, METRICS};
 use crate::scenario::sweep::{Plan, load_plan};
 use crate::scenario::{LoadError, LoadOptions};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Command-line choices that apply to every simulation.
 #[derive(Clone, Copy, Debug, Default)]
@@ -29,8 +30,13 @@ pub struct SimEvaluator<'a> {
     pub options: LoadOptions,
     pub config: &'a SizingConfig,
     pub settings: RunSettings,
+    /// The command line's `--set` assignments for the scenario, applied before each point's.
+    pub sets: &'a [String],
     /// Called once per finished replication, from worker threads.
     pub progress: Option<&'a (dyn Fn() + Sync)>,
+    /// Set from another thread (Ctrl-C): no more simulations start, and the search ends with
+    /// [`SizingError::Interrupted`].
+    pub cancel: Option<&'a AtomicBool>,
 }
 
 /// The `--set` assignments that put `point` into the scenario.
@@ -58,8 +64,33 @@ fn metric(name: &str) -> Result<usize, SizingError> {
 impl SimEvaluator<'_> {
     /// The scenario at `point`, as the loader checks it.
     fn load(&self, point: &Point) -> Result<Plan, LoadError> {
-        let sets = assignments(self.config, point);
+        // The point's own assignments come last, so that they win over the command line's.
+        let mut sets = self.sets.to_vec();
+        sets.extend(assignments(self.config, point));
         load_plan(self.path, self.text, &self.options, &sets, &[])
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// The price per instance-hour the scenario bills for `size`, and where it comes from; `None`
+    /// when the scenario does not load with that size (a retired series, a quota of 0).
+    pub fn price(&self, size: &str) -> Option<(f64, String)> {
+        let plan = self
+            .load(&Point {
+                size: size.to_string(),
+                count: 1,
+                rate_per_second: self.config.goal.peak_rate_per_second,
+            })
+            .ok()?;
+        let s = &plan.variants.first()?.scenario;
+        let t = s
+            .system
+            .targets
+            .iter()
+            .find(|t| t.name == self.config.endpoint)?;
+        Some((t.price_usd_per_hour(), t.price_source.clone()))
     }
 
     /// The scenario at `point`, with the command line's seed and replications.
@@ -142,6 +173,9 @@ impl Evaluator for SimEvaluator<'_> {
     }
 
     fn evaluate(&mut self, points: &[Point]) -> Result<Vec<Measured>, SizingError> {
+        if self.cancelled() {
+            return Err(SizingError::Interrupted);
+        }
         let mut combined: Option<Plan> = None;
         for (index, p) in points.iter().enumerate() {
             let mut plan = self.plan(p)?;
@@ -161,6 +195,7 @@ impl Evaluator for SimEvaluator<'_> {
         let control = crate::sweep::Control {
             threads: self.settings.threads,
             progress: self.progress,
+            cancel: self.cancel,
             ..Default::default()
         };
         let outcome = crate::sweep::run_plan_with(&plan, &control, None).map_err(|e| {
@@ -169,6 +204,10 @@ impl Evaluator for SimEvaluator<'_> {
                 self.settings.threads
             ))
         })?;
+        // Some points lack replications: their estimates would not be comparable.
+        if outcome.interrupted {
+            return Err(SizingError::Interrupted);
+        }
         let targets = &plan.variants[0].scenario.system.targets;
         let target = targets
             .iter()
