@@ -52,13 +52,16 @@ enum Event {
 }
 
 /// Lets a target schedule its own events without knowing the enclosing event type.
-struct TargetScheduler<'a, E> {
+///
+/// `wrap` is generic (a variant constructor such as `TargetEvent::Cluster` is its own zero-sized
+/// type) rather than a `fn` pointer: the pointer was an indirect call on every scheduled event.
+struct TargetScheduler<'a, W> {
     queue: &'a mut EventQueue<Event>,
     target: u32,
-    wrap: fn(E) -> TargetEvent,
+    wrap: W,
 }
 
-impl<E> Schedule<E> for TargetScheduler<'_, E> {
+impl<E, W: Fn(E) -> TargetEvent> Schedule<E> for TargetScheduler<'_, W> {
     #[inline]
     fn schedule(&mut self, at: SimTime, event: E) {
         self.queue
@@ -66,11 +69,12 @@ impl<E> Schedule<E> for TargetScheduler<'_, E> {
     }
 }
 
-fn on<E>(
+#[inline]
+fn on<E, W: Fn(E) -> TargetEvent>(
     queue: &mut EventQueue<Event>,
     target: u32,
-    wrap: fn(E) -> TargetEvent,
-) -> TargetScheduler<'_, E> {
+    wrap: W,
+) -> TargetScheduler<'_, W> {
     TargetScheduler {
         queue,
         target,

@@ -39,8 +39,13 @@ impl TimeWeighted {
     /// The level changes to `level` at time `now` (which never goes backwards).
     #[inline]
     pub fn set(&mut self, now: SimTime, level: u64) {
-        self.advance(now);
-        self.level = level;
+        // An unchanged level needs no work: the window-clipped lengths of adjacent intervals
+        // add up, so integrating at the next real change gives the same area exactly. Callers
+        // that set every event (a cluster's node count, mostly constant) skip the multiply.
+        if level != self.level {
+            self.advance(now);
+            self.level = level;
+        }
     }
 
     #[inline]
@@ -270,6 +275,25 @@ mod tests {
         tw.set(20, 5); // 2 × (20 − 10) = 20 inside the window
         tw.set(150, 0); // 5 × (100 − 20) = 400
         assert_eq!(tw.area_at(200), 420);
+    }
+
+    #[test]
+    fn time_weighted_repeats_of_a_level_change_nothing() {
+        let mut tw = TimeWeighted::new(10, 100);
+        tw.set(0, 3);
+        tw.set(5, 3); // before the window
+        tw.set(50, 3); // inside it
+        tw.set(120, 3); // after it
+        tw.set(130, 1);
+        // 3 over the whole window [10, 100): 3 × 90 = 270; the later 1 is outside it.
+        assert_eq!(tw.area_at(200), 270);
+        assert_eq!(tw.level(), 1);
+        let mut no_change = TimeWeighted::new(0, 1000);
+        no_change.set(40, 0);
+        assert_eq!(no_change.area_at(1000), 0);
+        no_change.set(60, 2);
+        // 2 from 60 to 100: 80.
+        assert_eq!(no_change.area_at(100), 80);
     }
 
     #[test]

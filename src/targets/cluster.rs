@@ -342,11 +342,20 @@ impl Cluster {
             self.breakdown.of(job.workload).jobs_arrived += 1;
         }
         self.queued_demand += job.nodes as u64;
-        self.queue.push_back(Queued {
+        let queued = Queued {
             job,
             restarted: false,
-        });
-        self.dispatch(now, s);
+        };
+        // What `dispatch` would do with this job alone in the queue, without the trip through
+        // it: most jobs of a cluster that keeps up start on arrival. (A job of zero nodes takes
+        // the queue's path, whose backfill rule needs an idle node.)
+        if self.queue.is_empty() && job.nodes != 0 && job.nodes as usize <= self.idle.len() {
+            self.start(now, queued, s);
+            self.rearm_kept(now, s);
+        } else {
+            self.queue.push_back(queued);
+            self.dispatch(now, s);
+        }
         self.autoscale(now, s);
         self.sync(now);
     }
@@ -409,8 +418,9 @@ impl Cluster {
         node.epoch = node.epoch.wrapping_add(1);
         let epoch = node.epoch;
         self.idle.push_back(id);
-        if self.allocated() > self.spec.min_instances
-            && let Some(idle_time) = self.spec.idle_time_before_scale_down
+        // The setting first: a cluster that never scales down skips the node count.
+        if let Some(idle_time) = self.spec.idle_time_before_scale_down
+            && self.allocated() > self.spec.min_instances
         {
             s.schedule(
                 now.saturating_add(idle_time),
@@ -450,6 +460,12 @@ impl Cluster {
     /// were kept for a blocked job and were not taken.
     fn dispatch(&mut self, now: SimTime, s: &mut impl Schedule<ClusterEvent>) {
         self.start_queued(now, s);
+        self.rearm_kept(now, s);
+    }
+
+    /// Re-arms the timers of idle nodes kept for a blocked job that are still idle.
+    #[inline]
+    fn rearm_kept(&mut self, now: SimTime, s: &mut impl Schedule<ClusterEvent>) {
         if !self.kept.is_empty()
             && let Some(idle_time) = self.spec.idle_time_before_scale_down
         {
@@ -491,11 +507,9 @@ impl Cluster {
         let job = queued.job;
         self.queued_demand -= job.nodes as u64;
         if !queued.restarted && job.arrival >= self.window_from && now <= self.window_to {
-            self.waits.record(now - job.arrival);
-            self.breakdown
-                .of(job.workload)
-                .waits
-                .record(now - job.arrival);
+            let wait = now - job.arrival;
+            self.breakdown.record_wait(job.workload, wait, &self.waits);
+            self.waits.record(wait);
         }
         let slot = match self.free_running.pop() {
             Some(slot) => {
@@ -626,6 +640,7 @@ impl Cluster {
     /// Closes the books at the horizon.
     pub fn finish(mut self, horizon: SimTime) -> ClusterReport {
         self.sync(horizon);
+        self.breakdown.settle_waits(&self.waits);
         let running_at_end = (self.running.len() - self.free_running.len()) as u64;
         let window = (self.window_from, self.window_to);
         for r in self.running.iter().filter(|r| !r.nodes.is_empty()) {
