@@ -7,6 +7,7 @@
 use crate::engine::time::SimTime;
 use crate::engine::time::from_secs_f64;
 use crate::engine::{EventQueue, Schedule, stream};
+use crate::targets::batch::BatchReport;
 use crate::targets::endpoint::{Endpoint, Request};
 use crate::targets::traffic::{RequestArrival, RequestSource, TrafficSpec};
 use crate::targets::{
@@ -119,6 +120,10 @@ pub fn service_purpose(traffic: &str) -> String {
 pub fn provisioning_purpose(target: &str) -> String {
     format!("target/{target}/provisioning")
 }
+/// A batch endpoint's per-file processing times, keyed by its traffic's name like arrivals.
+pub fn files_purpose(workload: &str) -> String {
+    format!("workload/{workload}/files")
+}
 
 /// Runs replication `replication` of `system` with scenario seed `seed`.
 pub fn run_replication(
@@ -150,9 +155,16 @@ pub fn run_replication(
                 TargetKind::Endpoint { spec, .. } => {
                     TargetModel::Endpoint(Endpoint::new(spec.clone(), rng, system.warmup, horizon))
                 }
+                TargetKind::Batch { .. } => TargetModel::Batch,
             }
         })
         .collect();
+    for (i, w) in system.workloads.iter().enumerate() {
+        if let (Some(b), TargetModel::Cluster(c)) = (&w.batch, &mut targets[w.target]) {
+            let rng = stream(seed, replication, &files_purpose(&w.name));
+            c.add_batch(i as u32, b.clone(), rng);
+        }
+    }
     for (i, t) in targets.iter_mut().enumerate() {
         match t {
             TargetModel::Instance(x) => {
@@ -161,7 +173,7 @@ pub fn run_replication(
             TargetModel::Cluster(x) => {
                 x.arm_initial(&mut on(&mut queue, i as u32, TargetEvent::Cluster))
             }
-            TargetModel::Serverless(_) => {}
+            TargetModel::Serverless(_) | TargetModel::Batch => {}
             TargetModel::Endpoint(x) => {
                 x.arm_initial(&mut on(&mut queue, i as u32, TargetEvent::Endpoint))
             }
@@ -260,7 +272,7 @@ pub fn run_replication(
                         TargetModel::Serverless(c) => {
                             c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Serverless))
                         }
-                        TargetModel::Endpoint(_) => {
+                        TargetModel::Endpoint(_) | TargetModel::Batch => {
                             unreachable!("validation sends workloads to compute targets only")
                         }
                     }
@@ -311,6 +323,8 @@ pub fn run_replication(
                             TargetModel::Instance(c) => c.sample(now),
                             TargetModel::Serverless(c) => c.sample(now),
                             TargetModel::Endpoint(c) => c.sample(now),
+                            // Its nodes are its cluster's, sampled there.
+                            TargetModel::Batch => continue,
                         });
                         sink.sample(now, i, &sample);
                     }
@@ -324,18 +338,48 @@ pub fn run_replication(
     }
 
     let events = queue.processed();
+    let mut reports: Vec<Option<TargetReport>> = targets
+        .into_iter()
+        .map(|t| {
+            Some(TargetReport::Cluster(match t {
+                TargetModel::Endpoint(e) => return Some(TargetReport::Endpoint(e.finish(horizon))),
+                TargetModel::Batch => return None,
+                TargetModel::Cluster(c) => c.finish(horizon),
+                TargetModel::Instance(c) => c.finish(horizon),
+                TargetModel::Serverless(c) => c.finish(horizon),
+            }))
+        })
+        .collect();
+    // A batch endpoint's row: its jobs as its cluster saw them, and their mini-batches.
+    let mut batch_reports = vec![];
+    for r in reports.iter_mut().flatten() {
+        if let TargetReport::Cluster(c) = r {
+            for (w, spec, stats, queued) in std::mem::take(&mut c.batches) {
+                let jobs = c.workloads.get(w as usize).cloned().unwrap_or_default();
+                let report = BatchReport {
+                    window: c.window,
+                    price_usd_per_hour: c.price_usd_per_hour,
+                    max_concurrency_per_instance: spec.max_concurrency_per_instance,
+                    jobs,
+                    stats,
+                    queued_at_end: queued,
+                };
+                batch_reports.push((spec.endpoint_target, report));
+            }
+        }
+    }
+    for (t, report) in batch_reports {
+        reports[t] = Some(TargetReport::Batch(report));
+    }
     ReplicationResult {
         replication,
         replication_seed: crate::engine::derive_seed(seed, replication),
-        targets: targets
+        targets: reports
             .into_iter()
-            .map(|t| {
-                TargetReport::Cluster(match t {
-                    TargetModel::Endpoint(e) => return TargetReport::Endpoint(e.finish(horizon)),
-                    TargetModel::Cluster(c) => c.finish(horizon),
-                    TargetModel::Instance(c) => c.finish(horizon),
-                    TargetModel::Serverless(c) => c.finish(horizon),
-                })
+            .map(|r| {
+                // A batch endpoint without traffic has no workload on its cluster: its row is
+                // empty.
+                r.unwrap_or_else(|| TargetReport::Batch(BatchReport::empty(system.warmup, horizon)))
             })
             .collect(),
         events,

@@ -46,8 +46,8 @@ fn check(system: &System, seed: u64, r: u64, what: &str) -> u64 {
         let name = &system.targets[t].name;
         assert_eq!(
             c.total_arrived,
-            c.total_completed + c.running_at_end + c.queued_at_end,
-            "{what}, replication {r}, target {name}: arrived = completed + running + queued"
+            c.total_completed + c.total_cancelled + c.running_at_end + c.queued_at_end,
+            "{what}, replication {r}, target {name}: arrived = completed + cancelled + running + queued"
         );
         assert_eq!(
             c.total_arrived, submitted[t],

@@ -71,8 +71,11 @@ fn check(file: &Path, s: &Scenario) {
             }
             assert_eq!(
                 g(M::jobs_arrived),
-                g(M::jobs_completed) + g(M::running_at_end) + g(M::queued_at_end),
-                "{} replication {} target {t}: arrived = completed + running + queued",
+                g(M::jobs_completed)
+                    + g(M::batch_jobs_cancelled).max(0.0)
+                    + g(M::running_at_end)
+                    + g(M::queued_at_end),
+                "{} replication {} target {t}: arrived = completed + cancelled + running + queued",
                 file.display(),
                 row.replication
             );
@@ -96,7 +99,7 @@ fn check(file: &Path, s: &Scenario) {
             };
             assert_eq!(
                 c.total_arrived,
-                c.total_completed + c.running_at_end + c.queued_at_end,
+                c.total_completed + c.total_cancelled + c.running_at_end + c.queued_at_end,
                 "{} replication {r}",
                 file.display()
             );

@@ -6,7 +6,7 @@
 
 use crate::engine::stats::mean_ci95;
 use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SECOND};
-use crate::targets::{Billing, ClusterReport, EndpointReport, TargetReport};
+use crate::targets::{BatchReport, Billing, ClusterReport, EndpointReport, TargetReport};
 
 pub struct MetricDef {
     pub name: &'static str,
@@ -74,6 +74,18 @@ metrics! {
     instances_peak = "instances_peak": "endpoints: most instances at once, over the whole run including warm-up",
     scale_events = "scale_events": "endpoints: autoscale actions (out or in) after warm-up",
     cost_per_1000_requests = "cost_per_1000_requests_usd": "endpoints: cost_usd per 1,000 served requests, US dollars",
+    batch_jobs_failed = "batch_jobs_failed": "batch endpoints: jobs stopped because their failed files exceeded error_threshold (submitted after warm-up)",
+    batch_jobs_cancelled = "batch_jobs_cancelled": "batch endpoints, and clusters that run them: jobs cancelled after warm-up because preemption took all their nodes; Azure does not resubmit them (jobs_arrived = jobs_completed + batch_jobs_cancelled + jobs_running_at_end + jobs_queued_at_end without warm-up)",
+    job_duration_mean = "job_duration_mean_s": "batch endpoints: mean time from invocation to the end of its last mini-batch (waiting for nodes included), seconds, over jobs that succeeded",
+    job_duration_p50 = "job_duration_p50_s": "batch endpoints: median of job_duration, seconds",
+    job_duration_p95 = "job_duration_p95_s": "batch endpoints: 95th percentile of job_duration, seconds",
+    mini_batches = "mini_batches": "batch endpoints: mini-batches scored",
+    mini_batches_failed = "mini_batches_failed": "batch endpoints: mini-batches that ran past retry_settings.timeout on every attempt (1 + max_retries)",
+    mini_batch_retries = "mini_batch_retries": "batch endpoints: attempts stopped at retry_settings.timeout and tried again",
+    mini_batches_requeued = "mini_batches_requeued": "batch endpoints: mini-batches queued again because their node was preempted",
+    files_scored = "files_scored": "batch endpoints: input files in mini-batches scored",
+    files_failed = "files_failed": "batch endpoints: input files in failed mini-batches",
+    cost_per_1000_files = "cost_per_1000_files_usd": "batch endpoints: cost_usd per 1,000 files scored, US dollars",
 }
 
 pub mod workload;
@@ -139,6 +151,7 @@ pub fn values(report: &TargetReport) -> Values {
     let mut v: Values = match report {
         TargetReport::Cluster(r) => cluster_values(r),
         TargetReport::Endpoint(r) => endpoint_values(r),
+        TargetReport::Batch(r) => batch_values(r),
     }
     .into();
     if let TargetReport::Cluster(r) = report {
@@ -215,6 +228,9 @@ fn cluster_values(r: &ClusterReport) -> Vec<f64> {
     set(M::idle_cost_per_30d, idle_cost * per_30d);
     set(M::running_at_end, r.running_at_end as f64);
     set(M::queued_at_end, r.queued_at_end as f64);
+    if let Some(n) = r.jobs_cancelled {
+        set(M::batch_jobs_cancelled, n as f64);
+    }
     v
 }
 
@@ -285,6 +301,66 @@ fn endpoint_values(r: &EndpointReport) -> Vec<f64> {
     let per_30d = (30 * MICROS_PER_DAY) as f64 / r.window as f64;
     set(M::cost_per_30d, cost * per_30d);
     set(M::idle_cost_per_30d, idle_cost * per_30d);
+    v
+}
+
+/// A batch endpoint's row. Its cost is the node time its jobs held (from start to their last
+/// mini-batch) at the cluster's price; the cluster's own row holds that too, plus idle nodes.
+fn batch_values(r: &BatchReport) -> Vec<f64> {
+    let node_h = |area: f64| area / MICROS_PER_HOUR as f64;
+    let window_h = r.window as f64 / MICROS_PER_HOUR as f64;
+    let secs = |us: f64| us / MICROS_PER_SECOND as f64;
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+    let (j, b) = (&r.jobs, &r.stats);
+    let busy = node_h(j.busy_area);
+    let cost = busy * r.price_usd_per_hour;
+    let mut v = vec![f64::NAN; METRICS.len()];
+    let mut set = |m: M, x: f64| v[m as usize] = x;
+    set(M::jobs_arrived, j.jobs_arrived as f64);
+    set(M::jobs_completed, j.jobs_completed as f64);
+    set(M::throughput, j.jobs_completed as f64 / window_h);
+    set(M::wait_mean, secs(j.waits.mean()));
+    set(M::wait_p50, secs(j.waits.quantile(0.50)));
+    set(M::wait_p95, secs(j.waits.quantile(0.95)));
+    set(M::wait_p99, secs(j.waits.quantile(0.99)));
+    set(
+        M::wait_max,
+        j.waits.max().map_or(f64::NAN, |m| secs(m as f64)),
+    );
+    set(
+        M::utilization,
+        ratio(b.worker_busy_area as f64, b.worker_area as f64),
+    );
+    // The node time its jobs held is busy by definition; idle and provisioning nodes are the
+    // cluster's (its row).
+    set(M::node_hours, busy);
+    set(M::busy_node_hours, busy);
+    set(M::idle_node_hours, 0.0);
+    set(M::provisioning_node_hours, 0.0);
+    set(M::cost, cost);
+    set(M::cost_per_job, ratio(cost, j.jobs_completed as f64));
+    let per_30d = (30 * MICROS_PER_DAY) as f64 / r.window as f64;
+    set(M::cost_per_30d, cost * per_30d);
+    set(M::preemptions, b.preemptions as f64);
+    set(M::lost_node_hours, node_h(b.lost_area));
+    set(M::lost_cost, node_h(b.lost_area) * r.price_usd_per_hour);
+    set(M::running_at_end, b.running_at_end as f64);
+    set(M::queued_at_end, r.queued_at_end as f64);
+    set(M::batch_jobs_failed, b.jobs_failed as f64);
+    set(M::batch_jobs_cancelled, b.jobs_cancelled as f64);
+    set(M::job_duration_mean, secs(b.durations.mean()));
+    set(M::job_duration_p50, secs(b.durations.quantile(0.50)));
+    set(M::job_duration_p95, secs(b.durations.quantile(0.95)));
+    set(M::mini_batches, b.mini_batches_succeeded as f64);
+    set(M::mini_batches_failed, b.mini_batches_failed as f64);
+    set(M::mini_batch_retries, b.retries as f64);
+    set(M::mini_batches_requeued, b.requeued as f64);
+    set(M::files_scored, b.files_succeeded as f64);
+    set(M::files_failed, b.files_failed as f64);
+    set(
+        M::cost_per_1000_files,
+        ratio(cost * 1000.0, b.files_succeeded as f64),
+    );
     v
 }
 

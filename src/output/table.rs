@@ -77,8 +77,8 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
     }
     let mut rows: Vec<Vec<String>> = vec![header];
     let mut endpoint_rows: Vec<Vec<String>> = vec![];
-    let mut k = 0;
-    for (v, result) in plan.variants.iter().zip(results) {
+    let mut batch_rows: Vec<Vec<String>> = vec![];
+    for (vi, (v, result)) in plan.variants.iter().zip(results).enumerate() {
         let s = &v.scenario;
         for (t, est) in result.summary(s.system.targets.len()).iter().enumerate() {
             let g = |m: M| est[m as usize];
@@ -117,7 +117,47 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                     fmt_usd(g(M::idle_cost).mean),
                 ]);
                 endpoint_rows.push(row);
-                k += 1;
+                continue;
+            }
+            // Batch endpoints: their jobs' durations and mini-batches, below the clusters (whose
+            // rows hold the same jobs' waits and the whole bill).
+            if matches!(s.system.targets[t].kind, TargetKind::Batch { .. }) {
+                let mut row = vec![];
+                if several {
+                    row.push(v.index.to_string());
+                    let n_set = v.params.len() - plan.axes.len();
+                    row.extend(v.params[n_set..].iter().map(|(_, x)| x.clone()));
+                }
+                let n = |m: M| {
+                    let x = g(m).mean;
+                    if x.is_finite() {
+                        format!("{x:.0}")
+                    } else {
+                        "-".into()
+                    }
+                };
+                let per_1000 = g(M::cost_per_1000_files).mean;
+                row.extend([
+                    s.system.targets[t].name.clone(),
+                    n(M::jobs_completed),
+                    with_ci(
+                        fmt_duration_s(g(M::job_duration_mean).mean),
+                        g(M::job_duration_mean).ci95,
+                        fmt_duration_s,
+                    ),
+                    fmt_duration_s(g(M::job_duration_p95).mean),
+                    n(M::batch_jobs_cancelled),
+                    n(M::mini_batch_retries),
+                    n(M::files_failed),
+                    format!("{:.0}%", g(M::utilization).mean * 100.0),
+                    with_ci(fmt_usd(g(M::cost).mean), g(M::cost).ci95, fmt_usd),
+                    if per_1000.is_finite() {
+                        format!("${per_1000:.4}")
+                    } else {
+                        "-".into()
+                    },
+                ]);
+                batch_rows.push(row);
                 continue;
             }
             let mut row = vec![];
@@ -140,8 +180,10 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                 with_ci(fmt_usd(g(M::cost).mean), g(M::cost).ci95, fmt_usd),
                 fmt_usd(g(M::idle_cost).mean),
             ]);
-            if let Some(tr) = tradeoff {
-                let r = &tr[k];
+            // Trade-off rows run target by target, variants within: find this one's.
+            if let Some(r) =
+                tradeoff.and_then(|tr| tr.iter().find(|r| r.variant == vi && r.target == t))
+            {
                 row.push(fmt_usd(r.cost_per_30d_usd.mean));
                 row.push(if r.pareto { "*".into() } else { String::new() });
                 if plan.goal.is_some() {
@@ -152,7 +194,6 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                     row.push(cell);
                 }
             }
-            k += 1;
             rows.push(row);
         }
     }
@@ -196,6 +237,37 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
             out.push('\n');
         }
         out.push_str(&layout(&endpoint_rows, text_cols, several, false));
+    }
+    if !batch_rows.is_empty() {
+        let mut header: Vec<String> = vec![];
+        if several {
+            header.push("#".into());
+            header.extend(
+                plan.axes
+                    .iter()
+                    .map(|a| a.rsplit('.').next().unwrap_or(a).to_string()),
+            );
+        }
+        header.extend(
+            [
+                "batch endpoint",
+                "jobs",
+                "job duration",
+                "p95",
+                "cancelled",
+                "retries",
+                "files failed",
+                "workers busy",
+                "cost",
+                "per 1000 files",
+            ]
+            .map(String::from),
+        );
+        batch_rows.insert(0, header);
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&layout(&batch_rows, text_cols, several, false));
     }
     if several && let Some(g) = &plan.goal {
         let best = tradeoff.and_then(|t| t.iter().find(|r| r.recommended));

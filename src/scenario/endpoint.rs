@@ -41,7 +41,7 @@ type TokenColumns<'a> = (&'a Option<Spanned<String>>, &'a Option<Spanned<String>
 const TYPES: &[&str] = &["managed_online", "kubernetes_online", "aci", "local"];
 
 /// Types Azure ML has that capsim does not simulate yet, for a precise message.
-const NOT_YET: &[&str] = &["batch"];
+const NOT_YET: &[&str] = &[];
 
 /// The key schemas of `[[endpoint]]` and `[[traffic]]`, for the unknown-key check.
 pub(super) fn schemas() -> Vec<(&'static str, Schema)> {
@@ -59,6 +59,10 @@ pub(super) fn schemas() -> Vec<(&'static str, Schema)> {
                 free: &[],
                 children: vec![
                     ("request_settings", leaf(fields_of::<RawRequestSettings>())),
+                    (
+                        "retry_settings",
+                        leaf(fields_of::<super::super::raw::RawRetrySettings>()),
+                    ),
                     (
                         "scale_settings",
                         leaf(fields_of::<super::super::raw::RawScaleSettings>()),
@@ -96,6 +100,7 @@ pub(super) fn schemas() -> Vec<(&'static str, Schema)> {
                     ("arrivals", leaf(fields_of::<RawRequestArrivals>())),
                     ("service_time", leaf(fields_of::<RawDist>())),
                     ("latency_profile", leaf(fields_of::<RawLatencyRow>())),
+                    ("time_per_file", leaf(fields_of::<RawDist>())),
                     (
                         "token_model",
                         Schema {
@@ -121,11 +126,25 @@ pub(super) fn build(
 ) -> (Vec<TargetSpec>, Vec<TrafficSpec>) {
     let mut targets = vec![];
     let mut known: HashMap<String, EndpointFacts> = HashMap::new();
+    let mut batch: HashSet<String> = HashSet::new();
     for (i, re) in raw.endpoint.iter().enumerate() {
         let re = re.get_ref();
         let lab = label("endpoint", i, re.name.get_ref());
+        // Batch deployments run on a compute cluster: `batch::build` reads them (and their
+        // traffic) once the clusters are known. Their names are taken all the same.
+        if super::batch::is_batch(re) {
+            let name = re.name.get_ref().trim().to_string();
+            if taken.contains(&name) || known.contains_key(&name) || !batch.insert(name.clone()) {
+                c.error(
+                    re.name.span().start,
+                    &format!("{lab}.name"),
+                    format!("`{name}` is used by another compute target or endpoint"),
+                );
+            }
+            continue;
+        }
         let name = re.name.get_ref().trim().to_string();
-        if taken.contains(&name) || known.contains_key(&name) {
+        if taken.contains(&name) || known.contains_key(&name) || batch.contains(&name) {
             c.error(
                 re.name.span().start,
                 &format!("{lab}.name"),
@@ -155,13 +174,16 @@ pub(super) fn build(
             );
         }
         served.insert(rt.endpoint.get_ref().clone());
+        if batch.contains(rt.endpoint.get_ref()) {
+            continue;
+        }
         if let Some(t) = traffic_spec(c, &lab, rt, &known, ctx.dir) {
             traffic.push(t);
         }
     }
     for re in &raw.endpoint {
         let re = re.get_ref();
-        if !served.contains(re.name.get_ref()) {
+        if !served.contains(re.name.get_ref()) && !super::batch::is_batch(re) {
             c.warn(
                 re.name.span().start,
                 &format!("endpoint.{}", re.name.get_ref()),
@@ -191,7 +213,7 @@ fn endpoint(
                 TYPES.join(", ")
             )
         } else {
-            format!("supported: {}", TYPES.join(", "))
+            format!("supported: {}, batch", TYPES.join(", "))
         };
         c.error_hint(
             re.kind.span().start,
@@ -1050,7 +1072,7 @@ fn traffic_spec(
 /// A traffic's arrivals as a workload's, for the readers the two share. `mmpp_rates_per_hour`
 /// stands in for `rates_per_hour` once [`request_mmpp`] has read the rates in whichever unit
 /// they were given.
-fn workload_arrivals(
+pub(super) fn workload_arrivals(
     c: &mut Checker,
     label: &str,
     ra: &RawRequestArrivals,
@@ -1076,7 +1098,7 @@ fn workload_arrivals(
         c.error(
             b.span().start,
             &f("batch_size"),
-            "does not apply to requests: every arrival is one request",
+            "does not apply to traffic: every arrival is one request (one job for a batch endpoint)",
         );
     }
     RawArrivals {
@@ -1105,7 +1127,7 @@ fn workload_arrivals(
 
 /// `process = "mmpp"` for requests: the two rates in any one of the units Poisson traffic
 /// takes, then the workloads' reader for the rest (sojourns, keys that do not apply).
-fn request_mmpp(
+pub(super) fn request_mmpp(
     c: &mut Checker,
     label: &str,
     ra: &RawRequestArrivals,

@@ -197,6 +197,23 @@ pub struct RawEndpoint {
     pub memory_gib: Option<Spanned<f64>>,
     pub model_size_gib: Option<Spanned<f64>>,
     pub gpus: Option<Spanned<i64>>,
+    // batch:
+    /// The amlcompute cluster the deployment's jobs run on.
+    pub compute: Option<Spanned<String>>,
+    pub mini_batch_size: Option<Spanned<i64>>,
+    pub max_concurrency_per_instance: Option<Spanned<i64>>,
+    pub retry_settings: Option<Spanned<RawRetrySettings>>,
+    /// Failed files tolerated before a job is stopped; -1 for no limit.
+    pub error_threshold: Option<Spanned<i64>>,
+}
+
+/// A batch deployment's `retry_settings`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetrySettings {
+    pub max_retries: Option<Spanned<i64>>,
+    /// Per mini-batch; a bare number is seconds, as in Azure's YAML.
+    pub timeout: Option<Spanned<Dur>>,
 }
 
 /// A Kubernetes online deployment's `scale_settings`.
@@ -298,6 +315,11 @@ pub struct RawTraffic {
     pub latency_profile: Option<Spanned<Vec<Spanned<RawLatencyRow>>>>,
     /// The same rows from a CSV with columns `size,concurrency,p50_ms,p95_ms`.
     pub latency_profile_file: Option<Spanned<String>>,
+    // Aimed at a batch endpoint:
+    /// Input files of each invocation.
+    pub files: Option<Spanned<i64>>,
+    /// Time to score one file on the cluster's size.
+    pub time_per_file: Option<Spanned<RawDist>>,
 }
 
 /// A traffic's `arrivals`: a workload's [`RawArrivals`] plus MMPP rates per minute or per

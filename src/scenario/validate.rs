@@ -33,6 +33,10 @@ use toml::de::{DeTable, DeValue};
 #[path = "endpoint.rs"]
 mod endpoint;
 
+/// `[[endpoint]] type = "batch"` and its `[[traffic]]` (a child module, like `endpoint`).
+#[path = "batch.rs"]
+mod batch;
+
 struct Checker<'a> {
     map: SourceMap<'a>,
     diags: Vec<Diagnostic>,
@@ -679,6 +683,18 @@ fn build(
         }
     }
 
+    // Batch deployments borrow their cluster's size and price, so they come after the compute
+    // targets; their invocations run as workloads on the cluster, after the [[workload]]s.
+    let taken: std::collections::HashSet<String> = workload_names.keys().cloned().collect();
+    let (batch_endpoints, batch_workloads) = batch::build(
+        c,
+        &raw,
+        &facts,
+        &targets,
+        raw.compute.len() + endpoints.len(),
+        &taken,
+        dir,
+    );
     let (horizon, warmup, sample_interval) = (horizon?, warmup?, sample_interval?);
     if c.diags.iter().any(|d| d.severity == Severity::Error) {
         return None;
@@ -695,7 +711,9 @@ fn build(
         raw.workload.len(),
         "a workload was dropped without an error"
     );
-    if endpoints.len() != raw.endpoint.len() || traffic.len() != raw.traffic.len() {
+    if endpoints.len() + batch_endpoints.len() != raw.endpoint.len()
+        || traffic.len() + batch_workloads.len() != raw.traffic.len()
+    {
         c.error(
             0,
             "endpoint",
@@ -704,6 +722,8 @@ fn build(
         return None;
     }
     targets.extend(endpoints);
+    targets.extend(batch_endpoints);
+    workloads.extend(batch_workloads);
     Some(Scenario {
         name,
         file: path.to_path_buf(),
@@ -1734,39 +1754,14 @@ fn workload(
         .process
         .get_ref()
         .eq_ignore_ascii_case("trace");
-    let is_mmpp = rw
-        .arrivals
-        .get_ref()
-        .process
-        .get_ref()
-        .eq_ignore_ascii_case("mmpp");
-    let arrivals = if is_mmpp {
-        mmpp_arrivals(
-            c,
-            &f("arrivals"),
-            rw.arrivals.get_ref(),
-            rw.arrivals.span().start,
-        )
-        .map(ArrivalSpec::Mmpp)
-    } else if is_trace {
-        trace_arrivals(
-            c,
-            &f("arrivals"),
-            rw.arrivals.get_ref(),
-            rw.arrivals.span().start,
-            facts,
-            dir,
-        )
-        .map(|t| ArrivalSpec::Trace(Arc::new(t)))
-    } else {
-        arrivals(
-            c,
-            &f("arrivals"),
-            rw.arrivals.get_ref(),
-            rw.arrivals.span().start,
-        )
-        .map(ArrivalSpec::Poisson)
-    };
+    let arrivals = job_arrivals(
+        c,
+        &f("arrivals"),
+        rw.arrivals.get_ref(),
+        rw.arrivals.span().start,
+        facts,
+        dir,
+    );
     let trace_gives_durations = is_trace && rw.arrivals.get_ref().duration_column.is_some();
     let duration = match &rw.duration {
         Some(d) => dist(c, &f("duration"), d, false, dir).map(Some),
@@ -1887,7 +1882,27 @@ fn workload(
         instance_count,
         batch_size,
         priority: priority?,
+        batch: None,
     })
+}
+
+/// A job stream's `arrivals`: Poisson (with profiles), MMPP or a trace.
+fn job_arrivals(
+    c: &mut Checker,
+    label: &str,
+    ra: &RawArrivals,
+    at: usize,
+    facts: Option<&Facts>,
+    dir: &Path,
+) -> Option<ArrivalSpec> {
+    let process = ra.process.get_ref();
+    if process.eq_ignore_ascii_case("mmpp") {
+        mmpp_arrivals(c, label, ra, at).map(ArrivalSpec::Mmpp)
+    } else if process.eq_ignore_ascii_case("trace") {
+        trace_arrivals(c, label, ra, at, facts, dir).map(|t| ArrivalSpec::Trace(Arc::new(t)))
+    } else {
+        arrivals(c, label, ra, at).map(ArrivalSpec::Poisson)
+    }
 }
 
 /// The most jobs one arrival may submit (Azure ML sweep jobs cap trials far below this; the

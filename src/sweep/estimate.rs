@@ -168,6 +168,10 @@ pub fn estimate(plan: &Plan, threads: usize, fraction: f64) -> Estimate {
                 Some(TargetKind::Serverless(spec)) => spec.preemption.is_some(),
                 _ => false,
             };
+            // A batch endpoint's job is one event per mini-batch attempt.
+            if let Some(b) = &w.batch {
+                per_job += b.mini_batches() as f64;
+            }
             if preempted {
                 per_job *= PREEMPTION_FACTOR;
             }

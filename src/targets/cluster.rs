@@ -17,12 +17,14 @@
 //! expires while queued jobs still need it is kept, and its timer starts again at the cluster's
 //! next change of state (a job arriving or ending, a node becoming ready) if it is still idle.
 
+use super::batch::{BatchSpec, BatchStats, BatchWork, Ended};
 use super::breakdown::{Breakdown, WorkloadReport};
 use super::queue::{JobQueue, Prioritized};
 use crate::engine::stats::{DurationStats, Levels, TimeWeighted};
 use crate::engine::{Sampler, Schedule, SimTime, StreamRng};
 use rand::SeedableRng;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// `tier`: which price a node is billed at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +89,9 @@ pub enum ClusterEvent {
     /// Fires `idle_time_before_scale_down` after a node went idle; stale when the node's epoch
     /// has moved on (it was used or released meanwhile).
     IdleTimeout { node: u32, epoch: u32 },
+    /// A batch job's worker ends a mini-batch attempt (see [`BatchWork`]); stale when the
+    /// worker's attempt count has moved on.
+    MiniBatchDone { worker: u32, attempt: u32 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +169,14 @@ pub struct ClusterReport {
     /// The same measures per workload, indexed by the workload's position in the scenario
     /// (workloads aimed elsewhere have empty entries or none).
     pub workloads: Vec<WorkloadReport>,
+    /// Batch jobs that lost all their nodes to preemption, over the whole run (they end without
+    /// completing: arrived = completed + cancelled + running + queued).
+    pub total_cancelled: u64,
+    /// Of those, the ones cancelled after warm-up; `None` when no batch endpoint runs here.
+    pub jobs_cancelled: Option<u64>,
+    /// The mini-batch level of the batch workloads run here: (workload, settings, measures,
+    /// jobs of it still queued at the horizon).
+    pub batches: Vec<(u32, Arc<BatchSpec>, BatchStats, u64)>,
 }
 
 /// A state snapshot for time series.
@@ -213,6 +226,10 @@ pub struct Cluster {
     total_completed: u64,
     peak_nodes: u32,
     nodes_requested: u64,
+    /// The mini-batches of batch endpoint jobs (empty without batch workloads).
+    batch: BatchWork,
+    total_cancelled: u64,
+    jobs_cancelled: u64,
 }
 
 impl Cluster {
@@ -256,6 +273,9 @@ impl Cluster {
             total_completed: 0,
             peak_nodes: 0,
             nodes_requested: 0,
+            batch: BatchWork::default(),
+            total_cancelled: 0,
+            jobs_cancelled: 0,
             spec,
         };
         for _ in 0..c.spec.min_instances {
@@ -268,6 +288,12 @@ impl Cluster {
 
     pub fn spec(&self) -> &ClusterSpec {
         &self.spec
+    }
+
+    /// Jobs of `workload` are a batch endpoint's invocations: they run as mini-batches, their
+    /// files' times drawn from `rng`.
+    pub fn add_batch(&mut self, workload: u32, spec: Arc<BatchSpec>, rng: StreamRng) {
+        self.batch.add(workload, spec, rng);
     }
 
     fn allocated(&self) -> u32 {
@@ -407,6 +433,14 @@ impl Cluster {
                 self.dispatch(now, s);
             }
             ClusterEvent::IdleTimeout { node, epoch } => self.idle_timeout(node, epoch),
+            ClusterEvent::MiniBatchDone { worker, attempt } => {
+                let window = (self.window_from, self.window_to);
+                if let Some((slot, _)) = self.batch.attempt_done(now, worker, attempt, window, s) {
+                    // The job's last mini-batch ended: it completes through the usual path.
+                    let run = self.running[slot as usize].run;
+                    s.schedule(now, ClusterEvent::JobDone { slot, run });
+                }
+            }
         }
         self.sync(now);
     }
@@ -539,6 +573,17 @@ impl Cluster {
         }
         self.n_busy += job.nodes;
         let run = self.running[slot as usize].run;
+        if self.batch.is_batch(job.workload) {
+            let nodes = &self.running[slot as usize].nodes;
+            if !self
+                .batch
+                .start(now, slot, job.workload, job.arrival, nodes, s)
+            {
+                return; // its mini-batches decide when it ends
+            }
+            s.schedule(now, ClusterEvent::JobDone { slot, run });
+            return;
+        }
         s.schedule(
             now.saturating_add(job.duration),
             ClusterEvent::JobDone { slot, run },
@@ -560,6 +605,9 @@ impl Cluster {
                     .position(|&n| n == id)
                     .expect("idle node listed");
                 self.idle.remove(pos);
+            }
+            NodeState::Busy if self.batch.is_batch(self.running_job(id).workload) => {
+                self.batch_node_lost(now, id, s);
             }
             NodeState::Busy => {
                 let slot = self.nodes[id as usize].slot;
@@ -601,6 +649,32 @@ impl Cluster {
         self.free_node_ids.push(id);
         self.dispatch(now, s);
         self.autoscale(now, s);
+    }
+
+    fn running_job(&self, node: u32) -> &Job {
+        &self.running[self.nodes[node as usize].slot as usize].job
+    }
+
+    /// A batch job's node `id` is preempted: the job carries on with its other nodes (its
+    /// mini-batches on `id` go back to its queue), or is cancelled when it has none left.
+    fn batch_node_lost(&mut self, now: SimTime, id: u32, s: &mut impl Schedule<ClusterEvent>) {
+        let slot = self.nodes[id as usize].slot;
+        let window = (self.window_from, self.window_to);
+        let r = &mut self.running[slot as usize];
+        // The node's share of the job's busy time ends here.
+        self.breakdown.ran(r.job.workload, 1, r.start, now, window);
+        r.nodes.retain(|&n| n != id);
+        self.n_busy -= 1;
+        let (ended, lost) = self.batch.node_lost(now, slot, id, window, s);
+        self.lost_area += lost.round() as u128;
+        if ended == Some(Ended::Cancelled) {
+            self.total_cancelled += 1;
+            if now >= self.window_from {
+                self.jobs_cancelled += 1;
+            }
+            r.run = r.run.wrapping_add(1); // a JobDone already scheduled is now stale
+            self.free_running.push(slot);
+        }
     }
 
     /// Asks for as many nodes as queued demand exceeds idle plus provisioning nodes.
@@ -672,6 +746,22 @@ impl Cluster {
             startups: 0,
             preemptions: self.preemptions,
             lost_area: self.lost_area,
+            total_cancelled: self.total_cancelled,
+            jobs_cancelled: self.batch.is_any().then_some(self.jobs_cancelled),
+            batches: {
+                let queue = &self.queue;
+                self.batch
+                    .finish(horizon, window)
+                    .into_iter()
+                    .map(|(w, spec, stats)| {
+                        let queued = (0..queue.len())
+                            .filter_map(|i| queue.get(i))
+                            .filter(|q| q.job.workload == w)
+                            .count() as u64;
+                        (w, spec, stats, queued)
+                    })
+                    .collect()
+            },
             workloads: self.breakdown.workloads,
         }
     }

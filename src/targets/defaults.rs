@@ -143,3 +143,17 @@ pub const ACI_MEMORY_GIB: f64 = 0.5;
 /// `price_usd_per_hour` for your region.
 pub const ASSUMED_ACI_USD_PER_VCPU_HOUR: f64 = 0.0405;
 pub const ASSUMED_ACI_USD_PER_GIB_HOUR: f64 = 0.00445;
+
+// --- Batch endpoints (azure_semantics.md section 4c: `reference-yaml-deployment-batch.md`,
+// SDK `BatchRetrySettings`; checked 2026-01) ---
+
+/// `resources.instance_count`: nodes each invocation (job) asks its cluster for.
+pub const BATCH_INSTANCE_COUNT: u64 = 1;
+/// `settings.mini_batch_size`: files per `run()` call.
+pub const BATCH_MINI_BATCH_SIZE: u64 = 10;
+/// `settings.max_concurrency_per_instance`: parallel `run()` processes per node.
+pub const BATCH_MAX_CONCURRENCY_PER_INSTANCE: u64 = 1;
+/// `settings.retry_settings.max_retries`: attempts after the first for a failed mini-batch.
+pub const BATCH_MAX_RETRIES: u32 = 3;
+/// `settings.retry_settings.timeout`: longest a mini-batch may run, seconds.
+pub const BATCH_TIMEOUT_S: f64 = 30.0;

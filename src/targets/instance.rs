@@ -488,6 +488,9 @@ impl Instance {
             preemptions: 0,
             lost_area: self.lost_area.round() as u128,
             workloads,
+            total_cancelled: 0,
+            jobs_cancelled: None,
+            batches: vec![],
         }
     }
 }

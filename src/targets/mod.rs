@@ -6,6 +6,7 @@
 //! arms, and no virtual call enters the inner loop.
 
 pub mod autoscale;
+pub mod batch;
 pub mod breakdown;
 pub mod cluster;
 pub mod defaults;
@@ -16,6 +17,7 @@ pub mod queue;
 pub mod serverless;
 pub mod traffic;
 
+pub use batch::{BatchReport, BatchSpec, BatchStats};
 pub use breakdown::{Breakdown, WorkloadReport};
 pub use cluster::{Cluster, ClusterEvent, ClusterReport, ClusterSample, ClusterSpec, Job, Tier};
 pub use endpoint::{Billing, RouterAutoscale};
@@ -47,6 +49,17 @@ pub enum TargetKind {
         type_name: &'static str,
         spec: EndpointSpec,
     },
+    /// A batch endpoint deployment (`[[endpoint]] type = "batch"`). Its jobs run on the compute
+    /// target `compute` (its invocations are a workload there, with their batch settings); this
+    /// target only reports them. Size, tier and price are the cluster's.
+    Batch {
+        compute: usize,
+        instance_count: u32,
+        max_concurrency_per_instance: u32,
+        size: String,
+        tier: &'static str,
+        price_usd_per_hour: f64,
+    },
 }
 
 impl TargetSpec {
@@ -57,6 +70,7 @@ impl TargetSpec {
             TargetKind::ComputeInstance(_) => "computeinstance",
             TargetKind::Serverless(_) => "serverless",
             TargetKind::Endpoint { type_name, .. } => type_name,
+            TargetKind::Batch { .. } => "batch",
         }
     }
 
@@ -66,6 +80,7 @@ impl TargetSpec {
             TargetKind::ComputeInstance(i) => &i.size,
             TargetKind::Serverless(s) => &s.size,
             TargetKind::Endpoint { spec, .. } => &spec.instance_type,
+            TargetKind::Batch { size, .. } => size,
         }
     }
 
@@ -77,6 +92,7 @@ impl TargetSpec {
             TargetKind::Serverless(s) if s.tier == Tier::LowPriority => "spot",
             TargetKind::Serverless(_) => Tier::Dedicated.as_str(),
             TargetKind::Endpoint { .. } => Tier::Dedicated.as_str(),
+            TargetKind::Batch { tier, .. } => tier,
         }
     }
 
@@ -86,6 +102,9 @@ impl TargetSpec {
             TargetKind::ComputeInstance(i) => i.price_usd_per_hour,
             TargetKind::Serverless(s) => s.price_usd_per_hour,
             TargetKind::Endpoint { spec, .. } => spec.price_usd_per_hour,
+            TargetKind::Batch {
+                price_usd_per_hour, ..
+            } => *price_usd_per_hour,
         }
     }
 
@@ -104,6 +123,8 @@ impl TargetSpec {
                         .unwrap_or(spec.instance_count)
                 })
             }
+            // Its nodes are its cluster's, counted there.
+            TargetKind::Batch { .. } => 0,
         }
     }
 }
@@ -115,6 +136,8 @@ pub enum TargetModel {
     Instance(Instance),
     Serverless(Serverless),
     Endpoint(Endpoint),
+    /// A batch endpoint: its work runs on its cluster, which keeps its measures.
+    Batch,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,6 +154,7 @@ pub enum TargetEvent {
 pub enum TargetReport {
     Cluster(ClusterReport),
     Endpoint(EndpointReport),
+    Batch(BatchReport),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -389,6 +389,9 @@ impl Serverless {
             preemptions: self.preemptions,
             lost_area: self.lost_area,
             workloads,
+            total_cancelled: 0,
+            jobs_cancelled: None,
+            batches: vec![],
         }
     }
 }

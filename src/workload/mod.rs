@@ -307,6 +307,9 @@ pub struct WorkloadSpec {
     pub batch_size: u32,
     /// Higher runs first on the target's queue; first in, first out within a priority.
     pub priority: i32,
+    /// The invocations of a batch endpoint: each job is split into mini-batches on its nodes
+    /// (its duration follows from them, so `duration` is `None`).
+    pub batch: Option<std::sync::Arc<crate::targets::BatchSpec>>,
 }
 
 #[cfg(test)]
