@@ -521,3 +521,72 @@ fn validate_accepts_the_quickstart() {
     assert_eq!(o.code, Some(0), "stderr: {}", o.stderr);
     assert!(o.stdout.contains("valid"), "{}", o.stdout);
 }
+
+/// With two targets and a sweep, each line of the terminal table carries its own row of
+/// `tradeoff.csv` (a regression: lines once took the rows of the other target, which come
+/// first in the file's target-by-target order).
+#[test]
+fn the_terminal_table_pairs_each_line_with_its_own_tradeoff_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.toml");
+    fs::write(
+        &file,
+        r#"horizon = "2d"
+replications = 2
+[[compute]]
+name = "cheap"
+type = "amlcompute"
+size = "Standard_D2s_v3"
+max_instances = 2
+[[compute]]
+name = "dear"
+type = "amlcompute"
+size = "Standard_NC24ads_A100_v4"
+min_instances = 1
+max_instances = 2
+[[workload]]
+name = "a"
+compute = "cheap"
+arrivals = { process = "poisson", rate_per_hour = 1.0 }
+duration = { dist = "constant", value = "10m" }
+[[workload]]
+name = "b"
+compute = "dear"
+arrivals = { process = "poisson", rate_per_hour = 1.0 }
+duration = { dist = "constant", value = "10m" }
+[sweep]
+"compute.cheap.idle_time_before_scale_down" = ["1m", "30m"]
+"#,
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let out = run(capsim().arg("run").arg(&file).arg("--out").arg(&out_dir));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let (h, rows) = read_csv(&out_dir.join("summary.csv"));
+    let (v, t, c) = (
+        col(&h, "variant"),
+        col(&h, "target"),
+        col(&h, "cost_per_30d_usd"),
+    );
+    for row in &rows {
+        let dollars = row[c].parse::<f64>().unwrap().round() as i64;
+        let want = format!("{}  {}", row[v], row[t]);
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(row[v].as_str()) && l.contains(&row[t]))
+            .unwrap_or_else(|| panic!("no line for {want}:\n{}", out.stdout));
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        // The cost/30d cell follows the idle cost; both are whole dollars with separators.
+        let shown: Vec<i64> = cells
+            .iter()
+            .filter(|x| x.starts_with('$'))
+            .map(|x| x.trim_start_matches('$').replace(',', "").parse().unwrap())
+            .collect();
+        assert_eq!(
+            shown.last().copied(),
+            Some(dollars),
+            "line for {want}: {line}"
+        );
+    }
+}
