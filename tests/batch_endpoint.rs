@@ -505,3 +505,22 @@ fn a_run_reports_the_endpoint_row_beside_its_cluster() {
         b.jobs.busy_area
     );
 }
+
+/// A batch endpoint's traffic takes the request forms of MMPP rates: 1 and 7 invocations a
+/// minute, 50 and 10 minutes in each state: (60 x 50 + 420 x 10) / 60 = 120 jobs an hour.
+#[test]
+fn batch_traffic_reads_mmpp_rates_per_minute_as_jobs() {
+    let text = format!(
+        "{CLUSTER}{ENDPOINT}{}",
+        TRAFFIC.replace(
+            "{ process = \"poisson\", rate_per_hour = 0.5 }",
+            "{ process = \"mmpp\", rates_per_minute = [1, 7], mean_sojourn = [\"50m\", \"10m\"] }"
+        )
+    );
+    let loaded = capsim::scenario::parse(Path::new("ok.toml"), &text).unwrap();
+    let capsim::workload::ArrivalSpec::Mmpp(m) = &loaded.scenario.system.workloads[0].arrivals
+    else {
+        panic!("an MMPP job stream");
+    };
+    assert!((m.mean_rate_per_hour() - 120.0).abs() < 1e-9);
+}
