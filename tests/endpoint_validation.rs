@@ -168,20 +168,22 @@ fn traffic_to_an_unknown_endpoint() {
 }
 
 #[test]
-fn endpoint_types_not_simulated_yet_say_so() {
+fn an_online_endpoint_retyped_as_batch_says_what_a_batch_deployment_needs() {
+    // Batch deployments are simulated now: the online fields and service times are refused
+    // where they stand, and the cluster to run on is asked for.
     let text = format!(
         "{}{GOOD_TRAFFIC}",
         GOOD_ENDPOINT.replace("managed_online", "batch")
     );
     let e = errors(&text);
-    let d = find(&e, "endpoint.scorer.type", 4);
+    find(&e, "endpoint.scorer.compute", 3);
+    let d = find(&e, "endpoint.scorer.instance_type", 5);
     assert!(
-        d.hint
-            .as_deref()
-            .unwrap_or("")
-            .contains("does not simulate batch"),
+        d.message.contains("does not apply to a batch endpoint"),
         "{d}"
     );
+    let d = find(&e, "traffic.requests.service_time", 12);
+    assert!(d.message.contains("batch endpoint"), "{d}");
 }
 
 #[test]

@@ -81,6 +81,9 @@ pub(super) fn build(
                 "no [[traffic]] is aimed at this batch endpoint: it is never invoked",
             );
         }
+        if let Some((j, rt)) = aimed.first() {
+            refuse_online_fields(c, &label("traffic", *j, rt.name.get_ref()), rt, re);
+        }
         let (Some(dep), index) = (deployment, offset + targets.len()) else {
             continue;
         };
@@ -286,27 +289,9 @@ fn endpoint(
     })
 }
 
-/// Worker processes per node beyond which a scenario is surely a typo (Azure sets no limit; a
-/// node runs one process per core or GPU in practice).
-const MAX_CONCURRENCY: u64 = 1024;
-/// Retries beyond this only multiply events without changing the outcome.
-const MAX_RETRIES: u64 = 100;
-/// Files per invocation: a cap that keeps one invocation's mini-batch table in memory.
-const MAX_FILES: u64 = 100_000_000;
-
-/// A batch endpoint's `[[traffic]]`: when it is invoked (`arrivals`, as for workloads), with
-/// how many files, and how long a file takes.
-#[allow(clippy::too_many_arguments)]
-fn traffic(
-    c: &mut Checker,
-    lab: &str,
-    rt: &RawTraffic,
-    dep: &Deployment,
-    endpoint_target: usize,
-    facts: &HashMap<String, Facts>,
-    re: &RawEndpoint,
-    dir: &Path,
-) -> Option<WorkloadSpec> {
+/// Refuses an online endpoint's service-time fields on a batch endpoint's traffic (checked even
+/// when the endpoint itself has errors, so that every problem is reported at once).
+fn refuse_online_fields(c: &mut Checker, lab: &str, rt: &RawTraffic, re: &RawEndpoint) {
     let f = |s: &str| format!("{lab}.{s}");
     let online: [(&str, Option<usize>); 5] = [
         (
@@ -344,6 +329,30 @@ fn traffic(
             );
         }
     }
+}
+
+/// Worker processes per node beyond which a scenario is surely a typo (Azure sets no limit; a
+/// node runs one process per core or GPU in practice).
+const MAX_CONCURRENCY: u64 = 1024;
+/// Retries beyond this only multiply events without changing the outcome.
+const MAX_RETRIES: u64 = 100;
+/// Files per invocation: a cap that keeps one invocation's mini-batch table in memory.
+const MAX_FILES: u64 = 100_000_000;
+
+/// A batch endpoint's `[[traffic]]`: when it is invoked (`arrivals`, as for workloads), with
+/// how many files, and how long a file takes.
+#[allow(clippy::too_many_arguments)]
+fn traffic(
+    c: &mut Checker,
+    lab: &str,
+    rt: &RawTraffic,
+    dep: &Deployment,
+    endpoint_target: usize,
+    facts: &HashMap<String, Facts>,
+    re: &RawEndpoint,
+    dir: &Path,
+) -> Option<WorkloadSpec> {
+    let f = |s: &str| format!("{lab}.{s}");
     let files = match &rt.files {
         None => {
             c.error(
