@@ -524,3 +524,28 @@ fn batch_traffic_reads_mmpp_rates_per_minute_as_jobs() {
     };
     assert!((m.mean_rate_per_hour() - 120.0).abs() < 1e-9);
 }
+
+/// The report's cost chart has a bar for the cluster and none for the batch endpoint (its cost
+/// is node time of that cluster: a bar of its own would count it twice).
+#[test]
+fn the_report_charts_the_clusters_bill_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("batch.toml");
+    let text = format!("replications = 2\n{CLUSTER}{ENDPOINT}{TRAFFIC}");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_capsim"))
+        .args(["run", "--report", "-q", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let svg = std::fs::read_to_string(out.join("charts/cost.svg")).unwrap();
+    // Labels are text lines of their own in the SVG.
+    let lines: Vec<&str> = svg.lines().map(str::trim).collect();
+    assert!(lines.contains(&"scoring"), "the cluster's bar");
+    assert!(!lines.contains(&"scorer"), "no bar for the batch endpoint");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Batch endpoints have no bar"));
+}

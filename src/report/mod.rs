@@ -1173,7 +1173,14 @@ impl Builder<'_> {
         let mut split_from_hours = true;
         let has_idle = s.has("idle_cost_per_30d_usd");
         let mut bars = vec![];
-        let (shown, note) = self.shown_rows((0..s.rows.len()).collect(), MAX_BARS);
+        // A batch endpoint's cost is node time of its cluster, whose bar already holds it: a
+        // bar of its own would count the money twice in a reader's sum.
+        let is_batch = |i: usize| s.str(i, "target_type") == Some("batch");
+        let batch_rows = (0..s.rows.len()).any(is_batch);
+        let (shown, note) = self.shown_rows(
+            (0..s.rows.len()).filter(|&i| !is_batch(i)).collect(),
+            MAX_BARS,
+        );
         for i in shown {
             let total = s.est(i, "cost_per_30d_usd");
             let per_30d = {
@@ -1261,6 +1268,13 @@ impl Builder<'_> {
         let caption = if (0..s.rows.len()).any(|i| run.is_endpoint_row(i)) {
             format!(
                 "{caption} An endpoint's bar is split into its idle capacity (idle_cost_per_30d_usd: instance time without a request) and the rest (busy)."
+            )
+        } else {
+            caption
+        };
+        let caption = if batch_rows {
+            format!(
+                "{caption} Batch endpoints have no bar: their jobs' node time is in their cluster's bar (their own cost_usd, in the tables, is that share)."
             )
         } else {
             caption
