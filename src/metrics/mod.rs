@@ -4,7 +4,7 @@
 //! The column list below is the contract `summary.csv` and `replications.csv` are built on; the
 //! README documents each column from the `doc` strings here.
 
-use crate::engine::stats::mean_ci95;
+use crate::engine::stats::{DurationStats, mean_ci95};
 use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SECOND};
 use crate::targets::{BatchReport, Billing, ClusterReport, EndpointReport, TargetReport};
 
@@ -160,6 +160,16 @@ pub fn values(report: &TargetReport) -> Values {
     v
 }
 
+/// The wait columns from a wait histogram, in seconds.
+fn waits(v: &mut [f64], w: &DurationStats) {
+    let secs = |us: f64| us / MICROS_PER_SECOND as f64;
+    v[M::wait_mean as usize] = secs(w.mean());
+    v[M::wait_p50 as usize] = secs(w.quantile(0.50));
+    v[M::wait_p95 as usize] = secs(w.quantile(0.95));
+    v[M::wait_p99 as usize] = secs(w.quantile(0.99));
+    v[M::wait_max as usize] = w.max().map_or(f64::NAN, |m| secs(m as f64));
+}
+
 fn cluster_values(r: &ClusterReport) -> Vec<f64> {
     let node_h = |area: u128| area as f64 / MICROS_PER_HOUR as f64;
     let window_h = r.window as f64 / MICROS_PER_HOUR as f64;
@@ -170,20 +180,12 @@ fn cluster_values(r: &ClusterReport) -> Vec<f64> {
     let fixed_cost = r.fixed_usd_per_hour * window_h;
     let cost = billed * r.price_usd_per_hour + fixed_cost;
     let idle_cost = (idle + prov) * r.price_usd_per_hour;
-    let secs = |us: f64| us / MICROS_PER_SECOND as f64;
     let mut v = vec![f64::NAN; METRICS.len()];
+    waits(&mut v, &r.waits);
     let mut set = |m: M, x: f64| v[m as usize] = x;
     set(M::jobs_arrived, r.jobs_arrived as f64);
     set(M::jobs_completed, r.jobs_completed as f64);
     set(M::throughput, r.jobs_completed as f64 / window_h);
-    set(M::wait_mean, secs(r.waits.mean()));
-    set(M::wait_p50, secs(r.waits.quantile(0.50)));
-    set(M::wait_p95, secs(r.waits.quantile(0.95)));
-    set(M::wait_p99, secs(r.waits.quantile(0.99)));
-    set(
-        M::wait_max,
-        r.waits.max().map_or(f64::NAN, |m| secs(m as f64)),
-    );
     set(M::queue_mean, r.queue_area as f64 / r.window as f64);
     set(
         M::utilization,
@@ -315,18 +317,11 @@ fn batch_values(r: &BatchReport) -> Vec<f64> {
     let busy = node_h(j.busy_area);
     let cost = busy * r.price_usd_per_hour;
     let mut v = vec![f64::NAN; METRICS.len()];
+    waits(&mut v, &j.waits);
     let mut set = |m: M, x: f64| v[m as usize] = x;
     set(M::jobs_arrived, j.jobs_arrived as f64);
     set(M::jobs_completed, j.jobs_completed as f64);
     set(M::throughput, j.jobs_completed as f64 / window_h);
-    set(M::wait_mean, secs(j.waits.mean()));
-    set(M::wait_p50, secs(j.waits.quantile(0.50)));
-    set(M::wait_p95, secs(j.waits.quantile(0.95)));
-    set(M::wait_p99, secs(j.waits.quantile(0.99)));
-    set(
-        M::wait_max,
-        j.waits.max().map_or(f64::NAN, |m| secs(m as f64)),
-    );
     set(
         M::utilization,
         ratio(b.worker_busy_area as f64, b.worker_area as f64),

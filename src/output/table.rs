@@ -1,7 +1,7 @@
 //! The short summary printed to the terminal after a run.
 
 use crate::metrics::M;
-use crate::scenario::sweep::Plan;
+use crate::scenario::sweep::{Plan, Variant};
 use crate::sweep::RunResult;
 use crate::sweep::tradeoff::{Noise, Row};
 use crate::targets::TargetKind;
@@ -42,19 +42,38 @@ fn with_ci(value: String, ci: f64, unit_fmt: impl Fn(f64) -> String) -> String {
     }
 }
 
+/// The leading header cells of every table: with several variants, `#` and the swept fields'
+/// last path segments.
+fn lead_header(plan: &Plan, several: bool) -> Vec<String> {
+    if !several {
+        return vec![];
+    }
+    std::iter::once("#".to_string())
+        .chain(
+            plan.axes
+                .iter()
+                .map(|a| a.rsplit('.').next().unwrap_or(a).to_string()),
+        )
+        .collect()
+}
+
+/// A row's leading cells: with several variants, its number and its swept values.
+fn lead_cells(plan: &Plan, v: &Variant, several: bool) -> Vec<String> {
+    if !several {
+        return vec![];
+    }
+    let n_set = v.params.len() - plan.axes.len();
+    std::iter::once(v.index.to_string())
+        .chain(v.params[n_set..].iter().map(|(_, x)| x.clone()))
+        .collect()
+}
+
 /// A fixed-width table: one row per variant and target; with several variants, the swept
 /// values lead each row, and the goal and Pareto columns follow when there is a comparison.
 pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[Row]>) -> String {
     let several = plan.variants.len() > 1;
     let mut header: Vec<String> = vec![];
-    if several {
-        header.push("#".into());
-        header.extend(
-            plan.axes
-                .iter()
-                .map(|a| a.rsplit('.').next().unwrap_or(a).to_string()),
-        );
-    }
+    header.extend(lead_header(plan, several));
     header.extend(
         [
             "target",
@@ -85,11 +104,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
             // Endpoints have requests, not jobs: they get a table of their own below.
             if matches!(s.system.targets[t].kind, TargetKind::Endpoint { .. }) {
                 let mut row = vec![];
-                if several {
-                    row.push(v.index.to_string());
-                    let n_set = v.params.len() - plan.axes.len();
-                    row.extend(v.params[n_set..].iter().map(|(_, x)| x.clone()));
-                }
+                row.extend(lead_cells(plan, v, several));
                 let ms = |x: f64| {
                     if x.is_finite() {
                         format!("{x:.0} ms")
@@ -123,11 +138,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
             // rows hold the same jobs' waits and the whole bill).
             if matches!(s.system.targets[t].kind, TargetKind::Batch { .. }) {
                 let mut row = vec![];
-                if several {
-                    row.push(v.index.to_string());
-                    let n_set = v.params.len() - plan.axes.len();
-                    row.extend(v.params[n_set..].iter().map(|(_, x)| x.clone()));
-                }
+                row.extend(lead_cells(plan, v, several));
                 let n = |m: M| {
                     let x = g(m).mean;
                     if x.is_finite() {
@@ -161,11 +172,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                 continue;
             }
             let mut row = vec![];
-            if several {
-                row.push(v.index.to_string());
-                let n_set = v.params.len() - plan.axes.len();
-                row.extend(v.params[n_set..].iter().map(|(_, x)| x.clone()));
-            }
+            row.extend(lead_cells(plan, v, several));
             row.extend([
                 s.system.targets[t].name.clone(),
                 format!("{:.0}", g(M::jobs_completed).mean),
@@ -209,14 +216,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
     }
     if !endpoint_rows.is_empty() {
         let mut header: Vec<String> = vec![];
-        if several {
-            header.push("#".into());
-            header.extend(
-                plan.axes
-                    .iter()
-                    .map(|a| a.rsplit('.').next().unwrap_or(a).to_string()),
-            );
-        }
+        header.extend(lead_header(plan, several));
         header.extend(
             [
                 "endpoint",
@@ -240,14 +240,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
     }
     if !batch_rows.is_empty() {
         let mut header: Vec<String> = vec![];
-        if several {
-            header.push("#".into());
-            header.extend(
-                plan.axes
-                    .iter()
-                    .map(|a| a.rsplit('.').next().unwrap_or(a).to_string()),
-            );
-        }
+        header.extend(lead_header(plan, several));
         header.extend(
             [
                 "batch endpoint",
