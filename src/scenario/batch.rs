@@ -23,9 +23,11 @@ pub(super) fn is_batch(re: &RawEndpoint) -> bool {
 }
 
 /// A batch endpoint's own settings, before its traffic gives the input.
-struct Deployment {
+struct Deployment<'a> {
     name: String,
+    /// The cluster's index among the targets, and what workloads need to know of it.
     compute: usize,
+    cluster: Facts<'a>,
     instance_count: u32,
     mini_batch_size: u32,
     max_concurrency_per_instance: u32,
@@ -100,7 +102,7 @@ pub(super) fn build(
                     ),
                 );
             }
-            if let Some(w) = traffic(c, &tlab, rt, &dep, index, facts, re, dir) {
+            if let Some(w) = traffic(c, &tlab, rt, &dep, index, re, dir) {
                 workloads.push(w);
             }
         }
@@ -145,12 +147,12 @@ fn online_fields(re: &RawEndpoint) -> Vec<(&'static str, Option<usize>)> {
     ]
 }
 
-fn endpoint(
+fn endpoint<'f>(
     c: &mut Checker,
     lab: &str,
     re: &RawEndpoint,
-    facts: &HashMap<String, Facts>,
-) -> Option<Deployment> {
+    facts: &HashMap<String, Facts<'f>>,
+) -> Option<Deployment<'f>> {
     let f = |s: &str| format!("{lab}.{s}");
     let name = re.name.get_ref().trim().to_string();
     if name.is_empty() {
@@ -204,7 +206,7 @@ fn endpoint(
                 );
                 None
             }
-            Some(t) => t.index.map(|i| (i, t.max_instances)),
+            Some(t) => t.index.map(|i| (i, t.clone())),
         },
     };
     let instance_count = c.int(
@@ -214,7 +216,7 @@ fn endpoint(
         1,
         u32::MAX as u64,
     ) as u32;
-    if let Some((_, max)) = compute
+    if let Some(max) = compute.as_ref().map(|(_, t)| t.max_instances)
         && instance_count > max
     {
         let at = re
@@ -279,7 +281,8 @@ fn endpoint(
     };
     Some(Deployment {
         name,
-        compute: compute?.0,
+        compute: compute.as_ref()?.0,
+        cluster: compute?.1,
         instance_count,
         mini_batch_size,
         max_concurrency_per_instance,
@@ -341,14 +344,12 @@ const MAX_FILES: u64 = 100_000_000;
 
 /// A batch endpoint's `[[traffic]]`: when it is invoked (`arrivals`, as for workloads), with
 /// how many files, and how long a file takes.
-#[allow(clippy::too_many_arguments)]
 fn traffic(
     c: &mut Checker,
     lab: &str,
     rt: &RawTraffic,
     dep: &Deployment,
     endpoint_target: usize,
-    facts: &HashMap<String, Facts>,
     re: &RawEndpoint,
     dir: &Path,
 ) -> Option<WorkloadSpec> {
@@ -375,10 +376,6 @@ fn traffic(
         }
         Some(t) => dist(c, &f("time_per_file"), t, false, dir),
     };
-    let cluster = facts
-        .values()
-        .find(|x| x.index == Some(dep.compute))
-        .cloned();
     let ra = rt.arrivals.get_ref();
     let at = rt.arrivals.span().start;
     // A traffic's arrivals (MMPP rates in any unit) read as a job stream's.
@@ -386,7 +383,7 @@ fn traffic(
         request_mmpp(c, &f("arrivals"), ra, at).map(ArrivalSpec::Mmpp)
     } else {
         let jobs = workload_arrivals(c, &f("arrivals"), ra, at, None);
-        job_arrivals(c, &f("arrivals"), &jobs, at, cluster.as_ref(), dir)
+        job_arrivals(c, &f("arrivals"), &jobs, at, Some(&dep.cluster), dir)
     };
     if let Some(col) = &ra.duration_column {
         c.error(

@@ -1083,16 +1083,17 @@ pub(super) fn workload_arrivals(
     if mmpp_rates_per_hour.is_none() {
         // The Poisson reader rejects the workloads' MMPP keys itself; the trace reader does not.
         let trace = ra.process.get_ref().eq_ignore_ascii_case("trace");
-        for (name, given) in [
-            ("rates_per_minute", ra.rates_per_minute.is_some()),
-            ("rates_per_second", ra.rates_per_second.is_some()),
-            ("rates_per_hour", trace && ra.rates_per_hour.is_some()),
-            ("mean_sojourn", trace && ra.mean_sojourn.is_some()),
-        ] {
-            if given {
-                c.error(at, &f(name), "applies only to process = \"mmpp\"");
-            }
-        }
+        c.refuse(
+            at,
+            &f,
+            &[
+                ("rates_per_minute", ra.rates_per_minute.is_some()),
+                ("rates_per_second", ra.rates_per_second.is_some()),
+                ("rates_per_hour", trace && ra.rates_per_hour.is_some()),
+                ("mean_sojourn", trace && ra.mean_sojourn.is_some()),
+            ],
+            "applies only to process = \"mmpp\"",
+        );
     }
     if let Some(b) = &ra.batch_size {
         c.error(
@@ -1613,24 +1614,21 @@ fn request_trace(
     dir: &Path,
 ) -> Option<RequestTrace> {
     let f = |s: &str| format!("{lab}.{s}");
-    for (name, given) in [
-        ("rate_per_hour", ra.rate_per_hour.is_some()),
-        ("rate_per_minute", ra.rate_per_minute.is_some()),
-        ("rate_per_second", ra.rate_per_second.is_some()),
-        ("daily_profile", ra.daily_profile.is_some()),
-        ("weekly_profile", ra.weekly_profile.is_some()),
-        ("duration_column", ra.duration_column.is_some()),
-        ("nodes_column", ra.nodes_column.is_some()),
-        ("gpus_column", ra.gpus_column.is_some()),
-    ] {
-        if given {
-            c.error(
-                at,
-                &f(name),
-                "does not apply to a request trace (it gives timestamps; token counts come from token_model's columns)",
-            );
-        }
-    }
+    c.refuse(
+        at,
+        &f,
+        &[
+            ("rate_per_hour", ra.rate_per_hour.is_some()),
+            ("rate_per_minute", ra.rate_per_minute.is_some()),
+            ("rate_per_second", ra.rate_per_second.is_some()),
+            ("daily_profile", ra.daily_profile.is_some()),
+            ("weekly_profile", ra.weekly_profile.is_some()),
+            ("duration_column", ra.duration_column.is_some()),
+            ("nodes_column", ra.nodes_column.is_some()),
+            ("gpus_column", ra.gpus_column.is_some()),
+        ],
+        "does not apply to a request trace (it gives timestamps; token counts come from token_model's columns)",
+    );
     let (Some(file), Some(submit)) = (&ra.file, &ra.submit_column) else {
         let missing = if ra.file.is_none() {
             "file"

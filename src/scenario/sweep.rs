@@ -103,7 +103,7 @@ fn invalid(errors: Vec<Diagnostic>) -> LoadError {
 
 /// `path=value` → (path, TOML text of the value). A value that is not valid TOML is taken as a
 /// string, so `--set horizon=7d` works without quotes.
-fn split_assignment(arg: &str) -> Option<(String, String)> {
+pub(crate) fn split_assignment(arg: &str) -> Option<(String, String)> {
     let (path, value) = arg.split_once('=')?;
     let (path, value) = (path.trim(), value.trim());
     if path.is_empty() {
@@ -128,8 +128,10 @@ fn label(toml: &str) -> String {
     }
 }
 
-/// Replaces the value at `path` in `doc` (adding the key if absent).
-fn set_path<'a>(
+/// Replaces the value at `path` in `doc` (adding the key if absent): `compute.<name>.<field>`
+/// (and `workload`, `endpoint`, `traffic`) finds the table of that name, any other path is a
+/// path of tables from the top.
+pub(crate) fn set_path<'a>(
     doc: &mut DeTable<'a>,
     path: &str,
     value: Spanned<DeValue<'a>>,

@@ -59,6 +59,22 @@ impl Checker<'_> {
         self.diags.push(d);
     }
 
+    /// One error at `at` for each field of `fields` that is given (`true`): keys that do not
+    /// apply where they stand.
+    fn refuse(
+        &mut self,
+        at: usize,
+        field: &impl Fn(&str) -> String,
+        fields: &[(&str, bool)],
+        message: &str,
+    ) {
+        for (name, given) in fields {
+            if *given {
+                self.error(at, &field(name), message);
+            }
+        }
+    }
+
     /// An integer field within `[min, max]`, or `default` when absent; on error, the default too
     /// (so checking can go on and report everything).
     fn int(
@@ -1905,6 +1921,23 @@ fn job_arrivals(
     }
 }
 
+/// The keys of a trace's arrivals, and whether each is given: refused by the other processes.
+fn trace_keys(ra: &RawArrivals) -> [(&'static str, bool); 11] {
+    [
+        ("file", ra.file.is_some()),
+        ("submit_column", ra.submit_column.is_some()),
+        ("duration_column", ra.duration_column.is_some()),
+        ("nodes_column", ra.nodes_column.is_some()),
+        ("gpus_column", ra.gpus_column.is_some()),
+        ("time_format", ra.time_format.is_some()),
+        ("time_scale", ra.time_scale.is_some()),
+        ("start", ra.start.is_some()),
+        ("end", ra.end.is_some()),
+        ("repeat", ra.repeat.is_some()),
+        ("on_bad_row", ra.on_bad_row.is_some()),
+    ]
+}
+
 /// The most jobs one arrival may submit (Azure ML sweep jobs cap trials far below this; the
 /// cap keeps one arrival from flooding the event queue by accident).
 const MAX_BATCH_SIZE: u64 = 100_000;
@@ -1917,24 +1950,14 @@ fn mmpp_arrivals(
     at: usize,
 ) -> Option<MmppArrivals> {
     let f = |s: &str| format!("{label}.{s}");
-    for (name, given) in [
+    let poisson = [
         ("rate_per_hour", ra.rate_per_hour.is_some()),
         ("rate_per_minute", ra.rate_per_minute.is_some()),
         ("rate_per_second", ra.rate_per_second.is_some()),
         ("daily_profile", ra.daily_profile.is_some()),
         ("weekly_profile", ra.weekly_profile.is_some()),
-        ("file", ra.file.is_some()),
-        ("submit_column", ra.submit_column.is_some()),
-        ("duration_column", ra.duration_column.is_some()),
-        ("nodes_column", ra.nodes_column.is_some()),
-        ("gpus_column", ra.gpus_column.is_some()),
-        ("time_format", ra.time_format.is_some()),
-        ("time_scale", ra.time_scale.is_some()),
-        ("start", ra.start.is_some()),
-        ("end", ra.end.is_some()),
-        ("repeat", ra.repeat.is_some()),
-        ("on_bad_row", ra.on_bad_row.is_some()),
-    ] {
+    ];
+    for (name, given) in poisson.into_iter().chain(trace_keys(ra)) {
         if given {
             let hint = if name == "rate_per_hour" {
                 " (an mmpp takes rates_per_hour = [quiet, burst])"
@@ -2195,23 +2218,20 @@ fn trace_arrivals(
     dir: &Path,
 ) -> Option<TraceJobs> {
     let f = |s: &str| format!("{label}.{s}");
-    for (name, given) in [
-        ("rate_per_hour", ra.rate_per_hour.is_some()),
-        ("rate_per_minute", ra.rate_per_minute.is_some()),
-        ("rate_per_second", ra.rate_per_second.is_some()),
-        ("daily_profile", ra.daily_profile.is_some()),
-        ("weekly_profile", ra.weekly_profile.is_some()),
-        ("rates_per_hour", ra.rates_per_hour.is_some()),
-        ("mean_sojourn", ra.mean_sojourn.is_some()),
-    ] {
-        if given {
-            c.error(
-                at,
-                &f(name),
-                "does not apply to process = \"trace\" (the trace gives the arrivals)",
-            );
-        }
-    }
+    c.refuse(
+        at,
+        &f,
+        &[
+            ("rate_per_hour", ra.rate_per_hour.is_some()),
+            ("rate_per_minute", ra.rate_per_minute.is_some()),
+            ("rate_per_second", ra.rate_per_second.is_some()),
+            ("daily_profile", ra.daily_profile.is_some()),
+            ("weekly_profile", ra.weekly_profile.is_some()),
+            ("rates_per_hour", ra.rates_per_hour.is_some()),
+            ("mean_sojourn", ra.mean_sojourn.is_some()),
+        ],
+        "does not apply to process = \"trace\" (the trace gives the arrivals)",
+    );
     let (Some(file), Some(submit)) = (&ra.file, &ra.submit_column) else {
         let missing = if ra.file.is_none() {
             "file"
@@ -2400,31 +2420,21 @@ fn arrivals(c: &mut Checker, label: &str, ra: &RawArrivals, at: usize) -> Option
         );
         return None;
     }
-    for (name, given) in [
-        ("file", ra.file.is_some()),
-        ("submit_column", ra.submit_column.is_some()),
-        ("duration_column", ra.duration_column.is_some()),
-        ("nodes_column", ra.nodes_column.is_some()),
-        ("gpus_column", ra.gpus_column.is_some()),
-        ("time_format", ra.time_format.is_some()),
-        ("time_scale", ra.time_scale.is_some()),
-        ("start", ra.start.is_some()),
-        ("end", ra.end.is_some()),
-        ("repeat", ra.repeat.is_some()),
-        ("on_bad_row", ra.on_bad_row.is_some()),
-    ] {
-        if given {
-            c.error(at, &f(name), "applies only to process = \"trace\"");
-        }
-    }
-    for (name, given) in [
-        ("rates_per_hour", ra.rates_per_hour.is_some()),
-        ("mean_sojourn", ra.mean_sojourn.is_some()),
-    ] {
-        if given {
-            c.error(at, &f(name), "applies only to process = \"mmpp\"");
-        }
-    }
+    c.refuse(
+        at,
+        &f,
+        &trace_keys(ra),
+        "applies only to process = \"trace\"",
+    );
+    c.refuse(
+        at,
+        &f,
+        &[
+            ("rates_per_hour", ra.rates_per_hour.is_some()),
+            ("mean_sojourn", ra.mean_sojourn.is_some()),
+        ],
+        "applies only to process = \"mmpp\"",
+    );
     let rates = [
         (&ra.rate_per_hour, "rate_per_hour", 1.0),
         (&ra.rate_per_minute, "rate_per_minute", 60.0),

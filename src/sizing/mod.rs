@@ -32,10 +32,9 @@ pub mod sim;
 pub use config::{Percentile, SizingConfig};
 pub use search::{Candidate, Evaluator, Measured, Outcome, Point, Verdict, recommend};
 
+use crate::scenario::sweep::{set_path, split_assignment};
 use crate::scenario::{Diagnostic, Severity};
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
-use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 /// Why `capsim size` could not give an answer.
@@ -246,19 +245,10 @@ struct Assignment {
 
 impl Assignment {
     fn new(arg: &str) -> Option<Assignment> {
-        let (path, value) = arg.split_once('=')?;
-        let (path, value) = (path.trim(), value.trim());
-        if path.is_empty() {
-            return None;
-        }
-        let value = if DeValue::parse(value).is_ok() {
-            value.to_string()
-        } else {
-            format!("{value:?}")
-        };
+        let (path, value) = split_assignment(arg)?;
         Some(Assignment {
             arg: arg.to_string(),
-            path: path.to_string(),
+            path,
             value,
         })
     }
@@ -279,46 +269,12 @@ impl Assignment {
         }
     }
 
-    /// Puts the value into `doc` the way the loader's `--set` does: `endpoint.<name>.<field>`
-    /// (and `compute`, `workload`, `traffic`) finds the table of that name, any other path is
-    /// a path of tables from the top; missing keys and tables are added.
+    /// Puts the value into `doc` with the loader's own `--set` (missing keys and tables are
+    /// added).
     fn apply<'a>(&'a self, doc: &mut DeTable<'a>) -> Result<(), Vec<Diagnostic>> {
         let fail = |m: String| vec![self.error(m)];
         let value = DeValue::parse(&self.value).map_err(|e| fail(e.message().to_string()))?;
-        let segments: Vec<&str> = self.path.split('.').collect();
-        let (table, rest) = match segments.as_slice() {
-            [
-                section @ ("compute" | "workload" | "endpoint" | "traffic"),
-                name,
-                rest @ ..,
-            ] if !rest.is_empty() => {
-                let Some(DeValue::Array(items)) = doc.get_mut(*section).map(|v| v.get_mut()) else {
-                    return Err(fail(format!("the scenario has no [[{section}]]")));
-                };
-                let found = items.iter_mut().find_map(|item| match item.get_mut() {
-                    DeValue::Table(t)
-                        if t.get("name").and_then(|n| n.get_ref().as_str()) == Some(*name) =>
-                    {
-                        Some(t)
-                    }
-                    _ => None,
-                });
-                match found {
-                    Some(t) => (t, rest),
-                    None => return Err(fail(format!("no [[{section}]] named `{name}`"))),
-                }
-            }
-            [
-                section @ ("compute" | "workload" | "endpoint" | "traffic"),
-                ..,
-            ] => {
-                return Err(fail(format!(
-                    "a {section} path needs a name and a field: {section}.<name>.<field>"
-                )));
-            }
-            _ => (doc, segments.as_slice()),
-        };
-        set_in(table, rest, value).map_err(fail)
+        set_path(doc, &self.path, value).map_err(fail)
     }
 
     /// This assignment wrote `field`, or a field inside it, or a table it added (an unknown key
@@ -331,30 +287,6 @@ impl Assignment {
                 .is_some_and(|r| r.is_empty() || r.starts_with('.') || r.starts_with('['))
         };
         under(field, &self.path) || (field.contains('.') && under(&self.path, field))
-    }
-}
-
-fn set_in<'a>(
-    table: &mut DeTable<'a>,
-    segments: &[&'a str],
-    value: Spanned<DeValue<'a>>,
-) -> Result<(), String> {
-    let Some((&key, rest)) = segments.split_first() else {
-        return Err("the path is empty".into());
-    };
-    if rest.is_empty() {
-        table.insert(Spanned::new(value.span(), Cow::Borrowed(key)), value);
-        return Ok(());
-    }
-    if !table.contains_key(key) {
-        table.insert(
-            Spanned::new(0..0, Cow::Borrowed(key)),
-            Spanned::new(0..0, DeValue::Table(DeTable::new())),
-        );
-    }
-    match table.get_mut(key).map(|v| v.get_mut()) {
-        Some(DeValue::Table(t)) => set_in(t, rest, value),
-        _ => Err(format!("`{key}` is not a table")),
     }
 }
 

@@ -152,13 +152,13 @@ struct Run {
     /// Timed-out attempts of each mini-batch so far.
     timeouts: Vec<u32>,
     pending: VecDeque<u32>,
-    /// Worker ids of this job, and those without a mini-batch.
+    /// Worker ids of this job (`max_concurrency_per_instance` for each node it still has),
+    /// and those without a mini-batch.
     workers: Vec<u32>,
     idle: Vec<u32>,
     busy: u32,
     files_failed: u64,
-    /// Nodes still in the job, and when the worker area was last brought up to date.
-    nodes: u32,
+    /// When the worker area was last brought up to date.
     area_since: SimTime,
     active: bool,
 }
@@ -233,7 +233,6 @@ impl BatchWork {
         run.arrival = arrival;
         run.started = now;
         run.area_since = now;
-        run.nodes = nodes.len() as u32;
         run.busy = 0;
         run.files_failed = 0;
         run.active = true;
@@ -317,8 +316,7 @@ impl BatchWork {
         let d = self.deployments[run.workload as usize]
             .as_mut()
             .expect("batch run");
-        let workers = run.nodes as u128 * d.spec.max_concurrency_per_instance as u128;
-        d.stats.worker_area += workers * clip(run.area_since, now, window);
+        d.stats.worker_area += run.workers.len() as u128 * clip(run.area_since, now, window);
         run.area_since = now;
     }
 
@@ -464,8 +462,7 @@ impl BatchWork {
             self.free_workers.push(id);
         }
         d.stats.lost_area += lost_area;
-        run.nodes -= 1;
-        if run.nodes == 0 {
+        if run.workers.is_empty() {
             return (
                 Some(self.end(now, slot, Ended::Cancelled, window)),
                 lost_area,
