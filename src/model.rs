@@ -11,8 +11,8 @@ use crate::targets::batch::BatchReport;
 use crate::targets::endpoint::{Endpoint, Request};
 use crate::targets::traffic::{RequestArrival, RequestSource, TrafficSpec};
 use crate::targets::{
-    Cluster, Instance, Job, Serverless, TargetEvent, TargetKind, TargetModel, TargetReport,
-    TargetSample, TargetSpec,
+    Cluster, ClusterEvent, EndpointEvent, Instance, InstanceEvent, Job, Serverless,
+    ServerlessEvent, TargetKind, TargetModel, TargetReport, TargetSample, TargetSpec,
 };
 use crate::workload::{Arrival, ArrivalSource, WorkloadSpec};
 
@@ -43,37 +43,46 @@ pub struct ReplicationResult {
     pub events: u64,
 }
 
+/// One event of the run. Kept at 16 bytes (a target's index is a `u16`, its event's own fields
+/// fill the rest) so that a heap entry is 32 bytes: the heap moves entries on every push and pop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Event {
     Arrival(u32),
     /// The next request of traffic stream `i`.
     Request(u32),
-    Target(u32, TargetEvent),
     Sample,
+    Cluster(u16, ClusterEvent),
+    Instance(u16, InstanceEvent),
+    Serverless(u16, ServerlessEvent),
+    Endpoint(u16, EndpointEvent),
 }
+
+const _: () = assert!(std::mem::size_of::<Event>() == 16);
+
+/// The most targets one system may have: a target's index is a `u16` inside every event.
+pub const MAX_TARGETS: usize = u16::MAX as usize + 1;
 
 /// Lets a target schedule its own events without knowing the enclosing event type.
 ///
-/// `wrap` is generic (a variant constructor such as `TargetEvent::Cluster` is its own zero-sized
-/// type) rather than a `fn` pointer: the pointer was an indirect call on every scheduled event.
+/// `wrap` is generic (a variant constructor such as `Event::Cluster` is its own zero-sized type)
+/// rather than a `fn` pointer: the pointer was an indirect call on every scheduled event.
 struct TargetScheduler<'a, W> {
     queue: &'a mut EventQueue<Event>,
-    target: u32,
+    target: u16,
     wrap: W,
 }
 
-impl<E, W: Fn(E) -> TargetEvent> Schedule<E> for TargetScheduler<'_, W> {
+impl<E, W: Fn(u16, E) -> Event> Schedule<E> for TargetScheduler<'_, W> {
     #[inline]
     fn schedule(&mut self, at: SimTime, event: E) {
-        self.queue
-            .schedule(at, Event::Target(self.target, (self.wrap)(event)));
+        self.queue.schedule(at, (self.wrap)(self.target, event));
     }
 }
 
 #[inline]
-fn on<E, W: Fn(E) -> TargetEvent>(
+fn on<E, W: Fn(u16, E) -> Event>(
     queue: &mut EventQueue<Event>,
-    target: u32,
+    target: u16,
     wrap: W,
 ) -> TargetScheduler<'_, W> {
     TargetScheduler {
@@ -133,6 +142,11 @@ pub fn run_replication(
     mut sink: Option<&mut dyn SampleSink>,
 ) -> ReplicationResult {
     let horizon = system.horizon;
+    // Validation refuses more (see `MAX_TARGETS`); a library caller that skipped it is told here.
+    assert!(
+        system.targets.len() <= MAX_TARGETS,
+        "a system has at most {MAX_TARGETS} targets"
+    );
     let mut queue: EventQueue<Event> = EventQueue::with_capacity(1024);
     let mut targets: Vec<TargetModel> = system
         .targets
@@ -168,14 +182,12 @@ pub fn run_replication(
     for (i, t) in targets.iter_mut().enumerate() {
         match t {
             TargetModel::Instance(x) => {
-                x.arm_initial(&mut on(&mut queue, i as u32, TargetEvent::Instance))
+                x.arm_initial(&mut on(&mut queue, i as u16, Event::Instance))
             }
-            TargetModel::Cluster(x) => {
-                x.arm_initial(&mut on(&mut queue, i as u32, TargetEvent::Cluster))
-            }
+            TargetModel::Cluster(x) => x.arm_initial(&mut on(&mut queue, i as u16, Event::Cluster)),
             TargetModel::Serverless(_) | TargetModel::Batch => {}
             TargetModel::Endpoint(x) => {
-                x.arm_initial(&mut on(&mut queue, i as u32, TargetEvent::Endpoint))
+                x.arm_initial(&mut on(&mut queue, i as u16, Event::Endpoint))
             }
         }
     }
@@ -196,7 +208,7 @@ pub fn run_replication(
             && a.time <= horizon
         {
             t.pending = Some(a);
-            queue.schedule(a.time, Event::Request(i as u32));
+            queue.schedule_source(a.time, Event::Request(i as u32));
         }
     }
     let mut workloads: Vec<WorkloadState> = system
@@ -217,11 +229,11 @@ pub fn run_replication(
             && a.time <= horizon
         {
             w.pending = Some(a);
-            queue.schedule(a.time, Event::Arrival(i as u32));
+            queue.schedule_source(a.time, Event::Arrival(i as u32));
         }
     }
     if sink.is_some() && system.sample_interval > 0 {
-        queue.schedule(0, Event::Sample);
+        queue.schedule_source(0, Event::Sample);
     }
 
     while let Some((now, event)) = queue.pop_until(horizon) {
@@ -237,7 +249,7 @@ pub fn run_replication(
                     && next.time <= horizon
                 {
                     state.pending = Some(next);
-                    queue.schedule(next.time, Event::Arrival(w));
+                    queue.schedule_source(next.time, Event::Arrival(w));
                 }
                 // A batch (a sweep job's trials) is `batch_size` jobs submitted together, each
                 // with its own duration draw.
@@ -261,16 +273,16 @@ pub fn run_replication(
                         nodes: arrival.nodes.unwrap_or(spec.instance_count),
                         priority: spec.priority,
                     };
-                    let t = spec.target as u32;
+                    let t = spec.target as u16;
                     match &mut targets[spec.target] {
                         TargetModel::Cluster(c) => {
-                            c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Cluster))
+                            c.submit(now, job, &mut on(&mut queue, t, Event::Cluster))
                         }
                         TargetModel::Instance(c) => {
-                            c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Instance))
+                            c.submit(now, job, &mut on(&mut queue, t, Event::Instance))
                         }
                         TargetModel::Serverless(c) => {
-                            c.submit(now, job, &mut on(&mut queue, t, TargetEvent::Serverless))
+                            c.submit(now, job, &mut on(&mut queue, t, Event::Serverless))
                         }
                         TargetModel::Endpoint(_) | TargetModel::Batch => {
                             unreachable!("validation sends workloads to compute targets only")
@@ -293,25 +305,34 @@ pub fn run_replication(
                     && next.time <= horizon
                 {
                     state.pending = Some(next);
-                    queue.schedule(next.time, Event::Request(i));
+                    queue.schedule_source(next.time, Event::Request(i));
                 }
-                let t = spec.target as u32;
+                let t = spec.target as u16;
                 if let TargetModel::Endpoint(e) = &mut targets[spec.target] {
-                    e.submit(now, request, &mut on(&mut queue, t, TargetEvent::Endpoint));
+                    e.submit(now, request, &mut on(&mut queue, t, Event::Endpoint));
                 }
             }
-            Event::Target(t, ev) => match (&mut targets[t as usize], ev) {
-                (TargetModel::Cluster(c), TargetEvent::Cluster(ev)) => {
-                    c.handle(now, ev, &mut on(&mut queue, t, TargetEvent::Cluster))
+            Event::Cluster(t, ev) => match &mut targets[t as usize] {
+                TargetModel::Cluster(c) => {
+                    c.handle(now, ev, &mut on(&mut queue, t, Event::Cluster))
                 }
-                (TargetModel::Instance(c), TargetEvent::Instance(ev)) => {
-                    c.handle(now, ev, &mut on(&mut queue, t, TargetEvent::Instance))
+                _ => unreachable!("a target only schedules its own kind of event"),
+            },
+            Event::Instance(t, ev) => match &mut targets[t as usize] {
+                TargetModel::Instance(c) => {
+                    c.handle(now, ev, &mut on(&mut queue, t, Event::Instance))
                 }
-                (TargetModel::Serverless(c), TargetEvent::Serverless(ev)) => {
-                    c.handle(now, ev, &mut on(&mut queue, t, TargetEvent::Serverless))
+                _ => unreachable!("a target only schedules its own kind of event"),
+            },
+            Event::Serverless(t, ev) => match &mut targets[t as usize] {
+                TargetModel::Serverless(c) => {
+                    c.handle(now, ev, &mut on(&mut queue, t, Event::Serverless))
                 }
-                (TargetModel::Endpoint(c), TargetEvent::Endpoint(ev)) => {
-                    c.handle(now, ev, &mut on(&mut queue, t, TargetEvent::Endpoint))
+                _ => unreachable!("a target only schedules its own kind of event"),
+            },
+            Event::Endpoint(t, ev) => match &mut targets[t as usize] {
+                TargetModel::Endpoint(c) => {
+                    c.handle(now, ev, &mut on(&mut queue, t, Event::Endpoint))
                 }
                 _ => unreachable!("a target only schedules its own kind of event"),
             },
@@ -331,7 +352,7 @@ pub fn run_replication(
                 }
                 let next = now.saturating_add(system.sample_interval);
                 if next <= horizon {
-                    queue.schedule(next, Event::Sample);
+                    queue.schedule_source(next, Event::Sample);
                 }
             }
         }

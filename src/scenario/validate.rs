@@ -740,6 +740,18 @@ fn build(
     targets.extend(endpoints);
     targets.extend(batch_endpoints);
     workloads.extend(batch_workloads);
+    if targets.len() > crate::model::MAX_TARGETS {
+        c.error(
+            0,
+            "compute",
+            format!(
+                "{} compute targets and endpoints; a scenario may have at most {}",
+                targets.len(),
+                crate::model::MAX_TARGETS
+            ),
+        );
+        return None;
+    }
     Some(Scenario {
         name,
         file: path.to_path_buf(),

@@ -140,14 +140,6 @@ pub enum TargetModel {
     Batch,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TargetEvent {
-    Cluster(ClusterEvent),
-    Instance(InstanceEvent),
-    Serverless(ServerlessEvent),
-    Endpoint(EndpointEvent),
-}
-
 /// Every target reports the same measures (see [`ClusterReport`]): nodes provisioning, busy and
 /// idle, waits and costs mean the same for each.
 #[derive(Clone, Debug)]
