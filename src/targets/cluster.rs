@@ -346,6 +346,7 @@ impl Cluster {
     /// Brings the time integrals up to `now` with the counts as they stand after this instant's
     /// changes. Called once at the end of every entry point: all changes inside one call happen
     /// at the same instant, so integrating the old levels up to `now` first is exact.
+    #[inline(always)]
     fn sync(&mut self, now: SimTime) {
         self.levels.set(
             now,
@@ -555,6 +556,9 @@ impl Cluster {
         }
     }
 
+    // Inlined into its two callers (a job starting on arrival, a queued job starting when nodes
+    // free up): together they run it once per job.
+    #[inline(always)]
     fn start(&mut self, now: SimTime, queued: Queued, s: &mut impl Schedule<ClusterEvent>) {
         let job = queued.job;
         self.queued_demand -= job.nodes as u64;

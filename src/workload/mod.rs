@@ -267,7 +267,7 @@ impl ArrivalSource {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn next_arrival(&mut self) -> Option<Arrival> {
         match self {
             ArrivalSource::Poisson(g) => g.next_arrival().map(|time| Arrival {
