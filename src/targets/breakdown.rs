@@ -52,8 +52,16 @@ impl Breakdown {
     /// A job of `workload` waited `wait`. `target_waits` are the target's own wait statistics
     /// *before* this wait is added to them: the caller records every wait it passes here there
     /// too, and nothing else. Call [`Breakdown::settle_waits`] before reading the reports.
-    #[inline]
+    #[inline(always)]
     pub fn record_wait(&mut self, workload: u32, wait: SimTime, target_waits: &DurationStats) {
+        // The common case, once per job, inline; the rest out of line.
+        if self.waiters != Waiters::Sole(workload) {
+            self.record_wait_apart(workload, wait, target_waits);
+        }
+    }
+
+    #[inline(never)]
+    fn record_wait_apart(&mut self, workload: u32, wait: SimTime, target_waits: &DurationStats) {
         match self.waiters {
             Waiters::Sole(w) if w == workload => {}
             Waiters::None => self.waiters = Waiters::Sole(workload),
