@@ -13,7 +13,6 @@
 use super::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use std::collections::binary_heap::PeekMut;
 
 /// Anything that can be told to deliver an event at a future time. Models schedule through this
 /// trait so that they do not depend on the concrete queue or on the enclosing event type.
@@ -130,27 +129,25 @@ impl<E> EventQueue<E> {
     /// Pops the next event if it is due at or before `limit`, advancing the clock to it.
     #[inline]
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let model = self.heap.peek_mut();
-        let source = self.sources.peek_mut();
-        // The earlier of the two tops; keys are unique (one sequence counter), so no tie.
-        let top = match (model, source) {
-            (Some(m), Some(s)) => {
-                if m.key() < s.key() {
-                    m
-                } else {
-                    s
-                }
-            }
-            (Some(m), None) => m,
-            (None, Some(s)) => s,
+        // The earlier of the two tops (keys are unique: one sequence counter). Read through
+        // `peek`, popped with `pop`: a `peek_mut` writes the heap's length on creation and on
+        // drop, twice per heap per event.
+        let from_model = match (self.heap.peek(), self.sources.peek()) {
+            (Some(m), Some(s)) => m.key() < s.key(),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
             (None, None) => return None,
         };
-        let time = top.time;
+        let heap = if from_model {
+            &mut self.heap
+        } else {
+            &mut self.sources
+        };
+        let time = heap.peek().map_or(SimTime::MAX, |e| e.time);
         if time > limit {
             return None;
         }
-        // Pops through the peek: no second emptiness check and no `expect` on every event.
-        let entry = PeekMut::pop(top);
+        let entry = heap.pop()?;
         self.now = time;
         self.processed += 1;
         Some((time, entry.event))

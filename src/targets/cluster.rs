@@ -422,14 +422,14 @@ impl Cluster {
                 }
                 let window = (self.window_from, self.window_to);
                 self.breakdown.ran(workload, n, start, now, window);
-                let mut nodes = std::mem::take(&mut self.running[slot as usize].nodes);
-                self.n_busy -= nodes.len() as u32;
-                for &id in &nodes {
+                self.n_busy -= n;
+                // By index, the list left in its slot: `make_idle` needs all of `self`, and
+                // the next job in this slot reuses the list's buffer.
+                for k in 0..n as usize {
+                    let id = self.running[slot as usize].nodes[k];
                     self.make_idle(now, id, s);
                 }
-                // Keep the buffer: the next job in this slot reuses its capacity.
-                nodes.clear();
-                self.running[slot as usize].nodes = nodes;
+                self.running[slot as usize].nodes.clear();
                 self.free_running.push(slot);
                 self.dispatch(now, s);
             }
