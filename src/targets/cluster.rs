@@ -567,34 +567,31 @@ impl Cluster {
             self.breakdown.record_wait(job.workload, wait, &self.waits);
             self.waits.record(wait);
         }
-        let slot = match self.free_running.pop() {
-            Some(slot) => {
-                let r = &mut self.running[slot as usize];
-                r.job = job;
-                r.start = now;
-                r.run = r.run.wrapping_add(1);
-                slot
-            }
-            None => {
-                self.running.push(Running {
-                    job,
-                    nodes: Vec::with_capacity(job.nodes as usize),
-                    start: now,
-                    run: 0,
-                });
-                (self.running.len() - 1) as u32
-            }
-        };
+        let slot = self.free_running.pop().unwrap_or_else(|| {
+            self.running.push(Running {
+                job,
+                nodes: Vec::with_capacity(job.nodes as usize),
+                start: now,
+                // The count goes up below, so a new slot's first run is run 0.
+                run: u32::MAX,
+            });
+            (self.running.len() - 1) as u32
+        });
+        // One lookup of the slot for the whole start.
+        let r = &mut self.running[slot as usize];
+        r.run = r.run.wrapping_add(1);
+        r.job = job;
+        r.start = now;
         for _ in 0..job.nodes {
             let id = self.idle.pop_back().expect("dispatch checked idle count");
             let node = &mut self.nodes[id as usize];
             node.state = NodeState::Busy;
             node.epoch = node.epoch.wrapping_add(1);
             node.slot = slot;
-            self.running[slot as usize].nodes.push(id);
+            r.nodes.push(id);
         }
         self.n_busy += job.nodes;
-        let run = self.running[slot as usize].run;
+        let run = r.run;
         if self.batch.is_batch(job.workload) {
             let nodes = &self.running[slot as usize].nodes;
             if !self
