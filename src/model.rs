@@ -233,7 +233,9 @@ pub fn run_replication(
         }
     }
     if sink.is_some() && system.sample_interval > 0 {
-        queue.schedule_source(0, Event::Sample);
+        // On the model heap, not the sources': far in the future, it sits at the bottom there
+        // untouched, where among the sources every arrival would be compared with it.
+        queue.schedule(0, Event::Sample);
     }
 
     while let Some((now, event)) = queue.pop_until(horizon) {
@@ -352,7 +354,7 @@ pub fn run_replication(
                 }
                 let next = now.saturating_add(system.sample_interval);
                 if next <= horizon {
-                    queue.schedule_source(next, Event::Sample);
+                    queue.schedule(next, Event::Sample);
                 }
             }
         }

@@ -4,8 +4,8 @@
 //! order they were scheduled, so a run never depends on heap internals.
 //!
 //! Two heaps share the one sequence counter: the model heap, and a small one for *recurring
-//! sources* (each workload's or request stream's next arrival, the sampling tick), which hold one
-//! pending event each. Popping takes the smaller (time, seq) of the two tops, so events come out in
+//! sources* (each workload's or request stream's next arrival), which hold one pending event
+//! each. Popping takes the smaller (time, seq) of the two tops, so events come out in
 //! exactly the order one heap would give. The split is for speed: in a system that keeps up, half
 //! of all events are arrivals, and on the model heap each one sifted through every level on its
 //! way in and out; on a heap of one entry per source it costs next to nothing.
