@@ -264,6 +264,41 @@ mod tests {
     }
 
     #[test]
+    fn pops_in_key_order_under_any_interleaving() {
+        // Against one reference heap of (time, seq): random schedules (many ties, on both
+        // heaps) mixed with pops, at sizes from empty to thousands.
+        use std::cmp::Reverse;
+        let mut rng = crate::engine::rng::stream(3, 0, "queue-test");
+        let mut q = EventQueue::new();
+        let mut reference = BinaryHeap::new();
+        let mut seq = 0u64;
+        for round in 0..20_000u32 {
+            let draw = rand::Rng::next_u64(&mut rng);
+            // Grow for a while, then shrink, so that sizes sweep up and down.
+            let grow = (round / 2_000) % 2 == 0;
+            let push = if grow { draw % 5 != 0 } else { draw % 3 == 0 };
+            if push {
+                let at = q.now() + (draw >> 8) % 50;
+                if draw & 16 == 0 {
+                    q.schedule_source(at, round);
+                } else {
+                    q.schedule(at, round);
+                }
+                reference.push(Reverse((at, seq, round)));
+                seq += 1;
+            } else {
+                let want = reference.pop().map(|Reverse((t, _, e))| (t, e));
+                assert_eq!(q.pop_until(u64::MAX), want, "round {round}");
+            }
+            assert_eq!(q.len(), reference.len());
+        }
+        while let Some(Reverse((t, _, e))) = reference.pop() {
+            assert_eq!(q.pop_until(u64::MAX), Some((t, e)));
+        }
+        assert!(q.is_empty());
+    }
+
+    #[test]
     fn pop_until_respects_limit() {
         let mut q = EventQueue::new();
         q.schedule(3, 1);
