@@ -276,7 +276,11 @@ mod tests {
             let draw = rand::Rng::next_u64(&mut rng);
             // Grow for a while, then shrink, so that sizes sweep up and down.
             let grow = (round / 2_000) % 2 == 0;
-            let push = if grow { draw % 5 != 0 } else { draw % 3 == 0 };
+            let push = if grow {
+                !draw.is_multiple_of(5)
+            } else {
+                draw.is_multiple_of(3)
+            };
             if push {
                 let at = q.now() + (draw >> 8) % 50;
                 if draw & 16 == 0 {
