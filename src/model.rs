@@ -133,6 +133,94 @@ pub fn files_purpose(workload: &str) -> String {
     format!("workload/{workload}/files")
 }
 
+/// Workload `w`'s pending arrival happens at `now`: its next arrival is scheduled and its jobs
+/// are submitted to its target.
+#[inline(always)]
+fn arrive(
+    w: u32,
+    now: SimTime,
+    horizon: SimTime,
+    spec: &WorkloadSpec,
+    state: &mut WorkloadState,
+    queue: &mut EventQueue<Event>,
+    targets: &mut [TargetModel],
+) {
+    let arrival = state
+        .pending
+        .take()
+        .expect("an arrival event has its arrival");
+    if let Some(next) = state.arrivals.next_arrival()
+        && next.time <= horizon
+    {
+        state.pending = Some(next);
+        queue.schedule_source(next.time, Event::Arrival(w));
+    }
+    // A batch (a sweep job's trials) is `batch_size` jobs submitted together, each with its own
+    // duration draw.
+    for _ in 0..spec.batch_size {
+        // A trace row's own duration wins; otherwise draw one. Validation guarantees one of the
+        // two exists.
+        let raw = match (arrival.duration, &spec.duration) {
+            (Some(d), _) => d,
+            (None, Some(dist)) => dist.sample(&mut state.durations),
+            (None, None) => 0,
+        };
+        let duration = if spec.speedup == 1.0 {
+            raw
+        } else {
+            from_secs_f64(crate::engine::time::to_secs_f64(raw) / spec.speedup)
+        };
+        let job = Job {
+            workload: w,
+            arrival: now,
+            duration,
+            nodes: arrival.nodes.unwrap_or(spec.instance_count),
+            priority: spec.priority,
+        };
+        let t = spec.target as u16;
+        match &mut targets[spec.target] {
+            TargetModel::Cluster(c) => c.submit(now, job, &mut on(queue, t, Event::Cluster)),
+            TargetModel::Instance(c) => c.submit(now, job, &mut on(queue, t, Event::Instance)),
+            TargetModel::Serverless(c) => c.submit(now, job, &mut on(queue, t, Event::Serverless)),
+            TargetModel::Endpoint(_) | TargetModel::Batch => {
+                unreachable!("validation sends workloads to compute targets only")
+            }
+        }
+    }
+}
+
+/// Traffic stream `i`'s pending request arrives at `now`: its next request is scheduled and this
+/// one is submitted to its endpoint.
+#[inline(always)]
+fn request(
+    i: u32,
+    now: SimTime,
+    horizon: SimTime,
+    spec: &TrafficSpec,
+    state: &mut TrafficState,
+    queue: &mut EventQueue<Event>,
+    targets: &mut [TargetModel],
+) {
+    let arrival = state
+        .pending
+        .take()
+        .expect("a request event has its arrival");
+    let request = Request {
+        arrival: now,
+        service: spec.service.sample(arrival.tokens, &mut state.service),
+    };
+    if let Some(next) = state.source.next_arrival()
+        && next.time <= horizon
+    {
+        state.pending = Some(next);
+        queue.schedule_source(next.time, Event::Request(i));
+    }
+    let t = spec.target as u16;
+    if let TargetModel::Endpoint(e) = &mut targets[spec.target] {
+        e.submit(now, request, &mut on(queue, t, Event::Endpoint));
+    }
+}
+
 /// Runs replication `replication` of `system` with scenario seed `seed`.
 pub fn run_replication(
     system: &System,
@@ -243,79 +331,18 @@ pub fn run_replication(
     loop {
         while let Some((now, event)) = queue.pop_until(next_sample.min(horizon)) {
             match event {
-                Event::Arrival(w) => {
-                    let spec = &system.workloads[w as usize];
-                    let state = &mut workloads[w as usize];
-                    let arrival = state
-                        .pending
-                        .take()
-                        .expect("an arrival event has its arrival");
-                    if let Some(next) = state.arrivals.next_arrival()
-                        && next.time <= horizon
-                    {
-                        state.pending = Some(next);
-                        queue.schedule_source(next.time, Event::Arrival(w));
-                    }
-                    // A batch (a sweep job's trials) is `batch_size` jobs submitted together, each
-                    // with its own duration draw.
-                    for _ in 0..spec.batch_size {
-                        // A trace row's own duration wins; otherwise draw one. Validation
-                        // guarantees one of the two exists.
-                        let raw = match (arrival.duration, &spec.duration) {
-                            (Some(d), _) => d,
-                            (None, Some(dist)) => dist.sample(&mut state.durations),
-                            (None, None) => 0,
-                        };
-                        let duration = if spec.speedup == 1.0 {
-                            raw
-                        } else {
-                            from_secs_f64(crate::engine::time::to_secs_f64(raw) / spec.speedup)
-                        };
-                        let job = Job {
-                            workload: w,
-                            arrival: now,
-                            duration,
-                            nodes: arrival.nodes.unwrap_or(spec.instance_count),
-                            priority: spec.priority,
-                        };
-                        let t = spec.target as u16;
-                        match &mut targets[spec.target] {
-                            TargetModel::Cluster(c) => {
-                                c.submit(now, job, &mut on(&mut queue, t, Event::Cluster))
-                            }
-                            TargetModel::Instance(c) => {
-                                c.submit(now, job, &mut on(&mut queue, t, Event::Instance))
-                            }
-                            TargetModel::Serverless(c) => {
-                                c.submit(now, job, &mut on(&mut queue, t, Event::Serverless))
-                            }
-                            TargetModel::Endpoint(_) | TargetModel::Batch => {
-                                unreachable!("validation sends workloads to compute targets only")
-                            }
-                        }
-                    }
-                }
+                Event::Arrival(w) => arrive(
+                    w,
+                    now,
+                    horizon,
+                    &system.workloads[w as usize],
+                    &mut workloads[w as usize],
+                    &mut queue,
+                    &mut targets,
+                ),
                 Event::Request(i) => {
-                    let spec = &system.traffic[i as usize];
-                    let state = &mut traffic[i as usize];
-                    let arrival = state
-                        .pending
-                        .take()
-                        .expect("a request event has its arrival");
-                    let request = Request {
-                        arrival: now,
-                        service: spec.service.sample(arrival.tokens, &mut state.service),
-                    };
-                    if let Some(next) = state.source.next_arrival()
-                        && next.time <= horizon
-                    {
-                        state.pending = Some(next);
-                        queue.schedule_source(next.time, Event::Request(i));
-                    }
-                    let t = spec.target as u16;
-                    if let TargetModel::Endpoint(e) = &mut targets[spec.target] {
-                        e.submit(now, request, &mut on(&mut queue, t, Event::Endpoint));
-                    }
+                    let (spec, state) = (&system.traffic[i as usize], &mut traffic[i as usize]);
+                    request(i, now, horizon, spec, state, &mut queue, &mut targets);
                 }
                 Event::Cluster(t, ev) => match &mut targets[t as usize] {
                     TargetModel::Cluster(c) => {

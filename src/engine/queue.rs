@@ -129,24 +129,21 @@ impl<E> EventQueue<E> {
     /// Pops the next event if it is due at or before `limit`, advancing the clock to it.
     #[inline]
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        // The earlier of the two tops (keys are unique: one sequence counter). Read through
-        // `peek`, popped with `pop`: a `peek_mut` writes the heap's length on creation and on
-        // drop, twice per heap per event.
-        let from_model = match (self.heap.peek(), self.sources.peek()) {
-            (Some(m), Some(s)) => m.key() < s.key(),
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
+        // The earlier of the two tops (keys are unique: one sequence counter).
+        let (from_model, time) = match (self.heap.peek(), self.sources.peek()) {
+            (Some(m), Some(s)) if m.key() < s.key() => (true, m.time),
+            (_, Some(s)) => (false, s.time),
+            (Some(m), None) => (true, m.time),
             (None, None) => return None,
         };
+        if time > limit {
+            return None;
+        }
         let heap = if from_model {
             &mut self.heap
         } else {
             &mut self.sources
         };
-        let time = heap.peek().map_or(SimTime::MAX, |e| e.time);
-        if time > limit {
-            return None;
-        }
         let entry = heap.pop()?;
         self.now = time;
         self.processed += 1;

@@ -1618,15 +1618,14 @@ fn request_trace(
         at,
         &f,
         &[
-            ("rate_per_hour", ra.rate_per_hour.is_some()),
-            ("rate_per_minute", ra.rate_per_minute.is_some()),
-            ("rate_per_second", ra.rate_per_second.is_some()),
-            ("daily_profile", ra.daily_profile.is_some()),
-            ("weekly_profile", ra.weekly_profile.is_some()),
-            ("duration_column", ra.duration_column.is_some()),
-            ("nodes_column", ra.nodes_column.is_some()),
-            ("gpus_column", ra.gpus_column.is_some()),
-        ],
+            super::poisson_keys(ra).as_slice(),
+            &[
+                ("duration_column", ra.duration_column.is_some()),
+                ("nodes_column", ra.nodes_column.is_some()),
+                ("gpus_column", ra.gpus_column.is_some()),
+            ],
+        ]
+        .concat(),
         "does not apply to a request trace (it gives timestamps; token counts come from token_model's columns)",
     );
     let (Some(file), Some(submit)) = (&ra.file, &ra.submit_column) else {

@@ -1933,6 +1933,17 @@ fn job_arrivals(
     }
 }
 
+/// The keys of Poisson arrivals, and whether each is given: refused by the other processes.
+fn poisson_keys(ra: &RawArrivals) -> [(&'static str, bool); 5] {
+    [
+        ("rate_per_hour", ra.rate_per_hour.is_some()),
+        ("rate_per_minute", ra.rate_per_minute.is_some()),
+        ("rate_per_second", ra.rate_per_second.is_some()),
+        ("daily_profile", ra.daily_profile.is_some()),
+        ("weekly_profile", ra.weekly_profile.is_some()),
+    ]
+}
+
 /// The keys of a trace's arrivals, and whether each is given: refused by the other processes.
 fn trace_keys(ra: &RawArrivals) -> [(&'static str, bool); 11] {
     [
@@ -1962,14 +1973,7 @@ fn mmpp_arrivals(
     at: usize,
 ) -> Option<MmppArrivals> {
     let f = |s: &str| format!("{label}.{s}");
-    let poisson = [
-        ("rate_per_hour", ra.rate_per_hour.is_some()),
-        ("rate_per_minute", ra.rate_per_minute.is_some()),
-        ("rate_per_second", ra.rate_per_second.is_some()),
-        ("daily_profile", ra.daily_profile.is_some()),
-        ("weekly_profile", ra.weekly_profile.is_some()),
-    ];
-    for (name, given) in poisson.into_iter().chain(trace_keys(ra)) {
+    for (name, given) in poisson_keys(ra).into_iter().chain(trace_keys(ra)) {
         if given {
             let hint = if name == "rate_per_hour" {
                 " (an mmpp takes rates_per_hour = [quiet, burst])"
@@ -2234,14 +2238,13 @@ fn trace_arrivals(
         at,
         &f,
         &[
-            ("rate_per_hour", ra.rate_per_hour.is_some()),
-            ("rate_per_minute", ra.rate_per_minute.is_some()),
-            ("rate_per_second", ra.rate_per_second.is_some()),
-            ("daily_profile", ra.daily_profile.is_some()),
-            ("weekly_profile", ra.weekly_profile.is_some()),
-            ("rates_per_hour", ra.rates_per_hour.is_some()),
-            ("mean_sojourn", ra.mean_sojourn.is_some()),
-        ],
+            poisson_keys(ra).as_slice(),
+            &[
+                ("rates_per_hour", ra.rates_per_hour.is_some()),
+                ("mean_sojourn", ra.mean_sojourn.is_some()),
+            ],
+        ]
+        .concat(),
         "does not apply to process = \"trace\" (the trace gives the arrivals)",
     );
     let (Some(file), Some(submit)) = (&ra.file, &ra.submit_column) else {

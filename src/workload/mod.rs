@@ -88,9 +88,15 @@ impl ArrivalGen {
         if self.shaped || self.peak_per_s <= 0.0 {
             return self.next_thinned();
         }
+        self.advance();
+        Some(from_secs_f64(self.t_s))
+    }
+
+    /// Moves to the next candidate at the peak rate.
+    #[inline(always)]
+    fn advance(&mut self) {
         let e: f64 = Exp1.sample(&mut self.rng);
         self.t_s += e / self.peak_per_s;
-        Some(from_secs_f64(self.t_s))
     }
 
     #[inline(never)]
@@ -99,8 +105,7 @@ impl ArrivalGen {
             return None;
         }
         loop {
-            let e: f64 = Exp1.sample(&mut self.rng);
-            self.t_s += e / self.peak_per_s;
+            self.advance();
             if !self.shaped {
                 break;
             }
