@@ -2,8 +2,9 @@
 
 use crate::output::{self, OutputDir, TimeseriesWriter};
 use crate::scenario::sweep::{Plan, load_plan};
-use crate::scenario::{self, Diagnostic, LoadError, Scenario, format_duration, parse_duration};
+use crate::scenario::{self, Diagnostic, LoadError, Scenario};
 use crate::sweep::RunResult;
+use crate::text::{date, format_duration, parse_duration};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -400,7 +401,7 @@ fn catalog(args: CatalogArgs) -> Result<(), CliError> {
         min_memory_gib: args.min_memory_gib,
         min_vcpus: args.min_vcpus,
         include_retired: args.include_retired,
-        today: scenario::date::format(scenario::date::today()),
+        today: date::format(date::today()),
     };
     let format = match args.format {
         CatalogFormat::Table => list::Format::Table,

@@ -28,4 +28,5 @@ pub mod scenario;
 pub mod sizing;
 pub mod sweep;
 pub mod targets;
+pub mod text;
 pub mod workload;

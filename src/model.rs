@@ -9,11 +9,11 @@ use crate::engine::time::from_secs_f64;
 use crate::engine::{EventQueue, Schedule, stream};
 use crate::targets::batch::BatchReport;
 use crate::targets::endpoint::{Endpoint, Request};
-use crate::targets::traffic::{RequestArrival, RequestSource, TrafficSpec};
 use crate::targets::{
     Cluster, ClusterEvent, EndpointEvent, Instance, InstanceEvent, Job, Serverless,
     ServerlessEvent, TargetKind, TargetModel, TargetReport, TargetSample, TargetSpec,
 };
+use crate::workload::requests::{RequestArrival, RequestSource, TrafficSpec};
 use crate::workload::{Arrival, ArrivalSource, WorkloadSpec};
 
 #[derive(Clone, Debug)]

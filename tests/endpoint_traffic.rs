@@ -5,11 +5,11 @@ use capsim::engine::stream;
 use capsim::engine::time::{SimTime, from_secs_f64, to_secs_f64};
 use capsim::model::requests_purpose;
 use capsim::scenario::{Diagnostic, LoadError, Loaded};
-use capsim::targets::traffic::{
+use capsim::workload::ArrivalGen;
+use capsim::workload::requests::{
     LatencyRow, PoissonRequests, ProfileFit, RequestArrivals, RequestSource, TrafficSpec,
     latency_at,
 };
-use capsim::workload::ArrivalGen;
 use std::path::Path;
 
 const ENDPOINT: &str = r#"horizon = "1h"
@@ -257,7 +257,7 @@ fn profile_is_interpolated_at_the_deployments_concurrency() {
     // sigma = ln(300/120)/1.6449 = 0.55706, so 120 x exp(0.155158) = 140.14 ms.
     let mean_ms = {
         let mut rng = stream(3, 0, "mean");
-        let capsim::targets::traffic::ServiceModel::Dist(s) = &traffic(&loaded).service else {
+        let capsim::workload::requests::ServiceModel::Dist(s) = &traffic(&loaded).service else {
             panic!("a distribution");
         };
         let n = 200_000;

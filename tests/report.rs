@@ -5,10 +5,10 @@
 
 use capsim::output::{self, TimeseriesWriter};
 use capsim::report::data::Table;
-use capsim::report::format::{duration_ci, percent_ci, usd_ci};
 use capsim::report::{ReportOptions, build_report, write_report};
 use capsim::scenario::LoadOptions;
 use capsim::scenario::sweep::load_plan;
+use capsim::text::format::{duration_ci, percent_ci, usd_ci};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -76,7 +76,7 @@ fn section<'a>(html: &'a str, id: &str) -> &'a str {
 
 /// What the HTML shows for `text`.
 fn esc(text: &str) -> String {
-    capsim::report::format::html_escape(text)
+    capsim::report::render::html_escape(text)
 }
 
 fn chart_names(dir: &Path) -> Vec<String> {
@@ -295,7 +295,7 @@ fn two_axis_sweep_has_heat_map_tradeoff_and_recommendation() {
     let s = Table::read(&out.join("summary.csv")).unwrap();
     let heat = read(&out.join("charts/heatmap-gpu-cluster.svg"));
     for i in 0..s.rows.len() {
-        let cost = capsim::report::format::usd(s.num(i, "cost_per_30d_usd").unwrap());
+        let cost = capsim::text::format::usd(s.num(i, "cost_per_30d_usd").unwrap());
         assert!(
             heat.contains(&format!("\n{cost}\n")),
             "{cost} in the heat map"

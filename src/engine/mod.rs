@@ -1,8 +1,9 @@
 //! The simulation core: integer time, a totally ordered event queue, seeded random streams,
 //! sampling distributions and streaming statistics.
 //!
-//! Nothing in here knows about Azure, files or the command line. Models built on top (see
-//! [`crate::targets`]) own their state and schedule their own events through [`Schedule`].
+//! Nothing in here knows about Azure, files or the command line, and nothing in here imports
+//! the rest of the crate. Models built on top (the compute targets) own their state and
+//! schedule their own events through [`Schedule`].
 
 pub mod dist;
 pub mod queue;

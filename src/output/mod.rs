@@ -16,19 +16,8 @@ use crate::scenario::Scenario;
 use crate::scenario::sweep::{Plan, Variant};
 use crate::sweep::{RunResult, tradeoff};
 use crate::targets::TargetSample;
+use crate::text::num;
 use std::io::Write;
-
-/// Formats a number for CSV: up to 6 decimals, trailing zeros dropped, empty when undefined.
-/// Fixed decimals (rather than shortest round-trip) keep files stable and readable in
-/// spreadsheets.
-pub fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return String::new();
-    }
-    let s = format!("{x:.6}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.into() }
-}
 
 /// Columns that identify a row of `summary.csv` and `replications.csv`, before the metrics.
 const IDENTITY: &[&str] = &[

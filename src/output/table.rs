@@ -5,6 +5,7 @@ use crate::scenario::sweep::{Plan, Variant};
 use crate::sweep::RunResult;
 use crate::sweep::tradeoff::{Noise, Row};
 use crate::targets::TargetKind;
+use crate::text::number::group_thousands;
 
 fn fmt_duration_s(s: f64) -> String {
     if !s.is_finite() {
@@ -23,15 +24,11 @@ fn fmt_usd(x: f64) -> String {
         return "-".into();
     }
     let whole = x.round() as i64;
-    let digits = whole.abs().to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{}${grouped}", if whole < 0 { "-" } else { "" })
+    format!(
+        "{}${}",
+        if whole < 0 { "-" } else { "" },
+        group_thousands(whole.unsigned_abs())
+    )
 }
 
 fn with_ci(value: String, ci: f64, unit_fmt: impl Fn(f64) -> String) -> String {

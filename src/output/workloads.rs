@@ -2,12 +2,13 @@
 //! target, with means and 95% confidence intervals over replications, and the share of the
 //! target's cost its busy time accounts for.
 
-use super::{num, variant_cells, variant_header};
+use super::{variant_cells, variant_header};
 use crate::engine::stats::mean_ci95;
 use crate::metrics::workload::W;
 use crate::metrics::{M, WORKLOAD_METRICS};
 use crate::scenario::sweep::Plan;
 use crate::sweep::RunResult;
+use crate::text::num;
 use crate::workload::ArrivalSpec;
 
 /// Columns after the variant's, before the metrics.

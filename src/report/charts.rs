@@ -6,7 +6,8 @@
 //! the charts read in greyscale too.
 
 use super::data::{Est, Sample};
-use super::format::{duration, group_thousands, html_escape, usd};
+use super::render::html_escape;
+use crate::text::format::{duration, group_thousands, usd};
 use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -461,7 +461,7 @@ impl Run {
     pub fn goal(&self) -> Option<Goal> {
         let g = self.scenario.as_ref()?.get("goal")?.as_table()?;
         let wait_p95_s = g.get("wait_p95").and_then(|v| match v {
-            toml::Value::String(s) => crate::scenario::parse_duration(s).ok(),
+            toml::Value::String(s) => crate::text::parse_duration(s).ok(),
             toml::Value::Integer(i) => Some(*i as f64),
             toml::Value::Float(f) => Some(*f),
             _ => None,
@@ -517,7 +517,7 @@ pub struct Goal {
 
 impl Goal {
     pub fn describe(&self) -> String {
-        use super::format::{duration, usd};
+        use crate::text::format::{duration, usd};
         let mut parts = vec![];
         if let Some(w) = self.wait_p95_s {
             parts.push(format!("p95 wait ≤ {}", duration(w)));

@@ -16,15 +16,14 @@
 
 pub mod charts;
 pub mod data;
-pub mod format;
 pub mod png;
 pub mod render;
 pub mod sizing;
 
+use crate::text::format::*;
 use anyhow::{Context, bail};
 use charts::{Chart, CostBar, HeatAxes, HeatCell, TradeoffPoint, WaitGroup};
 use data::{Est, Run};
-use format::*;
 use render::{Block, Doc, Para, Table, TableRow, code, strong, text};
 use std::path::{Path, PathBuf};
 
@@ -404,12 +403,9 @@ impl Builder<'_> {
             facts.push(plural(r as usize, "replication", "replications"));
         }
         if let Some(h) = run.info.horizon_s {
-            let mut s = format!("{} simulated", crate::scenario::format_duration(h));
+            let mut s = format!("{} simulated", crate::text::format_duration(h));
             if let Some(w) = run.info.warmup_s.filter(|w| *w > 0.0) {
-                s.push_str(&format!(
-                    " (warm-up {})",
-                    crate::scenario::format_duration(w)
-                ));
+                s.push_str(&format!(" (warm-up {})", crate::text::format_duration(w)));
             }
             facts.push(s);
         }
@@ -1694,7 +1690,7 @@ impl Builder<'_> {
             ]);
         }
         let info = &run.info;
-        let fd = crate::scenario::format_duration;
+        let fd = crate::text::format_duration;
         if let Some(h) = info.horizon_s {
             let w = info.warmup_s.unwrap_or(0.0);
             items.push(vec![
@@ -1816,10 +1812,10 @@ impl Builder<'_> {
             info.horizon_s,
             doc.get("horizon")
                 .and_then(|v| v.as_str())
-                .and_then(|s| crate::scenario::parse_duration(s).ok()),
+                .and_then(|s| crate::text::parse_duration(s).ok()),
         ) && (h - file).abs() > 1e-6
         {
-            flags.push(format!("--horizon {}", crate::scenario::format_duration(h)));
+            flags.push(format!("--horizon {}", crate::text::format_duration(h)));
         }
         if flags.is_empty() {
             return vec![];

@@ -1,8 +1,6 @@
 //! A small document model and its two renderings: one self-contained HTML file (styles and SVGs
 //! inline, no scripts, no external URLs) and Markdown for wikis (charts as relative links).
 
-use super::format::{html_escape, md_escape};
-
 /// A run of text.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Span {
@@ -386,6 +384,38 @@ pub fn to_markdown(doc: &Doc) -> String {
     out
 }
 
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for Markdown (GitHub, Azure DevOps and most wikis), table cells included.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,5 +458,15 @@ mod tests {
         assert!(m.contains("````toml\n"));
         assert!(m.contains("| a\\|b | n |\n|---|---:|\n"));
         assert!(m.contains("``y`z``"));
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            html_escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        assert_eq!(md_escape("a|b_c*"), "a\\|b\\_c\\*");
+        assert_eq!(md_escape("$5"), "\\$5");
     }
 }

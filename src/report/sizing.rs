@@ -4,8 +4,8 @@
 
 use super::charts::{self, Chart, CostBar};
 use super::data::{Est, Table as Csv};
-use super::format::*;
 use super::render::{Block, Doc, Para, Table, TableRow, strong, text};
+use crate::text::format::*;
 use std::path::Path;
 
 /// A sizing report in memory.

@@ -17,12 +17,12 @@ use crate::targets::autoscale::{
 };
 use crate::targets::defaults as d;
 use crate::targets::endpoint::{Billing, EndpointSpec, RouterAutoscale, Slo};
-use crate::targets::traffic::{
+use crate::targets::{TargetKind, TargetSpec};
+use crate::workload::MmppArrivals;
+use crate::workload::requests::{
     LatencyRow, PoissonRequests, ProfileFit, RequestArrivals, RequestTrace, ServiceModel,
     TrafficSpec, latency_at, latency_csv_rows,
 };
-use crate::targets::{TargetKind, TargetSpec};
-use crate::workload::MmppArrivals;
 use crate::workload::trace::TraceSpec;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -329,7 +329,7 @@ fn endpoint(
                 if ctx.discount > 0.0 {
                     source.push_str(&format!(
                         ", less a {}% discount",
-                        crate::output::num(ctx.discount * 100.0)
+                        crate::text::num(ctx.discount * 100.0)
                     ));
                 }
                 (Some(p * (1.0 - ctx.discount)), source)

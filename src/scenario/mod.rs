@@ -5,17 +5,13 @@
 //! applies Azure ML's defaults and builds the model's [`System`]. Every problem found is
 //! reported, each with file, line, column and field.
 
-pub mod date;
-pub mod diagnostic;
-pub mod duration;
 mod keys;
 mod prices;
 pub mod raw;
 pub mod sweep;
 mod validate;
 
-pub use diagnostic::{Diagnostic, Severity};
-pub use duration::{format_duration, parse_duration};
+pub use crate::text::{Diagnostic, Severity};
 
 use crate::model::System;
 use std::path::{Path, PathBuf};

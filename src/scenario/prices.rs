@@ -1,6 +1,6 @@
 //! User price lists: a CSV of `size,price_usd_per_hour[,low_priority_price_usd_per_hour]`.
 
-use super::diagnostic::{Diagnostic, Severity};
+use crate::text::diagnostic::{Diagnostic, Severity};
 use std::collections::HashMap;
 use std::path::Path;
 

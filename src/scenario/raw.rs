@@ -2,7 +2,7 @@
 //! value kept (`Spanned`) so that validation can point at the line and column of a problem.
 //! Unknown fields are errors, so a typo never silently falls back to a default.
 
-use super::duration::Dur;
+use crate::text::duration::Dur;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;

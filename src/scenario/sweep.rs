@@ -19,10 +19,10 @@
 //! `workload.training.arrivals.rate_per_hour`, `endpoint.scorer.instance_count`,
 //! `traffic.requests.arrivals.rate_per_second`).
 
-use super::diagnostic::{Diagnostic, Severity, SourceMap};
-use super::duration::parse_duration;
 use super::validate::{parse_doc, validate_doc};
 use super::{LoadError, LoadOptions, Scenario};
+use crate::text::diagnostic::{Diagnostic, Severity, SourceMap};
+use crate::text::duration::parse_duration;
 use std::borrow::Cow;
 use std::path::Path;
 use toml::Spanned;

@@ -1,14 +1,12 @@
 //! Raw scenario → validated [`Scenario`]: ranges, cross-field rules, defaults, catalog lookups.
 
-use super::diagnostic::{Diagnostic, Severity, SourceMap};
-use super::duration::{Dur, format_duration, parse_duration};
 use super::keys::{self, Schema, fields_of};
 use super::raw::{
     RawArrivals, RawCompute, RawDist, RawPreemption, RawScenario, RawSchedule, RawWorkload,
 };
 use super::{
     DEFAULT_REPLICATIONS, DEFAULT_SAMPLE_INTERVAL_S, DEFAULT_SEED, LoadError, LoadOptions, Loaded,
-    MAX_REPLICATIONS, Scenario, date,
+    MAX_REPLICATIONS, Scenario,
 };
 use crate::catalog::{Catalog, VmSize};
 use crate::engine::Sampler;
@@ -18,6 +16,9 @@ use crate::targets::defaults as d;
 use crate::targets::instance::{DailySchedule, Power, state_at_zero, weekly_actions};
 use crate::targets::job_kinds;
 use crate::targets::{ClusterSpec, InstanceSpec, ServerlessSpec, TargetKind, TargetSpec, Tier};
+use crate::text::date;
+use crate::text::diagnostic::{Diagnostic, Severity, SourceMap};
+use crate::text::duration::{Dur, format_duration, parse_duration};
 use crate::workload::trace::{self, OnBadRow, TimeFormat, TraceSpec};
 use crate::workload::{
     ArrivalSpec, MmppArrivals, PoissonArrivals, TraceJob, TraceJobs, WorkloadSpec,
@@ -1626,7 +1627,7 @@ fn price(
     if ctx.discount > 0.0 {
         source.push_str(&format!(
             ", less a {}% discount",
-            crate::output::num(ctx.discount * 100.0)
+            crate::text::num(ctx.discount * 100.0)
         ));
     }
     (list.map(|p| p * (1.0 - ctx.discount)), source)

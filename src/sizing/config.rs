@@ -21,11 +21,11 @@
 
 use super::search::{Candidate, Goal};
 use crate::catalog::{Catalog, list};
-use crate::scenario::diagnostic::{Diagnostic, Severity, SourceMap};
 use crate::targets::defaults::{
     ENDPOINT_MAX_CONCURRENT_REQUESTS_PER_INSTANCE, ENDPOINT_MAX_INSTANCES,
 };
-use crate::targets::traffic::{LatencyRow, latency_csv_rows};
+use crate::text::diagnostic::{Diagnostic, Severity, SourceMap};
+use crate::workload::requests::{LatencyRow, latency_csv_rows};
 use std::path::Path;
 use toml::de::{DeTable, DeValue};
 

@@ -2,7 +2,7 @@
 
 use super::Est;
 use super::search::{Goal, HOURS_PER_30D, Outcome, Row};
-use crate::output::num;
+use crate::text::num;
 use std::fmt::Write as _;
 
 /// "Microsoft recommends at least 3 [instances] for high availability" (azure_semantics.md 4a).

@@ -4,7 +4,7 @@ use super::config::Percentile;
 use super::mmck::Mmck;
 use super::{Est, SizingError};
 use crate::catalog::VmSize;
-use crate::targets::traffic::{LatencyRow, latency_at};
+use crate::workload::requests::{LatencyRow, latency_at};
 use std::collections::HashMap;
 use std::fmt;
 

@@ -18,6 +18,7 @@
 use crate::metrics::METRICS;
 use crate::scenario::sweep::Plan;
 use crate::targets::TargetKind;
+use crate::text::number::{group_thousands, human_bytes, human_count, human_seconds};
 use crate::workload::ArrivalSpec;
 
 /// Simulated events per second and worker thread assumed by the time estimate.
@@ -180,10 +181,10 @@ pub fn estimate(plan: &Plan, threads: usize, fraction: f64) -> Estimate {
         }
         for t in &sys.traffic {
             let n = match &t.arrivals {
-                crate::targets::traffic::RequestArrivals::Poisson(p) => {
+                crate::workload::requests::RequestArrivals::Poisson(p) => {
                     p.mean_rate_per_hour() * horizon_s / 3600.0
                 }
-                crate::targets::traffic::RequestArrivals::Trace(tr) => {
+                crate::workload::requests::RequestArrivals::Trace(tr) => {
                     trace_count(&tr.times, tr.repeat, tr.period, horizon_s)
                 }
             };
@@ -219,52 +220,6 @@ pub struct TooBig {
     pub limits: Limits,
 }
 
-/// `1.2 h`, `35 min`, `40 s`, `3.1 days`.
-pub fn human_seconds(s: f64) -> String {
-    if s < 60.0 {
-        format!("{s:.0} s")
-    } else if s < 3600.0 {
-        format!("{:.0} min", s / 60.0)
-    } else if s < 48.0 * 3600.0 {
-        format!("{:.1} h", s / 3600.0)
-    } else {
-        format!("{:.1} days", s / 86_400.0)
-    }
-}
-
-/// `512 MiB`, `3.4 GiB`.
-pub fn human_bytes(b: f64) -> String {
-    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
-    if b < GIB {
-        format!("{:.0} MiB", b / (1024.0 * 1024.0))
-    } else {
-        format!("{:.1} GiB", b / GIB)
-    }
-}
-
-/// `1.3e12`-style figures read badly; `1.3 trillion` reads well.
-pub fn human_count(x: f64) -> String {
-    for (scale, word) in [(1e12, "trillion"), (1e9, "billion"), (1e6, "million")] {
-        if x >= scale {
-            return format!("{:.1} {word}", x / scale);
-        }
-    }
-    grouped(x.round() as u64)
-}
-
-/// `1,234,567`.
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 impl Estimate {
     /// `Err` when the run passes a limit.
     pub fn check(&self, limits: &Limits) -> Result<(), TooBig> {
@@ -292,7 +247,7 @@ impl Estimate {
             human_count(self.events),
             self.variants,
             if self.variants == 1 { "" } else { "s" },
-            grouped(self.replications),
+            group_thousands(self.replications),
             if self.replications == 1 { "" } else { "s" },
             human_count(self.jobs_per_replication),
             human_seconds(self.seconds),
@@ -342,7 +297,7 @@ impl std::fmt::Display for TooBig {
         writeln!(
             f,
             "    --replications N        fewer replications: N <= {} fits",
-            grouped(((per_variant / factor).floor() as u64).max(1))
+            group_thousands(((per_variant / factor).floor() as u64).max(1))
         )?;
         writeln!(
             f,

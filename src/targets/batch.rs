@@ -30,40 +30,10 @@
 use super::breakdown::WorkloadReport;
 use super::cluster::ClusterEvent;
 use crate::engine::stats::DurationStats;
-use crate::engine::{Sampler, Schedule, SimTime, StreamRng};
+use crate::engine::{Schedule, SimTime, StreamRng};
+pub use crate::workload::BatchSpec;
 use std::collections::VecDeque;
 use std::sync::Arc;
-
-/// A batch deployment's settings and its input, as the scenario gives them.
-#[derive(Clone, Debug)]
-pub struct BatchSpec {
-    /// The endpoint's name, and its index among the scenario's targets (its row).
-    pub endpoint: String,
-    pub endpoint_target: usize,
-    /// Input files of each invocation.
-    pub files: u32,
-    pub mini_batch_size: u32,
-    pub max_concurrency_per_instance: u32,
-    pub max_retries: u32,
-    /// Longest a mini-batch may run before it is stopped and retried.
-    pub timeout: SimTime,
-    /// Failed files tolerated before the job is stopped; `None` is Azure's -1 (no limit).
-    pub error_threshold: Option<u64>,
-    /// Processing time of one file on the cluster's VM size.
-    pub time_per_file: Sampler,
-}
-
-impl BatchSpec {
-    pub fn mini_batches(&self) -> u32 {
-        self.files.div_ceil(self.mini_batch_size.max(1))
-    }
-
-    /// Files in mini-batch `i` (the last one may be short).
-    fn files_in(&self, i: u32) -> u32 {
-        let size = self.mini_batch_size.max(1);
-        size.min(self.files - i * size)
-    }
-}
 
 /// What one replication measured of one batch deployment's jobs, with the cluster's window
 /// rules: jobs by their submission after warm-up, mini-batches by when they ended, areas inside

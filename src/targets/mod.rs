@@ -15,7 +15,6 @@ pub mod instance;
 pub mod job_kinds;
 pub mod queue;
 pub mod serverless;
-pub mod traffic;
 
 pub use batch::{BatchReport, BatchSpec, BatchStats};
 pub use breakdown::{Breakdown, WorkloadReport};

@@ -1,5 +1,6 @@
 //! Workloads: when jobs arrive and what each one asks for.
 
+pub mod requests;
 pub mod trace;
 use crate::engine::time::{SimTime, from_secs_f64};
 use crate::engine::{Sampler, StreamRng};
@@ -325,7 +326,40 @@ pub struct WorkloadSpec {
     pub priority: i32,
     /// The invocations of a batch endpoint: each job is split into mini-batches on its nodes
     /// (its duration follows from them, so `duration` is `None`).
-    pub batch: Option<std::sync::Arc<crate::targets::BatchSpec>>,
+    pub batch: Option<std::sync::Arc<BatchSpec>>,
+}
+
+/// A batch endpoint's invocation as a job: its input files, cut into mini-batches that the
+/// deployment's workers take in turn, with the deployment's retry rules (see
+/// `targets::batch` for how a cluster runs it).
+#[derive(Clone, Debug)]
+pub struct BatchSpec {
+    /// The endpoint's name, and its index among the scenario's targets (its row).
+    pub endpoint: String,
+    pub endpoint_target: usize,
+    /// Input files of each invocation.
+    pub files: u32,
+    pub mini_batch_size: u32,
+    pub max_concurrency_per_instance: u32,
+    pub max_retries: u32,
+    /// Longest a mini-batch may run before it is stopped and retried.
+    pub timeout: SimTime,
+    /// Failed files tolerated before the job is stopped; `None` is Azure's -1 (no limit).
+    pub error_threshold: Option<u64>,
+    /// Processing time of one file on the cluster's VM size.
+    pub time_per_file: Sampler,
+}
+
+impl BatchSpec {
+    pub fn mini_batches(&self) -> u32 {
+        self.files.div_ceil(self.mini_batch_size.max(1))
+    }
+
+    /// Files in mini-batch `i` (the last one may be short).
+    pub(crate) fn files_in(&self, i: u32) -> u32 {
+        let size = self.mini_batch_size.max(1);
+        size.min(self.files - i * size)
+    }
 }
 
 #[cfg(test)]

@@ -26,8 +26,8 @@
 //! The whole file is read into memory once; nothing else grows with the input except the rows
 //! kept, the skipped rows' reasons, and at most [`MAX_ERRORS`] errors.
 
-use crate::scenario::diagnostic::{Diagnostic, Severity};
-use crate::scenario::duration::parse_duration;
+use crate::text::diagnostic::{Diagnostic, Severity};
+use crate::text::duration::parse_duration;
 use chrono::format::{Item, ParseErrorKind, Parsed, StrftimeItems};
 use std::fmt;
 use std::path::{Path, PathBuf};

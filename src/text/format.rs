@@ -7,18 +7,7 @@
 /// What an undefined value (an empty CSV cell) prints as.
 pub const NONE: &str = "–";
 
-/// `1234567` → `1,234,567`.
-pub fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use super::number::group_thousands;
 
 /// US dollars: whole dollars with thousands separators (`$12,340`), cents below $10 (`$0.58`).
 pub fn usd(x: f64) -> String {
@@ -231,38 +220,6 @@ pub fn node_hours_ci(mean: Option<f64>, ci: Option<f64>) -> String {
     if n == NONE { n } else { format!("{n} h") }
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Escapes text for Markdown (GitHub, Azure DevOps and most wikis), table cells included.
-pub fn md_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '$' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,15 +270,5 @@ mod tests {
         assert_eq!(number_ci(Some(635.0), Some(0.2)), "635 ± 0");
         assert_eq!(number_ci(Some(4.03), Some(0.001)), "4.03 ± 0.00");
         assert_eq!(node_hours_ci(Some(2705.0), Some(2.48)), "2,705 ± 2 h");
-    }
-
-    #[test]
-    fn escaping() {
-        assert_eq!(
-            html_escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
-        assert_eq!(md_escape("a|b_c*"), "a\\|b\\_c\\*");
-        assert_eq!(md_escape("$5"), "\\$5");
     }
 }

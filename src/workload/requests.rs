@@ -6,9 +6,9 @@
 //! a trace of requests carries, besides its timestamps, the prompt and output token counts a
 //! token model needs.
 
+use super::{ArrivalGen, MmppArrivals, MmppGen, PoissonArrivals};
 use crate::engine::time::{SimTime, from_secs_f64};
 use crate::engine::{Sampler, StreamRng};
-use crate::workload::{ArrivalGen, MmppArrivals, MmppGen, PoissonArrivals};
 use std::sync::Arc;
 
 /// Requests replayed from a trace, sorted by time.
@@ -205,7 +205,7 @@ impl ProfilePoint {
                 format!("outside the measured {lowest} to {highest}: the row at {used} is used")
             }
         };
-        let ms = |x: f64| crate::output::num((x * 100.0).round() / 100.0);
+        let ms = |x: f64| crate::text::num((x * 100.0).round() / 100.0);
         format!(
             "latency profile of {size} at concurrency {} ({how}): lognormal p50 {} ms, p95 {} ms",
             self.concurrency,
