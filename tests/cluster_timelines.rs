@@ -873,3 +873,115 @@ fn a_preempted_job_goes_back_to_the_head_of_its_own_priority() {
         r.total_completed + r.running_at_end + r.queued_at_end
     );
 }
+
+#[test]
+fn a_multi_node_job_ending_beside_a_provisioning_node_releases_the_surplus() {
+    // min 2, max 8, idle 600 s, P 300 s. The floor nodes A and B are idle from 0 (no timers:
+    // the cluster is at its minimum). J1 (2 nodes, 671 s) at 0; J2 (1 node, 202 s) at 390;
+    // then 1-node jobs of 300 s every 250 s from 1000 s (37 of them, the last at 10,000 s).
+    //   0:    J1 starts on B, A; done 671.
+    //   390:  J2 queued; demand 1 > supply 0 → node C requested (ready 690).
+    //   671:  J1 ends. B goes idle: 3 nodes (B, A busy, C provisioning) > 2 → timer 1271;
+    //         A goes idle: 3 > 2 → timer 1271. J2 starts on A (the most recently idled):
+    //         wait 281 s; done 873. B idle, timer 1271.
+    //   690:  C ready, idle: 3 > 2 → timer 1290.
+    //   873:  J2 ends on A: idle, 3 > 2 → timer 1473.       idle: B, C, A
+    //   1000: K0 starts on A (done 1300).   1250: K1 starts on C (done 1550).
+    //   1271: B's timer: 3 nodes > 2, queued demand 0 < supply 1 → B released.
+    //   1290, 1473: stale (C and A were used since).
+    //   From 1300 the two nodes left take turns: each goes idle at 2 nodes = the minimum, no
+    //   timer, and is taken again 200 s later. Nothing else is released.
+    // Before the fix, J1's first node saw 2 nodes (both of J1's left the busy count at once)
+    // and got no timer: it stayed idle to the horizon, 42% more node time.
+    // Billed: B 0..1271 + A 0..10,800 + C 390..10,800 = 1271 + 10,800 + 10,410 = 22,481.
+    // Provisioning: C 390..690 = 300. Busy: J1 2 × 671 + J2 202 + 37 × 300 = 12,644.
+    // Idle = 22,481 - 12,644 - 300 = 9,537. Queue: J2 390..671 = 281.
+    let cfg = Cfg::new(2, 8, 600, 300);
+    let mut h = Harness::new(&cfg, 0, s(10_800));
+    h.submit(0, 671, 2);
+    h.submit(390, 202, 1);
+    h.submit(1000, 300, 1);
+    h.submit(1250, 300, 1);
+    assert_eq!(h.sample_at(s(1271) - 1).nodes_allocated, 3);
+    let at_release = h.sample_at(s(1271));
+    assert_sample(at_release, (2, 2, 0, 0, 0), 1271.0 * 3.0 - 390.0, "1271 s");
+    for k in 2..37 {
+        h.submit(1000 + 250 * k, 300, 1);
+    }
+    let r = h.finish(s(10_800));
+    assert_areas(&r, 300, 12_644, 9_537, 281);
+    assert_eq!((r.peak_nodes, r.nodes_requested), (3, 1));
+    assert_eq!((r.jobs_arrived, r.jobs_completed), (39, 39));
+    assert_conserved(&r);
+    assert_close(metric(&r, M::node_hours), 22_481.0 / 3600.0, "node_hours");
+    assert_close(metric(&r, M::cost), 22.481, "cost");
+}
+
+#[test]
+fn every_node_of_a_three_node_job_times_out_above_the_minimum() {
+    // min 1, max 4, idle 100 s, P 50 s. J1 (3 nodes, 200 s) at 0; then 1-node jobs of 100 s
+    // every 50 s from 260 s (20 of them, the last at 1210 s): two nodes busy at a time.
+    //   0:    A (floor) idle; J1 queued; demand 3 > supply 1 → B and C requested (ready 50).
+    //   50:   B ready (idle, 3 > 1 → timer 150), C ready (timer 150); J1 starts on C, B, A;
+    //         wait 50 s; done 250.
+    //   250:  J1 ends: C, B and A go idle one by one, each seeing 3 nodes > 1 → timers 350.
+    //   260:  K0 on A (the most recently idled; done 360).   310: K1 on B (done 410).
+    //   350:  C's timer: 3 > 1, demand 0 < supply 1 → C released. (A's and B's are stale.)
+    //   From 360 A and B hand the jobs over at the instant each ends: idle 0 s in between.
+    //   1260: A idle after the last even job (2 > 1 → timer 1360).  1310: B idle (timer 1410).
+    //   1360: A released (2 > 1).  1410: B's timer: 1 node = the minimum → B stays.
+    // Before the fix, C (the first of J1's nodes to go idle) saw 1 node and got no timer; it
+    // stayed to the horizon while A and B timed out at the end.
+    // Billed: A 0..1360 + B 0..2000 + C 0..350 = 3710. Provisioning: B, C 0..50 = 100.
+    // Busy: 3 × 200 + 20 × 100 = 2600. Idle = 3710 - 2600 - 100 = 1010 (A 50 + 10 + 100,
+    // B 60 + 690, C 100). Queue: J1 0..50 = 50.
+    let cfg = Cfg::new(1, 4, 100, 50);
+    let mut h = Harness::new(&cfg, 0, s(2000));
+    h.submit(0, 200, 3);
+    h.submit(260, 100, 1);
+    h.submit(310, 100, 1);
+    assert_eq!(h.sample_at(s(350) - 1).nodes_allocated, 3);
+    assert_eq!(h.sample_at(s(350)).nodes_allocated, 2);
+    for k in 2..20 {
+        h.submit(260 + 50 * k, 100, 1);
+    }
+    assert_eq!(h.sample_at(s(1360) - 1).nodes_allocated, 2);
+    assert_eq!(h.sample_at(s(1360)).nodes_allocated, 1);
+    let end = h.sample_at(s(2000));
+    assert_sample(end, (1, 0, 0, 1, 0), 3710.0, "2000 s");
+    let r = h.finish(s(2000));
+    assert_areas(&r, 100, 2600, 1010, 50);
+    assert_eq!((r.peak_nodes, r.nodes_requested), (3, 2));
+    assert_conserved(&r);
+}
+
+#[test]
+fn a_node_kept_for_a_blocked_multi_node_job_then_times_out_with_its_peers() {
+    // min 1, max 3, idle 100 s, P 300 s: the keep rule with multi-node jobs.
+    //   0:    A (floor) idle. J1 (2 nodes, 700 s) queued; demand 2 > supply 1 → B (ready 300).
+    //   300:  B ready (2 > 1 → timer 400); J1 starts on B, A; wait 300; done 1000.
+    //   350:  J2 (3 nodes, 100 s) queued; demand 3 > supply 0; room 1 → C (ready 650).
+    //   650:  C ready: idle, 3 > 1 → timer 750. J2 still needs 3.
+    //   750:  C's timer: demand 3 >= supply 1 (C) → kept; re-armed at the next change.
+    //   1000: J1 ends: B, A idle (3 > 1: timers 1100). J2 starts on A, B, C (wait 650);
+    //         done 1100. The kept timer is not re-armed: C is busy.
+    //   1100: J2 ends: A, B, C go idle one by one, each seeing 3 nodes → timers 1200.
+    //   1200: A released (3 > 1), B released (2 > 1), C stays (1 = the minimum); billed so
+    //         far 1200 + 1200 + 850 = 3250.
+    // Billed: A 0..1200 + B 0..1200 + C 350..1500 = 1200 + 1200 + 1150 = 3550.
+    // Provisioning: B 0..300 + C 350..650 = 600. Busy: 2 × 700 + 3 × 100 = 1700.
+    // Idle = 3550 - 1700 - 600 = 1250 (A 300 + 100, B 100, C 350 + 400).
+    // Queue: J1 0..300 + J2 350..1000 = 950.
+    let cfg = Cfg::new(1, 3, 100, 300);
+    let mut h = Harness::new(&cfg, 0, s(1500));
+    h.submit(0, 700, 2);
+    h.submit(350, 100, 3);
+    assert_eq!(h.sample_at(s(750)).nodes_allocated, 3);
+    assert_eq!(h.sample_at(s(1200) - 1).nodes_allocated, 3);
+    assert_sample(h.sample_at(s(1200)), (1, 0, 0, 1, 0), 3250.0, "1200 s");
+    let r = h.finish(s(1500));
+    assert_areas(&r, 600, 1700, 1250, 950);
+    assert_eq!((r.peak_nodes, r.nodes_requested), (3, 2));
+    assert_eq!(r.waits.max(), Some(s(650)));
+    assert_conserved(&r);
+}

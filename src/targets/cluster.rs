@@ -7,15 +7,20 @@
 //!   (ours: with `backfill`, a later job that fits may pass a blocked head);
 //! - the autoscaler asks for nodes as soon as queued demand exceeds idle plus provisioning nodes,
 //!   never above `max_instances`; a node is usable after its provisioning time;
-//! - a node idle for `idle_time_before_scale_down` is released, never below `min_instances`;
+//! - a node idle for `idle_time_before_scale_down` is released, never below `min_instances`
+//!   (as we implement it: every node that goes idle while the cluster holds more than
+//!   `min_instances` nodes, itself included, is released that long after it went idle, unless
+//!   the keep rule below holds at that moment; a node that goes idle at or below the minimum
+//!   belongs to the floor and has no timer);
 //!   the `min_instances` nodes exist, ready, from time zero (ours: the cluster was created before
 //!   the simulated period starts);
 //! - a node is billed from the moment it is requested until it is released.
 //!
 //! Ours, where Azure says nothing: a starting job takes the most recently idled nodes (so surplus
 //! nodes age and time out, as they would in a cluster that packs work); an idle node whose timer
-//! expires while queued jobs still need it is kept, and its timer starts again at the cluster's
-//! next change of state (a job arriving or ending, a node becoming ready) if it is still idle.
+//! expires while queued jobs still need it (the keep rule: queued demand, in nodes, is at least
+//! the idle plus provisioning nodes) is kept, and its timer starts again at the cluster's next
+//! change of state (a job arriving or ending, a node becoming ready) if it is still idle.
 
 use super::batch::{BatchSpec, BatchStats, BatchWork, Ended};
 use super::breakdown::{Breakdown, WorkloadReport};
@@ -422,11 +427,14 @@ impl Cluster {
                 }
                 let window = (self.window_from, self.window_to);
                 self.breakdown.ran(workload, n, start, now, window);
-                self.n_busy -= n;
                 // By index, the list left in its slot: `make_idle` needs all of `self`, and
-                // the next job in this slot reuses the list's buffer.
+                // the next job in this slot reuses the list's buffer. One node at a time
+                // leaves the busy count, so that each one going idle sees the cluster's true
+                // size: taking them all off first made the first nodes of a multi-node job
+                // see too few nodes and go without a timer, idle above the minimum for ever.
                 for k in 0..n as usize {
                     let id = self.running[slot as usize].nodes[k];
+                    self.n_busy -= 1;
                     self.make_idle(now, id, s);
                 }
                 self.running[slot as usize].nodes.clear();
@@ -649,8 +657,11 @@ impl Cluster {
                 job.duration -= kept;
                 r.run = r.run.wrapping_add(1); // its JobDone is now stale
                 let mut nodes = std::mem::take(&mut r.nodes);
-                self.n_busy -= nodes.len() as u32;
+                // The preempted node leaves at once; the others go idle one at a time, each
+                // seeing the cluster's true size (see `JobDone`).
+                self.n_busy -= 1;
                 for &n in nodes.iter().filter(|&&n| n != id) {
+                    self.n_busy -= 1;
                     self.make_idle(now, n, s);
                 }
                 nodes.clear();
