@@ -28,7 +28,7 @@ pub struct RunRequest<'a> {
     pub out: Option<PathBuf>,
     /// Worker threads; 0 uses every core. Results are identical for any value.
     pub threads: usize,
-    /// Run only this slice of the sweep, written for [`super::merge`].
+    /// Run only this slice of the sweep, written for [`super::merge()`].
     pub shard: Option<Shard>,
     /// Run even when the resource estimate is over this machine's limits.
     pub force: bool,
@@ -329,7 +329,7 @@ fn simulate(
     Ok((kept, interrupted))
 }
 
-/// How the shard was run, for [`super::merge`] to rebuild the same plan.
+/// How the shard was run, for [`super::merge()`] to rebuild the same plan.
 fn manifest(req: &RunRequest<'_>, shard: Shard, pairs_total: usize) -> output::shard::Manifest {
     output::shard::Manifest {
         capsim_version: env!("CARGO_PKG_VERSION").into(),
@@ -388,6 +388,129 @@ fn interrupted_dir(dir: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+
+    const SCENARIO: &str = "horizon = \"2d\"\nreplications = 3\n\
+                            [[compute]]\nname = \"c\"\ntype = \"amlcompute\"\n\
+                            size = \"Standard_D2s_v3\"\nmax_instances = 2\n\
+                            [[workload]]\nname = \"w\"\ncompute = \"c\"\n\
+                            arrivals = { process = \"poisson\", rate_per_hour = 1.0 }\n\
+                            duration = { dist = \"constant\", value = \"10m\" }\n";
+
+    /// Everything an observer is told, in order.
+    #[derive(Default)]
+    struct Log(Mutex<Vec<String>>);
+
+    impl Observer for Log {
+        fn progress_start(&self, total: Option<u64>) {
+            self.0.lock().unwrap().push(format!("start {total:?}"));
+        }
+        fn progress(&self, n: u64) {
+            self.0.lock().unwrap().push(format!("+{n}"));
+        }
+        fn progress_end(&self) {
+            self.0.lock().unwrap().push("end".into());
+        }
+    }
+
+    /// Two variants (`max_instances` 2 and 3) of three replications each, into `dir/out`.
+    fn request(dir: &Path) -> RunRequest<'static> {
+        std::fs::write(dir.join("s.toml"), SCENARIO).unwrap();
+        RunRequest {
+            file: dir.join("s.toml"),
+            edits: Edits {
+                sweeps: vec!["compute.c.max_instances=2,3".into()],
+                ..Edits::default()
+            },
+            out: Some(dir.join("out")),
+            threads: 1,
+            ..RunRequest::default()
+        }
+    }
+
+    #[test]
+    fn a_run_reports_every_replication_and_returns_what_it_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::default();
+        let outcome = run(request(dir.path()), &log).unwrap();
+        let log = log.0.into_inner().unwrap();
+        assert_eq!(log.first().map(String::as_str), Some("start Some(6)"));
+        assert_eq!(log.iter().filter(|l| *l == "+1").count(), 6);
+        assert_eq!(log.last().map(String::as_str), Some("end"));
+        assert_eq!(outcome.out_dir, dir.path().join("out"));
+        assert_eq!((outcome.plan.variants.len(), outcome.results.len()), (2, 2));
+        // One trade-off row per variant of the one target.
+        assert_eq!(outcome.tradeoff.as_ref().map(Vec::len), Some(2));
+        assert!(!outcome.interrupted && outcome.status().is_ok());
+        let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
+        assert_eq!(summary.lines().count(), 1 + 2);
+        let reps = std::fs::read_to_string(dir.path().join("out/replications.csv")).unwrap();
+        assert_eq!(reps.lines().count(), 1 + 6);
+    }
+
+    #[test]
+    fn a_cancelled_run_reports_no_variant_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        static STOP: AtomicBool = AtomicBool::new(true);
+        let outcome = run(
+            RunRequest {
+                cancel: Some(&STOP),
+                ..request(dir.path())
+            },
+            &super::super::Silent,
+        )
+        .unwrap();
+        assert!(outcome.interrupted && outcome.plan.variants.is_empty());
+        let note = std::fs::read_to_string(dir.path().join("out/INCOMPLETE.txt")).unwrap();
+        assert!(note.contains("0 of 2 variants finished"), "{note}");
+        let e = outcome.status().unwrap_err();
+        assert_eq!(e.exit_code(), 130);
+        assert!(
+            e.to_string()
+                .starts_with("interrupted: 0 finished variants written to ")
+        );
+    }
+
+    #[test]
+    fn shards_merge_into_the_files_of_one_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let whole = run(request(dir.path()), &super::super::Silent).unwrap();
+        let mut shard_dirs = vec![];
+        for k in 1..=2 {
+            let out = dir.path().join(format!("shard{k}"));
+            let outcome = run(
+                RunRequest {
+                    shard: Some(Shard { index: k, count: 2 }),
+                    out: Some(out.clone()),
+                    ..request(dir.path())
+                },
+                &super::super::Silent,
+            )
+            .unwrap();
+            let s = outcome.shard.unwrap();
+            assert_eq!((s.replications, s.replications_total), (3, 6));
+            shard_dirs.push(out);
+        }
+        let merged = super::super::merge(super::super::MergeRequest {
+            dirs: shard_dirs.into_iter().rev().collect(),
+            out: dir.path().join("merged"),
+            report: false,
+        })
+        .unwrap();
+        assert_eq!((merged.shards, merged.events), (2, whole.events));
+        for f in [
+            "summary.csv",
+            "replications.csv",
+            "tradeoff.csv",
+            "timeseries.csv",
+        ] {
+            assert_eq!(
+                std::fs::read(whole.out_dir.join(f)).unwrap(),
+                std::fs::read(dir.path().join("merged").join(f)).unwrap(),
+                "{f}"
+            );
+        }
+    }
 
     #[test]
     fn interrupted_results_go_beside_the_folder() {

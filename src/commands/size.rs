@@ -49,7 +49,7 @@ pub fn size(req: SizeRequest<'_>, observer: &dyn Observer) -> Result<SizeOutcome
     ] {
         if given {
             return Err(CommandError::Input(format!(
-                "{flag}: a sizing search sets its own points; not accepted here"
+                "{flag}: not an option of size"
             )));
         }
     }
