@@ -106,9 +106,10 @@ fn engine(c: &mut Criterion) {
 }
 
 /// The same case through the whole `capsim run` path (loading `benches/mmc.toml`, simulating,
-/// writing the CSV files), minus process start-up: what a user's run costs beyond the library call.
+/// writing the CSV files), minus process start-up and argument parsing: what a user's run costs
+/// beyond the library call.
 fn engine_cli(c: &mut Criterion) {
-    use clap::Parser;
+    use capsim::commands::{RunRequest, Silent, run};
     let file = Path::new("benches/mmc.toml");
     let from_file = scenario::load(file)
         .expect("benches/mmc.toml loads")
@@ -121,26 +122,17 @@ fn engine_cli(c: &mut Criterion) {
     );
     let events = run_replication(&s.system, s.seed, 0, None).events;
     let out = tempfile::tempdir().expect("a temporary folder");
-    let out_dir = out
-        .path()
-        .to_str()
-        .expect("a UTF-8 temporary path")
-        .to_string();
-    let args = [
-        "capsim",
-        "run",
-        "benches/mmc.toml",
-        "--out",
-        &out_dir,
-        "--quiet",
-        "--threads",
-        "1",
-    ];
+    let request = || RunRequest {
+        file: file.to_path_buf(),
+        out: Some(out.path().to_path_buf()),
+        threads: 1,
+        ..RunRequest::default()
+    };
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
     g.throughput(Throughput::Elements(events));
     g.bench_function("cli_run_mmc8_1M_jobs", |b| {
-        b.iter(|| capsim::cli::main_with(capsim::cli::Cli::parse_from(args)).expect("run"))
+        b.iter(|| run(request(), &Silent).expect("run"))
     });
     g.finish();
 }

@@ -8,10 +8,11 @@
 //! many independent replications and reports waits, utilisation and cost with 95% confidence
 //! intervals.
 //!
-//! The layers depend one way: [`cli`] → [`output`] / [`sweep`] → [`scenario`] → [`model`],
-//! [`targets`], [`workload`] → [`engine`]. The engine knows time, events, random streams and
-//! statistics and nothing of Azure; Azure's semantics live in [`targets`]; file formats live in
-//! [`scenario`] and [`output`].
+//! The layers depend one way: [`cli`] → [`commands`] → [`output`] / [`sweep`] → [`scenario`] →
+//! [`model`], [`targets`], [`workload`] → [`engine`]. The engine knows time, events, random
+//! streams and statistics and nothing of Azure; Azure's semantics live in [`targets`]; file
+//! formats live in [`scenario`] and [`output`]; [`commands`] are the program's commands as
+//! library calls, and only [`cli`] prints.
 //!
 //! Determinism: every random draw comes from a stream derived from (seed, replication, purpose),
 //! and replications are gathered in order, so the same scenario and seed give byte-identical
@@ -19,6 +20,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod commands;
 pub mod engine;
 pub mod metrics;
 pub mod model;

@@ -204,7 +204,7 @@ fn event_estimates_are_above_the_real_count_and_within_four_times_it() {
 
 #[test]
 fn derived_output_names_stay_one_visible_folder_inside_output() {
-    use capsim::cli::default_out_dir;
+    use capsim::commands::default_out_dir;
     let long = format!("{}.toml", "a".repeat(300));
     for name in [
         "quickstart.toml",

@@ -175,7 +175,7 @@ fn leading_date(s: &str) -> Option<&str> {
     well_formed.then_some(date)
 }
 
-/// One catalog cell, typed as the JSON output needs it.
+/// One catalog cell, typed.
 enum Cell<'a> {
     Text(&'a str),
     Count(u32),
@@ -423,60 +423,121 @@ fn render_csv(rows: &[&VmSize]) -> String {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-fn render_json(rows: &[&VmSize]) -> String {
-    if rows.is_empty() {
-        return "[]\n".to_string();
-    }
-    let mut out = String::from("[\n");
-    for (i, s) in rows.iter().enumerate() {
-        out.push_str("  {");
-        for (j, (key, cell)) in cells(s).iter().enumerate() {
-            if j > 0 {
-                out.push_str(", ");
-            }
-            push_json_string(&mut out, key);
-            out.push_str(": ");
-            match cell {
-                Cell::Text(t) => push_json_string(&mut out, t),
-                Cell::Count(n) => {
-                    let _ = write!(out, "{n}");
-                }
-                // Rust's f64 `Display` never uses an exponent and is valid JSON when finite.
-                Cell::Number(Some(x)) if x.is_finite() => {
-                    let _ = write!(out, "{x}");
-                }
-                Cell::Number(_) => out.push_str("null"),
-            }
-        }
-        out.push('}');
-        if i + 1 < rows.len() {
-            out.push(',');
-        }
-        out.push('\n');
-    }
-    out.push_str("]\n");
-    out
+/// One size as a JSON object: the catalog's columns, in file order; a number missing or not
+/// finite is `null`.
+#[derive(serde::Serialize)]
+struct JsonRow<'a> {
+    series: &'a str,
+    size: &'a str,
+    vcpus: u32,
+    memory_gib: f64,
+    gpus: u32,
+    gpu_model: &'a str,
+    gpu_memory_gib: Option<f64>,
+    gpu_arch: &'a str,
+    min_cuda: &'a str,
+    temp_storage_gib: &'a str,
+    category: &'a str,
+    isolated: &'a str,
+    retired_on: &'a str,
+    retirement_status: &'a str,
+    price_usd_per_hour: Option<f64>,
+    low_priority_price_usd_per_hour: Option<f64>,
+    price_region: &'a str,
+    price_date: &'a str,
+    price_source: &'a str,
+    low_priority_price_source: &'a str,
 }
 
-/// Appends `s` as a JSON string literal (RFC 8259 escapes; U+2028/U+2029 escaped for JavaScript).
-fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
+impl<'a> JsonRow<'a> {
+    fn new(s: &'a VmSize) -> JsonRow<'a> {
+        JsonRow {
+            series: &s.series,
+            size: &s.size,
+            vcpus: s.vcpus,
+            memory_gib: s.memory_gib,
+            gpus: s.gpus,
+            gpu_model: &s.gpu_model,
+            gpu_memory_gib: s.gpu_memory_gib,
+            gpu_arch: &s.gpu_arch,
+            min_cuda: &s.min_cuda,
+            temp_storage_gib: &s.temp_storage_gib,
+            category: &s.category,
+            isolated: &s.isolated,
+            retired_on: &s.retired_on,
+            retirement_status: &s.retirement_status,
+            price_usd_per_hour: s.price_usd_per_hour,
+            low_priority_price_usd_per_hour: s.low_priority_price_usd_per_hour,
+            price_region: &s.price_region,
+            price_date: &s.price_date,
+            price_source: &s.price_source,
+            low_priority_price_source: &s.low_priority_price_source,
         }
     }
-    out.push('"');
+}
+
+/// An array of objects, one object per line (`{"k": v, "k": v}`): a size per line reads and
+/// diffs well. Numbers are Rust's shortest round-trip text without an exponent (`320`, not
+/// serde_json's `320.0`), and U+2028 and U+2029 are escaped, as JavaScript needs.
+struct OnePerLine {
+    items: bool,
+}
+
+impl serde_json::ser::Formatter for OnePerLine {
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(if self.items { b"\n]" } else { b"]" })
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.items = true;
+        w.write_all(if first { b"\n  " } else { b",\n  " })
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    // serde_json writes `null` for a value that is not finite, before this is called.
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, x: f64) -> std::io::Result<()> {
+        write!(w, "{x}")
+    }
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some(at) = rest.find(['\u{2028}', '\u{2029}']) {
+            w.write_all(&rest.as_bytes()[..at])?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            write!(w, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+}
+
+fn render_json(rows: &[&VmSize]) -> String {
+    let rows: Vec<JsonRow> = rows.iter().map(|s| JsonRow::new(s)).collect();
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, OnePerLine { items: false });
+    // Plain strings and numbers into memory: nothing can fail.
+    serde::Serialize::serialize(&rows, &mut ser).expect("JSON into memory cannot fail");
+    out.push(b'\n');
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 #[cfg(test)]
@@ -883,23 +944,29 @@ Low-priority price from:
             ..query()
         });
         let text = render(&all, Format::Json);
-        let Json::Arr(objects) = json::parse(&text).unwrap() else {
-            panic!("not an array")
-        };
+        let objects = parse(&text);
         assert_eq!(objects.len(), 161);
-        for (s, object) in all.iter().zip(&objects) {
-            let Json::Obj(fields) = object else {
-                panic!("not an object")
-            };
+        // One object per line, between the brackets.
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!((lines[0], lines[lines.len() - 1]), ("[", "]"));
+        assert_eq!(lines.len(), 161 + 2);
+        for ((s, Fields(fields)), line) in all.iter().zip(&objects).zip(&lines[1..]) {
             let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
             assert_eq!(keys, COLUMNS);
-            for ((_, value), (_, cell)) in fields.iter().zip(cells(s)) {
-                let want = match cell {
-                    Cell::Text(t) => Json::Str(t.to_string()),
-                    Cell::Count(n) => Json::Num(f64::from(n)),
-                    Cell::Number(x) => x.map_or(Json::Null, Json::Num),
-                };
-                assert_eq!(*value, want, "{}", s.size);
+            for ((key, value), (_, cell)) in fields.iter().zip(cells(s)) {
+                match cell {
+                    Cell::Text(t) => assert_eq!(value.as_str(), Some(t), "{}", s.size),
+                    Cell::Count(n) => {
+                        assert_eq!(value.as_u64(), Some(u64::from(n)), "{}", s.size)
+                    }
+                    Cell::Number(None) => assert!(value.is_null(), "{} {key}", s.size),
+                    // The exact text: the shortest that reads back as the same number.
+                    Cell::Number(Some(x)) => {
+                        assert!(value.is_number(), "{} {key}", s.size);
+                        assert!(line.contains(&format!("\"{key}\": {x}")), "{line}");
+                        assert_eq!(x.to_string().parse::<f64>(), Ok(x));
+                    }
+                }
             }
         }
         // gpu_model with a comma and parentheses; an unknown GPU memory is null.
@@ -910,6 +977,7 @@ Low-priority price from:
         assert!(one.contains(r#""low_priority_price_usd_per_hour": null"#));
         assert!(one.contains(r#""vcpus": 40, "memory_gib": 320, "gpus": 1"#));
         assert!(one.contains(r#""price_usd_per_hour": 6.98"#));
+        assert!(one.starts_with("[\n  {\"series\": ") && one.ends_with("}\n]\n"));
     }
 
     #[test]
@@ -923,46 +991,10 @@ Low-priority price from:
             text.contains(r#""a \"quoted\", back\\slash\nline\ttab\r\u0001\u001f\b\f é \u2028""#)
         );
         assert!(text.contains(r#""gpu_memory_gib": null"#));
-        let Json::Arr(objects) = json::parse(&text).unwrap() else {
-            panic!("not an array")
-        };
+        let objects = parse(&text);
         assert_eq!(objects.len(), 2);
-        let Json::Obj(fields) = &objects[1] else {
-            panic!("not an object")
-        };
-        assert_eq!(
-            fields[5],
-            ("gpu_model".to_string(), Json::Str(odd.gpu_model))
-        );
-    }
-
-    #[test]
-    fn the_test_json_parser_rejects_bad_json() {
-        for bad in [
-            "[",
-            "[1,]",
-            "{\"a\" 1}",
-            "[\"\n\"]",
-            "[NaN]",
-            "[01]",
-            "[1.]",
-            "{}{}",
-            "[\"\\x\"]",
-        ] {
-            assert!(json::parse(bad).is_err(), "{bad:?}");
-        }
-        assert_eq!(
-            json::parse(" [ {\"k\": [null, true, -1.5e2, \"\\u00e9\"]} ] "),
-            Ok(Json::Arr(vec![Json::Obj(vec![(
-                "k".to_string(),
-                Json::Arr(vec![
-                    Json::Null,
-                    Json::Bool(true),
-                    Json::Num(-150.0),
-                    Json::Str("é".to_string())
-                ])
-            )])]))
-        );
+        assert_eq!(objects[1].0[5].0, "gpu_model");
+        assert_eq!(objects[1].0[5].1.as_str(), Some(odd.gpu_model.as_str()));
     }
 
     #[test]
@@ -973,205 +1005,34 @@ Low-priority price from:
         assert!("yaml".parse::<Format>().is_err());
     }
 
-    use json::Json;
+    /// An object's fields in the order written (serde_json's own map sorts them).
+    struct Fields(Vec<(String, serde_json::Value)>);
 
-    /// A strict, minimal JSON reader (RFC 8259), only for checking `render`'s output.
-    mod json {
-        #[derive(Debug, PartialEq)]
-        pub enum Json {
-            Null,
-            Bool(bool),
-            Num(f64),
-            Str(String),
-            Arr(Vec<Json>),
-            Obj(Vec<(String, Json)>),
+    impl<'de> serde::Deserialize<'de> for Fields {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Fields, D::Error> {
+            struct InOrder;
+            impl<'de> serde::de::Visitor<'de> for InOrder {
+                type Value = Fields;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Fields, A::Error> {
+                    let mut fields = vec![];
+                    while let Some(field) = map.next_entry()? {
+                        fields.push(field);
+                    }
+                    Ok(Fields(fields))
+                }
+            }
+            d.deserialize_map(InOrder)
         }
+    }
 
-        pub fn parse(text: &str) -> Result<Json, String> {
-            let mut p = Parser {
-                s: text.as_bytes(),
-                i: 0,
-            };
-            let value = p.value()?;
-            p.ws();
-            if p.i != p.s.len() {
-                return Err(format!("trailing text at {}", p.i));
-            }
-            Ok(value)
-        }
-
-        struct Parser<'a> {
-            s: &'a [u8],
-            i: usize,
-        }
-
-        impl Parser<'_> {
-            fn peek(&self) -> Option<u8> {
-                self.s.get(self.i).copied()
-            }
-
-            fn ws(&mut self) {
-                while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
-                    self.i += 1;
-                }
-            }
-
-            fn eat(&mut self, b: u8) -> Result<(), String> {
-                if self.peek() == Some(b) {
-                    self.i += 1;
-                    Ok(())
-                } else {
-                    Err(format!("expected {:?} at {}", b as char, self.i))
-                }
-            }
-
-            fn value(&mut self) -> Result<Json, String> {
-                self.ws();
-                match self.peek() {
-                    Some(b'n') => self.literal("null", Json::Null),
-                    Some(b't') => self.literal("true", Json::Bool(true)),
-                    Some(b'f') => self.literal("false", Json::Bool(false)),
-                    Some(b'"') => self.string().map(Json::Str),
-                    Some(b'[') => self.array(),
-                    Some(b'{') => self.object(),
-                    Some(b'-' | b'0'..=b'9') => self.number(),
-                    _ => Err(format!("unexpected input at {}", self.i)),
-                }
-            }
-
-            fn literal(&mut self, word: &str, value: Json) -> Result<Json, String> {
-                if self.s[self.i..].starts_with(word.as_bytes()) {
-                    self.i += word.len();
-                    Ok(value)
-                } else {
-                    Err(format!("bad literal at {}", self.i))
-                }
-            }
-
-            fn array(&mut self) -> Result<Json, String> {
-                self.eat(b'[')?;
-                let mut items = Vec::new();
-                self.ws();
-                if self.peek() == Some(b']') {
-                    self.i += 1;
-                    return Ok(Json::Arr(items));
-                }
-                loop {
-                    items.push(self.value()?);
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => self.i += 1,
-                        Some(b']') => {
-                            self.i += 1;
-                            return Ok(Json::Arr(items));
-                        }
-                        _ => return Err(format!("expected , or ] at {}", self.i)),
-                    }
-                }
-            }
-
-            fn object(&mut self) -> Result<Json, String> {
-                self.eat(b'{')?;
-                let mut fields = Vec::new();
-                self.ws();
-                if self.peek() == Some(b'}') {
-                    self.i += 1;
-                    return Ok(Json::Obj(fields));
-                }
-                loop {
-                    self.ws();
-                    let key = self.string()?;
-                    self.ws();
-                    self.eat(b':')?;
-                    fields.push((key, self.value()?));
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => self.i += 1,
-                        Some(b'}') => {
-                            self.i += 1;
-                            return Ok(Json::Obj(fields));
-                        }
-                        _ => return Err(format!("expected , or }} at {}", self.i)),
-                    }
-                }
-            }
-
-            fn string(&mut self) -> Result<String, String> {
-                self.eat(b'"')?;
-                let mut bytes = Vec::new();
-                loop {
-                    let b = self.peek().ok_or("unterminated string")?;
-                    self.i += 1;
-                    match b {
-                        b'"' => break,
-                        b'\\' => {
-                            let e = self.peek().ok_or("unterminated escape")?;
-                            self.i += 1;
-                            let c = match e {
-                                b'"' => '"',
-                                b'\\' => '\\',
-                                b'/' => '/',
-                                b'b' => '\u{8}',
-                                b'f' => '\u{c}',
-                                b'n' => '\n',
-                                b'r' => '\r',
-                                b't' => '\t',
-                                b'u' => {
-                                    let hex = self.s.get(self.i..self.i + 4).ok_or("short \\u")?;
-                                    let hex =
-                                        std::str::from_utf8(hex).map_err(|e| e.to_string())?;
-                                    let code =
-                                        u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?;
-                                    self.i += 4;
-                                    char::from_u32(code).ok_or("surrogate \\u escape")?
-                                }
-                                _ => return Err(format!("bad escape at {}", self.i)),
-                            };
-                            let mut buf = [0; 4];
-                            bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                        }
-                        0..0x20 => return Err(format!("raw control character at {}", self.i)),
-                        _ => bytes.push(b),
-                    }
-                }
-                String::from_utf8(bytes).map_err(|e| e.to_string())
-            }
-
-            fn number(&mut self) -> Result<Json, String> {
-                let start = self.i;
-                let digits = |p: &mut Parser| {
-                    let from = p.i;
-                    while matches!(p.peek(), Some(b'0'..=b'9')) {
-                        p.i += 1;
-                    }
-                    p.i - from
-                };
-                if self.peek() == Some(b'-') {
-                    self.i += 1;
-                }
-                if self.peek() == Some(b'0') {
-                    self.i += 1;
-                } else if digits(self) == 0 {
-                    return Err(format!("bad number at {start}"));
-                }
-                if self.peek() == Some(b'.') {
-                    self.i += 1;
-                    if digits(self) == 0 {
-                        return Err(format!("bad fraction at {start}"));
-                    }
-                }
-                if matches!(self.peek(), Some(b'e' | b'E')) {
-                    self.i += 1;
-                    if matches!(self.peek(), Some(b'+' | b'-')) {
-                        self.i += 1;
-                    }
-                    if digits(self) == 0 {
-                        return Err(format!("bad exponent at {start}"));
-                    }
-                }
-                let text = std::str::from_utf8(&self.s[start..self.i]).unwrap();
-                text.parse().map(Json::Num).map_err(|e| format!("{e}"))
-            }
-        }
+    /// A JSON array of objects, read strictly (RFC 8259).
+    fn parse(text: &str) -> Vec<Fields> {
+        serde_json::from_str(text).unwrap()
     }
 }

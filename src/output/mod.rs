@@ -3,11 +3,11 @@
 mod files;
 pub mod runinfo;
 pub mod shard;
-mod table;
+mod variants;
 pub mod workloads;
 
 pub use files::{OutputDir, OutputError, finish as files_finish, foreign_entries};
-pub use table::terminal_summary;
+pub use variants::VariantFiles;
 
 use crate::engine::time::{SimTime, to_secs_f64};
 use crate::metrics::METRICS;

@@ -1,9 +1,8 @@
-//! `sizing.csv` and the terminal table: pure functions from an [`Outcome`] to bytes.
+//! `sizing.csv`: a pure function from an [`Outcome`] to bytes.
 
 use super::Est;
-use super::search::{Goal, HOURS_PER_30D, Outcome, Row};
+use super::search::{Goal, Outcome, Row};
 use crate::text::num;
-use std::fmt::Write as _;
 
 /// "Microsoft recommends at least 3 [instances] for high availability" (azure_semantics.md 4a).
 pub const AZURE_HA_MIN_INSTANCES: u32 = 3;
@@ -157,7 +156,7 @@ pub fn sizing_csv(outcome: &Outcome, goal: &Goal, info: &RunInfo) -> csv::Result
 
 /// The recommendation first, then the others that meet the goal, then the rest, each group by
 /// list price (the order of `outcome.rows`).
-fn ordered(outcome: &Outcome) -> Vec<&Row> {
+pub fn ordered(outcome: &Outcome) -> Vec<&Row> {
     let mut rows: Vec<&Row> = outcome.rows.iter().collect();
     rows.sort_by_key(|r| match r.verdict {
         super::Verdict::Recommended => 0,
@@ -165,154 +164,4 @@ fn ordered(outcome: &Outcome) -> Vec<&Row> {
         _ => 2,
     });
     rows
-}
-
-fn pm(e: Est, decimals: usize) -> String {
-    if !e.mean.is_finite() {
-        return "-".into();
-    }
-    if e.ci95 > 0.0 {
-        format!("{:.*} ± {:.*}", decimals, e.mean, decimals, e.ci95)
-    } else {
-        format!("{:.*}", decimals, e.mean)
-    }
-}
-
-/// The readable table: every candidate, its count, latencies, 429 share, monthly cost and
-/// verdict, then the recommendation in a sentence.
-pub fn terminal_table(outcome: &Outcome, goal: &Goal, info: &RunInfo) -> String {
-    let p = goal.percentile.label();
-    let header = [
-        "size".to_string(),
-        "USD/h".into(),
-        "instances".into(),
-        "M/M/c/K".into(),
-        "p95 ms".into(),
-        "p99 ms".into(),
-        "429 %".into(),
-        "USD/30d".into(),
-        "verdict".into(),
-    ];
-    let mut cells: Vec<[String; 9]> = vec![header];
-    for r in ordered(outcome) {
-        let m = r.measured.as_ref();
-        cells.push([
-            r.candidate.size.clone(),
-            r.candidate
-                .price_usd_per_hour
-                .map_or("-".into(), |x| format!("{x:.3}")),
-            r.instances.map_or("-".into(), |n| n.to_string()),
-            match r.analytic {
-                Some(a) => a.instances.map_or(">max".into(), |n| n.to_string()),
-                None => "-".into(),
-            },
-            m.map_or("-".into(), |m| pm(m.latency_p95_ms, 0)),
-            m.map_or("-".into(), |m| pm(m.latency_p99_ms, 0)),
-            m.map_or("-".into(), |m| {
-                let pct = m.rejected_429_share;
-                pm(
-                    Est {
-                        mean: pct.mean * 100.0,
-                        ci95: pct.ci95 * 100.0,
-                    },
-                    3,
-                )
-            }),
-            r.cost_per_30d_usd()
-                .map_or("-".into(), |c| format!("{c:.0}")),
-            r.verdict.to_string(),
-        ]);
-    }
-    let widths: Vec<usize> = (0..9)
-        .map(|i| {
-            cells
-                .iter()
-                .map(|c| c[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "Sizing endpoint `{}` of {}: {p} latency <= {} ms and at most {} of requests turned away \
-         (429) at {} requests/s; {} replication{} per point, seed {}.",
-        info.endpoint,
-        info.scenario,
-        num(goal.latency_slo_ms),
-        num(goal.max_429_share),
-        num(goal.peak_rate_per_second),
-        info.replications,
-        if info.replications == 1 { "" } else { "s" },
-        info.seed
-    );
-    for (k, row) in cells.iter().enumerate() {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            let pad = widths[i] - cell.chars().count();
-            if i == 8 {
-                line.push_str(cell);
-            } else if i == 0 {
-                let _ = write!(line, "{cell}{}  ", " ".repeat(pad));
-            } else {
-                let _ = write!(line, "{}{cell}  ", " ".repeat(pad));
-            }
-        }
-        let _ = writeln!(s, "{}", line.trim_end());
-        if k == 0 {
-            let total: usize = widths[..8].iter().sum::<usize>() + 2 * 8 + "verdict".len();
-            let _ = writeln!(s, "{}", "-".repeat(total));
-        }
-    }
-    match outcome.recommended.map(|i| &outcome.rows[i]) {
-        Some(r) => {
-            let _ = writeln!(
-                s,
-                "Recommendation: {} x {} ({} ms {p}, {} USD per 30 days at {} USD/h x {} h).",
-                r.instances.unwrap_or(0),
-                r.candidate.size,
-                r.measured.map_or("-".into(), |m| format!(
-                    "{:.0}",
-                    m.latency_ms(goal.percentile).mean
-                )),
-                r.cost_per_30d_usd()
-                    .map_or("-".into(), |c| format!("{c:.0}")),
-                r.candidate
-                    .price_usd_per_hour
-                    .map_or("-".into(), |x| format!("{x}")),
-                HOURS_PER_30D
-            );
-            if let Some(a) = r.autoscale {
-                let _ = writeln!(
-                    s,
-                    "Autoscale for the traffic's profile: min {}{}, max {} instances (closed form \
-                     hour by hour); instant scaling would use {:.0}% of the instance-hours of fixed \
-                     peak capacity and save up to {:.0} USD per 30 days. New instances take minutes \
-                     (5-15, an assumption): check the rules with [endpoint.autoscale] and capsim run.",
-                    a.min_instances,
-                    if a.min_instances < AZURE_HA_MIN_INSTANCES {
-                        " (Azure recommends at least 3 for high availability)"
-                    } else {
-                        ""
-                    },
-                    a.max_instances,
-                    a.instance_hours_share * 100.0,
-                    a.saving_per_30d_usd
-                );
-            }
-        }
-        None => {
-            let _ = writeln!(
-                s,
-                "No size meets the goal: see each size's verdict (relax the SLO, the 429 limit or \
-                 the budget, or add candidates)."
-            );
-        }
-    }
-    let _ = writeln!(
-        s,
-        "Means over replications, ± the 95% confidence half-width. {} simulation points.",
-        outcome.simulations
-    );
-    s
 }

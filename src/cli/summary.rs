@@ -1,11 +1,59 @@
-//! The short summary printed to the terminal after a run.
+//! The short summary printed to the terminal after a run or a merge.
 
+use crate::engine::time::to_secs_f64;
 use crate::metrics::M;
 use crate::scenario::sweep::{Plan, Variant};
 use crate::sweep::RunResult;
 use crate::sweep::tradeoff::{Noise, Row};
 use crate::targets::TargetKind;
+use crate::text::format_duration;
 use crate::text::number::group_thousands;
+use std::io::Write;
+use std::path::Path;
+
+/// What a finished run or merge prints: the scenario line, the table, and where the files are.
+pub struct Finished<'a> {
+    pub plan: &'a Plan,
+    pub results: &'a [RunResult],
+    pub tradeoff: Option<&'a [Row]>,
+    pub out_dir: &'a Path,
+    pub elapsed: std::time::Duration,
+    pub events: u64,
+}
+
+/// Prints `run` to stdout.
+pub fn print(run: &Finished<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    let plan = run.plan;
+    let s = &plan.variants[0].scenario;
+    let _ = writeln!(
+        stdout,
+        "{}: {}{} replication{} of {} (warm-up {}), seed {}",
+        s.name,
+        if plan.variants.len() > 1 {
+            format!("{} variants x ", plan.variants.len())
+        } else {
+            String::new()
+        },
+        s.replications,
+        if s.replications == 1 { "" } else { "s" },
+        format_duration(to_secs_f64(s.system.horizon)),
+        format_duration(to_secs_f64(s.system.warmup)),
+        s.seed
+    );
+    let _ = write!(
+        stdout,
+        "{}",
+        terminal_summary(plan, run.results, run.tradeoff)
+    );
+    let _ = writeln!(
+        stdout,
+        "Means over replications, ± the 95% confidence half-width. {} events in {:.2} s.\nResults in {}/",
+        run.events,
+        run.elapsed.as_secs_f64(),
+        run.out_dir.display()
+    );
+}
 
 fn fmt_duration_s(s: f64) -> String {
     if !s.is_finite() {

@@ -1,0 +1,196 @@
+//! The command line's arguments (clap).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "capsim",
+    version,
+    about = "Capacity planning for Azure Machine Learning compute, by discrete-event simulation",
+    long_about = "capsim simulates Azure Machine Learning compute targets (autoscaling clusters, \
+                  queues, provisioning delays, billing) under a workload described in a TOML \
+                  scenario file, over many replications, and reports waits, utilisation and cost \
+                  with 95% confidence intervals.\n\nExit codes: 0 success, 1 the run failed, \
+                  2 invalid input."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a scenario and write summary.csv, replications.csv and timeseries.csv.
+    Run(RunArgs),
+    /// Check a scenario without running it; report every problem found.
+    Validate(ValidateArgs),
+    /// List the VM sizes of the built-in catalog with specs and prices.
+    Catalog(CatalogArgs),
+    /// Write report.html, report.md and charts/ for a finished run's output folder.
+    Report(ReportArgs),
+    /// Combine the output folders of `capsim run --shard K/N` into the files one run writes.
+    Merge(MergeArgs),
+    /// Choose a managed online endpoint's VM size and instance count from the scenario's
+    /// [sizing] table: scale up, then scale out; writes sizing.csv.
+    Size(SizeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SizeArgs {
+    /// The scenario file (TOML) with a [sizing] table.
+    pub file: PathBuf,
+    /// Folder for sizing.csv [default: output/<scenario file name without .toml>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Override the scenario's seed (a non-negative integer).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Override the number of replications of every simulated size and count.
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u64>,
+    /// Worker threads; 0 uses every core. Results are identical for any value.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Also write report.html, report.md and charts/sizing.svg.
+    #[arg(long)]
+    pub report: bool,
+    /// With --report: also write the chart as PNG.
+    #[arg(long, requires = "report")]
+    pub png: bool,
+    /// A CSV of size,price_usd_per_hour[,low_priority_price_usd_per_hour] that overrides the
+    /// catalog's prices (and the scenario's `prices`): it changes the ranking and every cost.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Treat the scenario's warnings (a retirement inside the horizon, ...) as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Set one field for the search, e.g. --set sizing.max_429_share=0.01 or
+    /// --set traffic.requests.arrivals.rate_per_second=30 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The shards' output folders, all N of them, in any order.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the merged results.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Also write report.html, report.md and charts/.
+    #[arg(long)]
+    pub report: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The output folder of a finished `capsim run`.
+    pub dir: PathBuf,
+    /// Also write every chart as PNG beside its SVG.
+    #[arg(long)]
+    pub png: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CatalogArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
+    pub format: CatalogFormat,
+    /// Only these series (repeat or separate with commas), e.g. NCasT4_v3,NDasrA100_v4.
+    #[arg(long, value_delimiter = ',', value_name = "SERIES")]
+    pub series: Vec<String>,
+    /// Only sizes with GPUs.
+    #[arg(long)]
+    pub gpu: bool,
+    /// Only sizes with at least this much memory, GiB.
+    #[arg(long, value_name = "GIB")]
+    pub min_memory_gib: Option<f64>,
+    /// Only sizes with at least this many vCPUs.
+    #[arg(long, value_name = "N")]
+    pub min_vcpus: Option<u32>,
+    /// Also list sizes whose series has been retired.
+    #[arg(long)]
+    pub include_retired: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum CatalogFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// Folder for the results [default: output/<scenario file name without .toml>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Override the scenario's seed (a non-negative integer).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Override the number of replications.
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u64>,
+    /// Worker threads; 0 uses every core. Results are identical for any value.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Override the simulated time, e.g. 7d, 12h, 3600 (seconds).
+    #[arg(long, value_name = "DURATION")]
+    pub horizon: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Also write report.html, report.md and charts/ (see `capsim report`).
+    #[arg(long)]
+    pub report: bool,
+    /// With --report: also write every chart as PNG beside its SVG.
+    #[arg(long, requires = "report")]
+    pub png: bool,
+    /// Run only the K-th of N disjoint slices of the variant x replication pairs and write them
+    /// for `capsim merge` (e.g. --shard 3/8; see the README for Kubernetes, Slurm, Azure ML).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::sweep::Shard>,
+    /// Run even if the estimate says it would take over an hour or more memory than the
+    /// machine has available.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+/// Options that change how a scenario is checked, shared by `run` and `validate`.
+#[derive(Args, Debug, Default)]
+pub struct CheckArgs {
+    /// A CSV of size,price_usd_per_hour[,low_priority_price_usd_per_hour] that overrides the
+    /// catalog's prices (and the scenario's `prices`).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Treat warnings (a retirement inside the horizon, a node count above the default limit, ...)
+    /// as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Set one field for this run, e.g. --set compute.gpu-cluster.min_instances=2 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Add a sweep axis, e.g. --sweep compute.gpu-cluster.min_instances=0,1,2,4 (repeatable).
+    #[arg(long = "sweep", value_name = "PATH=V1,V2,...")]
+    pub sweeps: Vec<String>,
+}

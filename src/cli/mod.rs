@@ -1,0 +1,222 @@
+//! The command line: arguments to requests, [`crate::commands`] to do the work, outcomes to the
+//! terminal, errors to exit codes (0 success, 1 failure, 2 invalid input, 130 interrupted).
+//!
+//! The only module that prints, parses arguments or handles Ctrl-C.
+
+mod args;
+mod sizing;
+pub mod summary;
+mod terminal;
+
+pub use args::{
+    CatalogArgs, CatalogFormat, CheckArgs, Cli, Command, MergeArgs, ReportArgs, RunArgs, SizeArgs,
+    ValidateArgs,
+};
+
+use crate::catalog::list;
+use crate::commands::{self, CommandError, Edits};
+use crate::scenario::LoadError;
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+use terminal::{Terminal, cancel_flag, print_warnings};
+
+/// The program: parses the arguments, runs the command, prints its error and gives its exit code.
+pub fn main() -> ExitCode {
+    match execute(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            print_error(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Runs one parsed command line, printing what it prints, but not its error.
+pub fn execute(cli: Cli) -> Result<(), CommandError> {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate(args) => validate(args),
+        Command::Catalog(args) => catalog(args),
+        Command::Report(args) => commands::report(&commands::ReportRequest {
+            dir: args.dir,
+            png: args.png,
+        })
+        .map(|_| ()),
+        Command::Merge(args) => merge(args),
+        Command::Size(args) => size(args),
+    }
+}
+
+/// An invalid scenario's warnings come before its errors; a failure is marked as one.
+fn print_error(e: &CommandError) {
+    match e {
+        CommandError::Failed(message) => eprintln!("error: {message}"),
+        CommandError::Scenario(LoadError::Invalid { warnings, .. }) => {
+            print_warnings(warnings);
+            eprintln!("{e}");
+        }
+        e => eprintln!("{e}"),
+    }
+}
+
+fn edits(check: CheckArgs) -> Edits {
+    Edits {
+        sets: check.sets,
+        sweeps: check.sweeps,
+        prices: check.prices,
+        ..Edits::default()
+    }
+}
+
+fn run(args: RunArgs) -> Result<(), CommandError> {
+    let quiet = args.quiet;
+    let deny_warnings = args.check.deny_warnings;
+    let request = commands::RunRequest {
+        edits: Edits {
+            seed: args.seed,
+            replications: args.replications,
+            horizon: args.horizon,
+            ..edits(args.check)
+        },
+        file: args.file,
+        out: args.out,
+        threads: args.threads,
+        shard: args.shard,
+        force: args.force,
+        report: args.report,
+        png: args.png,
+        deny_warnings,
+        cancel: Some(cancel_flag()),
+    };
+    let outcome = commands::run(request, &Terminal::new(quiet, true))?;
+    if quiet {
+        return outcome.status();
+    }
+    let mut stdout = std::io::stdout();
+    if let Some(s) = outcome.shard {
+        let _ = writeln!(
+            stdout,
+            "shard {}: {} of {} replications in {:.2} s. Results in {}/\n\
+             When every shard has finished: capsim merge <the {} shard folders> --out DIR",
+            s.shard,
+            s.replications,
+            s.replications_total,
+            outcome.elapsed.as_secs_f64(),
+            outcome.out_dir.display(),
+            s.shard.count
+        );
+    } else if !outcome.plan.variants.is_empty() {
+        summary::print(&summary::Finished {
+            plan: &outcome.plan,
+            results: &outcome.results,
+            tradeoff: outcome.tradeoff.as_deref(),
+            out_dir: &outcome.out_dir,
+            elapsed: outcome.elapsed,
+            events: outcome.events,
+        });
+    }
+    outcome.status()
+}
+
+fn merge(args: MergeArgs) -> Result<(), CommandError> {
+    let outcome = commands::merge(commands::MergeRequest {
+        dirs: args.dirs,
+        out: args.out,
+        report: args.report,
+    })?;
+    if !args.quiet {
+        // A merge simulates nothing: its time is no simulation's.
+        summary::print(&summary::Finished {
+            plan: &outcome.plan,
+            results: &outcome.results,
+            tradeoff: outcome.tradeoff.as_deref(),
+            out_dir: &outcome.out_dir,
+            elapsed: std::time::Duration::ZERO,
+            events: outcome.events,
+        });
+    }
+    Ok(())
+}
+
+fn size(args: SizeArgs) -> Result<(), CommandError> {
+    let request = commands::SizeRequest {
+        file: args.file,
+        edits: Edits {
+            seed: args.seed,
+            replications: args.replications,
+            prices: args.prices,
+            sets: args.sets,
+            ..Edits::default()
+        },
+        out: args.out,
+        threads: args.threads,
+        report: args.report,
+        png: args.png,
+        deny_warnings: args.deny_warnings,
+        cancel: Some(cancel_flag()),
+    };
+    let outcome = commands::size(request, &Terminal::new(args.quiet, true))?;
+    if args.quiet {
+        return Ok(());
+    }
+    let sized = &outcome.sized;
+    let table = sizing::terminal_table(&sized.outcome, &sized.config.goal, &sized.info);
+    let mut sources: Vec<&str> = vec![];
+    for (_, source) in &sized.price_sources {
+        if !sources.contains(&source.as_str()) {
+            sources.push(source);
+        }
+    }
+    let prices = if sources.is_empty() {
+        String::new()
+    } else {
+        format!("Prices: {}.\n", sources.join("; "))
+    };
+    let _ = writeln!(
+        std::io::stdout(),
+        "{table}{prices}Results in {}/",
+        outcome.out_dir.display()
+    );
+    Ok(())
+}
+
+fn validate(args: ValidateArgs) -> Result<(), CommandError> {
+    let deny_warnings = args.check.deny_warnings;
+    let v = commands::validate(commands::ValidateRequest {
+        file: args.file,
+        edits: edits(args.check),
+        deny_warnings,
+    })?;
+    print_warnings(&v.warnings);
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    let _ = writeln!(
+        std::io::stdout(),
+        "{}: valid ({} variant{}, {} compute target{}, {} workload{})",
+        v.file.display(),
+        v.variants,
+        s(v.variants),
+        v.targets,
+        s(v.targets),
+        v.workloads,
+        s(v.workloads),
+    );
+    Ok(())
+}
+
+fn catalog(args: CatalogArgs) -> Result<(), CommandError> {
+    let rows = commands::catalog(commands::CatalogRequest {
+        series: args.series,
+        gpu: args.gpu,
+        min_memory_gib: args.min_memory_gib,
+        min_vcpus: args.min_vcpus,
+        include_retired: args.include_retired,
+    })?;
+    let format = match args.format {
+        CatalogFormat::Table => list::Format::Table,
+        CatalogFormat::Csv => list::Format::Csv,
+        CatalogFormat::Json => list::Format::Json,
+    };
+    let _ = write!(std::io::stdout(), "{}", list::render(&rows, format));
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! `merge`: the folders of every shard of a sweep into the files one run writes.
+
+use super::{
+    CommandError, Edits, Silent, Source, by_variant, csv_failed, io, load, output_dir_error,
+    write_tail,
+};
+use crate::output::runinfo::{self, RunInfo, Status};
+use crate::output::shard::{MANIFEST, Manifest, ROWS, read_rows};
+use crate::output::{OutputDir, VariantFiles};
+use crate::scenario::sweep::Plan;
+use crate::sweep::{ReplicationRow, RunResult, Shard, tradeoff};
+use std::path::{Path, PathBuf};
+
+/// Which shard folders to merge, and where.
+#[derive(Clone, Debug, Default)]
+pub struct MergeRequest {
+    /// The output folders of `run` with a shard, all N of them, in any order.
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the merged results.
+    pub out: PathBuf,
+    /// Also write the report.
+    pub report: bool,
+}
+
+/// What the merge wrote: the same files and figures as one run of the whole sweep.
+#[derive(Debug)]
+pub struct MergeOutcome {
+    pub out_dir: PathBuf,
+    pub plan: Plan,
+    /// One per variant, shrunk to what summaries and comparisons need.
+    pub results: Vec<RunResult>,
+    pub tradeoff: Option<Vec<tradeoff::Row>>,
+    pub events: u64,
+    /// How many shards were merged.
+    pub shards: usize,
+    /// Files the report wrote.
+    pub report: Vec<PathBuf>,
+}
+
+/// Checks that `req.dirs` are every shard of one sweep, rebuilds the sweep's plan as the shards
+/// built it, and writes the single run's files from their rows, shard by shard.
+pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
+    let input = CommandError::Input;
+    let Some(first_dir) = req.dirs.first() else {
+        return Err(input(
+            "merge: give the output folders of `capsim run --shard K/N`".into(),
+        ));
+    };
+    let mut shards: Vec<(Manifest, &Path)> = vec![];
+    for dir in &req.dirs {
+        let path = dir.join(MANIFEST);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            input(format!(
+                "{}: {e}: give the output folders of `capsim run --shard K/N`",
+                path.display()
+            ))
+        })?;
+        let m: Manifest =
+            toml::from_str(&text).map_err(|e| input(format!("{}: {e}", path.display())))?;
+        shards.push((m, dir));
+    }
+    let first_manifest = shards[0].0.clone();
+    let count = first_manifest
+        .shard()
+        .map_err(|e| {
+            input(format!(
+                "{}: shard: {e}",
+                first_dir.join(MANIFEST).display()
+            ))
+        })?
+        .count;
+    let scenario_path = first_dir.join("scenario.toml");
+    let scenario_text = std::fs::read_to_string(&scenario_path)
+        .map_err(|e| input(format!("{}: {e}", scenario_path.display())))?;
+    let by_index = order(&shards, &first_manifest, first_dir, &scenario_text, count)?;
+
+    // Rebuild the plan exactly as the shards built it.
+    let file = PathBuf::from(&first_manifest.scenario_file);
+    let edits = Edits {
+        seed: first_manifest.seed,
+        replications: first_manifest.replications,
+        horizon: first_manifest.horizon.clone(),
+        sets: first_manifest.sets.clone(),
+        sweeps: first_manifest.sweeps.clone(),
+        prices: first_manifest.prices.as_ref().map(PathBuf::from),
+    };
+    let source = Source::Text {
+        path: &file,
+        text: &scenario_text,
+    };
+    let plan = load(source, &edits, false, &Silent).map_err(|e| match e {
+        CommandError::Scenario(e) => input(format!(
+            "rebuilding the sweep from {}: {e}",
+            first_dir.display()
+        )),
+        e => e,
+    })?;
+    let pairs = crate::sweep::pairs(&plan);
+    if pairs.len() != first_manifest.pairs_total {
+        return Err(input(format!(
+            "the scenario now expands to {} replications, the shards ran {}",
+            pairs.len(),
+            first_manifest.pairs_total
+        )));
+    }
+    let mut out = OutputDir::replace(&req.out).map_err(output_dir_error)?;
+    let first = plan.variants[0].scenario.clone();
+    if let Ok(bytes) = std::fs::read(by_index[0].join("timeseries.csv")) {
+        out.write("timeseries.csv", &bytes).map_err(io)?;
+    }
+    // Shard by shard, as `run` does chunk by chunk: complete variants are written out and
+    // shrunk, so a merge holds at most one shard's replications.
+    let mut files = VariantFiles::run(&mut out).map_err(io)?;
+    let mut results: Vec<RunResult> = vec![];
+    let mut pending: Vec<(usize, ReplicationRow)> = vec![];
+    let mut next = 0;
+    for (k, dir) in by_index.iter().enumerate() {
+        let path = dir.join(ROWS);
+        let bytes = std::fs::read(&path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+        let rows = read_rows(&bytes, &path.display().to_string()).map_err(input)?;
+        let want = Shard {
+            index: k + 1,
+            count,
+        }
+        .range(pairs.len());
+        let got: Vec<(usize, u64)> = rows.iter().map(|(v, r)| (*v, r.replication)).collect();
+        if want.start != next || got.as_slice() != &pairs[want.clone()] {
+            return Err(input(format!(
+                "{}: does not hold the replications of shard {}/{count}",
+                path.display(),
+                k + 1
+            )));
+        }
+        next = want.end;
+        pending.extend(rows);
+        let done_before = if next < pairs.len() {
+            pairs[next].0
+        } else {
+            usize::MAX
+        };
+        let split = pending.partition_point(|(v, _)| *v < done_before);
+        let batch = by_variant(pending.drain(..split));
+        files.write(&plan, &batch).map_err(csv_failed)?;
+        for (_, mut r) in batch {
+            r.shrink(first.system.targets.len());
+            results.push(r);
+        }
+    }
+    files.finish(&plan).map_err(io)?;
+    let tradeoff = write_tail(&mut out, &plan, &results, &first)?;
+    let info = run_info(&file, &scenario_text, &plan, count);
+    out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
+    out.commit().map_err(io)?;
+    let report = if req.report {
+        super::report::write(&req.out, false)?
+    } else {
+        vec![]
+    };
+    Ok(MergeOutcome {
+        out_dir: req.out,
+        events: results.iter().map(|r| r.events()).sum(),
+        plan,
+        results,
+        tradeoff,
+        shards: count,
+        report,
+    })
+}
+
+/// The shard folders in shard order, checked to be every shard of one sweep, once each.
+fn order(
+    shards: &[(Manifest, &Path)],
+    first_manifest: &Manifest,
+    first_dir: &Path,
+    scenario_text: &str,
+    count: usize,
+) -> Result<Vec<PathBuf>, CommandError> {
+    let input = CommandError::Input;
+    let mut by_index: Vec<Option<PathBuf>> = vec![None; count];
+    for (m, dir) in shards {
+        let here = dir.join(MANIFEST);
+        if m.capsim_version != env!("CARGO_PKG_VERSION") {
+            return Err(input(format!(
+                "{}: written by capsim {}, this is {}: merge with the capsim that ran the shards",
+                here.display(),
+                m.capsim_version,
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        if m.sweep_identity() != first_manifest.sweep_identity()
+            || std::fs::read_to_string(dir.join("scenario.toml"))
+                .ok()
+                .as_deref()
+                != Some(scenario_text)
+        {
+            return Err(input(format!(
+                "{} and {} are shards of different runs (scenario, arguments or shard count differ)",
+                first_dir.display(),
+                dir.display()
+            )));
+        }
+        let shard = m
+            .shard()
+            .map_err(|e| input(format!("{}: shard: {e}", here.display())))?;
+        if shard.count != count {
+            return Err(input(format!(
+                "{}: shard {shard} of a sweep split {count} ways",
+                here.display()
+            )));
+        }
+        if let Some(other) = &by_index[shard.index - 1] {
+            return Err(input(format!(
+                "shard {shard} given twice: {} and {}",
+                other.display(),
+                dir.display()
+            )));
+        }
+        by_index[shard.index - 1] = Some(dir.to_path_buf());
+    }
+    let missing: Vec<String> = by_index
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_none())
+        .map(|(k, _)| format!("{}/{count}", k + 1))
+        .collect();
+    if !missing.is_empty() {
+        return Err(input(format!(
+            "missing shard{} {}: merge needs all {count}",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", ")
+        )));
+    }
+    Ok(by_index.into_iter().flatten().collect())
+}
+
+/// `run.json` of the merged folder.
+fn run_info(file: &Path, scenario_text: &str, plan: &Plan, shards: usize) -> RunInfo {
+    let first = &plan.variants[0].scenario;
+    let mut info = RunInfo::start(file, scenario_text);
+    info.seed = first.seed;
+    info.replications = first.replications;
+    info.variants = plan.variants.len();
+    info.finish(Status::Complete);
+    info.note = Some(format!("merged from {shards} shards"));
+    info
+}

@@ -1,0 +1,52 @@
+//! `validate`: check a scenario without running it.
+
+use super::{CommandError, Edits, Silent, Source, load};
+use crate::scenario::{Diagnostic, LoadError};
+use std::path::PathBuf;
+
+/// What to check.
+#[derive(Clone, Debug, Default)]
+pub struct ValidateRequest {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// Edits to check with the scenario (prices, `--set`, `--sweep`, ...).
+    pub edits: Edits,
+    /// Refuse a scenario that warns.
+    pub deny_warnings: bool,
+}
+
+/// A valid scenario's shape, and its warnings.
+#[derive(Clone, Debug)]
+pub struct ValidateOutcome {
+    pub file: PathBuf,
+    pub variants: usize,
+    pub targets: usize,
+    pub workloads: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads the scenario as `run` would, and checks its `[sizing]` table (for `size`) too. Every
+/// problem found is in the error.
+pub fn validate(req: ValidateRequest) -> Result<ValidateOutcome, CommandError> {
+    let plan = load(
+        Source::File(&req.file),
+        &req.edits,
+        req.deny_warnings,
+        &Silent,
+    )?;
+    let text = std::fs::read_to_string(&req.file).unwrap_or_default();
+    crate::sizing::config::check(&req.file, &text).map_err(|errors| {
+        CommandError::Scenario(LoadError::Invalid {
+            errors,
+            warnings: vec![],
+        })
+    })?;
+    let s = &plan.variants[0].scenario;
+    Ok(ValidateOutcome {
+        variants: plan.variants.len(),
+        targets: s.system.targets.len(),
+        workloads: s.system.workloads.len(),
+        warnings: plan.warnings,
+        file: req.file,
+    })
+}
