@@ -150,7 +150,10 @@ fn pages() -> Vec<PathBuf> {
 }
 
 fn rel(path: &Path) -> String {
-    path.strip_prefix(root()).unwrap_or(path).display().to_string()
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,10 +187,7 @@ fn parse_info(place: &str, words: &str) -> Info {
         None => (words, None),
     };
     if let Some(reason) = reason {
-        assert!(
-            !reason.is_empty(),
-            "{place}: `not-validated:` must say why"
-        );
+        assert!(!reason.is_empty(), "{place}: `not-validated:` must say why");
         info.not_validated = Some(reason);
     }
     for w in words.split_whitespace() {
@@ -447,7 +447,10 @@ fn toml_blocks_are_valid_scenarios() {
                         Some(d) => d.to_path_buf(),
                         None => PathBuf::from("scenarios"),
                     };
-                    let f = dir.join(format!("docs-block-{n}.toml")).display().to_string();
+                    let f = dir
+                        .join(format!("docs-block-{n}.toml"))
+                        .display()
+                        .to_string();
                     checkout.write(&block.place, &f, &text);
                     f
                 }
@@ -787,7 +790,9 @@ fn links_resolve() {
                 continue;
             }
             if !fragment.is_empty() && !anchors(&path).contains(fragment) {
-                failures.push(format!("{place}: {target}: no heading `#{fragment}` in {relative}"));
+                failures.push(format!(
+                    "{place}: {target}: no heading `#{fragment}` in {relative}"
+                ));
             }
         }
     }
@@ -862,7 +867,10 @@ fn report_files(dir: &Path) -> BTreeSet<String> {
     }
     if let Ok(entries) = fs::read_dir(dir.join("charts")) {
         for e in entries {
-            files.insert(format!("charts/{}", e.unwrap().file_name().to_string_lossy()));
+            files.insert(format!(
+                "charts/{}",
+                e.unwrap().file_name().to_string_lossy()
+            ));
         }
     }
     files
@@ -953,10 +961,9 @@ fn examples_are_current() {
                         sha256_line(&fs::read(&html).unwrap()),
                     )
                     .unwrap(),
-                    Err(e) => failures.push(format!(
-                        "{}: report.png not retaken: {e}",
-                        example.name
-                    )),
+                    Err(e) => {
+                        failures.push(format!("{}: report.png not retaken: {e}", example.name))
+                    }
                 }
             }
             continue;
@@ -968,7 +975,11 @@ fn examples_are_current() {
         );
         let old = report_files(&committed);
         for f in files.symmetric_difference(&old) {
-            let which = if files.contains(f) { "missing" } else { "extra" };
+            let which = if files.contains(f) {
+                "missing"
+            } else {
+                "extra"
+            };
             failures.push(format!("output/examples/{}/{f}: {which}", example.name));
         }
         for f in files.intersection(&old) {
@@ -980,7 +991,10 @@ fn examples_are_current() {
             let png = committed.join(SCREENSHOT);
             let is_png = fs::read(&png).is_ok_and(|b| b.starts_with(b"\x89PNG\r\n\x1a\n"));
             if !is_png {
-                failures.push(format!("output/examples/{}/{SCREENSHOT}: missing or not a PNG", example.name));
+                failures.push(format!(
+                    "output/examples/{}/{SCREENSHOT}: missing or not a PNG",
+                    example.name
+                ));
             }
             let source = fs::read_to_string(committed.join(SCREENSHOT_SOURCE)).unwrap_or_default();
             let html = fs::read(fresh.join("report.html")).unwrap();
