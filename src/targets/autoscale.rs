@@ -1,4 +1,7 @@
-//! Azure Monitor autoscale for managed online deployments (azure_semantics.md §4b).
+//! Azure Monitor autoscale for managed online deployments. Sources: Azure ML's
+//! <https://learn.microsoft.com/azure/machine-learning/how-to-autoscale-endpoints> and Azure
+//! Monitor's
+//! <https://learn.microsoft.com/azure/azure-monitor/autoscale/autoscale-understanding-settings>.
 //!
 //! Semantics, from Azure Monitor's documentation unless marked as ours:
 //! - metrics are aggregated per time grain of one minute (every endpoint metric is reported at

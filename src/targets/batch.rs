@@ -1,8 +1,9 @@
 //! Batch endpoint deployments (`[[endpoint]] type = "batch"`): scoring jobs that run as jobs on
 //! an Azure ML compute cluster.
 //!
-//! Semantics, from Azure ML's documentation (`shared/reference/azure_semantics.md` §1 and §4c)
-//! unless marked as ours:
+//! Semantics, from Azure ML's documentation unless marked as ours (the batch deployment YAML
+//! reference, <https://learn.microsoft.com/azure/machine-learning/reference-yaml-deployment-batch>,
+//! and <https://learn.microsoft.com/azure/machine-learning/how-to-use-low-priority-batch>):
 //! - an invocation is one job on the deployment's `amlcompute` cluster; it asks for
 //!   `instance_count` nodes and waits in the cluster's queue like any job, so the cluster's
 //!   autoscaling, idle time and low-priority tier apply;

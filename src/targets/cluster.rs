@@ -1,7 +1,10 @@
 //! The Azure ML compute cluster (`type = "amlcompute"`).
 //!
 //! Semantics, each from Azure ML's documentation unless marked as ours (see
-//! `shared/reference/azure_semantics.md` §1):
+//! <https://learn.microsoft.com/azure/machine-learning/how-to-create-attach-compute-cluster>,
+//! <https://learn.microsoft.com/azure/machine-learning/how-to-manage-optimize-cost> and the compute
+//! YAML reference,
+//! <https://learn.microsoft.com/azure/machine-learning/reference-yaml-compute-aml>):
 //! - jobs queue first in, first out (ours: within a workload `priority`, higher first, which
 //!   the scenario sets per workload); a job that needs k nodes starts when k nodes are idle
 //!   (ours: with `backfill`, a later job that fits may pass a blocked head);

@@ -1,6 +1,8 @@
 //! Azure ML's documented defaults, each with its source, and capsim's labelled assumptions where
-//! Azure publishes no figure. Sources are cited as in `shared/reference/azure_semantics.md`
-//! (read 2026-11).
+//! Azure publishes no figure. Azure ML pages are cited by their file name in the public
+//! documentation repository MicrosoftDocs/azure-ai-docs (`articles/machine-learning/<page>.md`,
+//! published at `https://learn.microsoft.com/azure/machine-learning/<page>`), read 2026-11;
+//! the SDK is Azure/azure-sdk-for-python (`sdk/ml/azure-ai-ml`).
 
 /// `size` when a compute target names none. Azure ML CLI v2 YAML reference
 /// (`reference-yaml-compute-aml.md`) and SDK v2 `ComputeDefaults.VMSIZE`.
@@ -48,7 +50,7 @@ pub const CI_LOAD_BALANCER_USD_PER_DAY: f64 = 0.33;
 
 /// ASSUMPTION: the P10 premium SSD OS disk of a compute instance (128 GiB), billed even when it
 /// is stopped. Azure ML's docs name the disk but not its price; this is an approximate East US
-/// list price of a P10 disk, not from the project's sources. Set `disk_usd_per_month`.
+/// list price of a P10 disk, not from an Azure ML page. Set `disk_usd_per_month`.
 pub const ASSUMED_CI_P10_DISK_USD_PER_MONTH: f64 = 19.71;
 
 /// ASSUMPTION: time for a stopped compute instance to start (Azure publishes none; creating one
@@ -56,7 +58,7 @@ pub const ASSUMED_CI_P10_DISK_USD_PER_MONTH: f64 = 19.71;
 pub const ASSUMED_CI_START_MEDIAN_S: f64 = 150.0;
 pub const ASSUMED_CI_START_P95_S: f64 = 300.0;
 
-// --- Inference endpoints (azure_semantics.md section 4) ---
+// --- Inference endpoints ---
 
 /// Most instances one managed online deployment may have without a support request
 /// (`how-to-manage-quotas.md`, "Max instances per deployment: 50").
@@ -99,8 +101,9 @@ pub const AUTOSCALE_MAX_RULES: usize = 10;
 pub const AUTOSCALE_MAX_PROFILES: usize = 20;
 
 /// ASSUMPTION (Azure publishes no figure): time from a scale-out action to the new managed online
-/// instance serving, seconds. The reference suggests 5 to 15 minutes per scale-out; one user
-/// reports 12 to 18 (Azure/azureml-examples issue #3515). Log-normal with this median and p95;
+/// instance serving, seconds. Creating a deployment "might take up to 15 minutes"
+/// (`how-to-deploy-online-endpoints.md`); one user reports 12 to 18 minutes per scale-out
+/// (Azure/azureml-examples issue #3515). Log-normal with this median and p95;
 /// calibrate with `autoscale.provisioning_time`.
 pub const ASSUMED_ENDPOINT_PROVISIONING_MEDIAN_S: f64 = 600.0;
 pub const ASSUMED_ENDPOINT_PROVISIONING_P95_S: f64 = 900.0;
@@ -129,7 +132,8 @@ pub const ASSUMED_K8S_REPLICA_START_MEDIAN_S: f64 = 20.0;
 pub const ASSUMED_K8S_REPLICA_START_P95_S: f64 = 60.0;
 
 /// Azure Container Instances deployments (`aci`), dev/test only: CPU only, memory under 48 GB and
-/// a model under 1 GB (the limits issue #5 lists for Azure ML's ACI deployments).
+/// a model under 1 GB (the Azure Container Instances row of the inference targets in
+/// `concept-compute-target.md`).
 pub const ACI_MAX_MEMORY_GIB: f64 = 48.0;
 pub const ACI_MAX_MODEL_GIB: f64 = 1.0;
 
@@ -138,13 +142,13 @@ pub const ACI_MAX_MODEL_GIB: f64 = 1.0;
 pub const ACI_CPU_CORES: f64 = 0.1;
 pub const ACI_MEMORY_GIB: f64 = 0.5;
 
-/// ASSUMPTION (not in the project's sources): Azure Container Instances Linux pay-as-you-go list
+/// ASSUMPTION (not from an Azure ML page): Azure Container Instances Linux pay-as-you-go list
 /// prices in East US, about $0.0000113 per vCPU-second and $0.0000012 per GB-second. Give
 /// `price_usd_per_hour` for your region.
 pub const ASSUMED_ACI_USD_PER_VCPU_HOUR: f64 = 0.0405;
 pub const ASSUMED_ACI_USD_PER_GIB_HOUR: f64 = 0.00445;
 
-// --- Batch endpoints (azure_semantics.md section 4c: `reference-yaml-deployment-batch.md`,
+// --- Batch endpoints (`reference-yaml-deployment-batch.md`,
 // SDK `BatchRetrySettings`; checked 2026-01) ---
 
 /// `resources.instance_count`: nodes each invocation (job) asks its cluster for.

@@ -1,7 +1,10 @@
 //! Managed online endpoints (`[[endpoint]] type = "managed_online"`): a deployment of instances
 //! serving requests, with Azure ML's admission rule and optional Azure Monitor autoscale.
 //!
-//! Semantics (azure_semantics.md §4a), from Azure ML's documentation unless marked as ours:
+//! Semantics, from Azure ML's documentation unless marked as ours (the deployment YAML reference,
+//! <https://learn.microsoft.com/azure/machine-learning/reference-yaml-deployment-managed-online>,
+//! and the HTTP status codes of
+//! <https://learn.microsoft.com/azure/machine-learning/how-to-troubleshoot-online-endpoints>):
 //! - at most `2 x max_concurrent_requests_per_instance x ready instances` requests are in flight
 //!   (running or waiting); a request arriving beyond that is rejected with HTTP 429;
 //! - up to `max_concurrent_requests_per_instance` requests run on each instance (ours: the slots of
@@ -18,11 +21,13 @@
 //!   running requests finish, but no new request starts while more requests run than the
 //!   remaining slots).
 //!
-//! `kubernetes_online` (azure_semantics.md §4d) shares the admission and timeout rules, with three
-//! differences: a request beyond the in-flight limit gets HTTP 503 (Azure documents 503 for
-//! spikes the router's autoscaler has not caught up with); the replica count follows the
-//! router's target-utilisation autoscaler ([`RouterAutoscale`]); and the cluster's node pool is
-//! billed around the clock whatever the replicas (the replicas themselves cost nothing extra).
+//! `kubernetes_online` (its YAML reference,
+//! <https://learn.microsoft.com/azure/machine-learning/reference-yaml-deployment-kubernetes-online>)
+//! shares the admission and timeout rules, with three differences: a request beyond the in-flight
+//! limit gets HTTP 503 (Azure documents 503 for spikes the router's autoscaler has not caught up
+//! with); the replica count follows the router's target-utilisation autoscaler
+//! ([`RouterAutoscale`]); and the cluster's node pool is billed around the clock whatever the
+//! replicas (the replicas themselves cost nothing extra).
 //!
 //! Requests are counted by arrival time: those arriving after warm-up make up `requests`, and
 //! each ends in exactly one of served, 429, 408 or still in flight at the horizon.

@@ -1,12 +1,14 @@
 //! The Azure ML compute instance (`type = "computeinstance"`): one VM owned by one user.
 //!
-//! Semantics (`shared/reference/azure_semantics.md` §2, from Azure ML's `concept-compute-instance.md`
-//! and `how-to-create-compute-instance.md`): a single node that runs "one job per vCPU" in
-//! parallel while the rest queue; `idle_time_before_shutdown` (15 minutes to 3 days, or none)
-//! stops it when no job has run for that long; a stopped instance bills no VM time but still bills
-//! its OS disk (P10) and a load balancer. A job arriving at a stopped instance starts it and waits
-//! its start-up time (ours: an assumption to calibrate; Azure publishes none). Queued jobs are
-//! served by workload `priority`, first in, first out within a priority (ours).
+//! Semantics (Azure ML's
+//! <https://learn.microsoft.com/azure/machine-learning/concept-compute-instance> and
+//! <https://learn.microsoft.com/azure/machine-learning/how-to-create-compute-instance>): a single
+//! node that runs "one job per vCPU" in parallel while the rest queue; `idle_time_before_shutdown`
+//! (15 minutes to 3 days, or none) stops it when no job has run for that long; a stopped instance
+//! bills no VM time but still bills its OS disk (P10) and a load balancer. A job arriving at a
+//! stopped instance starts it and waits its start-up time (ours: an assumption to calibrate; Azure
+//! publishes none). Queued jobs are served by workload `priority`, first in, first out within a
+//! priority (ours).
 //!
 //! Start/stop schedules (up to 4 per instance, Azure ML's limit): a scheduled start starts a
 //! stopped instance; a scheduled stop stops it whatever it is doing. Azure ML warns the user

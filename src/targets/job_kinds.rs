@@ -1,10 +1,11 @@
-//! Which job kinds each training target supports, from Azure ML's compute-target page (the seed
-//! document `shared/reference/seed-azureml-compute-targets.sv.txt`, "Träningsberäkningsmål"
-//! table, cross-checked with the English page `concept-compute-target.md`, read 2026-11). The
-//! table lives in `job_kinds.csv` beside this file.
+//! Which job kinds each training target supports, from the training-targets table of Azure ML's
+//! compute-target page,
+//! <https://learn.microsoft.com/azure/machine-learning/concept-compute-target>, read 2026-11 in
+//! its Swedish edition ("Träningsberäkningsmål", at learn.microsoft.com/sv-se/)
+//! and cross-checked with the English one. The table lives in `job_kinds.csv` beside this file.
 //!
-//! The seed's table lost its empty cells in extraction; where a row was ambiguous (Data Lake
-//! Analytics, HDInsight, Batch) the English page and the Azure ML SDK's pipeline steps
+//! The Swedish page's table lost its empty cells when it was copied; where a row was ambiguous
+//! (Data Lake Analytics, HDInsight, Batch) the English page and the Azure ML SDK's pipeline steps
 //! (`AdlaStep`, `HDInsight`, `AzureBatchStep`) say these targets run pipeline steps. Command jobs
 //! on Spark pools and Databricks are not supported: "not as a remote target for other training".
 

@@ -1,11 +1,12 @@
 //! Azure ML serverless compute (`type = "serverless"`): every job gets its own nodes.
 //!
-//! Semantics (`shared/reference/azure_semantics.md` §3, from `how-to-use-serverless-compute.md`):
-//! each job is given `instance_count` nodes of its `instance_type`, billed like compute-cluster
-//! nodes from allocation to the job's end with no idle tail; a job whose vCPUs do not fit in the
-//! quota still free waits in a queue until they do (ours: by workload `priority`, first in,
-//! first out within a priority). The start-up overhead (allocation plus image pull) is not
-//! published: an assumption to calibrate.
+//! Semantics (Azure ML's
+//! <https://learn.microsoft.com/azure/machine-learning/how-to-use-serverless-compute>): each job is
+//! given `instance_count` nodes of its `instance_type`, billed like compute-cluster nodes from
+//! allocation to the job's end with no idle tail; a job whose vCPUs do not fit in the quota still
+//! free waits in a queue until they do (ours: by workload `priority`, first in, first out within a
+//! priority). The start-up overhead (allocation plus image pull) is not published: an assumption to
+//! calibrate.
 //!
 //! `job_tier = "spot"` (Azure's `queue_settings.job_tier: Spot`, low priority) bills spot
 //! prices and its nodes can be taken back, as on a low-priority cluster: each node lives an
