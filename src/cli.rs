@@ -308,7 +308,7 @@ fn size(args: SizeArgs) -> Result<(), CliError> {
         }
     };
     bar.finish_and_clear();
-    let csv = sizing_report::sizing_csv(&sized.outcome, &sized.config.goal, &sized.info)
+    let csv = output::sizing_csv(&sized.outcome, &sized.config.goal, &sized.info)
         .map_err(|e| anyhow::anyhow!(e))?;
     let io = |e: std::io::Error| CliError::Failed(anyhow::anyhow!(e));
     out.write("sizing.csv", &csv).map_err(io)?;
@@ -610,6 +610,7 @@ fn run(args: RunArgs) -> Result<(), CliError> {
     info.seed = first.seed;
     info.replications = first.replications;
     info.variants = plan.variants.len();
+    info.describe(&plan);
     info.threads = args.threads;
     info.threads_used = if args.threads == 0 {
         crate::sweep::estimate::cores()
@@ -1237,6 +1238,7 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
     info.seed = first.seed;
     info.replications = first.replications;
     info.variants = plan.variants.len();
+    info.describe(&plan);
     info.finish(output::runinfo::Status::Complete);
     info.note = Some(format!("merged from {count} shards"));
     out.write(output::runinfo::FILE_NAME, &info.to_json())
