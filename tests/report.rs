@@ -58,6 +58,10 @@ fn simulate(text: &str, sweeps: &[&str]) -> (tempfile::TempDir, PathBuf) {
         .unwrap();
     }
     fs::write(out.join("scenario.toml"), first.source.as_bytes()).unwrap();
+    let mut info = output::runinfo::RunInfo::start(&file, text);
+    info.describe(&plan);
+    info.finish(output::runinfo::Status::Complete);
+    fs::write(out.join(output::runinfo::FILE_NAME), info.to_json()).unwrap();
     (tmp, out)
 }
 

@@ -240,6 +240,7 @@ fn run_info(file: &Path, scenario_text: &str, plan: &Plan, shards: usize) -> Run
     info.seed = first.seed;
     info.replications = first.replications;
     info.variants = plan.variants.len();
+    info.describe(plan);
     info.finish(Status::Complete);
     info.note = Some(format!("merged from {shards} shards"));
     info

@@ -236,6 +236,7 @@ fn run_info(req: &RunRequest<'_>, plan: &Plan) -> RunInfo {
     info.seed = first.seed;
     info.replications = first.replications;
     info.variants = plan.variants.len();
+    info.describe(plan);
     info.threads = req.threads;
     info.threads_used = if req.threads == 0 {
         estimate::cores()

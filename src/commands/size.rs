@@ -3,7 +3,8 @@
 
 use super::{CommandError, Edits, Observer, default_out_dir, io, read_scenario};
 use crate::output::OutputDir;
-use crate::sizing::{Sized, SizingError, report::sizing_csv, sim::RunSettings};
+use crate::output::sizing_csv;
+use crate::sizing::{Sized, SizingError, sim::RunSettings};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 

@@ -1,91 +1,158 @@
 //! What users see: per-replication metric values with units in their names, and their means and
 //! 95% confidence intervals over replications.
 //!
-//! The column list below is the contract `summary.csv` and `replications.csv` are built on; the
-//! README documents each column from the `doc` strings here.
+//! The list below is the contract `summary.csv` and `replications.csv` are built on: each
+//! metric's column name, unit and meaning, from which [`crate::output::schema`] builds those
+//! files' headers and `docs/outputs.md` their column tables.
 
 use crate::engine::stats::{DurationStats, mean_ci95};
 use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SECOND};
 use crate::targets::{BatchReport, Billing, ClusterReport, EndpointReport, TargetReport};
 
+/// The unit of the values of an output column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Words: a name, a label, a list.
+    Text,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// A whole number that identifies (an index, a seed), not a quantity.
+    Integer,
+    /// A number of things (jobs, nodes, requests); a mean of counts may be fractional.
+    Count,
+    /// Things per hour.
+    PerHour,
+    /// Things per second.
+    PerSecond,
+    Seconds,
+    Milliseconds,
+    Hours,
+    Gibibytes,
+    Usd,
+    UsdPerHour,
+    /// A ratio from 0 to 1.
+    Share,
+    /// `yes` or `no`.
+    YesNo,
+}
+
+impl Unit {
+    /// How the unit is written in the column tables of `docs/outputs.md`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Unit::Text => "text",
+            Unit::Date => "date",
+            Unit::Integer => "integer",
+            Unit::Count => "count",
+            Unit::PerHour => "per hour",
+            Unit::PerSecond => "per second",
+            Unit::Seconds => "s",
+            Unit::Milliseconds => "ms",
+            Unit::Hours => "hours",
+            Unit::Gibibytes => "GiB",
+            Unit::Usd => "USD",
+            Unit::UsdPerHour => "USD per hour",
+            Unit::Share => "0 to 1",
+            Unit::YesNo => "yes / no",
+        }
+    }
+}
+
+/// One metric: its column name (which carries its unit: `_s`, `_ms`, `_hours`, `_usd`), the unit
+/// and what it means.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MetricDef {
     pub name: &'static str,
-    pub doc: &'static str,
+    pub unit: Unit,
+    pub meaning: &'static str,
 }
 
 macro_rules! metrics {
-    ($($id:ident = $name:literal : $doc:literal,)*) => {
+    ($($id:ident = $name:literal [$unit:ident]: $meaning:literal,)*) => {
         /// Indexes into [`METRICS`].
         #[allow(non_camel_case_types)]
-        #[derive(Clone, Copy, Debug)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[repr(usize)]
         pub enum M { $($id,)* }
-        pub const METRICS: &[MetricDef] = &[$(MetricDef { name: $name, doc: $doc },)*];
+        pub const METRICS: &[MetricDef] =
+            &[$(MetricDef { name: $name, unit: Unit::$unit, meaning: $meaning },)*];
     };
 }
 
+impl M {
+    /// The metric's definition.
+    pub const fn def(self) -> &'static MetricDef {
+        &METRICS[self as usize]
+    }
+
+    /// Its column name.
+    pub const fn name(self) -> &'static str {
+        self.def().name
+    }
+}
+
 metrics! {
-    jobs_arrived = "jobs_arrived": "jobs submitted after warm-up",
-    jobs_completed = "jobs_completed": "jobs that finished after warm-up",
-    throughput = "throughput_jobs_per_hour": "jobs_completed per hour of the observed window (horizon minus warm-up)",
-    wait_mean = "wait_mean_s": "mean time from submission to start, seconds, over jobs submitted after warm-up that started before the horizon",
-    wait_p50 = "wait_p50_s": "median wait, seconds (histogram with at most 0.1% relative error)",
-    wait_p95 = "wait_p95_s": "95th percentile of the wait, seconds",
-    wait_p99 = "wait_p99_s": "99th percentile of the wait, seconds",
-    wait_max = "wait_max_s": "longest wait, seconds",
-    queue_mean = "queue_jobs_mean": "time-average number of queued jobs (Little's law: = arrival rate x wait_mean_s)",
-    utilization = "utilization": "busy_node_hours / node_hours: the share of billed node time spent running jobs (0 to 1); for endpoints, busy request slots over the slots of billed instances",
-    nodes_mean = "nodes_mean": "time-average number of allocated (billed) nodes",
-    nodes_peak = "nodes_peak": "most nodes allocated at once, over the whole run including warm-up",
-    node_hours = "node_hours": "billed node time, hours = busy + idle + provisioning",
-    busy_node_hours = "busy_node_hours": "node time running jobs, hours",
-    idle_node_hours = "idle_node_hours": "node time allocated and ready but without a job, hours",
-    provisioning_node_hours = "provisioning_node_hours": "node time between a node's request and its being ready, hours",
-    nodes_requested = "nodes_requested": "nodes the autoscaler asked for during the whole run",
-    cost = "cost_usd": "cost of billed node time plus fixed costs, US dollars",
-    fixed_cost = "fixed_cost_usd": "costs billed whatever the state (a compute instance's OS disk and load balancer), US dollars",
-    startups = "startups": "times a compute instance was started from stopped",
-    preemptions = "preemptions": "low-priority nodes taken back by Azure",
-    lost_node_hours = "lost_node_hours": "node time of work thrown away by preemption (run since the job's last checkpoint), hours",
-    lost_cost = "lost_work_cost_usd": "cost of lost_node_hours, US dollars",
-    idle_cost = "idle_cost_usd": "cost of idle plus provisioning node time, US dollars",
-    idle_cost_share = "idle_cost_share": "idle_cost_usd / cost_usd (0 to 1)",
-    cost_per_job = "cost_per_job_usd": "cost_usd / jobs_completed, US dollars",
-    cost_per_30d = "cost_per_30d_usd": "cost_usd scaled to 30 days of the observed window, US dollars",
-    idle_cost_per_30d = "idle_cost_per_30d_usd": "idle_cost_usd scaled to 30 days of the observed window, US dollars",
-    running_at_end = "jobs_running_at_end": "jobs still running at the horizon",
-    queued_at_end = "jobs_queued_at_end": "jobs still queued at the horizon",
-    requests = "requests": "endpoints: requests that arrived after warm-up (= served + rejected_429 + rejected_503 + timed_out_408 + requests_in_flight_at_end)",
-    served = "served": "endpoints: requests answered within request_timeout_ms",
-    rejected_429 = "rejected_429": "endpoints: requests rejected with HTTP 429 because 2 x max_concurrent_requests_per_instance x ready instances were already in flight",
-    rejected_429_share = "rejected_429_share": "endpoints: rejected_429 / requests (0 to 1)",
-    rejected_503 = "rejected_503": "kubernetes_online endpoints: requests rejected with HTTP 503 (beyond 2 x max_concurrent_requests_per_instance x ready replicas)",
-    timed_out_408 = "timed_out_408": "endpoints: requests ended with HTTP 408 at request_timeout_ms (waiting or running)",
-    requests_in_flight_at_end = "requests_in_flight_at_end": "endpoints: requests still running or waiting at the horizon",
-    latency_mean = "latency_mean_ms": "endpoints: mean latency (wait for a slot plus service) of served requests, milliseconds",
-    latency_p50 = "latency_p50_ms": "endpoints: median latency of served requests, milliseconds",
-    latency_p95 = "latency_p95_ms": "endpoints: 95th percentile of the latency of served requests, milliseconds",
-    latency_p99 = "latency_p99_ms": "endpoints: 99th percentile of the latency of served requests, milliseconds",
-    service_time_mean = "service_time_mean_ms": "endpoints: mean service time (time holding a slot) of served requests, milliseconds",
-    slo_attainment = "slo_attainment": "endpoints with an slo: share of requests that ended (served, 429 or 408) served within slo.latency_ms (0 to 1)",
-    slo_met = "slo_met": "endpoints with an slo: 1 when slo_attainment reaches slo.percentile, else 0 (its mean is the share of replications meeting the SLO)",
-    instance_hours = "instance_hours": "endpoints: instance time (ready plus provisioning; replicas for kubernetes_online), hours",
-    instances_mean = "instances_mean": "endpoints: time-average number of instances (ready plus provisioning)",
-    instances_peak = "instances_peak": "endpoints: most instances at once, over the whole run including warm-up",
-    scale_events = "scale_events": "endpoints: autoscale actions (out or in) after warm-up",
-    cost_per_1000_requests = "cost_per_1000_requests_usd": "endpoints: cost_usd per 1,000 served requests, US dollars",
-    batch_jobs_failed = "batch_jobs_failed": "batch endpoints: jobs stopped because their failed files exceeded error_threshold (submitted after warm-up)",
-    batch_jobs_cancelled = "batch_jobs_cancelled": "batch endpoints, and clusters that run them: jobs cancelled after warm-up because preemption took all their nodes; Azure does not resubmit them (jobs_arrived = jobs_completed + batch_jobs_cancelled + jobs_running_at_end + jobs_queued_at_end without warm-up)",
-    job_duration_mean = "job_duration_mean_s": "batch endpoints: mean time from invocation to the end of its last mini-batch (waiting for nodes included), seconds, over jobs that succeeded",
-    job_duration_p50 = "job_duration_p50_s": "batch endpoints: median of job_duration, seconds",
-    job_duration_p95 = "job_duration_p95_s": "batch endpoints: 95th percentile of job_duration, seconds",
-    mini_batches = "mini_batches": "batch endpoints: mini-batches scored",
-    mini_batches_failed = "mini_batches_failed": "batch endpoints: mini-batches that ran past retry_settings.timeout on every attempt (1 + max_retries)",
-    mini_batch_retries = "mini_batch_retries": "batch endpoints: attempts stopped at retry_settings.timeout and tried again",
-    mini_batches_requeued = "mini_batches_requeued": "batch endpoints: mini-batches queued again because their node was preempted",
-    files_scored = "files_scored": "batch endpoints: input files in mini-batches scored",
-    files_failed = "files_failed": "batch endpoints: input files in failed mini-batches",
-    cost_per_1000_files = "cost_per_1000_files_usd": "batch endpoints: cost_usd per 1,000 files scored, US dollars",
+    jobs_arrived = "jobs_arrived" [Count]: "jobs submitted after warm-up",
+    jobs_completed = "jobs_completed" [Count]: "jobs that finished after warm-up",
+    throughput = "throughput_jobs_per_hour" [PerHour]: "jobs_completed per hour of the observed window (horizon minus warm-up)",
+    wait_mean = "wait_mean_s" [Seconds]: "mean time from submission to start, seconds, over jobs submitted after warm-up that started before the horizon",
+    wait_p50 = "wait_p50_s" [Seconds]: "median wait, seconds (histogram with at most 0.1% relative error)",
+    wait_p95 = "wait_p95_s" [Seconds]: "95th percentile of the wait, seconds",
+    wait_p99 = "wait_p99_s" [Seconds]: "99th percentile of the wait, seconds",
+    wait_max = "wait_max_s" [Seconds]: "longest wait, seconds",
+    queue_mean = "queue_jobs_mean" [Count]: "time-average number of queued jobs (Little's law: = arrival rate × wait_mean_s)",
+    utilization = "utilization" [Share]: "busy_node_hours / node_hours: the share of billed node time spent running jobs (0 to 1); for endpoints, busy request slots over the slots of billed instances",
+    nodes_mean = "nodes_mean" [Count]: "time-average number of allocated (billed) nodes",
+    nodes_peak = "nodes_peak" [Count]: "most nodes allocated at once, over the whole run including warm-up",
+    node_hours = "node_hours" [Hours]: "billed node time, hours = busy + idle + provisioning",
+    busy_node_hours = "busy_node_hours" [Hours]: "node time running jobs, hours",
+    idle_node_hours = "idle_node_hours" [Hours]: "node time allocated and ready but without a job, hours",
+    provisioning_node_hours = "provisioning_node_hours" [Hours]: "node time between a node's request and its being ready, hours",
+    nodes_requested = "nodes_requested" [Count]: "nodes the autoscaler asked for during the whole run",
+    cost = "cost_usd" [Usd]: "cost of billed node time plus fixed costs, US dollars",
+    fixed_cost = "fixed_cost_usd" [Usd]: "costs billed whatever the state (a compute instance's OS disk and load balancer), US dollars",
+    startups = "startups" [Count]: "times a compute instance was started from stopped",
+    preemptions = "preemptions" [Count]: "low-priority nodes taken back by Azure",
+    lost_node_hours = "lost_node_hours" [Hours]: "node time of work thrown away by preemption (run since the job's last checkpoint), hours",
+    lost_cost = "lost_work_cost_usd" [Usd]: "cost of lost_node_hours, US dollars",
+    idle_cost = "idle_cost_usd" [Usd]: "cost of idle plus provisioning node time, US dollars",
+    idle_cost_share = "idle_cost_share" [Share]: "idle_cost_usd / cost_usd (0 to 1)",
+    cost_per_job = "cost_per_job_usd" [Usd]: "cost_usd / jobs_completed, US dollars",
+    cost_per_30d = "cost_per_30d_usd" [Usd]: "cost_usd scaled to 30 days of the observed window, US dollars",
+    idle_cost_per_30d = "idle_cost_per_30d_usd" [Usd]: "idle_cost_usd scaled to 30 days of the observed window, US dollars",
+    running_at_end = "jobs_running_at_end" [Count]: "jobs still running at the horizon",
+    queued_at_end = "jobs_queued_at_end" [Count]: "jobs still queued at the horizon",
+    requests = "requests" [Count]: "endpoints: requests that arrived after warm-up (= served + rejected_429 + rejected_503 + timed_out_408 + requests_in_flight_at_end)",
+    served = "served" [Count]: "endpoints: requests answered within request_timeout_ms",
+    rejected_429 = "rejected_429" [Count]: "endpoints: requests rejected with HTTP 429 because 2 × max_concurrent_requests_per_instance × ready instances were already in flight",
+    rejected_429_share = "rejected_429_share" [Share]: "endpoints: rejected_429 / requests (0 to 1)",
+    rejected_503 = "rejected_503" [Count]: "kubernetes_online endpoints: requests rejected with HTTP 503 (beyond 2 × max_concurrent_requests_per_instance × ready replicas)",
+    timed_out_408 = "timed_out_408" [Count]: "endpoints: requests ended with HTTP 408 at request_timeout_ms (waiting or running)",
+    requests_in_flight_at_end = "requests_in_flight_at_end" [Count]: "endpoints: requests still running or waiting at the horizon",
+    latency_mean = "latency_mean_ms" [Milliseconds]: "endpoints: mean latency (wait for a slot plus service) of served requests, milliseconds",
+    latency_p50 = "latency_p50_ms" [Milliseconds]: "endpoints: median latency of served requests, milliseconds",
+    latency_p95 = "latency_p95_ms" [Milliseconds]: "endpoints: 95th percentile of the latency of served requests, milliseconds",
+    latency_p99 = "latency_p99_ms" [Milliseconds]: "endpoints: 99th percentile of the latency of served requests, milliseconds",
+    service_time_mean = "service_time_mean_ms" [Milliseconds]: "endpoints: mean service time (time holding a slot) of served requests, milliseconds",
+    slo_attainment = "slo_attainment" [Share]: "endpoints with an slo: share of requests that ended (served, 429 or 408) served within slo.latency_ms (0 to 1)",
+    slo_met = "slo_met" [Share]: "endpoints with an slo: 1 when slo_attainment reaches slo.percentile, else 0 (its mean is the share of replications meeting the SLO)",
+    instance_hours = "instance_hours" [Hours]: "endpoints: instance time (ready plus provisioning; replicas for kubernetes_online), hours",
+    instances_mean = "instances_mean" [Count]: "endpoints: time-average number of instances (ready plus provisioning)",
+    instances_peak = "instances_peak" [Count]: "endpoints: most instances at once, over the whole run including warm-up",
+    scale_events = "scale_events" [Count]: "endpoints: autoscale actions (out or in) after warm-up",
+    cost_per_1000_requests = "cost_per_1000_requests_usd" [Usd]: "endpoints: cost_usd per 1,000 served requests, US dollars",
+    batch_jobs_failed = "batch_jobs_failed" [Count]: "batch endpoints: jobs stopped because their failed files exceeded error_threshold (submitted after warm-up)",
+    batch_jobs_cancelled = "batch_jobs_cancelled" [Count]: "batch endpoints, and clusters that run them: jobs cancelled after warm-up because preemption took all their nodes; Azure does not resubmit them (jobs_arrived = jobs_completed + batch_jobs_cancelled + jobs_running_at_end + jobs_queued_at_end without warm-up)",
+    job_duration_mean = "job_duration_mean_s" [Seconds]: "batch endpoints: mean time from invocation to the end of its last mini-batch (waiting for nodes included), seconds, over jobs that succeeded",
+    job_duration_p50 = "job_duration_p50_s" [Seconds]: "batch endpoints: median of job_duration, seconds",
+    job_duration_p95 = "job_duration_p95_s" [Seconds]: "batch endpoints: 95th percentile of job_duration, seconds",
+    mini_batches = "mini_batches" [Count]: "batch endpoints: mini-batches scored",
+    mini_batches_failed = "mini_batches_failed" [Count]: "batch endpoints: mini-batches that ran past retry_settings.timeout on every attempt (1 + max_retries)",
+    mini_batch_retries = "mini_batch_retries" [Count]: "batch endpoints: attempts stopped at retry_settings.timeout and tried again",
+    mini_batches_requeued = "mini_batches_requeued" [Count]: "batch endpoints: mini-batches queued again because their node was preempted",
+    files_scored = "files_scored" [Count]: "batch endpoints: input files in mini-batches scored",
+    files_failed = "files_failed" [Count]: "batch endpoints: input files in failed mini-batches",
+    cost_per_1000_files = "cost_per_1000_files_usd" [Usd]: "batch endpoints: cost_usd per 1,000 files scored, US dollars",
 }
 
 pub mod workload;
@@ -359,13 +426,51 @@ fn batch_values(r: &BatchReport) -> Vec<f64> {
     v
 }
 
-/// Mean and 95% CI half-width of one metric over replications. Replications where the metric is
-/// undefined (a wait with no jobs) are left out; `n` says how many counted.
-#[derive(Clone, Copy, Debug)]
+/// A mean over replications and the half-width of its 95% confidence interval: what every
+/// `<column>` and `<column>_ci95` pair of the output files holds, for the report and sizing as for
+/// the writers. NaN is undefined (an empty cell): a mean of no replication, an interval from one.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Estimate {
     pub mean: f64,
     pub ci95: f64,
+    /// Replications the mean is over: those where the metric is defined (a wait with no jobs
+    /// is not). 0 when not counted, as for values read back from a file.
     pub n: usize,
+}
+
+impl Estimate {
+    /// Neither the mean nor its interval is known.
+    pub const UNDEFINED: Estimate = Estimate {
+        mean: f64::NAN,
+        ci95: f64::NAN,
+        n: 0,
+    };
+
+    /// A value known exactly: no interval around it.
+    pub fn exact(x: f64) -> Estimate {
+        Estimate {
+            mean: x,
+            ci95: 0.0,
+            n: 0,
+        }
+    }
+
+    /// The mean, when it is a finite number.
+    pub fn known_mean(&self) -> Option<f64> {
+        Some(self.mean).filter(|x| x.is_finite())
+    }
+
+    /// The half-width, when it is a finite number.
+    pub fn known_ci95(&self) -> Option<f64> {
+        Some(self.ci95).filter(|x| x.is_finite())
+    }
+
+    /// The interval `[mean - ci95, mean + ci95]`; the mean alone without a half-width.
+    pub fn bounds(&self) -> Option<(f64, f64)> {
+        let m = self.known_mean()?;
+        let c = self.known_ci95().unwrap_or(0.0);
+        Some((m - c, m + c))
+    }
 }
 
 pub fn summarize(per_replication: &[&Values]) -> Vec<Estimate> {

@@ -1,29 +1,42 @@
 //! Per-workload metrics: how each workload fared on its target in one replication, and the
 //! share of the target's cost its jobs' busy time accounts for. The contract of `workloads.csv`.
 
-use super::MetricDef;
+use super::{MetricDef, Unit};
 use crate::engine::time::{MICROS_PER_HOUR, MICROS_PER_SECOND};
 use crate::targets::ClusterReport;
 
 macro_rules! workload_metrics {
-    ($($id:ident = $name:literal : $doc:literal,)*) => {
+    ($($id:ident = $name:literal [$unit:ident]: $meaning:literal,)*) => {
         /// Indexes into [`WORKLOAD_METRICS`].
         #[allow(non_camel_case_types)]
-        #[derive(Clone, Copy, Debug)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[repr(usize)]
         pub enum W { $($id,)* }
-        pub const WORKLOAD_METRICS: &[MetricDef] = &[$(MetricDef { name: $name, doc: $doc },)*];
+        pub const WORKLOAD_METRICS: &[MetricDef] =
+            &[$(MetricDef { name: $name, unit: Unit::$unit, meaning: $meaning },)*];
     };
 }
 
+impl W {
+    /// The metric's definition.
+    pub const fn def(self) -> &'static MetricDef {
+        &WORKLOAD_METRICS[self as usize]
+    }
+
+    /// Its column name.
+    pub const fn name(self) -> &'static str {
+        self.def().name
+    }
+}
+
 workload_metrics! {
-    jobs_arrived = "jobs_arrived": "the workload's jobs submitted after warm-up",
-    jobs_completed = "jobs_completed": "the workload's jobs that finished after warm-up",
-    wait_mean = "wait_mean_s": "mean wait of the workload's jobs, seconds (same rules as summary.csv)",
-    wait_p95 = "wait_p95_s": "95th percentile of the workload's waits, seconds",
-    busy_node_hours = "busy_node_hours": "node time the workload's jobs ran inside the window, hours (on a compute instance, jobs running together share the node equally)",
-    cost_share = "cost_share": "busy_node_hours / the target's busy_node_hours: the workload's share of its target's cost (0 to 1)",
-    cost = "attributed_cost_usd": "the target's cost_usd x cost_share: the target's whole bill (idle and fixed costs included) split by busy time, US dollars",
+    jobs_arrived = "jobs_arrived" [Count]: "the workload's jobs submitted after warm-up",
+    jobs_completed = "jobs_completed" [Count]: "the workload's jobs that finished after warm-up",
+    wait_mean = "wait_mean_s" [Seconds]: "mean wait of the workload's jobs, seconds (same rules as summary.csv)",
+    wait_p95 = "wait_p95_s" [Seconds]: "95th percentile of the workload's waits, seconds",
+    busy_node_hours = "busy_node_hours" [Hours]: "node time the workload's jobs ran inside the window, hours (on a compute instance, jobs running together share the node equally)",
+    cost_share = "cost_share" [Share]: "busy_node_hours / the target's busy_node_hours: the workload's share of its target's cost (0 to 1)",
+    cost = "attributed_cost_usd" [Usd]: "the target's cost_usd × cost_share: the target's whole bill (idle and fixed costs included) split by busy time, US dollars",
 }
 
 /// One replication's metrics of one workload, in [`WORKLOAD_METRICS`] order.

@@ -2,15 +2,17 @@
 
 mod files;
 pub mod runinfo;
+pub mod schema;
 pub mod shard;
+pub mod sizing;
 mod variants;
 pub mod workloads;
 
 pub use files::{OutputDir, OutputError, finish as files_finish, foreign_entries};
+pub use sizing::sizing_csv;
 pub use variants::VariantFiles;
 
 use crate::engine::time::{SimTime, to_secs_f64};
-use crate::metrics::METRICS;
 use crate::model::SampleSink;
 use crate::scenario::Scenario;
 use crate::scenario::sweep::{Plan, Variant};
@@ -19,17 +21,8 @@ use crate::targets::TargetSample;
 use crate::text::num;
 use std::io::Write;
 
-/// Columns that identify a row of `summary.csv` and `replications.csv`, before the metrics.
-const IDENTITY: &[&str] = &[
-    "target",
-    "target_type",
-    "size",
-    "tier",
-    "price_usd_per_hour",
-    "price_source",
-    "service_time_model",
-];
-
+/// The cells of `summary.csv`'s and `replications.csv`'s target columns, from `target` to
+/// `service_time_model`.
 fn identity(s: &Scenario, t: usize) -> Vec<String> {
     let spec = &s.system.targets[t];
     vec![
@@ -50,15 +43,14 @@ fn identity(s: &Scenario, t: usize) -> Vec<String> {
     ]
 }
 
-/// `scenario`, `variant` and one `parameter_<path>` column per swept or `--set` field.
-fn variant_header(plan: &Plan) -> Vec<String> {
-    let mut h = vec!["scenario".to_string(), "variant".to_string()];
-    if let Some(v) = plan.variants.first() {
-        h.extend(v.params.iter().map(|(p, _)| format!("parameter_{p}")));
-    }
-    h
+/// The paths of the plan's `parameter_<path>` columns: every swept or `--set` field.
+fn parameters(plan: &Plan) -> Vec<String> {
+    plan.variants.first().map_or(vec![], |v| {
+        v.params.iter().map(|(p, _)| p.clone()).collect()
+    })
 }
 
+/// The cells of `scenario`, `variant` and the `parameter_<path>` columns.
 fn variant_cells(v: &Variant) -> Vec<String> {
     let mut c = vec![v.scenario.name.clone(), v.index.to_string()];
     c.extend(v.params.iter().map(|(_, value)| value.clone()));
@@ -69,24 +61,7 @@ fn variant_cells(v: &Variant) -> Vec<String> {
 /// followed by the half-width of its 95% confidence interval.
 pub fn summary_csv(plan: &Plan, results: &[RunResult]) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![]);
-    let mut header = variant_header(plan);
-    header.extend(IDENTITY.iter().map(|c| c.to_string()));
-    header.extend(
-        [
-            "replications",
-            "seed",
-            "start_date",
-            "horizon_s",
-            "warmup_s",
-        ]
-        .iter()
-        .map(|c| c.to_string()),
-    );
-    for m in METRICS {
-        header.push(m.name.into());
-        header.push(format!("{}_ci95", m.name));
-    }
-    w.write_record(&header)?;
+    w.write_record(schema::summary::FILE.header(&parameters(plan)))?;
     for (v, result) in plan.variants.iter().zip(results) {
         let s = &v.scenario;
         for (t, est) in result.summary(s.system.targets.len()).iter().enumerate() {
@@ -110,11 +85,7 @@ pub fn summary_csv(plan: &Plan, results: &[RunResult]) -> csv::Result<Vec<u8>> {
 /// `replications.csv`: one row per variant, replication and target.
 pub fn replications_csv(plan: &Plan, results: &[RunResult]) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![]);
-    let mut header = variant_header(plan);
-    header.extend(IDENTITY.iter().map(|c| c.to_string()));
-    header.extend(["replication", "seed", "replication_seed", "events"].map(String::from));
-    header.extend(METRICS.iter().map(|m| m.name.to_string()));
-    w.write_record(&header)?;
+    w.write_record(schema::replications::FILE.header(&parameters(plan)))?;
     for (v, result) in plan.variants.iter().zip(results) {
         let s = &v.scenario;
         for r in &result.rows {
@@ -137,32 +108,7 @@ pub fn replications_csv(plan: &Plan, results: &[RunResult]) -> csv::Result<Vec<u
 /// variant 0, the Pareto front and the goal.
 pub fn tradeoff_csv(plan: &Plan, rows: &[tradeoff::Row]) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![]);
-    let mut header = variant_header(plan);
-    header.extend(
-        [
-            "target",
-            "cost_per_30d_usd",
-            "cost_per_30d_usd_ci95",
-            "idle_cost_per_30d_usd",
-            "idle_cost_per_30d_usd_ci95",
-            "wait_mean_s",
-            "wait_mean_s_ci95",
-            "wait_p95_s",
-            "wait_p95_s_ci95",
-            "cost_diff_per_30d_usd",
-            "cost_diff_per_30d_usd_ci95",
-            "cost_diff_significant",
-            "wait_p95_diff_s",
-            "wait_p95_diff_s_ci95",
-            "wait_p95_diff_significant",
-            "pareto_optimal",
-            "meets_goal",
-            "recommended",
-            "noise_warning",
-        ]
-        .map(String::from),
-    );
-    w.write_record(&header)?;
+    w.write_record(schema::tradeoff::FILE.header(&parameters(plan)))?;
     let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
     for r in rows {
         let v = &plan.variants[r.variant];
@@ -198,18 +144,6 @@ pub fn tradeoff_csv(plan: &Plan, rows: &[tradeoff::Row]) -> csv::Result<Vec<u8>>
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
-pub const TIMESERIES_HEADER: &[&str] = &[
-    "replication",
-    "time_s",
-    "target",
-    "nodes_allocated",
-    "nodes_busy",
-    "nodes_provisioning",
-    "nodes_idle",
-    "queue_jobs",
-    "cumulative_cost_usd",
-];
-
 /// Streams `timeseries.csv` rows as the simulation produces them, so memory does not grow with
 /// the horizon. The first write error is kept and reported when the run ends.
 pub struct TimeseriesWriter<W: Write> {
@@ -222,7 +156,9 @@ pub struct TimeseriesWriter<W: Write> {
 impl<W: Write> TimeseriesWriter<W> {
     pub fn new(inner: W, s: &Scenario, replication: u64) -> Self {
         let mut writer = csv::Writer::from_writer(inner);
-        let error = writer.write_record(TIMESERIES_HEADER).err();
+        let error = writer
+            .write_record(schema::timeseries::FILE.header(&[]))
+            .err();
         TimeseriesWriter {
             writer,
             targets: s.system.targets.iter().map(|t| t.name.clone()).collect(),

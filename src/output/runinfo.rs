@@ -2,9 +2,11 @@
 //!
 //! Written into every output folder of `capsim run`, with the other files, at the commit (see
 //! [`super::files`]): capsim's version, the scenario file and the SHA-256 of its text, seed,
-//! replications, variants, threads, start and end times (UTC, RFC 3339), the command line, and
-//! how the run ended (`complete`, or `interrupted` when it was stopped and wrote only what had
-//! finished).
+//! replications, variants, threads, start and end times (UTC, RFC 3339), the command line, how
+//! the run ended (`complete`, or `interrupted` when it was stopped and wrote only what had
+//! finished), and what the report states about the scenario ([`ScenarioFacts`]: its goal, each
+//! target's provisioning time, the options a rerun needs), so that the report never has to
+//! read the scenario file.
 //!
 //! ```
 //! use capsim::output::runinfo::{RunInfo, Status};
@@ -16,6 +18,8 @@
 //! assert_eq!(back.scenario_sha256.len(), 64);
 //! ```
 
+use crate::engine::time::to_secs_f64;
+use crate::scenario::sweep::{Goal, Plan};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -68,6 +72,44 @@ pub struct RunInfo {
     /// What was left out when the run did not complete, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What the report states about the scenario; `None` in the `run.json` of a capsim before
+    /// this field, whose reports say those things are unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<ScenarioFacts>,
+}
+
+/// The scenario as the run simulated it (its first variant, command-line options applied), in
+/// the terms the report states it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScenarioFacts {
+    /// The scenario's `description`, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Simulated time per replication, warm-up included, seconds.
+    pub horizon_s: f64,
+    pub warmup_s: f64,
+    /// The `[goal]`; `None` when the scenario sets none.
+    pub goal: Option<Goal>,
+    /// Every target, in the scenario's order.
+    pub targets: Vec<TargetFacts>,
+    /// The options `capsim run scenario.toml` needs to reproduce this run: where its seed,
+    /// replications or horizon differ from the file's (`--seed 5`).
+    pub rerun_options: Vec<String>,
+}
+
+/// One target, as the report's assumptions state it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TargetFacts {
+    pub name: String,
+    /// Its `type`, as in `summary.csv`'s `target_type`.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Its `provisioning_time` as its `[[compute]]` table writes it (`lognormal, median 4m, p95
+    /// 8m`); `None` when the table sets none (capsim's default applies) or the target is not
+    /// a `[[compute]]` table.
+    pub provisioning_time: Option<String>,
 }
 
 /// Lowercase hex SHA-256 of `bytes`.
@@ -108,7 +150,63 @@ impl RunInfo {
                 .map(|a| a.to_string_lossy().into_owned())
                 .collect(),
             note: None,
+            scenario: None,
         }
+    }
+
+    /// Records what the report states about `plan`'s scenario: call it with the plan as run
+    /// (command-line options applied).
+    pub fn describe(&mut self, plan: &Plan) {
+        let Some(first) = plan.variants.first() else {
+            return;
+        };
+        let s = &first.scenario;
+        let written = crate::scenario::written::written(&s.source);
+        let horizon_s = to_secs_f64(s.system.horizon);
+        let mut rerun_options = vec![];
+        if written
+            .seed
+            .is_some_and(|file| u64::try_from(file) != Ok(s.seed))
+        {
+            rerun_options.push(format!("--seed {}", s.seed));
+        }
+        if written
+            .replications
+            .is_some_and(|file| u64::try_from(file) != Ok(s.replications))
+        {
+            rerun_options.push(format!("--replications {}", s.replications));
+        }
+        if written
+            .horizon_s
+            .is_some_and(|file| (horizon_s - file).abs() > 1e-6)
+        {
+            rerun_options.push(format!(
+                "--horizon {}",
+                crate::text::format_duration(horizon_s)
+            ));
+        }
+        let targets = s
+            .system
+            .targets
+            .iter()
+            .map(|t| TargetFacts {
+                name: t.name.clone(),
+                type_name: t.type_name().to_string(),
+                provisioning_time: written
+                    .provisioning_time
+                    .iter()
+                    .find(|(name, _)| *name == t.name)
+                    .map(|(_, text)| text.clone()),
+            })
+            .collect();
+        self.scenario = Some(ScenarioFacts {
+            description: written.description,
+            horizon_s,
+            warmup_s: to_secs_f64(s.system.warmup),
+            goal: plan.goal.clone(),
+            targets,
+            rerun_options,
+        });
     }
 
     /// Records the end: now, with `status`.
@@ -156,6 +254,112 @@ mod tests {
             sha256_hex(b""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    #[test]
+    fn a_run_json_without_the_scenario_facts_still_reads() {
+        // What capsim wrote before `scenario` was recorded.
+        let old = r#"{
+  "capsim_version": "0.1.0",
+  "status": "complete",
+  "scenario_file": "scenarios/quickstart.toml",
+  "scenario_sha256": "bd84b319a3d727feb2351b9249e11ef3bfe6d98e14bf9c16c6469dbe07bea216",
+  "seed": 42,
+  "replications": 10,
+  "variants": 1,
+  "threads": 0,
+  "threads_used": 2,
+  "started_at": "2026-12-03T08:14:22.154Z",
+  "finished_at": "2026-12-03T08:14:22.185Z",
+  "command_line": ["capsim", "run", "scenarios/quickstart.toml"]
+}"#;
+        let info = RunInfo::from_json(old.as_bytes()).unwrap();
+        assert_eq!(info.scenario, None);
+        assert_eq!(info.seed, 42);
+    }
+
+    #[test]
+    fn describe_records_goal_targets_and_the_options_a_rerun_needs() {
+        let text = "name = \"t\"\nhorizon = \"2d\"\nwarmup = \"1h\"\nseed = 3\nreplications = 2\n\
+             [[compute]]\nname = \"c\"\ntype = \"amlcompute\"\nsize = \"Standard_NC4as_T4_v3\"\n\
+             max_instances = 2\nprovisioning_time = { dist = \"constant\", value = \"90s\" }\n\
+             [[compute]]\nname = \"d\"\ntype = \"amlcompute\"\nsize = \"Standard_NC4as_T4_v3\"\n\
+             max_instances = 2\n\
+             [[workload]]\nname = \"w\"\ncompute = \"c\"\n\
+             arrivals = { process = \"poisson\", rate_per_hour = 1.0 }\n\
+             duration = { dist = \"constant\", value = \"1h\" }\n\
+             [goal]\nwait_p95 = \"5m\"\n";
+        let options = crate::scenario::LoadOptions {
+            today: Some(20_000),
+            prices_file: None,
+        };
+        let mut plan =
+            crate::scenario::sweep::load_plan(Path::new("t.toml"), text, &options, &[], &[])
+                .unwrap_or_else(|e| panic!("{e}"));
+        let mut info = RunInfo::start(Path::new("t.toml"), text);
+        info.describe(&plan);
+        let facts = info.scenario.clone().unwrap();
+        assert_eq!(facts.horizon_s, 2.0 * 86_400.0);
+        assert_eq!(facts.warmup_s, 3600.0);
+        assert_eq!(facts.goal.unwrap().wait_p95_s, Some(300.0));
+        assert_eq!(facts.targets.len(), 2);
+        assert_eq!(facts.targets[0].type_name, "amlcompute");
+        assert_eq!(
+            facts.targets[0].provisioning_time.as_deref(),
+            Some("constant, value 90s")
+        );
+        assert_eq!(facts.targets[1].provisioning_time, None);
+        assert!(facts.rerun_options.is_empty());
+
+        // As `--seed 9 --horizon 1d` leave the plan.
+        let s = &mut plan.variants[0].scenario;
+        s.seed = 9;
+        s.system.horizon = crate::engine::time::from_secs_f64(86_400.0);
+        info.describe(&plan);
+        assert_eq!(
+            info.scenario.as_ref().unwrap().rerun_options,
+            ["--seed 9", "--horizon 1d"]
+        );
+        let back = RunInfo::from_json(&info.to_json()).unwrap();
+        assert_eq!(back, info);
+    }
+
+    #[test]
+    fn docs_outputs_md_names_every_field() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/outputs.md");
+        let docs = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let start = docs.find("## `run.json`").expect("a section on run.json");
+        let section = &docs[start..];
+        let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+        let mut info = RunInfo::start(Path::new("s.toml"), "x");
+        info.finish(Status::Complete);
+        info.note = Some("n".into());
+        info.scenario = Some(ScenarioFacts {
+            description: Some("d".into()),
+            goal: Some(Goal::default()),
+            targets: vec![TargetFacts::default()],
+            ..ScenarioFacts::default()
+        });
+        fn keys(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    for (k, x) in m {
+                        out.push(k.clone());
+                        keys(x, out);
+                    }
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| keys(x, out)),
+                _ => {}
+            }
+        }
+        let mut all = vec![];
+        keys(&serde_json::to_value(&info).unwrap(), &mut all);
+        for k in all {
+            assert!(
+                section.contains(&format!("`{k}`")),
+                "{path} does not document `{k}` of run.json"
+            );
+        }
     }
 
     #[test]

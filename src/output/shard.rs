@@ -7,7 +7,8 @@
 //! same arguments, puts the rows back in plan order and calls the same writers as `capsim run`;
 //! the same values through the same code give the same bytes.
 
-use crate::metrics::{METRICS, Values, WorkloadValues};
+use super::schema;
+use crate::metrics::{Values, WorkloadValues};
 use crate::sweep::{ReplicationRow, RunResult, Shard};
 use serde::{Deserialize, Serialize};
 
@@ -90,16 +91,7 @@ fn parse_workloads(cell: &str) -> Option<Option<Vec<WorkloadValues>>> {
 /// (variant index, its replications).
 pub fn rows_csv(results: &[(usize, RunResult)]) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![]);
-    let mut header: Vec<&str> = vec![
-        "variant",
-        "replication",
-        "replication_seed",
-        "events",
-        "target",
-    ];
-    header.extend(METRICS.iter().map(|m| m.name));
-    header.push("workloads");
-    w.write_record(&header)?;
+    w.write_record(schema::shard::FILE.header(&[]))?;
     for (v, result) in results {
         for row in &result.rows {
             for (t, values) in row.targets.iter().enumerate() {
@@ -129,19 +121,7 @@ pub fn read_rows(bytes: &[u8], what: &str) -> Result<Vec<(usize, ReplicationRow)
         .iter()
         .map(str::to_string)
         .collect::<Vec<_>>();
-    let expected: Vec<String> = [
-        "variant",
-        "replication",
-        "replication_seed",
-        "events",
-        "target",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain(METRICS.iter().map(|m| m.name.to_string()))
-    .chain(["workloads".to_string()])
-    .collect();
-    if header != expected {
+    if header != schema::shard::FILE.header(&[]) {
         return Err(format!(
             "{what}: its columns are not this capsim version's; merge shards with the capsim that ran them"
         ));
@@ -199,6 +179,7 @@ pub fn read_rows(bytes: &[u8], what: &str) -> Result<Vec<(usize, ReplicationRow)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::METRICS;
 
     #[test]
     fn rows_round_trip_bit_for_bit() {

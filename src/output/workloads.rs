@@ -2,7 +2,7 @@
 //! target, with means and 95% confidence intervals over replications, and the share of the
 //! target's cost its busy time accounts for.
 
-use super::{variant_cells, variant_header};
+use super::{parameters, schema, variant_cells};
 use crate::engine::stats::mean_ci95;
 use crate::metrics::workload::W;
 use crate::metrics::{M, WORKLOAD_METRICS};
@@ -11,29 +11,11 @@ use crate::sweep::RunResult;
 use crate::text::num;
 use crate::workload::ArrivalSpec;
 
-/// Columns after the variant's, before the metrics.
-const IDENTITY: &[&str] = &[
-    "workload",
-    "target",
-    "target_type",
-    "arrival_process",
-    "batch_size",
-    "priority",
-    "trace_rows_skipped",
-    "replications",
-];
-
 /// Builds `workloads.csv`. Every metric is the mean over replications followed by the
 /// half-width of its 95% confidence interval, as in `summary.csv`.
 pub fn workloads_csv(plan: &Plan, results: &[RunResult]) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![]);
-    let mut header = variant_header(plan);
-    header.extend(IDENTITY.iter().map(|c| c.to_string()));
-    for m in WORKLOAD_METRICS {
-        header.push(m.name.into());
-        header.push(format!("{}_ci95", m.name));
-    }
-    w.write_record(&header)?;
+    w.write_record(schema::workloads::FILE.header(&parameters(plan)))?;
     for (v, result) in plan.variants.iter().zip(results) {
         let s = &v.scenario;
         for (i, spec) in s.system.workloads.iter().enumerate() {

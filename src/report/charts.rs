@@ -5,8 +5,9 @@
 //! charts on every machine. Colours differ in lightness and lines in dash pattern or marker, so
 //! the charts read in greyscale too.
 
-use super::data::{Est, Sample};
+use super::data::Sample;
 use super::render::html_escape;
+use crate::metrics::Estimate;
 use crate::text::format::{duration, group_thousands, usd};
 use anyhow::anyhow;
 use plotters::coord::Shift;
@@ -227,7 +228,7 @@ pub struct CostBar {
     pub provisioning: f64,
     /// `cost_per_30d_usd` minus the three node-time parts (fixed costs), when material.
     pub other: f64,
-    pub total: Est,
+    pub total: Estimate,
 }
 
 /// Draws the stacked cost bars; `names` label the four parts in the legend (busy, idle,
@@ -350,13 +351,13 @@ pub fn cost_chart(
                     )))
                     .map_err(draw_err)?;
             }
-            if let (Some(m), Some(c)) = (b.total.mean, b.total.ci) {
+            if let (Some(m), Some(c)) = (b.total.known_mean(), b.total.known_ci95()) {
                 chart
                     .draw_series(v_interval(x, m - c, m + c, 0.12))
                     .map_err(draw_err)?;
             }
             if n <= 16
-                && let Some(m) = b.total.mean
+                && let Some(m) = b.total.known_mean()
             {
                 let hi = b.total.bounds().map_or(m, |(_, hi)| hi).max(parts);
                 let (px, py) = chart.backend_coord(&(x, hi));
@@ -633,9 +634,9 @@ fn axis_number(v: f64) -> String {
 #[derive(Clone, Debug)]
 pub struct WaitGroup {
     pub label: String,
-    pub p50: Est,
-    pub p95: Est,
-    pub p99: Est,
+    pub p50: Estimate,
+    pub p95: Estimate,
+    pub p99: Estimate,
 }
 
 /// What a percentile chart shows: values are seconds for waits and milliseconds for latencies.
@@ -715,7 +716,7 @@ pub fn percentile_chart(
                 .iter()
                 .enumerate()
                 .filter_map(|(i, g)| {
-                    let m = get(g).mean? / div;
+                    let m = get(g).known_mean()? / div;
                     let x = i as f64 + offset;
                     Some(Rectangle::new(
                         [(x - w / 2.0, 0.0), (x + w / 2.0, m)],
@@ -736,7 +737,7 @@ pub fn percentile_chart(
                 .iter()
                 .enumerate()
                 .filter_map(|(i, g)| {
-                    let m = get(g).mean? / div;
+                    let m = get(g).known_mean()? / div;
                     let x = i as f64 + offset;
                     Some(Rectangle::new(
                         [(x - w / 2.0, 0.0), (x + w / 2.0, m)],
@@ -746,7 +747,7 @@ pub fn percentile_chart(
                 .collect();
             chart.draw_series(outlines).map_err(draw_err)?;
             for (i, g) in groups.iter().enumerate() {
-                if let (Some(m), Some(c)) = (get(g).mean, get(g).ci) {
+                if let (Some(m), Some(c)) = (get(g).known_mean(), get(g).known_ci95()) {
                     let x = i as f64 + offset;
                     chart
                         .draw_series(v_interval(x, (m - c) / div, (m + c) / div, w / 3.0))
@@ -756,7 +757,7 @@ pub fn percentile_chart(
         }
         if n <= 8 {
             for (i, g) in groups.iter().enumerate() {
-                if let Some(m) = g.p95.mean {
+                if let Some(m) = g.p95.known_mean() {
                     let hi = [g.p50, g.p95, g.p99]
                         .iter()
                         .filter_map(|e| e.bounds().map(|b| b.1))
@@ -791,8 +792,8 @@ pub fn percentile_chart(
 #[derive(Clone, Debug)]
 pub struct TradeoffPoint {
     pub variant: String,
-    pub cost: Est,
-    pub wait_p95: Est,
+    pub cost: Estimate,
+    pub wait_p95: Estimate,
     pub pareto: bool,
     pub recommended: bool,
 }
@@ -883,12 +884,12 @@ pub fn tradeoff_chart(
         // 95% intervals on both axes.
         let grey = RGBColor(130, 130, 130);
         for p in points {
-            let (Some(c), Some(w)) = (p.cost.mean, p.wait_p95.mean) else {
+            let (Some(c), Some(w)) = (p.cost.known_mean(), p.wait_p95.known_mean()) else {
                 continue;
             };
             let y = w / div;
             let s = ShapeStyle::from(&grey).stroke_width(1);
-            if let Some(ci) = p.cost.ci {
+            if let Some(ci) = p.cost.known_ci95() {
                 chart
                     .draw_series(std::iter::once(PathElement::new(
                         vec![(c - ci, y), (c + ci, y)],
@@ -896,7 +897,7 @@ pub fn tradeoff_chart(
                     )))
                     .map_err(draw_err)?;
             }
-            if let Some(ci) = p.wait_p95.ci {
+            if let Some(ci) = p.wait_p95.known_ci95() {
                 chart
                     .draw_series(std::iter::once(PathElement::new(
                         vec![(c, (w - ci) / div), (c, (w + ci) / div)],
@@ -908,7 +909,7 @@ pub fn tradeoff_chart(
         let mut front: Vec<(f64, f64)> = points
             .iter()
             .filter(|p| p.pareto)
-            .filter_map(|p| Some((p.cost.mean?, p.wait_p95.mean? / div)))
+            .filter_map(|p| Some((p.cost.known_mean()?, p.wait_p95.known_mean()? / div)))
             .collect();
         front.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
         if !front.is_empty() {
@@ -928,7 +929,7 @@ pub fn tradeoff_chart(
         let others: Vec<(f64, f64)> = points
             .iter()
             .filter(|p| !p.pareto)
-            .filter_map(|p| Some((p.cost.mean?, p.wait_p95.mean? / div)))
+            .filter_map(|p| Some((p.cost.known_mean()?, p.wait_p95.known_mean()? / div)))
             .collect();
         chart
             .draw_series(
@@ -942,7 +943,7 @@ pub fn tradeoff_chart(
                 Circle::new((x + 10, y), 5, ShapeStyle::from(&grey).stroke_width(2))
             });
         if let Some(r) = points.iter().find(|p| p.recommended)
-            && let (Some(c), Some(w)) = (r.cost.mean, r.wait_p95.mean)
+            && let (Some(c), Some(w)) = (r.cost.known_mean(), r.wait_p95.known_mean())
         {
             chart
                 .draw_series(std::iter::once(Circle::new(
@@ -956,7 +957,7 @@ pub fn tradeoff_chart(
         }
         if labelled {
             for p in points {
-                let (Some(c), Some(w)) = (p.cost.mean, p.wait_p95.mean) else {
+                let (Some(c), Some(w)) = (p.cost.known_mean(), p.wait_p95.known_mean()) else {
                     continue;
                 };
                 let (px, py) = chart.backend_coord(&(c, w / div));

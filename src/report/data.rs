@@ -1,7 +1,12 @@
 //! Reads a finished run's output folder. Every value comes from a CSV cell found by its column
-//! name, so the report shows only numbers the files hold, whatever the column order, and a
-//! missing optional file or column is noted rather than fatal.
+//! name (the columns of [`crate::output::schema`]), or from `run.json`, so the report shows
+//! only numbers the files hold, whatever the column order, and a missing optional file or
+//! column is noted rather than fatal. The scenario file is shown, never read for values.
 
+use crate::metrics::{Estimate, M};
+use crate::output::runinfo::{RunInfo, ScenarioFacts, TargetFacts};
+use crate::output::schema::{self, ColumnRef, replications, summary as sum, timeseries, tradeoff};
+use crate::scenario::sweep::Goal;
 use anyhow::{Context, anyhow, bail};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -46,52 +51,39 @@ impl Table {
         }
     }
 
-    pub fn has(&self, column: &str) -> bool {
-        self.index.contains_key(column)
+    pub fn has(&self, column: impl ColumnRef) -> bool {
+        self.index.contains_key(column.column_name())
     }
 
     /// The cell as written; `None` when the column is missing, `Some("")` when it is empty.
-    pub fn str(&self, row: usize, column: &str) -> Option<&str> {
-        let i = *self.index.get(column)?;
+    pub fn str(&self, row: usize, column: impl ColumnRef) -> Option<&str> {
+        let i = *self.index.get(column.column_name())?;
         self.rows.get(row)?.get(i)
     }
 
     /// The cell as a finite number; `None` when missing, empty or not a number.
-    pub fn num(&self, row: usize, column: &str) -> Option<f64> {
+    pub fn num(&self, row: usize, column: impl ColumnRef) -> Option<f64> {
         self.str(row, column)
             .and_then(|s| s.trim().parse::<f64>().ok())
             .filter(|x| x.is_finite())
     }
 
-    /// A metric and the half-width of its 95% interval (`<column>_ci95`).
-    pub fn est(&self, row: usize, column: &str) -> Est {
-        Est {
-            mean: self.num(row, column),
-            ci: self.num(row, &format!("{column}_ci95")),
+    /// A mean and the half-width of its 95% interval (`<column>_ci95`); NaN where a cell is
+    /// missing, empty or not a number.
+    pub fn est(&self, row: usize, column: impl ColumnRef) -> Estimate {
+        let name = column.column_name();
+        Estimate {
+            mean: self.num(row, name).unwrap_or(f64::NAN),
+            ci95: self.num(row, schema::ci95_name(name)).unwrap_or(f64::NAN),
+            n: 0,
         }
     }
 
     /// `yes` / `no` / other text, lower-cased; `None` when missing or empty.
-    pub fn flag(&self, row: usize, column: &str) -> Option<String> {
+    pub fn flag(&self, row: usize, column: impl ColumnRef) -> Option<String> {
         self.str(row, column)
             .map(|s| s.trim().to_ascii_lowercase())
             .filter(|s| !s.is_empty())
-    }
-}
-
-/// A mean and its 95% half-width, either undefined.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Est {
-    pub mean: Option<f64>,
-    pub ci: Option<f64>,
-}
-
-impl Est {
-    /// The interval `[mean - ci, mean + ci]`, the mean alone without a CI.
-    pub fn bounds(&self) -> Option<(f64, f64)> {
-        let m = self.mean?;
-        let c = self.ci.unwrap_or(0.0);
-        Some((m - c, m + c))
     }
 }
 
@@ -134,15 +126,19 @@ pub fn read_timeseries(path: &Path, start: f64, end: f64) -> anyhow::Result<Time
         .map(String::from)
         .collect();
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let Some(time_col) = col("time_s") else {
-        bail!("{}: no `time_s` column", path.display());
+    let Some(time_col) = col(timeseries::TIME_S.name) else {
+        bail!(
+            "{}: no `{}` column",
+            path.display(),
+            timeseries::TIME_S.name
+        );
     };
-    let target_col = col("target");
+    let target_col = col(timeseries::TARGET.name);
     let wanted = [
-        "nodes_allocated",
-        "nodes_busy",
-        "nodes_provisioning",
-        "queue_jobs",
+        timeseries::NODES_ALLOCATED.name,
+        timeseries::NODES_BUSY.name,
+        timeseries::NODES_PROVISIONING.name,
+        timeseries::QUEUE_JOBS.name,
     ];
     let cols: Vec<Option<usize>> = wanted.iter().map(|w| col(w)).collect();
     let mut ts = Timeseries {
@@ -167,8 +163,13 @@ pub fn read_timeseries(path: &Path, start: f64, end: f64) -> anyhow::Result<Time
                 .and_then(|s| s.trim().parse::<f64>().ok())
                 .filter(|x| x.is_finite())
         };
-        let t = num(Some(time_col))
-            .ok_or_else(|| anyhow!("{}:{line}: `time_s` is not a number", path.display()))?;
+        let t = num(Some(time_col)).ok_or_else(|| {
+            anyhow!(
+                "{}:{line}: `{}` is not a number",
+                path.display(),
+                timeseries::TIME_S.name
+            )
+        })?;
         ts.end_s = ts.end_s.max(t);
         let target = target_col.and_then(|c| record.get(c)).unwrap_or("");
         let k = match ts.series.iter().position(|s| s.target == target) {
@@ -204,9 +205,9 @@ pub fn read_timeseries(path: &Path, start: f64, end: f64) -> anyhow::Result<Time
     Ok(ts)
 }
 
-/// The run's parameters as `summary.csv` states them (first row).
+/// What `summary.csv` says was simulated (its first row).
 #[derive(Clone, Debug, Default)]
-pub struct RunInfo {
+pub struct Simulated {
     pub scenario: String,
     pub replications: Option<f64>,
     pub seed: Option<String>,
@@ -215,7 +216,7 @@ pub struct RunInfo {
     pub warmup_s: Option<f64>,
 }
 
-impl RunInfo {
+impl Simulated {
     /// 30 days divided by the observed window: turns a cost over the window into a cost per 30
     /// days exactly as `cost_per_30d_usd` is computed.
     pub fn per_30d(&self) -> Option<f64> {
@@ -246,7 +247,9 @@ pub struct Run {
     pub dir: PathBuf,
     pub summary: Table,
     pub tradeoff: Option<Table>,
-    pub info: RunInfo,
+    pub simulated: Simulated,
+    /// `run.json`, if the folder has a readable one.
+    pub run_json: Option<RunInfo>,
     /// Targets in order of first appearance in `summary.csv`.
     pub targets: Vec<String>,
     /// Variants in order of first appearance (`variant` column; `0` without it).
@@ -255,16 +258,15 @@ pub struct Run {
     pub axes: Vec<Axis>,
     /// Parameter columns with one value for the whole run (`--set`, or a one-value axis).
     pub fixed: Vec<(String, String)>,
-    /// The scenario file copied into the folder, verbatim, if present.
+    /// The scenario file copied into the folder, verbatim, if present: shown, never parsed.
     pub scenario_text: Option<String>,
-    pub scenario: Option<toml::Table>,
     /// Missing optional files and problems worth a sentence in the report.
     pub notes: Vec<String>,
 }
 
 impl Run {
     pub fn load(dir: &Path) -> anyhow::Result<Run> {
-        let summary_path = dir.join("summary.csv");
+        let summary_path = dir.join(sum::FILE.name);
         if !summary_path.is_file() {
             bail!(
                 "no summary.csv in {}: `capsim report` needs the folder of a finished `capsim run` (missing {})",
@@ -273,17 +275,18 @@ impl Run {
             );
         }
         let summary = Table::read(&summary_path)?;
-        if !summary.has("target") {
+        if !summary.has(sum::TARGET) {
             bail!(
-                "{}: no `target` column; is this a capsim summary.csv?",
-                summary_path.display()
+                "{}: no `{}` column; is this a capsim summary.csv?",
+                summary_path.display(),
+                sum::TARGET.name
             );
         }
         if summary.rows.is_empty() {
             bail!("{}: no rows", summary_path.display());
         }
         let mut notes = vec![];
-        let tradeoff_path = dir.join("tradeoff.csv");
+        let tradeoff_path = dir.join(tradeoff::FILE.name);
         let tradeoff = if tradeoff_path.is_file() {
             match Table::read(&tradeoff_path) {
                 Ok(t) => Some(t),
@@ -295,28 +298,30 @@ impl Run {
         } else {
             None
         };
-        let scenario_path = dir.join("scenario.toml");
-        let scenario_text = std::fs::read_to_string(&scenario_path).ok();
-        let scenario = match &scenario_text {
-            Some(text) => match text.parse::<toml::Table>() {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    notes.push(format!(
-                        "scenario.toml is not valid TOML ({}); assumptions from it are left out.",
-                        e.message()
-                    ));
-                    None
-                }
-            },
-            None => {
-                notes.push(
-                    "scenario.toml is missing: the scenario cannot be shown, and assumptions \
-                     it holds (provisioning time, goal) are left out."
-                        .into(),
-                );
+        let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
+        let run_json = match RunInfo::read(dir) {
+            Ok(Some(info)) => Some(info),
+            Ok(None) => {
+                notes.push(format!(
+                    "{} is missing, so what it records about the scenario (goal, provisioning times, command-line options) is unknown.",
+                    crate::output::runinfo::FILE_NAME
+                ));
+                None
+            }
+            Err(e) => {
+                notes.push(format!(
+                    "{} could not be read ({e}), so what it records about the scenario (goal, provisioning times, command-line options) is unknown.",
+                    crate::output::runinfo::FILE_NAME
+                ));
                 None
             }
         };
+        if run_json.as_ref().is_some_and(|r| r.scenario.is_none()) {
+            notes.push(format!(
+                "{} was written by an older capsim, which did not record the scenario's goal, provisioning times and command-line options: they are unknown here.",
+                crate::output::runinfo::FILE_NAME
+            ));
+        }
 
         let distinct = |col: &str| -> Vec<String> {
             let mut v: Vec<String> = vec![];
@@ -328,12 +333,12 @@ impl Run {
             }
             v
         };
-        let targets = distinct("target");
-        let variants = distinct("variant");
+        let targets = distinct(sum::TARGET.name);
+        let variants = distinct(sum::VARIANT.name);
         let mut axes = vec![];
         let mut fixed = vec![];
         for h in &summary.headers {
-            if let Some(path) = h.strip_prefix("parameter_") {
+            if let Some(path) = h.strip_prefix(schema::PARAMETER_PREFIX) {
                 let values = distinct(h);
                 if values.len() > 1 {
                     axes.push(Axis {
@@ -345,42 +350,52 @@ impl Run {
                 }
             }
         }
-        let first = |c: &str| {
+        let first = |c: schema::Column| {
             summary
                 .str(0, c)
                 .filter(|s| !s.is_empty())
                 .map(String::from)
         };
-        let info = RunInfo {
-            scenario: first("scenario").unwrap_or_else(|| {
+        let simulated = Simulated {
+            scenario: first(sum::SCENARIO).unwrap_or_else(|| {
                 dir.file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "capsim run".into())
             }),
-            replications: summary.num(0, "replications"),
-            seed: first("seed"),
-            start_date: first("start_date"),
-            horizon_s: summary.num(0, "horizon_s"),
-            warmup_s: summary.num(0, "warmup_s"),
+            replications: summary.num(0, sum::REPLICATIONS),
+            seed: first(sum::SEED),
+            start_date: first(sum::START_DATE),
+            horizon_s: summary.num(0, sum::HORIZON_S),
+            warmup_s: summary.num(0, sum::WARMUP_S),
         };
         Ok(Run {
             dir: dir.to_path_buf(),
             summary,
             tradeoff,
-            info,
+            simulated,
+            run_json,
             targets,
             variants,
             axes,
             fixed,
             scenario_text,
-            scenario,
             notes,
         })
     }
 
+    /// What `run.json` records about the scenario; `None` when it does not (an older capsim).
+    pub fn facts(&self) -> Option<&ScenarioFacts> {
+        self.run_json.as_ref()?.scenario.as_ref()
+    }
+
+    /// What `run.json` records about one target.
+    pub fn target_facts(&self, target: &str) -> Option<&TargetFacts> {
+        self.facts()?.targets.iter().find(|t| t.name == target)
+    }
+
     /// A row of an endpoint (it counts requests) rather than of a compute target.
     pub fn is_endpoint_row(&self, row: usize) -> bool {
-        self.summary.num(row, "requests").is_some()
+        self.summary.num(row, M::requests).is_some()
     }
 
     pub fn is_sweep(&self) -> bool {
@@ -390,18 +405,18 @@ impl Run {
     /// Rows of `summary.csv` for one target, in file order.
     pub fn summary_rows(&self, target: &str) -> Vec<usize> {
         (0..self.summary.rows.len())
-            .filter(|&i| self.summary.str(i, "target") == Some(target))
+            .filter(|&i| self.summary.str(i, sum::TARGET) == Some(target))
             .collect()
     }
 
     pub fn variant_of(&self, table: &Table, row: usize) -> String {
-        table.str(row, "variant").unwrap_or("0").to_string()
+        table.str(row, sum::VARIANT).unwrap_or("0").to_string()
     }
 
     /// The summary row of (variant, target).
     pub fn summary_row(&self, variant: &str, target: &str) -> Option<usize> {
         (0..self.summary.rows.len()).find(|&i| {
-            self.summary.str(i, "target") == Some(target)
+            self.summary.str(i, sum::TARGET) == Some(target)
                 && self.variant_of(&self.summary, i) == variant
         })
     }
@@ -410,7 +425,7 @@ impl Run {
     pub fn tradeoff_rows(&self, target: &str) -> Vec<usize> {
         self.tradeoff.as_ref().map_or(vec![], |t| {
             (0..t.rows.len())
-                .filter(|&i| t.str(i, "target") == Some(target))
+                .filter(|&i| t.str(i, tradeoff::TARGET) == Some(target))
                 .collect()
         })
     }
@@ -424,7 +439,7 @@ impl Run {
                     "{} = {}",
                     a.short(),
                     table
-                        .str(row, &format!("parameter_{}", a.path))
+                        .str(row, schema::parameter_name(&a.path))
                         .unwrap_or("?")
                 )
             })
@@ -438,7 +453,7 @@ impl Run {
             .iter()
             .map(|a| {
                 table
-                    .str(row, &format!("parameter_{}", a.path))
+                    .str(row, schema::parameter_name(&a.path))
                     .unwrap_or("?")
                     .to_string()
             })
@@ -446,43 +461,21 @@ impl Run {
             .join(" / ")
     }
 
-    /// The `[[compute]]` table of the scenario with this name.
-    pub fn compute_spec(&self, target: &str) -> Option<&toml::Table> {
-        self.scenario
-            .as_ref()?
-            .get("compute")?
-            .as_array()?
-            .iter()
-            .filter_map(|c| c.as_table())
-            .find(|c| c.get("name").and_then(|n| n.as_str()) == Some(target))
-    }
-
-    /// The `[goal]` as (p95 wait bound in seconds, budget per 30 days), from scenario.toml.
+    /// The `[goal]` with at least one bound, from `run.json`; `None` without one or when
+    /// `run.json` does not say ([`Run::facts`] tells which).
     pub fn goal(&self) -> Option<Goal> {
-        let g = self.scenario.as_ref()?.get("goal")?.as_table()?;
-        let wait_p95_s = g.get("wait_p95").and_then(|v| match v {
-            toml::Value::String(s) => crate::text::parse_duration(s).ok(),
-            toml::Value::Integer(i) => Some(*i as f64),
-            toml::Value::Float(f) => Some(*f),
-            _ => None,
-        });
-        let budget = g.get("budget_per_30d_usd").and_then(|v| match v {
-            toml::Value::Integer(i) => Some(*i as f64),
-            toml::Value::Float(f) => Some(*f),
-            _ => None,
-        });
-        (wait_p95_s.is_some() || budget.is_some()).then_some(Goal {
-            wait_p95_s,
-            budget_per_30d_usd: budget,
-        })
+        self.facts()?
+            .goal
+            .clone()
+            .filter(|g| g.wait_p95_s.is_some() || g.budget_per_30d_usd.is_some())
     }
 
     /// The summed cost per 30 days over targets in each replication of variant 0, from
     /// `replications.csv`, for the total's confidence interval.
     pub fn total_cost_per_replication(&self) -> Option<Vec<f64>> {
-        let path = self.dir.join("replications.csv");
+        let path = self.dir.join(replications::FILE.name);
         let t = Table::read(&path).ok()?;
-        if !t.has("replication") || !t.has("cost_per_30d_usd") {
+        if !t.has(replications::REPLICATION) || !t.has(M::cost_per_30d) {
             return None;
         }
         let first_variant = self.variants.first()?.clone();
@@ -491,8 +484,8 @@ impl Run {
             if self.variant_of(&t, i) != first_variant {
                 continue;
             }
-            let rep = t.str(i, "replication")?.to_string();
-            let cost = t.num(i, "cost_per_30d_usd")?;
+            let rep = t.str(i, replications::REPLICATION)?.to_string();
+            let cost = t.num(i, M::cost_per_30d)?;
             match sums.iter_mut().find(|(r, _, _)| *r == rep) {
                 Some(e) => {
                     e.1 += cost;
@@ -509,22 +502,15 @@ impl Run {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Goal {
-    pub wait_p95_s: Option<f64>,
-    pub budget_per_30d_usd: Option<f64>,
-}
-
-impl Goal {
-    pub fn describe(&self) -> String {
-        use crate::text::format::{duration, usd};
-        let mut parts = vec![];
-        if let Some(w) = self.wait_p95_s {
-            parts.push(format!("p95 wait ≤ {}", duration(w)));
-        }
-        if let Some(b) = self.budget_per_30d_usd {
-            parts.push(format!("cost ≤ {} / month", usd(b)));
-        }
-        parts.join(" and ")
+/// The goal in words: `p95 wait ≤ 5.0 min and cost ≤ $1,000 / month`.
+pub fn describe_goal(goal: &Goal) -> String {
+    use crate::text::format::{duration, usd};
+    let mut parts = vec![];
+    if let Some(w) = goal.wait_p95_s {
+        parts.push(format!("p95 wait ≤ {}", duration(w)));
     }
+    if let Some(b) = goal.budget_per_30d_usd {
+        parts.push(format!("cost ≤ {} / month", usd(b)));
+    }
+    parts.join(" and ")
 }

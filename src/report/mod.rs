@@ -3,10 +3,13 @@
 //! files in `charts/`.
 //!
 //! The report is built only from the files of an output folder — `summary.csv`, and when present
-//! `tradeoff.csv`, `timeseries.csv`, `replications.csv` and `scenario.toml` — read by column
-//! name, so it shows only numbers those files hold (or derives them in ways it states), and
-//! `capsim report DIR` works on any finished run. A missing optional file or column turns its
-//! chart or table row into a sentence; a missing `summary.csv` is an error naming the path.
+//! `tradeoff.csv`, `timeseries.csv` and `replications.csv`, read by column name through
+//! [`crate::output::schema`], and `run.json` for what it states about the scenario (goal,
+//! provisioning times, command-line options) — so it shows only numbers those files hold (or
+//! derives them in ways it states), and `capsim report DIR` works on any finished run.
+//! `scenario.toml` is shown verbatim, never parsed. A missing optional file or column turns its
+//! chart or table row into a sentence (as does a `run.json` of an older capsim, which does not
+//! record the scenario); a missing `summary.csv` is an error naming the path.
 //!
 //! ```no_run
 //! use capsim::report::{ReportOptions, write_report};
@@ -20,10 +23,12 @@ pub mod png;
 pub mod render;
 pub mod sizing;
 
+use crate::metrics::{Estimate, M, Unit};
+use crate::output::schema::{self, ColumnRef, summary as sum, tradeoff as trade};
 use crate::text::format::*;
 use anyhow::{Context, bail};
 use charts::{Chart, CostBar, HeatAxes, HeatCell, TradeoffPoint, WaitGroup};
-use data::{Est, Run};
+use data::Run;
 use render::{Block, Doc, Para, Table, TableRow, code, strong, text};
 use std::path::{Path, PathBuf};
 
@@ -69,7 +74,9 @@ pub struct Report {
 /// Returns the paths written, charts first.
 pub fn write_report(out_dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<PathBuf>> {
     // A `capsim size` folder has its own report.
-    let report = if !out_dir.join("summary.csv").is_file() && out_dir.join("sizing.csv").is_file() {
+    let report = if !out_dir.join(sum::FILE.name).is_file()
+        && out_dir.join(schema::sizing::FILE.name).is_file()
+    {
         let r = sizing::build(out_dir)?;
         Report {
             html: r.html,
@@ -169,7 +176,7 @@ pub fn build_report(out_dir: &Path, opts: &ReportOptions) -> anyhow::Result<Repo
     b.charts()?;
     b.assumptions();
     let doc = Doc {
-        title: format!("Capacity report: {}", run.info.scenario),
+        title: format!("Capacity report: {}", run.simulated.scenario),
         subtitle: b.subtitle(),
         blocks: b.blocks,
     };
@@ -213,101 +220,59 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Every metric of the per-target table: label, column, how to format.
-const METRIC_ROWS: &[(&str, &str, Kind)] = &[
-    ("Cost per month (30 days)", "cost_per_30d_usd", Kind::Usd),
-    (
-        "Idle and provisioning cost per month",
-        "idle_cost_per_30d_usd",
-        Kind::Usd,
-    ),
-    ("Idle share of the cost", "idle_cost_share", Kind::Share),
-    ("Cost over the observed window", "cost_usd", Kind::Usd),
-    (
-        "Idle and provisioning cost over the window",
-        "idle_cost_usd",
-        Kind::Usd,
-    ),
-    ("Cost per completed job", "cost_per_job_usd", Kind::Usd),
-    ("Jobs submitted", "jobs_arrived", Kind::Number),
-    ("Jobs completed", "jobs_completed", Kind::Number),
-    (
-        "Throughput, jobs per hour",
-        "throughput_jobs_per_hour",
-        Kind::Number,
-    ),
-    ("Wait before start, mean", "wait_mean_s", Kind::Duration),
-    ("Wait, median (p50)", "wait_p50_s", Kind::Duration),
-    ("Wait, p95", "wait_p95_s", Kind::Duration),
-    ("Wait, p99", "wait_p99_s", Kind::Duration),
-    ("Wait, longest", "wait_max_s", Kind::Duration),
-    ("Queued jobs, time average", "queue_jobs_mean", Kind::Number),
-    (
-        "Utilisation (busy / billed node time)",
-        "utilization",
-        Kind::Share,
-    ),
-    ("Nodes allocated, time average", "nodes_mean", Kind::Number),
-    ("Nodes allocated, peak", "nodes_peak", Kind::Number),
-    ("Billed node-hours", "node_hours", Kind::Hours),
-    ("Busy node-hours", "busy_node_hours", Kind::Hours),
-    ("Idle node-hours", "idle_node_hours", Kind::Hours),
-    (
-        "Provisioning node-hours",
-        "provisioning_node_hours",
-        Kind::Hours,
-    ),
+/// Every metric of the per-target table, with its label; the column's unit says how to format it.
+const METRIC_ROWS: &[(&str, M)] = &[
+    ("Cost per month (30 days)", M::cost_per_30d),
+    ("Idle and provisioning cost per month", M::idle_cost_per_30d),
+    ("Idle share of the cost", M::idle_cost_share),
+    ("Cost over the observed window", M::cost),
+    ("Idle and provisioning cost over the window", M::idle_cost),
+    ("Cost per completed job", M::cost_per_job),
+    ("Jobs submitted", M::jobs_arrived),
+    ("Jobs completed", M::jobs_completed),
+    ("Throughput, jobs per hour", M::throughput),
+    ("Wait before start, mean", M::wait_mean),
+    ("Wait, median (p50)", M::wait_p50),
+    ("Wait, p95", M::wait_p95),
+    ("Wait, p99", M::wait_p99),
+    ("Wait, longest", M::wait_max),
+    ("Queued jobs, time average", M::queue_mean),
+    ("Utilisation (busy / billed node time)", M::utilization),
+    ("Nodes allocated, time average", M::nodes_mean),
+    ("Nodes allocated, peak", M::nodes_peak),
+    ("Billed node-hours", M::node_hours),
+    ("Busy node-hours", M::busy_node_hours),
+    ("Idle node-hours", M::idle_node_hours),
+    ("Provisioning node-hours", M::provisioning_node_hours),
     (
         "Fixed costs over the window (billed whatever the state)",
-        "fixed_cost_usd",
-        Kind::Usd,
+        M::fixed_cost,
     ),
-    ("Compute-instance start-ups", "startups", Kind::Number),
-    ("Nodes requested", "nodes_requested", Kind::Number),
-    (
-        "Jobs running at the horizon",
-        "jobs_running_at_end",
-        Kind::Number,
-    ),
-    (
-        "Jobs queued at the horizon",
-        "jobs_queued_at_end",
-        Kind::Number,
-    ),
-    ("Requests", "requests", Kind::Number),
-    ("Requests served", "served", Kind::Number),
-    (
-        "Rejected with 429 (too many pending)",
-        "rejected_429",
-        Kind::Number,
-    ),
-    ("Share rejected with 429", "rejected_429_share", Kind::Share),
-    (
-        "Rejected with 503 (Kubernetes)",
-        "rejected_503",
-        Kind::Number,
-    ),
-    ("Timed out (408)", "timed_out_408", Kind::Number),
-    ("Latency, mean", "latency_mean_ms", Kind::Millis),
-    ("Latency, median (p50)", "latency_p50_ms", Kind::Millis),
-    ("Latency, p95", "latency_p95_ms", Kind::Millis),
-    ("Latency, p99", "latency_p99_ms", Kind::Millis),
-    ("Service time, mean", "service_time_mean_ms", Kind::Millis),
-    ("Requests within the SLO", "slo_attainment", Kind::Share),
-    ("Replications meeting the SLO", "slo_met", Kind::Share),
-    ("Instances, time average", "instances_mean", Kind::Number),
-    ("Instances, peak", "instances_peak", Kind::Number),
-    ("Instance-hours", "instance_hours", Kind::Hours),
-    ("Autoscale actions", "scale_events", Kind::Number),
-    (
-        "Cost per 1,000 served requests",
-        "cost_per_1000_requests_usd",
-        Kind::Usd,
-    ),
+    ("Compute-instance start-ups", M::startups),
+    ("Nodes requested", M::nodes_requested),
+    ("Jobs running at the horizon", M::running_at_end),
+    ("Jobs queued at the horizon", M::queued_at_end),
+    ("Requests", M::requests),
+    ("Requests served", M::served),
+    ("Rejected with 429 (too many pending)", M::rejected_429),
+    ("Share rejected with 429", M::rejected_429_share),
+    ("Rejected with 503 (Kubernetes)", M::rejected_503),
+    ("Timed out (408)", M::timed_out_408),
+    ("Latency, mean", M::latency_mean),
+    ("Latency, median (p50)", M::latency_p50),
+    ("Latency, p95", M::latency_p95),
+    ("Latency, p99", M::latency_p99),
+    ("Service time, mean", M::service_time_mean),
+    ("Requests within the SLO", M::slo_attainment),
+    ("Replications meeting the SLO", M::slo_met),
+    ("Instances, time average", M::instances_mean),
+    ("Instances, peak", M::instances_peak),
+    ("Instance-hours", M::instance_hours),
+    ("Autoscale actions", M::scale_events),
+    ("Cost per 1,000 served requests", M::cost_per_1000_requests),
     (
         "Requests in flight at the horizon",
-        "requests_in_flight_at_end",
-        Kind::Number,
+        M::requests_in_flight_at_end,
     ),
 ];
 
@@ -321,38 +286,70 @@ enum Kind {
     Millis,
 }
 
-fn fmt_est(kind: Kind, e: Est) -> String {
+impl Kind {
+    /// How values of a unit are shown.
+    fn of(unit: Unit) -> Kind {
+        match unit {
+            Unit::Usd | Unit::UsdPerHour => Kind::Usd,
+            Unit::Share => Kind::Share,
+            Unit::Seconds => Kind::Duration,
+            Unit::Hours => Kind::Hours,
+            Unit::Milliseconds => Kind::Millis,
+            _ => Kind::Number,
+        }
+    }
+
+    /// How a column this capsim does not know is shown: by the unit in its name.
+    fn by_suffix(column: &str) -> Kind {
+        if column.ends_with("_usd") {
+            Kind::Usd
+        } else if column.ends_with("_ms") {
+            Kind::Millis
+        } else if column.ends_with("_s") {
+            Kind::Duration
+        } else if column.ends_with("_hours") {
+            Kind::Hours
+        } else if column.ends_with("_share") {
+            Kind::Share
+        } else {
+            Kind::Number
+        }
+    }
+}
+
+fn fmt_est(kind: Kind, e: Estimate) -> String {
+    let (m, c) = (e.known_mean(), e.known_ci95());
     match kind {
-        Kind::Usd => usd_ci(e.mean, e.ci),
-        Kind::Share => percent_ci(e.mean, e.ci),
-        Kind::Duration => duration_ci(e.mean, e.ci),
-        Kind::Number => number_ci(e.mean, e.ci),
-        Kind::Hours => node_hours_ci(e.mean, e.ci),
-        Kind::Millis => millis_ci(e.mean, e.ci),
+        Kind::Usd => usd_ci(m, c),
+        Kind::Share => percent_ci(m, c),
+        Kind::Duration => duration_ci(m, c),
+        Kind::Number => number_ci(m, c),
+        Kind::Hours => node_hours_ci(m, c),
+        Kind::Millis => millis_ci(m, c),
     }
 }
 
 /// Metrics of endpoints only: blank for compute targets, so left out of their tables.
-const ENDPOINT_ONLY: &[&str] = &[
-    "requests",
-    "served",
-    "rejected_429",
-    "rejected_429_share",
-    "rejected_503",
-    "timed_out_408",
-    "requests_in_flight_at_end",
-    "latency_mean_ms",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "latency_p99_ms",
-    "service_time_mean_ms",
-    "slo_attainment",
-    "slo_met",
-    "instance_hours",
-    "instances_mean",
-    "instances_peak",
-    "scale_events",
-    "cost_per_1000_requests_usd",
+const ENDPOINT_ONLY: &[M] = &[
+    M::requests,
+    M::served,
+    M::rejected_429,
+    M::rejected_429_share,
+    M::rejected_503,
+    M::timed_out_408,
+    M::requests_in_flight_at_end,
+    M::latency_mean,
+    M::latency_p50,
+    M::latency_p95,
+    M::latency_p99,
+    M::service_time_mean,
+    M::slo_attainment,
+    M::slo_met,
+    M::instance_hours,
+    M::instances_mean,
+    M::instances_peak,
+    M::scale_events,
+    M::cost_per_1000_requests,
 ];
 
 /// Most bars in one chart, and rows in one table of settings: enough for a readable chart.
@@ -360,35 +357,13 @@ const MAX_BARS: usize = 150;
 const MAX_TABLE_ROWS: usize = 300;
 
 /// Measures that only some target types have: left out of a table when zero.
-const OCCASIONAL: &[&str] = &["fixed_cost_usd", "startups"];
-
-/// Columns that are not metrics.
-const IDENTITY: &[&str] = &[
-    "scenario",
-    "variant",
-    "target",
-    "target_type",
-    "size",
-    "tier",
-    "price_usd_per_hour",
-    "price_source",
-    "replications",
-    "seed",
-    "start_date",
-    "horizon_s",
-    "warmup_s",
-];
+const OCCASIONAL: &[M] = &[M::fixed_cost, M::startups];
 
 impl Builder<'_> {
     fn subtitle(&self) -> Para {
         let run = self.run;
         let mut p = vec![];
-        if let Some(d) = run
-            .scenario
-            .as_ref()
-            .and_then(|s| s.get("description"))
-            .and_then(|d| d.as_str())
-        {
+        if let Some(d) = run.facts().and_then(|f| f.description.as_deref()) {
             p.push(text(format!("{} ", d.trim())));
         }
         let mut facts = vec![plural(
@@ -399,24 +374,24 @@ impl Builder<'_> {
         if run.is_sweep() {
             facts.push(plural(run.variants.len(), "setting", "settings"));
         }
-        if let Some(r) = run.info.replications {
+        if let Some(r) = run.simulated.replications {
             facts.push(plural(r as usize, "replication", "replications"));
         }
-        if let Some(h) = run.info.horizon_s {
+        if let Some(h) = run.simulated.horizon_s {
             let mut s = format!("{} simulated", crate::text::format_duration(h));
-            if let Some(w) = run.info.warmup_s.filter(|w| *w > 0.0) {
+            if let Some(w) = run.simulated.warmup_s.filter(|w| *w > 0.0) {
                 s.push_str(&format!(" (warm-up {})", crate::text::format_duration(w)));
             }
             facts.push(s);
         }
-        if let Some(seed) = &run.info.seed {
+        if let Some(seed) = &run.simulated.seed {
             facts.push(format!("seed {seed}"));
         }
         p.push(text(format!("{}.", facts.join(", "))));
         p
     }
 
-    fn est(&self, row: usize, col: &str) -> Est {
+    fn est(&self, row: usize, col: impl ColumnRef) -> Estimate {
         self.run.summary.est(row, col)
     }
 
@@ -429,7 +404,7 @@ impl Builder<'_> {
             self.single_headline()
         };
         self.blocks.push(Block::Callout(paras));
-        let note = match self.run.info.replications.map(|r| r as u64) {
+        let note = match self.run.simulated.replications.map(|r| r as u64) {
             Some(1) => "Values come from one replication, so there are no confidence intervals: run more replications before comparing numbers.".to_string(),
             Some(r) => format!("Values are means over {r} replications; ± is the half-width of the 95% confidence interval of that mean."),
             None => "Values are means over the replications; ± is the half-width of the 95% confidence interval of that mean.".to_string(),
@@ -451,36 +426,36 @@ impl Builder<'_> {
                 paras.push(self.endpoint_headline(t, row));
                 continue;
             }
-            let cost = self.est(row, "cost_per_30d_usd");
-            let idle = self.est(row, "idle_cost_per_30d_usd");
-            let share = self.est(row, "idle_cost_share");
-            let p95 = self.est(row, "wait_p95_s");
-            let util = self.est(row, "utilization");
+            let cost = self.est(row, M::cost_per_30d);
+            let idle = self.est(row, M::idle_cost_per_30d);
+            let share = self.est(row, M::idle_cost_share);
+            let p95 = self.est(row, M::wait_p95);
+            let util = self.est(row, M::utilization);
             let mut p = vec![
                 strong(t.clone()),
                 text(" costs "),
-                strong(usd_ci(cost.mean, cost.ci)),
+                strong(usd_ci(cost.known_mean(), cost.known_ci95())),
                 text(" per month"),
             ];
-            if share.mean.is_some() {
+            if share.known_mean().is_some() {
                 p.push(text("; idle share "));
-                p.push(strong(percent_ci(share.mean, share.ci)));
+                p.push(strong(percent_ci(share.known_mean(), share.known_ci95())));
             }
-            if idle.mean.is_some() {
+            if idle.known_mean().is_some() {
                 p.push(text(format!(
                     " ({} per month for idle and provisioning nodes)",
-                    usd_ci(idle.mean, idle.ci)
+                    usd_ci(idle.known_mean(), idle.known_ci95())
                 )));
             }
-            if p95.mean.is_some() {
+            if p95.known_mean().is_some() {
                 p.push(text(format!(
                     "; p95 wait {}",
-                    duration_ci(p95.mean, p95.ci)
+                    duration_ci(p95.known_mean(), p95.known_ci95())
                 )));
-            } else if run.summary.has("wait_p95_s") {
+            } else if run.summary.has(M::wait_p95) {
                 p.push(text("; no job started, so no waits"));
             }
-            if let Some(u) = util.mean {
+            if let Some(u) = util.known_mean() {
                 p.push(text(format!("; utilisation {}", percent(u))));
             }
             p.push(text("."));
@@ -494,11 +469,11 @@ impl Builder<'_> {
                 .collect();
             let total: Option<f64> = rows
                 .iter()
-                .map(|&r| run.summary.num(r, "cost_per_30d_usd"))
+                .map(|&r| run.summary.num(r, M::cost_per_30d))
                 .sum();
             let idle: Option<f64> = rows
                 .iter()
-                .map(|&r| run.summary.num(r, "idle_cost_per_30d_usd"))
+                .map(|&r| run.summary.num(r, M::idle_cost_per_30d))
                 .sum();
             let ci = run
                 .total_cost_per_replication()
@@ -527,46 +502,46 @@ impl Builder<'_> {
 
     /// `scorer costs $1,234 ± $5 per month; p95 latency 412 ± 9 ms; 0.3% rejected (429); ...`
     fn endpoint_headline(&self, t: &str, row: usize) -> Para {
-        let cost = self.est(row, "cost_per_30d_usd");
-        let idle = self.est(row, "idle_cost_per_30d_usd");
-        let p95 = self.est(row, "latency_p95_ms");
-        let r429 = self.est(row, "rejected_429_share");
-        let slo = self.est(row, "slo_attainment");
-        let inst = self.est(row, "instances_mean");
+        let cost = self.est(row, M::cost_per_30d);
+        let idle = self.est(row, M::idle_cost_per_30d);
+        let p95 = self.est(row, M::latency_p95);
+        let r429 = self.est(row, M::rejected_429_share);
+        let slo = self.est(row, M::slo_attainment);
+        let inst = self.est(row, M::instances_mean);
         let mut p = vec![
             strong(t.to_string()),
             text(" costs "),
-            strong(usd_ci(cost.mean, cost.ci)),
+            strong(usd_ci(cost.known_mean(), cost.known_ci95())),
             text(" per month"),
         ];
-        if idle.mean.is_some() {
+        if idle.known_mean().is_some() {
             p.push(text(format!(
                 " ({} of it for idle capacity)",
-                usd_ci(idle.mean, idle.ci)
+                usd_ci(idle.known_mean(), idle.known_ci95())
             )));
         }
-        if p95.mean.is_some() {
+        if p95.known_mean().is_some() {
             p.push(text("; p95 latency "));
-            p.push(strong(millis_ci(p95.mean, p95.ci)));
+            p.push(strong(millis_ci(p95.known_mean(), p95.known_ci95())));
         } else {
             p.push(text("; no request was served"));
         }
-        if r429.mean.is_some() {
+        if r429.known_mean().is_some() {
             p.push(text(format!(
                 "; {} of requests rejected with 429",
-                percent_ci(r429.mean, r429.ci)
+                percent_ci(r429.known_mean(), r429.known_ci95())
             )));
         }
-        if slo.mean.is_some() {
+        if slo.known_mean().is_some() {
             p.push(text(format!(
                 "; {} of requests within the SLO",
-                percent_ci(slo.mean, slo.ci)
+                percent_ci(slo.known_mean(), slo.known_ci95())
             )));
         }
-        if inst.mean.is_some() {
+        if inst.known_mean().is_some() {
             p.push(text(format!(
                 "; {} instances on average",
-                number_ci(inst.mean, inst.ci)
+                number_ci(inst.known_mean(), inst.known_ci95())
             )));
         }
         p.push(text("."));
@@ -574,7 +549,7 @@ impl Builder<'_> {
     }
 
     fn goal_text(&self) -> Option<String> {
-        self.run.goal().map(|g| g.describe())
+        self.run.goal().map(|g| data::describe_goal(&g))
     }
 
     fn sweep_headline(&self) -> Vec<Para> {
@@ -596,6 +571,9 @@ impl Builder<'_> {
         ))];
         match self.goal_text() {
             Some(g) => intro.push(text(format!("; goal: {g}."))),
+            None if self.run.facts().is_none() => intro.push(text(
+                "; the goal is unknown (run.json does not record the scenario's [goal]).",
+            )),
             None => intro.push(text("; the scenario sets no [goal].")),
         }
         paras.push(intro);
@@ -614,7 +592,7 @@ impl Builder<'_> {
             let rec = rows
                 .iter()
                 .copied()
-                .find(|&i| tr.flag(i, "recommended").as_deref() == Some("yes"));
+                .find(|&i| tr.flag(i, trade::RECOMMENDED).as_deref() == Some("yes"));
             let base = rows
                 .iter()
                 .copied()
@@ -627,24 +605,24 @@ impl Builder<'_> {
                 String::new()
             };
             if let Some(r) = rec {
-                let cost = tr.est(r, "cost_per_30d_usd");
-                let p95 = tr.est(r, "wait_p95_s");
+                let cost = tr.est(r, trade::COST_PER_30D_USD);
+                let p95 = tr.est(r, trade::WAIT_P95_S);
                 let v = run.variant_of(tr, r);
                 let share = run
                     .summary_row(&v, t)
-                    .map(|s| self.est(s, "idle_cost_share"))
+                    .map(|s| self.est(s, M::idle_cost_share))
                     .unwrap_or_default();
                 paras.push(vec![
                     text(prefix.clone()),
                     text("Recommended: "),
                     strong(format!("setting {}", label(r))),
                     text(" at "),
-                    strong(usd_ci(cost.mean, cost.ci)),
+                    strong(usd_ci(cost.known_mean(), cost.known_ci95())),
                     text(" per month, p95 wait "),
-                    strong(duration_ci(p95.mean, p95.ci)),
+                    strong(duration_ci(p95.known_mean(), p95.known_ci95())),
                     text(format!(
                         ", idle share {} — the cheapest setting that meets the goal with 95% confidence.",
-                        percent_ci(share.mean, share.ci)
+                        percent_ci(share.known_mean(), share.known_ci95())
                     )),
                 ]);
                 if Some(r) == base {
@@ -655,7 +633,9 @@ impl Builder<'_> {
                     paras.push(self.versus_base(r, base));
                 }
             } else if self.goal_text().is_some()
-                || rows.iter().any(|&i| tr.flag(i, "meets_goal").is_some())
+                || rows
+                    .iter()
+                    .any(|&i| tr.flag(i, trade::MEETS_GOAL).is_some())
             {
                 let mut p = vec![
                     text(prefix.clone()),
@@ -664,24 +644,24 @@ impl Builder<'_> {
                 let mut uncertain: Vec<usize> = rows
                     .iter()
                     .copied()
-                    .filter(|&i| tr.flag(i, "meets_goal").as_deref() == Some("uncertain"))
+                    .filter(|&i| tr.flag(i, trade::MEETS_GOAL).as_deref() == Some("uncertain"))
                     .collect();
                 uncertain.sort_by(|&a, &b| {
-                    let c = |i| tr.num(i, "cost_per_30d_usd").unwrap_or(f64::INFINITY);
+                    let c = |i| tr.num(i, trade::COST_PER_30D_USD).unwrap_or(f64::INFINITY);
                     c(a).total_cmp(&c(b))
                 });
                 if uncertain.is_empty() {
                     if let Some(best) = rows.iter().copied().min_by(|&a, &b| {
-                        let w = |i| tr.num(i, "wait_p95_s").unwrap_or(f64::INFINITY);
+                        let w = |i| tr.num(i, trade::WAIT_P95_S).unwrap_or(f64::INFINITY);
                         w(a).total_cmp(&w(b))
                     }) {
-                        let p95 = tr.est(best, "wait_p95_s");
-                        let cost = tr.est(best, "cost_per_30d_usd");
+                        let p95 = tr.est(best, trade::WAIT_P95_S);
+                        let cost = tr.est(best, trade::COST_PER_30D_USD);
                         p.push(text(format!(
                             " The shortest p95 wait is {} with setting {} at {} per month.",
-                            duration_ci(p95.mean, p95.ci),
+                            duration_ci(p95.known_mean(), p95.known_ci95()),
                             label(best),
-                            usd_ci(cost.mean, cost.ci)
+                            usd_ci(cost.known_mean(), cost.known_ci95())
                         )));
                     }
                 } else {
@@ -689,13 +669,13 @@ impl Builder<'_> {
                         .iter()
                         .take(5)
                         .map(|&i| {
-                            let cost = tr.est(i, "cost_per_30d_usd");
-                            let p95 = tr.est(i, "wait_p95_s");
+                            let cost = tr.est(i, trade::COST_PER_30D_USD);
+                            let p95 = tr.est(i, trade::WAIT_P95_S);
                             format!(
                                 "{} at {} per month, p95 wait {}",
                                 label(i),
-                                usd_ci(cost.mean, cost.ci),
-                                duration_ci(p95.mean, p95.ci)
+                                usd_ci(cost.known_mean(), cost.known_ci95()),
+                                duration_ci(p95.known_mean(), p95.known_ci95())
                             )
                         })
                         .collect();
@@ -711,7 +691,7 @@ impl Builder<'_> {
                 }
                 paras.push(p);
             } else {
-                let by = |col: &'static str| {
+                let by = |col: schema::Column| {
                     rows.iter().copied().min_by(move |&a, &b| {
                         let c = |i| tr.num(i, col).unwrap_or(f64::INFINITY);
                         c(a).total_cmp(&c(b))
@@ -720,25 +700,25 @@ impl Builder<'_> {
                 let mut p = vec![text(format!(
                     "{prefix}Without a goal nothing is recommended."
                 ))];
-                if let Some(c) = by("cost_per_30d_usd") {
-                    let cost = tr.est(c, "cost_per_30d_usd");
+                if let Some(c) = by(trade::COST_PER_30D_USD) {
+                    let cost = tr.est(c, trade::COST_PER_30D_USD);
                     p.push(text(format!(
                         " Cheapest: {} at {} per month.",
                         label(c),
-                        usd_ci(cost.mean, cost.ci)
+                        usd_ci(cost.known_mean(), cost.known_ci95())
                     )));
                 }
-                if let Some(w) = by("wait_p95_s") {
-                    let p95 = tr.est(w, "wait_p95_s");
+                if let Some(w) = by(trade::WAIT_P95_S) {
+                    let p95 = tr.est(w, trade::WAIT_P95_S);
                     p.push(text(format!(
                         " Shortest p95 wait: {} with {}.",
                         label(w),
-                        duration_ci(p95.mean, p95.ci)
+                        duration_ci(p95.known_mean(), p95.known_ci95())
                     )));
                 }
                 let front: Vec<String> = rows
                     .iter()
-                    .filter(|&&i| tr.flag(i, "pareto_optimal").as_deref() == Some("yes"))
+                    .filter(|&&i| tr.flag(i, trade::PARETO_OPTIMAL).as_deref() == Some("yes"))
                     .map(|&i| format!("#{}", run.variant_of(tr, i)))
                     .collect();
                 if !front.is_empty() {
@@ -759,18 +739,18 @@ impl Builder<'_> {
         let Some(tr) = &run.tradeoff else {
             return vec![];
         };
-        let diff = tr.est(rec, "cost_diff_per_30d_usd");
-        let wait = tr.est(rec, "wait_p95_diff_s");
+        let diff = tr.est(rec, trade::COST_DIFF_PER_30D_USD);
+        let wait = tr.est(rec, trade::WAIT_P95_DIFF_S);
         let base_label = base.map_or("setting #0".to_string(), |b| {
             format!("setting #0 ({})", run.params_long(tr, b))
         });
         let mut p = vec![];
-        let Some(m) = diff.mean else {
+        let Some(m) = diff.known_mean() else {
             return vec![text(format!(
                 "The cost difference against {base_label} is not in tradeoff.csv."
             ))];
         };
-        let amount = usd_pm(m.abs(), diff.ci);
+        let amount = usd_pm(m.abs(), diff.known_ci95());
         if m < 0.0 {
             p.push(text("Against "));
             p.push(text(base_label));
@@ -784,30 +764,30 @@ impl Builder<'_> {
             p.push(text(base_label));
         }
         if let Some(b) = base {
-            match tr.flag(b, "meets_goal").as_deref() {
+            match tr.flag(b, trade::MEETS_GOAL).as_deref() {
                 Some("no") => p.push(text(", which does not meet the goal")),
                 Some("uncertain") => p.push(text(", whose goal verdict is uncertain")),
                 _ => {}
             }
         }
-        if let Some(w) = wait.mean {
+        if let Some(w) = wait.known_mean() {
             p.push(text(format!(
                 "; its p95 wait differs by {}{}",
                 duration_signed(w),
-                wait.ci
+                wait.known_ci95()
                     .map_or(String::new(), |c| format!(" ± {}", duration(c)))
             )));
         }
         p.push(text(". "));
-        let established = match tr.flag(rec, "cost_diff_significant").as_deref() {
+        let established = match tr.flag(rec, trade::COST_DIFF_SIGNIFICANT).as_deref() {
             Some("yes") => Some(true),
             Some("no") => Some(false),
-            _ => match (diff.mean, diff.ci) {
+            _ => match (diff.known_mean(), diff.known_ci95()) {
                 (Some(m), Some(c)) => Some(m.abs() > c),
                 _ => None,
             },
         };
-        match (established, diff.ci) {
+        match (established, diff.known_ci95()) {
             (Some(true), _) => p.push(text(
                 "The cost difference is established: its 95% interval (paired replications) excludes zero.",
             )),
@@ -830,7 +810,7 @@ impl Builder<'_> {
             let rows = run.summary_rows(t);
             let Some(&first) = rows.first() else { continue };
             let s = &run.summary;
-            let what: Vec<String> = ["target_type", "size", "tier"]
+            let what: Vec<String> = [sum::TARGET_TYPE, sum::SIZE, sum::TIER]
                 .iter()
                 .filter_map(|c| s.str(first, c).filter(|v| !v.is_empty()).map(String::from))
                 .collect();
@@ -844,7 +824,7 @@ impl Builder<'_> {
                 let rec = run.tradeoff.as_ref().and_then(|tr| {
                     run.tradeoff_rows(t)
                         .into_iter()
-                        .find(|&i| tr.flag(i, "recommended").as_deref() == Some("yes"))
+                        .find(|&i| tr.flag(i, trade::RECOMMENDED).as_deref() == Some("yes"))
                         .map(|i| run.variant_of(tr, i))
                 });
                 let (variant, what) = match rec {
@@ -877,49 +857,41 @@ impl Builder<'_> {
         // Zero everywhere is noise for the measures only some target types have.
         let nothing = |col: &str| {
             let e = s.est(row, col);
-            e.mean.is_none_or(|m| m == 0.0) && e.ci.is_none_or(|c| c == 0.0)
+            e.known_mean().is_none_or(|m| m == 0.0) && e.known_ci95().is_none_or(|c| c == 0.0)
         };
         let endpoint = self.run.is_endpoint_row(row);
         // An endpoint has no jobs and a compute target no requests: leave out the other kind's
         // measures (blank in summary.csv) rather than fill the table with dashes.
-        let other_kind = |col: &str| {
+        let other_kind = |m: M| {
             if endpoint {
-                s.est(row, col).mean.is_none()
+                s.est(row, m).known_mean().is_none()
             } else {
-                ENDPOINT_ONLY.contains(&col)
+                ENDPOINT_ONLY.contains(&m)
             }
         };
-        for (label, col, kind) in METRIC_ROWS {
-            if !s.has(col) || (OCCASIONAL.contains(col) && nothing(col)) || other_kind(col) {
+        for &(label, m) in METRIC_ROWS {
+            if !s.has(m) || (OCCASIONAL.contains(&m) && nothing(m.name())) || other_kind(m) {
                 continue;
             }
-            let cell = fmt_est(*kind, s.est(row, col));
+            let cell = fmt_est(Kind::of(m.def().unit), s.est(row, m));
             rows.push(TableRow {
-                cells: vec![label.to_string(), cell, col.to_string()],
+                cells: vec![label.to_string(), cell, m.name().to_string()],
                 highlight: false,
             });
         }
-        // Metrics this report does not know yet (newer capsim versions), by their units.
+        // The other metrics, and those this report does not know yet (newer capsim versions),
+        // by their units.
         for h in &s.headers {
-            let known = METRIC_ROWS.iter().any(|(_, c, _)| c == h)
-                || IDENTITY.contains(&h.as_str())
-                || h.starts_with("parameter_")
-                || h.ends_with("_ci95");
-            if known || !s.has(&format!("{h}_ci95")) || nothing(h) {
+            let known = METRIC_ROWS.iter().any(|(_, m)| m.name() == h)
+                || sum::identity().any(|c| c.name == h)
+                || h.starts_with(schema::PARAMETER_PREFIX)
+                || h.ends_with(schema::CI95_SUFFIX);
+            if known || !s.has(schema::ci95_name(h)) || nothing(h) {
                 continue;
             }
-            let kind = if h.ends_with("_usd") {
-                Kind::Usd
-            } else if h.ends_with("_ms") {
-                Kind::Millis
-            } else if h.ends_with("_s") {
-                Kind::Duration
-            } else if h.ends_with("_hours") {
-                Kind::Hours
-            } else if h.ends_with("_share") || h == "utilization" {
-                Kind::Share
-            } else {
-                Kind::Number
+            let kind = match crate::metrics::METRICS.iter().find(|m| m.name == h) {
+                Some(m) => Kind::of(m.unit),
+                None => Kind::by_suffix(h),
             };
             let mut label = h.replace('_', " ");
             if let Some(first) = label.get(..1) {
@@ -975,35 +947,45 @@ impl Builder<'_> {
             let v = run.variant_of(s, i);
             let mut cells = vec![v.clone()];
             cells.extend(run.axes.iter().map(|a| {
-                s.str(i, &format!("parameter_{}", a.path))
+                s.str(i, schema::parameter_name(&a.path))
                     .unwrap_or("")
                     .to_string()
             }));
-            let e = |c: &str| s.est(i, c);
-            cells.push(usd_ci(e("cost_per_30d_usd").mean, e("cost_per_30d_usd").ci));
-            cells.push(percent_ci(
-                e("idle_cost_share").mean,
-                e("idle_cost_share").ci,
+            let e = |m: M| s.est(i, m);
+            cells.push(usd_ci(
+                e(M::cost_per_30d).known_mean(),
+                e(M::cost_per_30d).known_ci95(),
             ));
-            cells.push(duration_ci(e("wait_p95_s").mean, e("wait_p95_s").ci));
-            cells.push(duration_ci(e("wait_mean_s").mean, e("wait_mean_s").ci));
-            cells.push(percent(e("utilization").mean.unwrap_or(f64::NAN)));
+            cells.push(percent_ci(
+                e(M::idle_cost_share).known_mean(),
+                e(M::idle_cost_share).known_ci95(),
+            ));
+            cells.push(duration_ci(
+                e(M::wait_p95).known_mean(),
+                e(M::wait_p95).known_ci95(),
+            ));
+            cells.push(duration_ci(
+                e(M::wait_mean).known_mean(),
+                e(M::wait_mean).known_ci95(),
+            ));
+            cells.push(percent(e(M::utilization).known_mean().unwrap_or(f64::NAN)));
             let mut highlight = false;
             if let Some(tr) = tr {
-                let r = (0..tr.rows.len())
-                    .find(|&r| tr.str(r, "target") == Some(target) && run.variant_of(tr, r) == v);
+                let r = (0..tr.rows.len()).find(|&r| {
+                    tr.str(r, trade::TARGET) == Some(target) && run.variant_of(tr, r) == v
+                });
                 match r {
                     Some(r) => {
-                        let d = tr.est(r, "cost_diff_per_30d_usd");
-                        let w = tr.est(r, "wait_p95_diff_s");
-                        let ns = |col: &str| {
+                        let d = tr.est(r, trade::COST_DIFF_PER_30D_USD);
+                        let w = tr.est(r, trade::WAIT_P95_DIFF_S);
+                        let ns = |col: schema::Column| {
                             if tr.flag(r, col).as_deref() == Some("no") {
                                 " (n.s.)"
                             } else {
                                 ""
                             }
                         };
-                        let wait_diff = match (w.mean, w.ci) {
+                        let wait_diff = match (w.known_mean(), w.known_ci95()) {
                             (Some(m), Some(c)) => {
                                 format!("{} ± {}", duration_signed(m), duration(c))
                             }
@@ -1016,18 +998,24 @@ impl Builder<'_> {
                         } else {
                             cells.push(format!(
                                 "{}{}",
-                                usd_signed_ci(d.mean, d.ci),
-                                ns("cost_diff_significant")
+                                usd_signed_ci(d.known_mean(), d.known_ci95()),
+                                ns(trade::COST_DIFF_SIGNIFICANT)
                             ));
-                            cells.push(format!("{}{}", wait_diff, ns("wait_p95_diff_significant")));
+                            cells.push(format!(
+                                "{}{}",
+                                wait_diff,
+                                ns(trade::WAIT_P95_DIFF_SIGNIFICANT)
+                            ));
                         }
-                        cells.push(if tr.flag(r, "pareto_optimal").as_deref() == Some("yes") {
-                            "yes".into()
-                        } else {
-                            String::new()
-                        });
-                        let mut goal = tr.flag(r, "meets_goal").unwrap_or_default();
-                        if tr.flag(r, "recommended").as_deref() == Some("yes") {
+                        cells.push(
+                            if tr.flag(r, trade::PARETO_OPTIMAL).as_deref() == Some("yes") {
+                                "yes".into()
+                            } else {
+                                String::new()
+                            },
+                        );
+                        let mut goal = tr.flag(r, trade::MEETS_GOAL).unwrap_or_default();
+                        if tr.flag(r, trade::RECOMMENDED).as_deref() == Some("yes") {
                             goal.push_str(" — recommended");
                             highlight = true;
                         }
@@ -1063,12 +1051,12 @@ impl Builder<'_> {
         if candidates.len() <= max {
             return (candidates, None);
         }
-        let flagged = |i: usize, col: &str| {
+        let flagged = |i: usize, col: schema::Column| {
             let v = run.variant_of(s, i);
-            let t = s.str(i, "target").unwrap_or("");
+            let t = s.str(i, sum::TARGET).unwrap_or("");
             run.tradeoff.as_ref().is_some_and(|tr| {
                 (0..tr.rows.len()).any(|r| {
-                    tr.str(r, "target") == Some(t)
+                    tr.str(r, trade::TARGET) == Some(t)
                         && run.variant_of(tr, r) == v
                         && tr.flag(r, col).as_deref() == Some("yes")
                 })
@@ -1080,8 +1068,8 @@ impl Builder<'_> {
             .copied()
             .filter(|&i| {
                 run.variant_of(s, i) == first
-                    || flagged(i, "recommended")
-                    || flagged(i, "pareto_optimal")
+                    || flagged(i, trade::RECOMMENDED)
+                    || flagged(i, trade::PARETO_OPTIMAL)
             })
             .take(max)
             .collect();
@@ -1091,7 +1079,7 @@ impl Builder<'_> {
             .filter(|i| !keep.contains(i))
             .collect();
         rest.sort_by(|&a, &b| {
-            let c = |i| s.num(i, "cost_per_30d_usd").unwrap_or(f64::INFINITY);
+            let c = |i| s.num(i, M::cost_per_30d).unwrap_or(f64::INFINITY);
             c(a).total_cmp(&c(b))
         });
         let room = max.saturating_sub(keep.len());
@@ -1109,7 +1097,7 @@ impl Builder<'_> {
     fn row_label(&self, row: usize) -> String {
         let run = self.run;
         let s = &run.summary;
-        let target = s.str(row, "target").unwrap_or("").to_string();
+        let target = s.str(row, sum::TARGET).unwrap_or("").to_string();
         if !run.is_sweep() {
             return target;
         }
@@ -1160,34 +1148,34 @@ impl Builder<'_> {
     fn cost_chart(&mut self) -> anyhow::Result<()> {
         let run = self.run;
         let s = &run.summary;
-        if !s.has("cost_per_30d_usd") {
+        if !s.has(M::cost_per_30d) {
             self.blocks.push(Block::Missing(
                 "No cost chart: summary.csv has no cost_per_30d_usd column.".into(),
             ));
             return Ok(());
         }
         let mut split_from_hours = true;
-        let has_idle = s.has("idle_cost_per_30d_usd");
+        let has_idle = s.has(M::idle_cost_per_30d);
         let mut bars = vec![];
         // A batch endpoint's cost is node time of its cluster, whose bar already holds it: a
         // bar of its own would count the money twice in a reader's sum.
-        let is_batch = |i: usize| s.str(i, "target_type") == Some("batch");
+        let is_batch = |i: usize| s.str(i, sum::TARGET_TYPE) == Some("batch");
         let batch_rows = (0..s.rows.len()).any(is_batch);
         let (shown, note) = self.shown_rows(
             (0..s.rows.len()).filter(|&i| !is_batch(i)).collect(),
             MAX_BARS,
         );
         for i in shown {
-            let total = s.est(i, "cost_per_30d_usd");
+            let total = s.est(i, M::cost_per_30d);
             let per_30d = {
-                let h = s.num(i, "horizon_s");
-                let w = s.num(i, "warmup_s").unwrap_or(0.0);
+                let h = s.num(i, sum::HORIZON_S);
+                let w = s.num(i, sum::WARMUP_S).unwrap_or(0.0);
                 h.map(|h| h - w)
                     .filter(|win| *win > 0.0)
                     .map(|win| 30.0 * 86_400.0 / win)
             };
-            let price = s.num(i, "price_usd_per_hour");
-            let hours = |c: &str| s.num(i, c);
+            let price = s.num(i, sum::PRICE_USD_PER_HOUR);
+            let hours = |m: M| s.num(i, m);
             let mut bar = CostBar {
                 label: self.row_label(i),
                 busy: 0.0,
@@ -1199,15 +1187,15 @@ impl Builder<'_> {
             match (
                 per_30d,
                 price,
-                hours("busy_node_hours"),
-                hours("idle_node_hours"),
-                hours("provisioning_node_hours"),
+                hours(M::busy_node_hours),
+                hours(M::idle_node_hours),
+                hours(M::provisioning_node_hours),
             ) {
                 (Some(k), Some(p), Some(b), Some(idle), Some(pr)) => {
                     bar.busy = b * p * k;
                     bar.idle = idle * p * k;
                     bar.provisioning = pr * p * k;
-                    if let Some(t) = total.mean {
+                    if let Some(t) = total.known_mean() {
                         let rest = t - bar.busy - bar.idle - bar.provisioning;
                         if rest > 0.005 * t {
                             bar.other = rest;
@@ -1216,15 +1204,15 @@ impl Builder<'_> {
                 }
                 _ if run.is_endpoint_row(i) => {
                     // Endpoints bill instances, not nodes: busy capacity and idle capacity.
-                    let t = total.mean.unwrap_or(0.0);
-                    let idle = s.num(i, "idle_cost_per_30d_usd").unwrap_or(0.0).min(t);
+                    let t = total.known_mean().unwrap_or(0.0);
+                    let idle = s.num(i, M::idle_cost_per_30d).unwrap_or(0.0).min(t);
                     bar.busy = (t - idle).max(0.0);
                     bar.idle = idle;
                 }
                 _ => {
                     split_from_hours = false;
-                    let t = total.mean.unwrap_or(0.0);
-                    match s.num(i, "idle_cost_per_30d_usd") {
+                    let t = total.known_mean().unwrap_or(0.0);
+                    match s.num(i, M::idle_cost_per_30d) {
                         Some(idle) if has_idle => {
                             bar.busy = (t - idle).max(0.0);
                             bar.idle = idle.min(t);
@@ -1290,7 +1278,7 @@ impl Builder<'_> {
 
     fn nodes_charts(&mut self) -> anyhow::Result<()> {
         let run = self.run;
-        let path = run.dir.join("timeseries.csv");
+        let path = run.dir.join(schema::timeseries::FILE.name);
         if !path.is_file() {
             self.blocks.push(Block::Missing(
                 "No nodes-over-time chart: timeseries.csv is missing from the output folder."
@@ -1301,7 +1289,7 @@ impl Builder<'_> {
         let start = self
             .opts
             .window_start_s
-            .unwrap_or_else(|| run.info.warmup_s.unwrap_or(0.0));
+            .unwrap_or_else(|| run.simulated.warmup_s.unwrap_or(0.0));
         let end = start + self.opts.window_s;
         let ts = match data::read_timeseries(&path, start, end) {
             Ok(ts) => ts,
@@ -1350,10 +1338,10 @@ impl Builder<'_> {
                 trim_num(start / day),
                 trim_num(window.1 / day)
             );
-            let svg = charts::nodes_chart(samples, window, run.info.warmup_s, &title)?;
+            let svg = charts::nodes_chart(samples, window, run.simulated.warmup_s, &title)?;
             let mut caption = format!(
                 "One replication ({variant_note}replication 0) from timeseries.csv: nodes_allocated, nodes_busy and nodes_provisioning on the left axis, queue_jobs on the right; steps hold each sample's value until the next.{} Other replications differ: the tables give the averages.",
-                if run.info.warmup_s.is_some_and(|w| w > start) {
+                if run.simulated.warmup_s.is_some_and(|w| w > start) {
                     " The shaded band is the warm-up, which the statistics leave out."
                 } else {
                     ""
@@ -1390,23 +1378,24 @@ impl Builder<'_> {
         let groups: Vec<WaitGroup> = shown
             .into_iter()
             .map(|i| {
-                let r = s.est(i, "rejected_429_share");
+                let r = s.est(i, M::rejected_429_share);
                 let mut label = self.row_label(i);
-                if let Some(m) = r.mean {
+                if let Some(m) = r.known_mean() {
                     label.push_str(&format!(" (429: {})", percent(m)));
                 }
                 WaitGroup {
                     label,
-                    p50: s.est(i, "latency_p50_ms"),
-                    p95: s.est(i, "latency_p95_ms"),
-                    p99: s.est(i, "latency_p99_ms"),
+                    p50: s.est(i, M::latency_p50),
+                    p95: s.est(i, M::latency_p95),
+                    p99: s.est(i, M::latency_p99),
                 }
             })
             .collect();
-        if groups
-            .iter()
-            .all(|g| g.p50.mean.is_none() && g.p95.mean.is_none() && g.p99.mean.is_none())
-        {
+        if groups.iter().all(|g| {
+            g.p50.known_mean().is_none()
+                && g.p95.known_mean().is_none()
+                && g.p99.known_mean().is_none()
+        }) {
             self.blocks.push(Block::Missing(
                 "No latency chart: no endpoint served a request within the observed window.".into(),
             ));
@@ -1452,15 +1441,16 @@ impl Builder<'_> {
             .into_iter()
             .map(|i| WaitGroup {
                 label: self.row_label(i),
-                p50: s.est(i, "wait_p50_s"),
-                p95: s.est(i, "wait_p95_s"),
-                p99: s.est(i, "wait_p99_s"),
+                p50: s.est(i, M::wait_p50),
+                p95: s.est(i, M::wait_p95),
+                p99: s.est(i, M::wait_p99),
             })
             .collect();
-        if groups
-            .iter()
-            .all(|g| g.p50.mean.is_none() && g.p95.mean.is_none() && g.p99.mean.is_none())
-        {
+        if groups.iter().all(|g| {
+            g.p50.known_mean().is_none()
+                && g.p95.known_mean().is_none()
+                && g.p99.known_mean().is_none()
+        }) {
             self.blocks.push(Block::Missing(
                 "No wait-time chart: the wait percentiles (wait_p50_s, wait_p95_s, wait_p99_s) are empty or missing — no job started within the observed window.".into(),
             ));
@@ -1499,15 +1489,15 @@ impl Builder<'_> {
                 .into_iter()
                 .map(|i| TradeoffPoint {
                     variant: run.variant_of(tr, i),
-                    cost: tr.est(i, "cost_per_30d_usd"),
-                    wait_p95: tr.est(i, "wait_p95_s"),
-                    pareto: tr.flag(i, "pareto_optimal").as_deref() == Some("yes"),
-                    recommended: tr.flag(i, "recommended").as_deref() == Some("yes"),
+                    cost: tr.est(i, trade::COST_PER_30D_USD),
+                    wait_p95: tr.est(i, trade::WAIT_P95_S),
+                    pareto: tr.flag(i, trade::PARETO_OPTIMAL).as_deref() == Some("yes"),
+                    recommended: tr.flag(i, trade::RECOMMENDED).as_deref() == Some("yes"),
                 })
                 .collect();
             if points
                 .iter()
-                .all(|p| p.cost.mean.is_none() || p.wait_p95.mean.is_none())
+                .all(|p| p.cost.known_mean().is_none() || p.wait_p95.known_mean().is_none())
             {
                 self.blocks.push(Block::Missing(format!(
                     "No cost-against-wait chart for {t}: tradeoff.csv has no setting with both a cost and a p95 wait (no job started?)."
@@ -1517,8 +1507,8 @@ impl Builder<'_> {
             let title = format!("Cost against p95 wait by setting — {t}");
             let svg = charts::tradeoff_chart(
                 &points,
-                goal.and_then(|g| g.wait_p95_s),
-                goal.and_then(|g| g.budget_per_30d_usd),
+                goal.as_ref().and_then(|g| g.wait_p95_s),
+                goal.as_ref().and_then(|g| g.budget_per_30d_usd),
                 &title,
             )?;
             let file = chart_file("tradeoff", t, &self.charts);
@@ -1553,8 +1543,8 @@ impl Builder<'_> {
             let mut cells: Vec<HeatCell> = vec![];
             let mut clash = false;
             for i in run.summary_rows(t) {
-                let rv = s.str(i, &format!("parameter_{}", ra.path)).unwrap_or("");
-                let cv = s.str(i, &format!("parameter_{}", ca.path)).unwrap_or("");
+                let rv = s.str(i, schema::parameter_name(&ra.path)).unwrap_or("");
+                let cv = s.str(i, schema::parameter_name(&ca.path)).unwrap_or("");
                 let (Some(row), Some(col)) = (
                     ra.values.iter().position(|v| v == rv),
                     ca.values.iter().position(|v| v == cv),
@@ -1567,16 +1557,16 @@ impl Builder<'_> {
                 let v = run.variant_of(s, i);
                 let recommended = run.tradeoff.as_ref().is_some_and(|tr| {
                     (0..tr.rows.len()).any(|r| {
-                        tr.str(r, "target") == Some(t.as_str())
+                        tr.str(r, trade::TARGET) == Some(t.as_str())
                             && run.variant_of(tr, r) == v
-                            && tr.flag(r, "recommended").as_deref() == Some("yes")
+                            && tr.flag(r, trade::RECOMMENDED).as_deref() == Some("yes")
                     })
                 });
                 cells.push(HeatCell {
                     row,
                     col,
-                    cost: s.num(i, "cost_per_30d_usd"),
-                    wait_p95_s: s.num(i, "wait_p95_s"),
+                    cost: s.num(i, M::cost_per_30d),
+                    wait_p95_s: s.num(i, M::wait_p95),
                     recommended,
                 });
             }
@@ -1621,35 +1611,35 @@ impl Builder<'_> {
         // Prices, one line per distinct (target, size, tier, price, source).
         let mut seen: Vec<String> = vec![];
         for i in 0..s.rows.len() {
-            let cell = |c: &str| s.str(i, c).unwrap_or("").to_string();
+            let cell = |c: schema::Column| s.str(i, c).unwrap_or("").to_string();
             let key = format!(
                 "{}|{}|{}|{}|{}",
-                cell("target"),
-                cell("size"),
-                cell("tier"),
-                cell("price_usd_per_hour"),
-                cell("price_source")
+                cell(sum::TARGET),
+                cell(sum::SIZE),
+                cell(sum::TIER),
+                cell(sum::PRICE_USD_PER_HOUR),
+                cell(sum::PRICE_SOURCE)
             );
             if seen.contains(&key) {
                 continue;
             }
             seen.push(key);
             let price = s
-                .str(i, "price_usd_per_hour")
+                .str(i, sum::PRICE_USD_PER_HOUR)
                 .filter(|p| !p.is_empty())
                 .map_or("an unknown price".to_string(), |p| {
                     format!("${p} per node-hour")
                 });
             let source = s
-                .str(i, "price_source")
+                .str(i, sum::PRICE_SOURCE)
                 .filter(|p| !p.is_empty())
                 .unwrap_or("not recorded");
             items.push(vec![
-                strong(format!("Price, {}: ", cell("target"))),
+                strong(format!("Price, {}: ", cell(sum::TARGET))),
                 text(format!(
                     "{} ({}) at {price}; source: {source}.",
-                    cell("size"),
-                    cell("tier")
+                    cell(sum::SIZE),
+                    cell(sum::TIER)
                 )),
             ]);
         }
@@ -1658,20 +1648,17 @@ impl Builder<'_> {
                 .axes
                 .iter()
                 .any(|a| a.path.ends_with("provisioning_time"));
-            let spec = run.compute_spec(t);
-            let written = spec
-                .and_then(|c| c.get("provisioning_time"))
-                .map(describe_toml);
-            let ty = spec
-                .and_then(|c| c.get("type"))
-                .and_then(|v| v.as_str())
+            let facts = run.target_facts(t);
+            let written = facts.and_then(|f| f.provisioning_time.as_deref());
+            let ty = facts
+                .map(|f| f.type_name.as_str())
                 .or_else(|| {
                     run.summary_rows(t)
                         .first()
-                        .and_then(|&r| s.str(r, "target_type"))
+                        .and_then(|&r| s.str(r, sum::TARGET_TYPE))
                 })
                 .unwrap_or("");
-            let what = match (written, run.scenario.is_some()) {
+            let what = match (written, run.facts().is_some()) {
                 (Some(w), _) => format!("{w} (from the scenario)"),
                 (None, true) if ty == "amlcompute" => format!(
                     "not set, so capsim's assumption applies: lognormal, median {}, p95 {}",
@@ -1679,7 +1666,7 @@ impl Builder<'_> {
                     duration(crate::targets::defaults::ASSUMED_PROVISIONING_P95_S)
                 ),
                 (None, true) => "not set: capsim's default for this target type applies".into(),
-                (None, false) => "unknown (scenario.toml is missing)".into(),
+                (None, false) => "unknown (run.json does not record it)".into(),
             };
             items.push(vec![
                 strong(format!("Provisioning time, {t}: ")),
@@ -1689,7 +1676,7 @@ impl Builder<'_> {
                 )),
             ]);
         }
-        let info = &run.info;
+        let info = &run.simulated;
         let fd = crate::text::format_duration;
         if let Some(h) = info.horizon_s {
             let w = info.warmup_s.unwrap_or(0.0);
@@ -1727,6 +1714,11 @@ impl Builder<'_> {
                     "{g} (the [goal] of scenario.toml; a setting meets it when its whole 95% interval does)."
                 )),
             ]);
+        } else if run.facts().is_none() {
+            items.push(vec![
+                strong("Goal: "),
+                text("unknown (run.json does not record the scenario's [goal])."),
+            ]);
         }
         if !run.fixed.is_empty() {
             let f: Vec<String> = run
@@ -1748,10 +1740,10 @@ impl Builder<'_> {
             )),
         ]);
         let files: Vec<&str> = [
-            "summary.csv",
-            "tradeoff.csv",
-            "timeseries.csv",
-            "replications.csv",
+            sum::FILE.name,
+            trade::FILE.name,
+            schema::timeseries::FILE.name,
+            schema::replications::FILE.name,
             "scenario.toml",
         ]
         .into_iter()
@@ -1788,35 +1780,17 @@ impl Builder<'_> {
     }
 
     /// Command-line overrides: where the run's seed, replications or horizon differ from the
-    /// scenario file's.
+    /// scenario file's, as `run.json` records them.
     fn overrides(&self) -> Vec<Para> {
-        let run = self.run;
-        let Some(doc) = &run.scenario else {
-            return vec![];
+        let Some(facts) = self.run.facts() else {
+            return vec![vec![
+                strong("Command-line options: "),
+                text(
+                    "unknown (run.json does not record how the run's seed, replications and horizon relate to the file's).",
+                ),
+            ]];
         };
-        let info = &run.info;
-        let mut flags = vec![];
-        if let (Some(seed), Some(file)) = (&info.seed, doc.get("seed").and_then(|v| v.as_integer()))
-            && seed != &file.to_string()
-        {
-            flags.push(format!("--seed {seed}"));
-        }
-        if let (Some(r), Some(file)) = (
-            info.replications,
-            doc.get("replications").and_then(|v| v.as_integer()),
-        ) && r != file as f64
-        {
-            flags.push(format!("--replications {r}"));
-        }
-        if let (Some(h), Some(file)) = (
-            info.horizon_s,
-            doc.get("horizon")
-                .and_then(|v| v.as_str())
-                .and_then(|s| crate::text::parse_duration(s).ok()),
-        ) && (h - file).abs() > 1e-6
-        {
-            flags.push(format!("--horizon {}", crate::text::format_duration(h)));
-        }
+        let flags = &facts.rerun_options;
         if flags.is_empty() {
             return vec![];
         }
@@ -1835,28 +1809,93 @@ fn trim_num(x: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// A TOML value as people read it: `{ dist = "lognormal", median = "4m", p95 = "8m" }` →
-/// `lognormal, median 4m, p95 8m`.
-fn describe_toml(v: &toml::Value) -> String {
-    match v {
-        toml::Value::Table(t) => {
-            let mut parts = vec![];
-            if let Some(d) = t.get("dist").and_then(|d| d.as_str()) {
-                parts.push(d.to_string());
-            }
-            for (k, x) in t {
-                if k == "dist" {
-                    continue;
-                }
-                let val = match x {
-                    toml::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                parts.push(format!("{k} {val}"));
-            }
-            parts.join(", ")
-        }
-        toml::Value::String(s) => s.clone(),
-        other => other.to_string(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::runinfo::{RunInfo, ScenarioFacts, Status, TargetFacts};
+    use crate::scenario::sweep::Goal;
+
+    /// A folder with a one-row summary.csv, the scenario's text and `info` as run.json.
+    fn folder(info: &RunInfo) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let header = sum::FILE.header(&[]);
+        let cell = |c: &str| match c {
+            "scenario" => "q",
+            "variant" => "0",
+            "target" => "gpu-cluster",
+            "target_type" => "amlcompute",
+            "replications" => "3",
+            "seed" => "5",
+            "horizon_s" => "172800",
+            "warmup_s" => "3600",
+            "cost_per_30d_usd" => "100",
+            _ => "",
+        };
+        let mut w = csv::Writer::from_writer(vec![]);
+        w.write_record(&header).unwrap();
+        w.write_record(header.iter().map(|c| cell(c))).unwrap();
+        std::fs::write(dir.path().join(sum::FILE.name), w.into_inner().unwrap()).unwrap();
+        // Everything the report states about the scenario is in this text too: it must come
+        // from run.json all the same.
+        std::fs::write(
+            dir.path().join("scenario.toml"),
+            "name = \"q\"\nseed = 42\n[[compute]]\nname = \"gpu-cluster\"\ntype = \"amlcompute\"\n\
+             provisioning_time = { dist = \"lognormal\", median = \"4m\", p95 = \"8m\" }\n\
+             [goal]\nwait_p95 = \"5m\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("run.json"), info.to_json()).unwrap();
+        dir
+    }
+
+    fn run_json(scenario: Option<ScenarioFacts>) -> RunInfo {
+        let mut info = RunInfo::start(Path::new("q.toml"), "");
+        info.finish(Status::Complete);
+        info.scenario = scenario;
+        info
+    }
+
+    #[test]
+    fn the_scenario_is_stated_from_run_json() {
+        let facts = ScenarioFacts {
+            description: Some("Two teams".into()),
+            horizon_s: 172_800.0,
+            warmup_s: 3600.0,
+            goal: Some(Goal {
+                wait_p95_s: Some(600.0),
+                budget_per_30d_usd: None,
+            }),
+            targets: vec![TargetFacts {
+                name: "gpu-cluster".into(),
+                type_name: "amlcompute".into(),
+                provisioning_time: Some("constant, value 90s".into()),
+            }],
+            rerun_options: vec!["--seed 5".into()],
+        };
+        let dir = folder(&run_json(Some(facts)));
+        let r = build_report(dir.path(), &ReportOptions::default()).unwrap();
+        let md = &r.markdown;
+        assert!(md.contains("Two teams "), "{md}");
+        assert!(md.contains("gpu-cluster: **constant, value 90s (from the scenario)"));
+        assert!(md.contains("p95 wait ≤ 10.0 min"), "{md}");
+        assert!(md.contains("rerun it with `--seed 5`"));
+        assert!(!md.contains("does not record"), "{md}");
+    }
+
+    #[test]
+    fn a_run_json_of_an_older_capsim_makes_the_scenario_unknown() {
+        let dir = folder(&run_json(None));
+        let r = build_report(dir.path(), &ReportOptions::default()).unwrap();
+        let md = &r.markdown;
+        assert!(md.contains("gpu-cluster: **unknown (run.json does not record it)"));
+        assert!(md.contains("**Goal: **unknown"), "{md}");
+        assert!(md.contains("**Command-line options: **unknown"));
+        assert!(md.contains("older capsim"));
+        assert!(!md.contains("(from the scenario)"));
+
+        std::fs::remove_file(dir.path().join("run.json")).unwrap();
+        let r = build_report(dir.path(), &ReportOptions::default()).unwrap();
+        assert!(r.markdown.contains("run.json is missing"));
+        assert!(r.markdown.contains("gpu-cluster: **unknown"));
     }
 }

@@ -3,8 +3,9 @@
 //! monthly cost per candidate with its p95 latency. Every number comes from `sizing.csv`.
 
 use super::charts::{self, Chart, CostBar};
-use super::data::{Est, Table as Csv};
+use super::data::Table as Csv;
 use super::render::{Block, Doc, Para, Table, TableRow, strong, text};
+use crate::output::schema::{self, sizing as col};
 use crate::text::format::*;
 use std::path::Path;
 
@@ -13,13 +14,6 @@ pub struct SizingReport {
     pub html: String,
     pub markdown: String,
     pub charts: Vec<Chart>,
-}
-
-fn est(t: &Csv, row: usize, col: &str) -> Est {
-    Est {
-        mean: t.num(row, col),
-        ci: t.num(row, &format!("{col}_ci95")),
-    }
 }
 
 fn verdict_words(v: &str) -> &str {
@@ -41,52 +35,56 @@ fn verdict_words(v: &str) -> &str {
 
 /// Builds the report of the folder `dir`, which holds `sizing.csv`.
 pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
-    let t = Csv::read(&dir.join("sizing.csv"))?;
+    let t = Csv::read(&dir.join(col::FILE.name))?;
     let rows: Vec<usize> = (0..t.rows.len()).collect();
-    let s = |r: usize, c: &str| t.str(r, c).unwrap_or("").to_string();
-    let endpoint = rows.first().map(|&r| s(r, "endpoint")).unwrap_or_default();
-    let scenario = rows.first().map(|&r| s(r, "scenario")).unwrap_or_default();
+    let s = |r: usize, c: schema::Column| t.str(r, c).unwrap_or("").to_string();
+    let endpoint = rows
+        .first()
+        .map(|&r| s(r, col::ENDPOINT))
+        .unwrap_or_default();
+    let scenario = rows
+        .first()
+        .map(|&r| s(r, col::SCENARIO))
+        .unwrap_or_default();
     let pct = rows
         .first()
-        .and_then(|&r| t.num(r, "percentile"))
+        .and_then(|&r| t.num(r, col::PERCENTILE))
         .unwrap_or(95.0);
-    let lat_col = format!("latency_p{}_ms", pct.round() as u32);
-    let lat_col = if t.has(&lat_col) {
-        lat_col
-    } else {
-        "latency_p95_ms".to_string()
-    };
+    let lat_col = col::latency_at(pct.round() as u32)
+        .filter(|c| t.has(c))
+        .unwrap_or(col::LATENCY_P95_MS)
+        .name;
     let mut blocks = vec![Block::H2("Headline".into(), "headline".into())];
     let rec = rows
         .iter()
         .copied()
-        .find(|&r| s(r, "verdict") == "recommended");
+        .find(|&r| s(r, col::VERDICT) == "recommended");
     let mut head: Vec<Para> = vec![];
     match rec {
         Some(r) => {
-            let cost = est(&t, r, "cost_per_30d_usd");
-            let lat = est(&t, r, &lat_col);
-            let share = est(&t, r, "rejected_429_share");
+            let cost = t.est(r, col::COST_PER_30D_USD);
+            let lat = t.est(r, lat_col);
+            let share = t.est(r, col::REJECTED_429_SHARE);
             head.push(vec![
                 text(format!("Deploy {endpoint} on ")),
-                strong(format!("{} × {}", s(r, "instances"), s(r, "size"))),
+                strong(format!("{} × {}", s(r, col::INSTANCES), s(r, col::SIZE))),
                 text(": "),
-                strong(usd_ci(cost.mean, cost.ci)),
+                strong(usd_ci(cost.known_mean(), cost.known_ci95())),
                 text(" per month, p"),
                 text(format!("{} latency ", pct.round())),
-                strong(millis_ci(lat.mean, lat.ci)),
+                strong(millis_ci(lat.known_mean(), lat.known_ci95())),
                 text(format!(
                     " (SLO {} ms), {} of requests rejected with 429 (limit {}).",
-                    s(r, "latency_slo_ms"),
-                    percent_ci(share.mean, share.ci),
-                    t.num(r, "max_429_share").map_or("-".into(), percent)
+                    s(r, col::LATENCY_SLO_MS),
+                    percent_ci(share.known_mean(), share.known_ci95()),
+                    t.num(r, col::MAX_429_SHARE).map_or("-".into(), percent)
                 )),
             ]);
-            if let Some(saving) = t.num(r, "autoscale_saving_per_30d_usd") {
+            if let Some(saving) = t.num(r, col::AUTOSCALE_SAVING_PER_30D_USD) {
                 head.push(vec![text(format!(
                     "With autoscale between {} and {} instances, up to {} per month less (an upper bound: instant scaling).",
-                    s(r, "autoscale_min_instances"),
-                    s(r, "autoscale_max_instances"),
+                    s(r, col::AUTOSCALE_MIN_INSTANCES),
+                    s(r, col::AUTOSCALE_MAX_INSTANCES),
                     usd(saving)
                 ))]);
             }
@@ -116,22 +114,22 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
     let table_rows: Vec<TableRow> = rows
         .iter()
         .map(|&r| {
-            let lat = est(&t, r, &lat_col);
-            let p99 = est(&t, r, "latency_p99_ms");
-            let share = est(&t, r, "rejected_429_share");
-            let cost = est(&t, r, "cost_per_30d_usd");
+            let lat = t.est(r, lat_col);
+            let p99 = t.est(r, col::LATENCY_P99_MS);
+            let share = t.est(r, col::REJECTED_429_SHARE);
+            let cost = t.est(r, col::COST_PER_30D_USD);
             TableRow {
                 cells: vec![
-                    s(r, "size"),
-                    verdict_words(&s(r, "verdict")).to_string(),
-                    s(r, "instances"),
-                    millis_ci(lat.mean, lat.ci),
-                    millis_ci(p99.mean, p99.ci),
-                    percent_ci(share.mean, share.ci),
-                    usd_ci(cost.mean, cost.ci),
-                    s(r, "reason"),
+                    s(r, col::SIZE),
+                    verdict_words(&s(r, col::VERDICT)).to_string(),
+                    s(r, col::INSTANCES),
+                    millis_ci(lat.known_mean(), lat.known_ci95()),
+                    millis_ci(p99.known_mean(), p99.known_ci95()),
+                    percent_ci(share.known_mean(), share.known_ci95()),
+                    usd_ci(cost.known_mean(), cost.known_ci95()),
+                    s(r, col::REASON),
                 ],
-                highlight: s(r, "verdict") == "recommended",
+                highlight: s(r, col::VERDICT) == "recommended",
             }
         })
         .collect();
@@ -149,7 +147,7 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
     let costed: Vec<usize> = rows
         .iter()
         .copied()
-        .filter(|&r| t.num(r, "cost_per_30d_usd").is_some())
+        .filter(|&r| t.num(r, col::COST_PER_30D_USD).is_some())
         .collect();
     if costed.is_empty() {
         blocks.push(Block::Missing(
@@ -160,20 +158,20 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
         let bars: Vec<CostBar> = costed
             .iter()
             .map(|&r| {
-                let total = est(&t, r, "cost_per_30d_usd");
-                let m = total.mean.unwrap_or(0.0);
+                let total = t.est(r, col::COST_PER_30D_USD);
+                let m = total.known_mean().unwrap_or(0.0);
                 let lat = t
-                    .num(r, &lat_col)
+                    .num(r, lat_col)
                     .map_or("-".to_string(), |x| format!("{} ms", number(x)));
                 let mut bar = CostBar {
-                    label: format!("{} × {} ({lat})", s(r, "size"), s(r, "instances")),
+                    label: format!("{} × {} ({lat})", s(r, col::SIZE), s(r, col::INSTANCES)),
                     busy: 0.0,
                     idle: 0.0,
                     provisioning: 0.0,
                     other: 0.0,
                     total,
                 };
-                match s(r, "verdict").as_str() {
+                match s(r, col::VERDICT).as_str() {
                     "recommended" => bar.busy = m,
                     "meets_goal" => bar.idle = m,
                     _ => bar.other = m,
@@ -214,15 +212,15 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
     if let Some(r) = first {
         list.push(vec![text(format!(
             "Peak load {} requests/s; SLO {} ms at p{}; at most {} rejected with 429.",
-            s(r, "peak_rate_per_second"),
-            s(r, "latency_slo_ms"),
+            s(r, col::PEAK_RATE_PER_SECOND),
+            s(r, col::LATENCY_SLO_MS),
             pct.round(),
-            t.num(r, "max_429_share").map_or("-".into(), percent)
+            t.num(r, col::MAX_429_SHARE).map_or("-".into(), percent)
         ))]);
         list.push(vec![text(format!(
             "Seed {}, {} replications per simulated point; prices per hour as in sizing.csv (price_usd_per_hour).",
-            s(r, "seed"),
-            s(r, "replications")
+            s(r, col::SEED),
+            s(r, col::REPLICATIONS)
         ))]);
     }
     list.push(vec![text(format!(

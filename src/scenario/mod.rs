@@ -10,6 +10,7 @@ mod prices;
 pub mod raw;
 pub mod sweep;
 mod validate;
+pub mod written;
 
 pub use crate::text::{Diagnostic, Severity};
 

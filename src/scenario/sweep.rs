@@ -39,7 +39,7 @@ pub struct Variant {
     pub scenario: Scenario,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Goal {
     pub wait_p95_s: Option<f64>,
     pub budget_per_30d_usd: Option<f64>,

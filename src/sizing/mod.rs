@@ -53,24 +53,14 @@ pub enum SizingError {
 }
 
 /// A mean over replications and its 95% confidence half-width (0 for exact values).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Est {
-    pub mean: f64,
-    pub ci95: f64,
-}
-
-impl Est {
-    pub fn exact(x: f64) -> Est {
-        Est { mean: x, ci95: 0.0 }
-    }
-}
+pub use crate::metrics::Estimate as Est;
 
 /// What `capsim size` found, with what it needs to report it.
 #[derive(Debug)]
 pub struct Sized {
     pub config: SizingConfig,
     pub outcome: Outcome,
-    pub info: report::RunInfo,
+    pub info: report::SizingRun,
     /// The scenario's own warnings.
     pub warnings: Vec<crate::scenario::Diagnostic>,
     /// Where each candidate's price comes from (catalog row, price list, discount), by size, in
@@ -86,7 +76,7 @@ pub struct Request<'a> {
     pub options: crate::scenario::LoadOptions,
     pub settings: sim::RunSettings,
     pub config: SizingConfig,
-    pub info: report::RunInfo,
+    pub info: report::SizingRun,
     /// The scenario's own warnings.
     pub warnings: Vec<crate::scenario::Diagnostic>,
     /// The `--set` assignments for the scenario (those not aimed at `[sizing]`), applied to every
@@ -155,7 +145,7 @@ pub fn prepare<'a>(
     })
     .map_err(|errors| invalid(on_command_line(errors, &assignments)))?;
     let s = &base.variants[0].scenario;
-    let info = report::RunInfo {
+    let info = report::SizingRun {
         scenario: s.name.clone(),
         endpoint: config.endpoint.clone(),
         seed: settings.seed.unwrap_or(s.seed),

@@ -6,10 +6,10 @@
 //! Every point uses the scenario's seed, so all sizes and counts see the same arrivals (common
 //! random numbers): differences between counts are the counts', not the streams'.
 
+use super::SizingError;
 use super::config::{RateOverride, SizingConfig};
 use super::search::{Admission, Evaluator, Measured, Point};
-use super::{Est, SizingError};
-use crate::metrics::{Estimate, METRICS};
+use crate::metrics::METRICS;
 use crate::scenario::sweep::{Plan, load_plan};
 use crate::scenario::{LoadError, LoadOptions};
 use std::path::Path;
@@ -236,10 +236,7 @@ impl Evaluator for SimEvaluator<'_> {
             .iter()
             .map(|r| {
                 let s = &r.summary(targets.len())[target];
-                let e = |i: usize| {
-                    let Estimate { mean, ci95, .. } = s[names[i]];
-                    Est { mean, ci95 }
-                };
+                let e = |i: usize| s[names[i]];
                 Measured {
                     requests: e(0),
                     served: e(1),

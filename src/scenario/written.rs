@@ -1,0 +1,118 @@
+//! What a scenario file says in its own words, for the records of a run that quote it
+//! (`run.json`, and through it the report): the `description`, each `[[compute]]` target's
+//! `provisioning_time` as written, and the top-level `seed`, `replications` and `horizon` that
+//! command-line options may override. A validated [`Scenario`](super::Scenario) keeps values,
+//! not their wording, so this reads the text it was loaded from.
+
+/// The scenario's wording of what a run's record quotes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Written {
+    pub description: Option<String>,
+    pub seed: Option<i64>,
+    pub replications: Option<i64>,
+    /// `horizon`, seconds, when written as a duration string.
+    pub horizon_s: Option<f64>,
+    /// (target, its `provisioning_time` as people read it) for each `[[compute]]` table that
+    /// sets one: `lognormal, median 4m, p95 8m`.
+    pub provisioning_time: Vec<(String, String)>,
+}
+
+/// Reads `source`, the text of a scenario that loaded; text that is not TOML gives nothing.
+pub fn written(source: &str) -> Written {
+    let Ok(doc) = source.parse::<toml::Table>() else {
+        return Written::default();
+    };
+    let provisioning_time = doc
+        .get("compute")
+        .and_then(|c| c.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_table())
+        .filter_map(|c| {
+            let name = c.get("name")?.as_str()?;
+            Some((name.to_string(), describe(c.get("provisioning_time")?)))
+        })
+        .collect();
+    Written {
+        description: doc
+            .get("description")
+            .and_then(|d| d.as_str())
+            .map(str::to_string),
+        seed: doc.get("seed").and_then(|v| v.as_integer()),
+        replications: doc.get("replications").and_then(|v| v.as_integer()),
+        horizon_s: doc
+            .get("horizon")
+            .and_then(|v| v.as_str())
+            .and_then(|s| crate::text::parse_duration(s).ok()),
+        provisioning_time,
+    }
+}
+
+/// A TOML value as people read it: `{ dist = "lognormal", median = "4m", p95 = "8m" }` →
+/// `lognormal, median 4m, p95 8m`.
+fn describe(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Table(t) => {
+            let mut parts = vec![];
+            if let Some(d) = t.get("dist").and_then(|d| d.as_str()) {
+                parts.push(d.to_string());
+            }
+            for (k, x) in t {
+                if k == "dist" {
+                    continue;
+                }
+                let val = match x {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                parts.push(format!("{k} {val}"));
+            }
+            parts.join(", ")
+        }
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_the_file_in_its_own_words() {
+        let w = written(
+            r#"
+name = "x"
+description = "two clusters"
+seed = 7
+replications = 3
+horizon = "2d"
+[[compute]]
+name = "a"
+type = "amlcompute"
+provisioning_time = { dist = "lognormal", p95 = "8m", median = "240s" }
+[[compute]]
+name = "b"
+type = "amlcompute"
+[[compute]]
+name = "c"
+type = "amlcompute"
+provisioning_time = { dist = "constant", value = 90 }
+"#,
+        );
+        assert_eq!(w.description.as_deref(), Some("two clusters"));
+        assert_eq!((w.seed, w.replications), (Some(7), Some(3)));
+        assert_eq!(w.horizon_s, Some(2.0 * 86_400.0));
+        assert_eq!(
+            w.provisioning_time,
+            [
+                (
+                    "a".to_string(),
+                    "lognormal, p95 8m, median 240s".to_string()
+                ),
+                ("c".to_string(), "constant, value 90".to_string())
+            ]
+        );
+        assert_eq!(written("not = [toml"), Written::default());
+    }
+}
