@@ -67,9 +67,6 @@ const MIN_TOML_BLOCKS: usize = 20;
 const MIN_CAPSIM_COMMANDS: usize = 15;
 const MAX_NOT_VALIDATED: usize = 2;
 
-/// Links to pages other branches write; listed until they land.
-const PAGES_EXPECTED_FROM_ELSEWHERE: &[&str] = &["docs/outputs.md"];
-
 /// Commands pages show but this test does not run: installing, building and testing capsim
 /// itself, and the batch systems of `scenarios/shards/`.
 const SHOWN_ONLY: &[&str] = &[
@@ -783,10 +780,7 @@ fn links_resolve() {
             let place = format!("{}:{line}", rel(page));
             let relative = rel(&path.canonicalize().unwrap_or(path.clone()));
             if !path.exists() {
-                let normalised = normalise(&path);
-                if !PAGES_EXPECTED_FROM_ELSEWHERE.contains(&normalised.as_str()) {
-                    failures.push(format!("{place}: {target}: no such file"));
-                }
+                failures.push(format!("{place}: {target}: no such file"));
                 continue;
             }
             if !fragment.is_empty() && !anchors(&path).contains(fragment) {
@@ -799,21 +793,6 @@ fn links_resolve() {
     println!("{checked} relative links checked");
     assert!(checked > 0, "no links found");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-/// `path` relative to the checkout, with `.` and `..` resolved by name.
-fn normalise(path: &Path) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for c in path.strip_prefix(root()).unwrap_or(path).components() {
-        match c {
-            std::path::Component::ParentDir => {
-                parts.pop();
-            }
-            std::path::Component::CurDir => {}
-            c => parts.push(c.as_os_str().to_string_lossy().into_owned()),
-        }
-    }
-    parts.join("/")
 }
 
 // ---------------------------------------------------------------------------------------------
