@@ -1,10 +1,9 @@
 //! Command-line interface: arguments to typed requests, requests to library calls.
 
 use crate::output::{self, OutputDir, TimeseriesWriter};
-use crate::scenario::sweep::{Plan, load_plan};
-use crate::scenario::{self, Diagnostic, LoadError, Scenario};
+use crate::scenario::{self, Diagnostic, LoadError, Plan, Scenario};
 use crate::sweep::RunResult;
-use crate::text::{date, format_duration, parse_duration};
+use crate::text::{date, format_duration};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -239,32 +238,22 @@ pub fn main_with(cli: Cli) -> Result<(), CliError> {
 
 /// `capsim size`: the search lives in [`crate::sizing`]; this reads, writes and prints.
 fn size(args: SizeArgs) -> Result<(), CliError> {
-    use crate::sizing::{SizingError, report as sizing_report, sim::RunSettings};
-    let text = std::fs::read_to_string(&args.file).map_err(|source| {
-        CliError::Input(
-            LoadError::Io {
-                path: args.file.clone(),
-                source,
-            }
-            .to_string(),
-        )
-    })?;
+    use crate::sizing::{SizingError, report as sizing_report};
+    let source =
+        scenario::Source::read(&args.file).map_err(|e| CliError::Input(e.to_string()))?;
     let to_cli = |e: SizingError| match e {
         SizingError::Input(m) => CliError::Input(m),
         SizingError::Failed(m) => CliError::Failed(anyhow::anyhow!(m)),
         e @ SizingError::Interrupted => CliError::Interrupted(e.to_string()),
     };
-    let settings = RunSettings {
+    let edits = scenario::Edits {
         seed: args.seed,
         replications: args.replications,
-        threads: args.threads,
+        sets: args.sets.clone(),
+        prices: args.prices.clone(),
+        ..Default::default()
     };
-    let options = scenario::LoadOptions {
-        today: None,
-        prices_file: args.prices.clone(),
-    };
-    let request = crate::sizing::prepare(&args.file, &text, &options, settings, &args.sets)
-        .map_err(to_cli)?;
+    let request = crate::sizing::prepare(&source, &edits, args.threads).map_err(to_cli)?;
     if args.deny_warnings && !request.warnings.is_empty() {
         return Err(denied_warnings(&request.warnings));
     }
@@ -308,17 +297,18 @@ fn size(args: SizeArgs) -> Result<(), CliError> {
         }
     };
     bar.finish_and_clear();
-    let csv = sizing_report::sizing_csv(&sized.outcome, &sized.config.goal, &sized.info)
+    let csv = sizing_report::sizing_csv(&sized.outcome, &sized.spec.target, &sized.info)
         .map_err(|e| anyhow::anyhow!(e))?;
     let io = |e: std::io::Error| CliError::Failed(anyhow::anyhow!(e));
     out.write("sizing.csv", &csv).map_err(io)?;
-    out.write("scenario.toml", text.as_bytes()).map_err(io)?;
+    out.write("scenario.toml", source.text.as_bytes())
+        .map_err(io)?;
     out.commit().map_err(io)?;
     if args.report {
         report(&out_dir, args.png)?;
     }
     if !args.quiet {
-        let table = sizing_report::terminal_table(&sized.outcome, &sized.config.goal, &sized.info);
+        let table = sizing_report::terminal_table(&sized.outcome, &sized.spec.target, &sized.info);
         let mut sources: Vec<&str> = vec![];
         for (_, source) in &sized.price_sources {
             if !sources.contains(&source.as_str()) {
@@ -419,21 +409,9 @@ fn print_warnings(warnings: &[Diagnostic]) {
     }
 }
 
-fn load(file: &Path, check: &CheckArgs) -> Result<Plan, CliError> {
-    let options = scenario::LoadOptions {
-        today: None,
-        prices_file: check.prices.clone(),
-    };
-    let text = std::fs::read_to_string(file).map_err(|source| {
-        CliError::Input(
-            LoadError::Io {
-                path: file.to_path_buf(),
-                source,
-            }
-            .to_string(),
-        )
-    })?;
-    match load_plan(file, &text, &options, &check.sets, &check.sweeps) {
+fn load(file: &Path, check: &CheckArgs, overrides: Overrides<'_>) -> Result<Plan, CliError> {
+    let source = scenario::Source::read(file).map_err(|e| CliError::Input(e.to_string()))?;
+    match scenario::load(&source, &overrides.edits(check)) {
         Ok(p) if check.deny_warnings && !p.warnings.is_empty() => {
             let n = p.warnings.len();
             let mut msg: Vec<String> = p.warnings.iter().map(|w| w.to_string()).collect();
@@ -460,18 +438,10 @@ fn load(file: &Path, check: &CheckArgs) -> Result<Plan, CliError> {
 }
 
 fn validate(args: ValidateArgs) -> Result<(), CliError> {
-    let plan = load(&args.file, &args.check)?;
+    let plan = load(&args.file, &args.check, Overrides::default())?;
     // A `[sizing]` table (for `capsim size`) is checked too.
-    let text = std::fs::read_to_string(&args.file).unwrap_or_default();
-    crate::sizing::config::check(&args.file, &text).map_err(|errors| {
-        CliError::Input(
-            LoadError::Invalid {
-                errors,
-                warnings: vec![],
-            }
-            .to_string(),
-        )
-    })?;
+    plan.sizing()
+        .map_err(|e| CliError::Input(e.to_string()))?;
     print_warnings(&plan.warnings);
     let s = &plan.variants[0].scenario;
     let _ = writeln!(
@@ -500,43 +470,19 @@ struct Overrides<'a> {
     horizon: Option<&'a str>,
 }
 
-/// Applies command-line overrides, checking them as the file's own values are checked.
-fn apply_overrides(s: &mut Scenario, args: Overrides<'_>) -> Result<(), CliError> {
-    if let Some(seed) = args.seed {
-        if seed > i64::MAX as u64 {
-            return Err(CliError::Input(format!(
-                "--seed: must be at most {}, got {seed}",
-                i64::MAX
-            )));
+impl Overrides<'_> {
+    /// The changes to the scenario's document: these overrides and `check`'s.
+    fn edits(&self, check: &CheckArgs) -> scenario::Edits {
+        scenario::Edits {
+            seed: self.seed,
+            replications: self.replications,
+            horizon: self.horizon.map(String::from),
+            sets: check.sets.clone(),
+            sweeps: check.sweeps.clone(),
+            prices: check.prices.clone(),
+            today: None,
         }
-        s.seed = seed;
     }
-    if let Some(n) = args.replications {
-        if n == 0 || n > scenario::MAX_REPLICATIONS {
-            return Err(CliError::Input(format!(
-                "--replications: must be from 1 to {}, got {n}",
-                scenario::MAX_REPLICATIONS
-            )));
-        }
-        s.replications = n;
-    }
-    if let Some(h) = args.horizon {
-        let secs = parse_duration(h).map_err(|e| CliError::Input(format!("--horizon: {e}")))?;
-        if !secs.is_finite() || secs <= 0.0 {
-            return Err(CliError::Input(format!(
-                "--horizon: must be greater than zero, got {h}"
-            )));
-        }
-        let warmup = crate::engine::time::to_secs_f64(s.system.warmup);
-        if secs <= warmup {
-            return Err(CliError::Input(format!(
-                "--horizon: must be longer than the scenario's warm-up ({}), got {h}",
-                format_duration(warmup)
-            )));
-        }
-        s.system.horizon = crate::engine::time::from_secs_f64(secs);
-    }
-    Ok(())
 }
 
 /// Longest folder name derived from a scenario file, in characters: file systems allow 255
@@ -573,17 +519,14 @@ pub fn default_out_dir(file: &Path) -> PathBuf {
 }
 
 fn run(args: RunArgs) -> Result<(), CliError> {
-    let mut plan = load(&args.file, &args.check)?;
-    if !args.quiet {
-        print_warnings(&plan.warnings);
-    }
     let overrides = Overrides {
         seed: args.seed,
         replications: args.replications,
         horizon: args.horizon.as_deref(),
     };
-    for v in &mut plan.variants {
-        apply_overrides(&mut v.scenario, overrides)?;
+    let plan = load(&args.file, &args.check, overrides)?;
+    if !args.quiet {
+        print_warnings(&plan.warnings);
     }
     // Resource guard: before anything is allocated per replication or written.
     let estimate = crate::sweep::estimate::estimate(
@@ -1145,25 +1088,18 @@ fn merge(args: MergeArgs) -> Result<(), CliError> {
         sets: first_manifest.sets.clone(),
         sweeps: first_manifest.sweeps.clone(),
     };
-    let options = scenario::LoadOptions {
-        today: None,
-        prices_file: check.prices.clone(),
-    };
-    let mut plan =
-        load_plan(&file, &scenario_text, &options, &check.sets, &check.sweeps).map_err(|e| {
-            input(format!(
-                "rebuilding the sweep from {}: {e}",
-                first_dir.display()
-            ))
-        })?;
     let overrides = Overrides {
         seed: first_manifest.seed,
         replications: first_manifest.replications,
         horizon: first_manifest.horizon.as_deref(),
     };
-    for v in &mut plan.variants {
-        apply_overrides(&mut v.scenario, overrides)?;
-    }
+    let source = scenario::Source::new(&file, scenario_text.as_str());
+    let plan = scenario::load(&source, &overrides.edits(&check)).map_err(|e| {
+        input(format!(
+            "rebuilding the sweep from {}: {e}",
+            first_dir.display()
+        ))
+    })?;
     let pairs = crate::sweep::pairs(&plan);
     if pairs.len() != first_manifest.pairs_total {
         return Err(input(format!(

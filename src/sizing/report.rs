@@ -1,7 +1,8 @@
 //! `sizing.csv` and the terminal table: pure functions from an [`Outcome`] to bytes.
 
 use super::Est;
-use super::search::{Goal, HOURS_PER_30D, Outcome, Row};
+use super::search::{HOURS_PER_30D, Outcome, Row};
+use crate::scenario::SizingTarget;
 use crate::text::num;
 use std::fmt::Write as _;
 
@@ -79,7 +80,7 @@ fn est(e: Option<Est>) -> [String; 2] {
 }
 
 /// `sizing.csv`: one row per candidate size, the recommendation first, then by list price.
-pub fn sizing_csv(outcome: &Outcome, goal: &Goal, info: &RunInfo) -> csv::Result<Vec<u8>> {
+pub fn sizing_csv(outcome: &Outcome, goal: &SizingTarget, info: &RunInfo) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(COLUMNS)?;
     for r in ordered(outcome) {
@@ -180,7 +181,7 @@ fn pm(e: Est, decimals: usize) -> String {
 
 /// The readable table: every candidate, its count, latencies, 429 share, monthly cost and
 /// verdict, then the recommendation in a sentence.
-pub fn terminal_table(outcome: &Outcome, goal: &Goal, info: &RunInfo) -> String {
+pub fn terminal_table(outcome: &Outcome, goal: &SizingTarget, info: &RunInfo) -> String {
     let p = goal.percentile.label();
     let header = [
         "size".to_string(),
