@@ -239,8 +239,7 @@ pub fn main_with(cli: Cli) -> Result<(), CliError> {
 /// `capsim size`: the search lives in [`crate::sizing`]; this reads, writes and prints.
 fn size(args: SizeArgs) -> Result<(), CliError> {
     use crate::sizing::{SizingError, report as sizing_report};
-    let source =
-        scenario::Source::read(&args.file).map_err(|e| CliError::Input(e.to_string()))?;
+    let source = scenario::Source::read(&args.file).map_err(|e| CliError::Input(e.to_string()))?;
     let to_cli = |e: SizingError| match e {
         SizingError::Input(m) => CliError::Input(m),
         SizingError::Failed(m) => CliError::Failed(anyhow::anyhow!(m)),
@@ -440,8 +439,7 @@ fn load(file: &Path, check: &CheckArgs, overrides: Overrides<'_>) -> Result<Plan
 fn validate(args: ValidateArgs) -> Result<(), CliError> {
     let plan = load(&args.file, &args.check, Overrides::default())?;
     // A `[sizing]` table (for `capsim size`) is checked too.
-    plan.sizing()
-        .map_err(|e| CliError::Input(e.to_string()))?;
+    plan.sizing().map_err(|e| CliError::Input(e.to_string()))?;
     print_warnings(&plan.warnings);
     let s = &plan.variants[0].scenario;
     let _ = writeln!(

@@ -247,7 +247,7 @@ impl Edited {
             return;
         }
         let offset = offset_of(&self.text, d.line, d.column);
-        let own = |fields: &[String]| fields.iter().any(|f| *f == d.field);
+        let own = |fields: &[String]| fields.contains(&d.field);
         match self.origin(offset) {
             // Whole-document problems are reported at the very start, where an edit of an
             // empty top level also lands: only a problem with the edit's own field is its.
@@ -315,7 +315,11 @@ mod tests {
         )
         .unwrap();
         assert!(e.text.contains("value = \"7m\" }"), "{}", e.text);
-        assert!(e.text.contains("# the seed\nhorizon = \"7d\"\n"), "{}", e.text);
+        assert!(
+            e.text.contains("# the seed\nhorizon = \"7d\"\n"),
+            "{}",
+            e.text
+        );
     }
 
     #[test]

@@ -100,10 +100,13 @@ pub fn load(source: &Source, edits: &Edits) -> Result<Plan, LoadError> {
     relocate(result, &edited, source)
 }
 
+/// (path, value as shown) of each `--set`, in order: parameters of every variant.
+type Params = Vec<(String, String)>;
+
 /// The document changes `edits` asks for, in the order they are made, and each `--set` as
 /// (path, value as shown) for the variants' parameters. A flag whose value cannot be put in a
 /// document at all is an error here.
-fn edit_list(edits: &Edits) -> Result<(Vec<Edit>, Vec<(String, String)>), LoadError> {
+fn edit_list(edits: &Edits) -> Result<(Vec<Edit>, Params), LoadError> {
     let mut list = vec![];
     let mut sets = vec![];
     let mut errors = vec![];
@@ -168,7 +171,8 @@ fn edit_list(edits: &Edits) -> Result<(Vec<Edit>, Vec<(String, String)>), LoadEr
         match s.split_once('=') {
             Some((p, vs)) if !p.trim().is_empty() && !vs.trim().is_empty() => {
                 let p = p.trim();
-                let values: toml_edit::Array = vs.split(',').map(|v| toml_value(v.trim())).collect();
+                let values: toml_edit::Array =
+                    vs.split(',').map(|v| toml_value(v.trim())).collect();
                 list.push(Edit {
                     flag: format!("--sweep {s}"),
                     path: vec!["sweep".into(), p.into()],
@@ -234,7 +238,7 @@ fn build(
             &map,
             crate::catalog::Catalog::builtin(),
         ) {
-            Ok(spec) => SizingTable::Valid(spec),
+            Ok(spec) => SizingTable::Valid(Box::new(spec)),
             Err(errors) => SizingTable::Invalid(errors),
         },
         _ => SizingTable::Absent,
@@ -302,3 +306,7 @@ fn relocate(
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+#[path = "load_tests.rs"]
+mod tests;

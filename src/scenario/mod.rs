@@ -22,9 +22,7 @@ mod validate;
 
 pub use crate::text::{Diagnostic, Severity};
 pub use load::{Edits, Source, load};
-pub use sizing::{
-    Candidate, Percentile, RateOverride, SizingSpec, SizingTable, SizingTarget,
-};
+pub use sizing::{Candidate, Percentile, RateOverride, SizingSpec, SizingTable, SizingTarget};
 pub use sweep::{Goal, Plan, Variant};
 
 use crate::model::System;

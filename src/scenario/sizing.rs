@@ -176,13 +176,17 @@ pub struct SizingSpec {
 pub enum SizingTable {
     #[default]
     Absent,
-    Valid(SizingSpec),
+    Valid(Box<SizingSpec>),
     /// Its problems, located in the file or at the command line.
     Invalid(Vec<Diagnostic>),
 }
 
 /// The `[[section]]` table of the document named `name`.
-fn named<'d, 'a>(doc: &'d DeTable<'a>, section: &str, name: &str) -> Option<&'d Spanned<DeValue<'a>>> {
+fn named<'d, 'a>(
+    doc: &'d DeTable<'a>,
+    section: &str,
+    name: &str,
+) -> Option<&'d Spanned<DeValue<'a>>> {
     match doc.get(section).map(|v| v.get_ref()) {
         Some(DeValue::Array(items)) => items.iter().find(|i| match i.get_ref() {
             DeValue::Table(t) => t.get("name").and_then(|n| n.get_ref().as_str()) == Some(name),
@@ -194,11 +198,7 @@ fn named<'d, 'a>(doc: &'d DeTable<'a>, section: &str, name: &str) -> Option<&'d 
 
 /// The raw table of the named endpoint or traffic, for where its keys are written. The validator
 /// read it the same way, so it reads.
-fn raw<T: serde::de::DeserializeOwned>(
-    doc: &DeTable<'_>,
-    section: &str,
-    name: &str,
-) -> Option<T> {
+fn raw<T: serde::de::DeserializeOwned>(doc: &DeTable<'_>, section: &str, name: &str) -> Option<T> {
     let v = named(doc, section, name)?.clone();
     T::deserialize(toml::de::ValueDeserializer::from(v)).ok()
 }
@@ -270,7 +270,12 @@ pub(super) fn check(
         .targets
         .iter()
         .enumerate()
-        .filter(|(_, t)| matches!(t.kind, TargetKind::Endpoint { .. } | TargetKind::Batch { .. }))
+        .filter(|(_, t)| {
+            matches!(
+                t.kind,
+                TargetKind::Endpoint { .. } | TargetKind::Batch { .. }
+            )
+        })
         .map(|(i, t)| (i, t.name.as_str()))
         .collect();
     let endpoint = match &r.endpoint {
@@ -382,7 +387,9 @@ pub(super) fn check(
             ("rate_per_hour", &a.rate_per_hour, 3600.0),
         ]
         .into_iter()
-        .find_map(|(key, r, per_second)| Some((key, *r.as_ref()?.get_ref() / per_second, per_second)))
+        .find_map(|(key, r, per_second)| {
+            Some((key, *r.as_ref()?.get_ref() / per_second, per_second))
+        })
     });
     // Daily and weekly profiles multiply the rate: the default peak is the highest hour of the
     // highest day, and the simulations flatten both so that the peak lasts the whole horizon.
@@ -394,8 +401,16 @@ pub(super) fn check(
         && let RequestArrivals::Poisson(PoissonRequests::Profiled(p)) = &t.arrivals
     {
         let profiles: [(&str, usize, Option<&[f64]>); 2] = [
-            ("daily_profile", 24, p.daily_profile.as_ref().map(|d| &d[..])),
-            ("weekly_profile", 7, p.weekly_profile.as_ref().map(|w| &w[..])),
+            (
+                "daily_profile",
+                24,
+                p.daily_profile.as_ref().map(|d| &d[..]),
+            ),
+            (
+                "weekly_profile",
+                7,
+                p.weekly_profile.as_ref().map(|w| &w[..]),
+            ),
         ];
         for (k, (key, n, values)) in profiles.into_iter().enumerate() {
             let Some(values) = values else { continue };
@@ -423,7 +438,9 @@ pub(super) fn check(
     };
     if let (Some(name), Some(p)) = (
         endpoint_name,
-        raw_endpoint.as_ref().and_then(|e| e.price_usd_per_hour.as_ref()),
+        raw_endpoint
+            .as_ref()
+            .and_then(|e| e.price_usd_per_hour.as_ref()),
     ) {
         let mut d = err(
             p.span().start,
@@ -467,7 +484,11 @@ pub(super) fn check(
         if x.is_finite() && ok(x) {
             Some(x)
         } else {
-            errors.push(err(v.span().start, &format!("sizing.{k}"), format!("must be {want}")));
+            errors.push(err(
+                v.span().start,
+                &format!("sizing.{k}"),
+                format!("must be {want}"),
+            ));
             None
         }
     };
@@ -522,7 +543,11 @@ pub(super) fn check(
             "p95" => Percentile::P95,
             "p99" => Percentile::P99,
             _ => {
-                errors.push(err(v.span().start, "sizing.percentile", PERCENTILE_WANT.into()));
+                errors.push(err(
+                    v.span().start,
+                    "sizing.percentile",
+                    PERCENTILE_WANT.into(),
+                ));
                 DEFAULT_PERCENTILE
             }
         },
@@ -684,5 +709,219 @@ pub(super) fn no_table(file: &std::path::Path) -> Diagnostic {
             "add [sizing] with model_memory_gib and latency_slo_ms; see the README, `capsim size`"
                 .into(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Edits, Plan, Source, load};
+
+    const SCENARIO: &str = r#"
+name = "s"
+horizon = "1h"
+
+[[endpoint]]
+name = "scorer"
+type = "managed_online"
+instance_type = "Standard_F4s_v2"
+instance_count = 3
+request_settings = { max_concurrent_requests_per_instance = 2 }
+
+[[traffic]]
+name = "requests"
+endpoint = "scorer"
+arrivals = { process = "poisson", rate_per_hour = 72000.0 }
+service_time = { dist = "exponential", mean = "200ms" }
+"#;
+
+    fn plan(text: &str) -> Plan {
+        load(&Source::new("s.toml", text), &Edits::default()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn parse_with(sizing: &str) -> Result<SizingSpec, Vec<Diagnostic>> {
+        let text = format!("{SCENARIO}\n[sizing]\n{sizing}\n");
+        match plan(&text).sizing {
+            SizingTable::Valid(s) => Ok(*s),
+            SizingTable::Invalid(e) => Err(e),
+            SizingTable::Absent => panic!("no [sizing]"),
+        }
+    }
+
+    #[test]
+    fn latency_profile_rows_reach_the_target() {
+        let text = SCENARIO.replace(
+            "service_time = { dist = \"exponential\", mean = \"200ms\" }",
+            "latency_profile = [\n  { size = \"Standard_F4s_v2\", concurrency = 1, p50_ms = 80, p95_ms = 150 },\n  { size = \"Standard_F8s_v2\", concurrency = 4, p50_ms = 60.5, p95_ms = 120 },\n]",
+        );
+        let text = format!("{text}\n[sizing]\nmodel_memory_gib = 1.0\nlatency_slo_ms = 300\n");
+        let SizingTable::Valid(c) = plan(&text).sizing else {
+            panic!("invalid")
+        };
+        assert_eq!(
+            c.target.latency_profile,
+            vec![
+                LatencyRow {
+                    size: "Standard_F4s_v2".into(),
+                    concurrency: 1,
+                    p50_ms: 80.0,
+                    p95_ms: 150.0
+                },
+                LatencyRow {
+                    size: "Standard_F8s_v2".into(),
+                    concurrency: 4,
+                    p50_ms: 60.5,
+                    p95_ms: 120.0
+                },
+            ]
+        );
+        assert!(
+            parse_with("model_memory_gib = 1.0\nlatency_slo_ms = 300")
+                .unwrap()
+                .target
+                .latency_profile
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn defaults_come_from_the_scenario_and_azure() {
+        let c = parse_with("model_memory_gib = 6\nlatency_slo_ms = 300").unwrap();
+        assert_eq!(c.endpoint, "scorer");
+        assert_eq!(c.traffic, "requests");
+        assert_eq!(c.target.memory_headroom, 1.5);
+        assert_eq!(c.target.percentile, Percentile::P95);
+        assert_eq!(c.target.max_429_share, 0.001);
+        assert_eq!(c.target.max_instances, 50);
+        assert_eq!(c.target.max_concurrent_requests_per_instance, 2);
+        // 72,000 requests per hour.
+        assert!((c.target.peak_rate_per_second - 20.0).abs() < 1e-12);
+        assert_eq!(
+            c.rate,
+            RateOverride::Set {
+                path: "traffic.requests.arrivals.rate_per_hour".into(),
+                per_second: 3600.0
+            }
+        );
+        // Default candidates: managed online series, nothing retired.
+        assert!(c.candidates.iter().any(|c| c.size == "Standard_F4s_v2"));
+        assert!(c.candidates.iter().all(|c| !c.retired));
+        assert!(!c.candidates.iter().any(|c| c.series == "Dv3"));
+    }
+
+    #[test]
+    fn a_daily_profile_raises_the_peak_and_is_flattened() {
+        // Peak hour 2.0 x 20 requests/s; the profile relative to it, hour by hour.
+        let mut profile = vec!["1.0"; 24];
+        profile[14] = "2.0";
+        let text = SCENARIO.replace(
+            "rate_per_hour = 72000.0 }",
+            &format!(
+                "rate_per_second = 20.0, daily_profile = [{}] }}",
+                profile.join(", ")
+            ),
+        );
+        let text = format!("{text}\n[sizing]\nmodel_memory_gib = 1\nlatency_slo_ms = 300\n");
+        let SizingTable::Valid(c) = plan(&text).sizing else {
+            panic!("invalid")
+        };
+        assert_eq!(c.target.peak_rate_per_second, 40.0);
+        assert_eq!(c.target.load_profile.len(), 24);
+        assert_eq!(c.target.load_profile[14], 1.0);
+        assert_eq!(c.target.load_profile[0], 0.5);
+        assert_eq!(
+            c.extra_sets,
+            vec![format!(
+                "traffic.requests.arrivals.daily_profile=[{}]",
+                vec!["1.0"; 24].join(", ")
+            )]
+        );
+    }
+
+    #[test]
+    fn peak_and_candidates_as_given() {
+        let c = parse_with(
+            "model_memory_gib = 6\nlatency_slo_ms = 300\npeak_rate_per_second = 40\n\
+             series = [\"FSv2\"]\nsizes = [\"standard_d4_v3\", \"Standard_F4s_v2\"]\npercentile = \"p99\"",
+        )
+        .unwrap();
+        assert_eq!(c.target.peak_rate_per_second, 40.0);
+        assert_eq!(c.target.percentile, Percentile::P99);
+        assert_eq!(c.candidates[0].size, "Standard_D4_v3");
+        assert_eq!(
+            c.candidates.len(),
+            1 + 8,
+            "D4_v3 plus the 8 FSv2 sizes, once each"
+        );
+    }
+
+    #[test]
+    fn errors_are_located_and_named() {
+        let e = parse_with(
+            "model_memory_gib = -1\nlatency_slo_ms = 300\npercentile = \"p90\"\n\
+             sizes = [\"Standard_F4sv2\"]\nmax_instances = 51\ncolour = 1",
+        )
+        .unwrap_err();
+        let text: Vec<String> = e.iter().map(|d| d.to_string()).collect();
+        let all = text.join("\n");
+        for want in [
+            "sizing.model_memory_gib: must be a number of GiB",
+            "sizing.percentile: must be \"p50\"",
+            "sizing.sizes: no size `Standard_F4sv2`",
+            "sizing.max_instances: must be a whole number from 1 to 50",
+            "sizing.colour: unknown field",
+        ] {
+            assert!(all.contains(want), "missing {want:?} in\n{all}");
+        }
+        let line = |f: &str| e.iter().find(|d| d.field == f).unwrap().line;
+        assert_eq!(
+            line("sizing.percentile"),
+            line("sizing.model_memory_gib") + 2
+        );
+        assert!(all.contains("s.toml:"));
+        // A value of the wrong type, in the field's own words.
+        let e = parse_with("model_memory_gib = \"six\"\nlatency_slo_ms = 300").unwrap_err();
+        assert_eq!(
+            e[0].to_string(),
+            format!(
+                "s.toml:{}:20: error: sizing.model_memory_gib: must be a number of GiB greater than zero",
+                SCENARIO.lines().count() + 3
+            )
+        );
+    }
+
+    #[test]
+    fn missing_fields_and_tables() {
+        let e = parse_with("").unwrap_err();
+        let all: String = e.iter().map(|d| d.to_string() + "\n").collect();
+        assert!(all.contains("model_memory_gib: is required"), "{all}");
+        assert!(all.contains("latency_slo_ms: is required"), "{all}");
+        let p = plan(SCENARIO);
+        assert!(matches!(p.sizing, SizingTable::Absent));
+        let e = p.sizing_required().unwrap_err().to_string();
+        assert!(e.contains("no [sizing] table"), "{e}");
+    }
+
+    #[test]
+    fn set_reaches_the_table_and_its_errors_are_the_arguments() {
+        let text = format!("{SCENARIO}\n[sizing]\nmodel_memory_gib = 6\nlatency_slo_ms = 300\n");
+        let edits = |set: &str| Edits {
+            sets: vec![set.into()],
+            ..Edits::default()
+        };
+        let source = Source::new("s.toml", text.as_str());
+        let p = load(&source, &edits("sizing.percentile=p99")).unwrap();
+        assert_eq!(
+            p.sizing().unwrap().unwrap().target.percentile,
+            Percentile::P99
+        );
+        let p = load(&source, &edits("sizing.max_429_share=2")).unwrap();
+        let e = p.sizing().unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "command line: error: --set sizing.max_429_share=2: must be a share from 0"
+            ),
+            "{e}"
+        );
     }
 }

@@ -97,7 +97,10 @@ impl Plan {
         match self.sizing()? {
             Some(s) => Ok(s),
             None => {
-                let file = self.variants.first().map_or(Path::new(""), |v| &v.scenario.file);
+                let file = self
+                    .variants
+                    .first()
+                    .map_or(Path::new(""), |v| &v.scenario.file);
                 Err(invalid(vec![super::sizing::no_table(file)]))
             }
         }
@@ -468,7 +471,8 @@ fn expand(axes: &[Axis], mode: Mode, count: usize, seed: u64) -> Vec<Vec<String>
 /// `{ from, to, step }` → the values, integers when all three are.
 fn range(t: &IndexMap<String, toml::Value>) -> Result<Vec<String>, String> {
     let num = |k: &str| -> Result<(f64, bool), String> {
-        number(t.get(k)).ok_or_else(|| format!("a range needs a number `{k}`: {{ from, to, step }}"))
+        number(t.get(k))
+            .ok_or_else(|| format!("a range needs a number `{k}`: {{ from, to, step }}"))
     };
     for k in t.keys() {
         if !["from", "to", "step"].contains(&k.as_str()) {
@@ -500,7 +504,6 @@ fn range(t: &IndexMap<String, toml::Value>) -> Result<Vec<String>, String> {
         })
         .collect())
 }
-
 
 /// Reads the `[goal]` table through [`RawGoal`].
 pub(super) fn goal_table(
@@ -656,6 +659,9 @@ pub(super) fn expand_variants(
                 Ok(v) => v,
                 Err(_) => DeValue::parse("\"\"").expect("valid"),
             };
+            // Placed at the axis: a problem with the value (or its key) is reported there, in
+            // the [sweep] table or at its `--sweep` argument, not at an offset of its own text.
+            let value = Spanned::new(axis.at..axis.at, value.into_inner());
             params.push((axis.path.clone(), label(text_value)));
             if let Err(e) = set_path(doc.get_mut(), &axis.path, value) {
                 bad = Some((axis, e));

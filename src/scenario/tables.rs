@@ -19,9 +19,9 @@ pub(super) struct TableRules<'r> {
     pub wants: &'r dyn Fn(&str, bool) -> Option<String>,
 }
 
-/// Reads `value` (the table `[rules.name]`) as `T`. Each unknown key is an error at the key (and
-/// left out, so that the others are still read); a value of the wrong type is an error at the
-/// value in the words of `rules.wants` (serde stops at the first). `None` after an error.
+/// Reads `value` (the table `[rules.name]`) as `T`. Each unknown key is an error at the key, and
+/// left out, so that the rest is still read and checked; a value of the wrong type is an error at
+/// the value in the words of `rules.wants` (serde stops at the first), and then `None`.
 pub(super) fn read<T: DeserializeOwned>(
     value: &Spanned<DeValue<'_>>,
     rules: &TableRules<'_>,
@@ -39,7 +39,6 @@ pub(super) fn read<T: DeserializeOwned>(
         return None;
     };
     let mut kept = DeTable::new();
-    let mut ok = true;
     for (key, v) in table.iter() {
         let k: &str = key.get_ref();
         if rules.known.is_some_and(|known| !known.contains(&k)) {
@@ -51,14 +50,13 @@ pub(super) fn read<T: DeserializeOwned>(
             );
             d.hint = Some(rules.unknown_hint.to_string());
             errors.push(d);
-            ok = false;
             continue;
         }
         kept.insert(key.clone(), v.clone());
     }
     let de = toml::de::ValueDeserializer::from(Spanned::new(value.span(), DeValue::Table(kept)));
     match T::deserialize(de) {
-        Ok(t) => ok.then_some(t),
+        Ok(t) => Some(t),
         Err(e) => {
             let at = e.span().map_or(value.span().start, |s| s.start);
             let key = table

@@ -32,7 +32,8 @@ fn profiled_single_request_ms(goal: &SizingTarget, size: &str) -> Option<Option<
         return None;
     }
     Some(
-        latency_at(&goal.latency_profile, size, 1).map(|p| p.quantile_ms(goal.percentile.quantile())),
+        latency_at(&goal.latency_profile, size, 1)
+            .map(|p| p.quantile_ms(goal.percentile.quantile())),
     )
 }
 

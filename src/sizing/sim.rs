@@ -178,10 +178,7 @@ impl Evaluator for SimEvaluator<'_> {
             ..Default::default()
         };
         let outcome = crate::sweep::run_plan_with(&plan, &control, None).map_err(|e| {
-            SizingError::Failed(format!(
-                "cannot start {} worker threads: {e}",
-                self.threads
-            ))
+            SizingError::Failed(format!("cannot start {} worker threads: {e}", self.threads))
         })?;
         // Some points lack replications: their estimates would not be comparable.
         if outcome.interrupted {
