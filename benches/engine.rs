@@ -111,8 +111,11 @@ fn engine(c: &mut Criterion) {
 fn engine_cli(c: &mut Criterion) {
     use capsim::commands::{RunRequest, Silent, run};
     let file = Path::new("benches/mmc.toml");
-    let from_file = scenario::load(file)
+    let source = scenario::Source::read(file).expect("benches/mmc.toml reads");
+    let from_file = scenario::load(&source, &Default::default())
         .expect("benches/mmc.toml loads")
+        .variants
+        .remove(0)
         .scenario;
     let s = mmc_scenario();
     assert_eq!(

@@ -76,7 +76,9 @@ fn another_seed_gives_other_results() {
 }
 
 fn load_quickstart() -> Scenario {
-    let mut s = capsim::scenario::load(&quickstart()).unwrap().scenario;
+    let source = capsim::scenario::Source::read(&quickstart()).unwrap();
+    let mut plan = capsim::scenario::load(&source, &Default::default()).unwrap();
+    let mut s = plan.variants.remove(0).scenario;
     s.system.horizon = 5 * capsim::engine::time::MICROS_PER_DAY;
     s.replications = 4;
     s

@@ -87,7 +87,9 @@ fn with_ample_nodes_and_instant_start_up_nobody_waits() {
 #[test]
 fn the_bundled_philly_scenario_serves_the_whole_trace_on_both_clusters() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/philly.toml");
-    let s = capsim::scenario::load(&path).unwrap().scenario;
+    let source = capsim::scenario::Source::read(&path).unwrap();
+    let mut plan = capsim::scenario::load(&source, &Default::default()).unwrap();
+    let s = plan.variants.remove(0).scenario;
     let result = capsim::sweep::run(&s, 0, None).unwrap();
     for row in &result.rows {
         for t in &row.targets {

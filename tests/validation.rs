@@ -359,7 +359,9 @@ fn run_on_an_invalid_scenario_writes_nothing() {
             .arg(format!("broken/{name}"))
             .arg("--out")
             .arg(&out_dir)
-            .args(["--replications", "1", "--quiet"])
+            // No `--replications`: a flag's value replaces the file's, and would mend
+            // zero_replications.toml. Nothing is simulated: every file fails to load.
+            .arg("--quiet")
             .args(&s.args));
         assert_eq!(out.code, Some(2), "{name}: {}", out.stderr);
         assert!(out.stdout.is_empty(), "{name}: {}", out.stdout);

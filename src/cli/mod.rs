@@ -161,7 +161,7 @@ fn size(args: SizeArgs) -> Result<(), CommandError> {
         return Ok(());
     }
     let sized = &outcome.sized;
-    let table = sizing::terminal_table(&sized.outcome, &sized.config.goal, &sized.info);
+    let table = sizing::terminal_table(&sized.outcome, &sized.spec.target, &sized.info);
     let mut sources: Vec<&str> = vec![];
     for (_, source) in &sized.price_sources {
         if !sources.contains(&source.as_str()) {

@@ -1,8 +1,9 @@
 //! The sizing search's table for the terminal.
 
+use crate::scenario::SizingTarget;
 use crate::sizing::Est;
 use crate::sizing::report::{AZURE_HA_MIN_INSTANCES, SizingRun, ordered};
-use crate::sizing::search::{Goal, HOURS_PER_30D, Outcome};
+use crate::sizing::search::{HOURS_PER_30D, Outcome};
 use crate::text::num;
 use std::fmt::Write as _;
 
@@ -19,7 +20,7 @@ fn pm(e: Est, decimals: usize) -> String {
 
 /// The readable table: every candidate, its count, latencies, 429 share, monthly cost and
 /// verdict, then the recommendation in a sentence.
-pub fn terminal_table(outcome: &Outcome, goal: &Goal, info: &SizingRun) -> String {
+pub fn terminal_table(outcome: &Outcome, goal: &SizingTarget, info: &SizingRun) -> String {
     let p = goal.percentile.label();
     let header = [
         "size".to_string(),

@@ -83,12 +83,10 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
         sets: first_manifest.sets.clone(),
         sweeps: first_manifest.sweeps.clone(),
         prices: first_manifest.prices.as_ref().map(PathBuf::from),
+        today: None,
     };
-    let source = Source::Text {
-        path: &file,
-        text: &scenario_text,
-    };
-    let plan = load(source, &edits, false, &Silent).map_err(|e| match e {
+    let source = Source::new(&file, scenario_text.as_str());
+    let plan = load(&source, &edits, false, &Silent).map_err(|e| match e {
         CommandError::Scenario(e) => input(format!(
             "rebuilding the sweep from {}: {e}",
             first_dir.display()

@@ -21,13 +21,10 @@ pub use run::{RunOutcome, RunRequest, ShardRun, run};
 pub use size::{SizeOutcome, SizeRequest, size};
 pub use validate::{ValidateOutcome, ValidateRequest, validate};
 
-use crate::engine::time::{from_secs_f64, to_secs_f64};
 use crate::output::{self, OutputDir};
-use crate::scenario::sweep::{Plan, load_plan};
-use crate::scenario::{self, Diagnostic, LoadError, Scenario};
+use crate::scenario::{self, Diagnostic, LoadError, Plan, Scenario};
 use crate::sweep::estimate::Estimate;
 use crate::sweep::{ReplicationRow, RunResult, tradeoff};
-use crate::text::{format_duration, parse_duration};
 use std::path::{Path, PathBuf};
 
 /// Why a command gave no result, with the exit code each kind deserves.
@@ -112,76 +109,25 @@ pub struct Silent;
 
 impl Observer for Silent {}
 
-/// Changes to a scenario given beside its file (the command line's `--seed`, `--set`, ...).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Edits {
-    pub seed: Option<u64>,
-    pub replications: Option<u64>,
-    /// Simulated time, as written: `7d`, `12h`, `3600`.
-    pub horizon: Option<String>,
-    /// `PATH=VALUE` assignments applied to every variant.
-    pub sets: Vec<String>,
-    /// Extra sweep axes, `PATH=V1,V2,...`.
-    pub sweeps: Vec<String>,
-    /// A prices CSV that replaces the catalog's prices and the scenario's own.
-    pub prices: Option<PathBuf>,
-}
+pub use crate::scenario::{Edits, Source};
 
-/// Where a scenario's text comes from.
-#[derive(Clone, Copy, Debug)]
-pub enum Source<'a> {
-    /// Read from this file.
-    File(&'a Path),
-    /// Already read (from a shard folder's copy); `path` names it in messages and anchors the
-    /// relative paths inside it.
-    Text { path: &'a Path, text: &'a str },
-}
-
-/// The text of a scenario file; a file that cannot be read is an input error.
-fn read_scenario(path: &Path) -> Result<String, CommandError> {
-    std::fs::read_to_string(path).map_err(|source| {
-        CommandError::Scenario(LoadError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
-    })
-}
-
-/// Loads a scenario with its variants and `edits`, the one way every command reads a scenario
-/// (`size` through [`crate::sizing::prepare`], which reads `[sizing]` too).
+/// Loads a scenario with its variants and `edits` (made to the document before it is checked),
+/// the one way every command reads a scenario (`size` through [`crate::sizing::prepare`], which
+/// reads `[sizing]` too).
 ///
-/// With `deny_warnings`, a scenario that warns is refused. Its warnings go to `observer` before
-/// the seed, replications and horizon of `edits` are checked.
+/// With `deny_warnings`, a scenario that warns is refused; otherwise its warnings go to
+/// `observer`.
 pub fn load(
-    source: Source<'_>,
+    source: &Source,
     edits: &Edits,
     deny_warnings: bool,
     observer: &dyn Observer,
 ) -> Result<Plan, CommandError> {
-    let (path, owned);
-    let text = match source {
-        Source::File(p) => {
-            path = p;
-            owned = read_scenario(p)?;
-            owned.as_str()
-        }
-        Source::Text { path: p, text } => {
-            path = p;
-            text
-        }
-    };
-    let options = scenario::LoadOptions {
-        today: None,
-        prices_file: edits.prices.clone(),
-    };
-    let mut plan = load_plan(path, text, &options, &edits.sets, &edits.sweeps)?;
+    let plan = scenario::load(source, edits)?;
     if deny_warnings && !plan.warnings.is_empty() {
         return Err(denied_warnings(&plan.warnings));
     }
     observer.warnings(&plan.warnings);
-    for v in &mut plan.variants {
-        apply_edits(&mut v.scenario, edits)?;
-    }
     Ok(plan)
 }
 
@@ -194,47 +140,6 @@ fn denied_warnings(warnings: &[Diagnostic]) -> CommandError {
         "{n} warning{s} treated as error{s} (--deny-warnings)"
     ));
     CommandError::Input(msg.join("\n"))
-}
-
-/// Applies the seed, replications and horizon of `edits`, checking them as the file's own
-/// values are checked.
-fn apply_edits(s: &mut Scenario, edits: &Edits) -> Result<(), CommandError> {
-    let input = CommandError::Input;
-    if let Some(seed) = edits.seed {
-        if seed > i64::MAX as u64 {
-            return Err(input(format!(
-                "--seed: must be at most {}, got {seed}",
-                i64::MAX
-            )));
-        }
-        s.seed = seed;
-    }
-    if let Some(n) = edits.replications {
-        if n == 0 || n > scenario::MAX_REPLICATIONS {
-            return Err(input(format!(
-                "--replications: must be from 1 to {}, got {n}",
-                scenario::MAX_REPLICATIONS
-            )));
-        }
-        s.replications = n;
-    }
-    if let Some(h) = edits.horizon.as_deref() {
-        let secs = parse_duration(h).map_err(|e| input(format!("--horizon: {e}")))?;
-        if !secs.is_finite() || secs <= 0.0 {
-            return Err(input(format!(
-                "--horizon: must be greater than zero, got {h}"
-            )));
-        }
-        let warmup = to_secs_f64(s.system.warmup);
-        if secs <= warmup {
-            return Err(input(format!(
-                "--horizon: must be longer than the scenario's warm-up ({}), got {h}",
-                format_duration(warmup)
-            )));
-        }
-        s.system.horizon = from_secs_f64(secs);
-    }
-    Ok(())
 }
 
 /// Longest folder name derived from a scenario file, in characters: file systems allow 255
@@ -306,6 +211,7 @@ fn write_tail(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::time::to_secs_f64;
 
     #[test]
     fn exit_codes() {
@@ -338,11 +244,8 @@ mod tests {
                     [[workload]]\nname = \"w\"\ncompute = \"c\"\n\
                     arrivals = { process = \"poisson\", rate_per_hour = 1.0 }\n\
                     duration = { dist = \"constant\", value = \"10m\" }\n";
-        let source = Source::Text {
-            path: Path::new("s.toml"),
-            text,
-        };
-        let with = |edits: Edits| load(source, &edits, false, &Silent);
+        let source = Source::new("s.toml", text);
+        let with = |edits: Edits| load(&source, &edits, false, &Silent);
         let plan = with(Edits {
             seed: Some(9),
             replications: Some(3),
@@ -377,7 +280,10 @@ mod tests {
             ),
         ] {
             let e = with(edits).unwrap_err();
-            assert_eq!((e.exit_code(), e.to_string().as_str()), (2, want));
+            assert_eq!(e.exit_code(), 2);
+            let message = e.to_string();
+            assert!(message.contains("command line"), "{message}");
+            assert!(message.contains(want), "{message}");
         }
     }
 }

@@ -98,7 +98,7 @@ impl RunOutcome {
 /// the end, so that the folder never holds a mix of two runs.
 pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, CommandError> {
     let plan = load(
-        Source::File(&req.file),
+        &Source::read(&req.file)?,
         &req.edits,
         req.deny_warnings,
         observer,

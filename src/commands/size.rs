@@ -1,10 +1,10 @@
 //! `size`: a managed online endpoint's VM size and instance count, from the scenario's
 //! `[sizing]` table (the search itself is [`crate::sizing`]).
 
-use super::{CommandError, Edits, Observer, default_out_dir, io, read_scenario};
+use super::{CommandError, Edits, Observer, Source, default_out_dir, io};
 use crate::output::OutputDir;
 use crate::output::sizing_csv;
-use crate::sizing::{Sized, SizingError, sim::RunSettings};
+use crate::sizing::{Sized, SizingError};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
@@ -54,18 +54,8 @@ pub fn size(req: SizeRequest<'_>, observer: &dyn Observer) -> Result<SizeOutcome
             )));
         }
     }
-    let text = read_scenario(&req.file)?;
-    let settings = RunSettings {
-        seed: req.edits.seed,
-        replications: req.edits.replications,
-        threads: req.threads,
-    };
-    let options = crate::scenario::LoadOptions {
-        today: None,
-        prices_file: req.edits.prices.clone(),
-    };
-    let request = crate::sizing::prepare(&req.file, &text, &options, settings, &req.edits.sets)
-        .map_err(sizing_error)?;
+    let source = Source::read(&req.file)?;
+    let request = crate::sizing::prepare(&source, &req.edits, req.threads).map_err(sizing_error)?;
     if req.deny_warnings && !request.warnings.is_empty() {
         return Err(super::denied_warnings(&request.warnings));
     }
@@ -95,10 +85,11 @@ pub fn size(req: SizeRequest<'_>, observer: &dyn Observer) -> Result<SizeOutcome
         }
     };
     observer.progress_end();
-    let csv = sizing_csv(&sized.outcome, &sized.config.goal, &sized.info)
+    let csv = sizing_csv(&sized.outcome, &sized.spec.target, &sized.info)
         .map_err(|e| CommandError::failed(&e))?;
     out.write("sizing.csv", &csv).map_err(io)?;
-    out.write("scenario.toml", text.as_bytes()).map_err(io)?;
+    out.write("scenario.toml", source.text.as_bytes())
+        .map_err(io)?;
     out.commit().map_err(io)?;
     let report = if req.report {
         super::report::write(&out_dir, req.png)?

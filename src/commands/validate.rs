@@ -1,7 +1,7 @@
 //! `validate`: check a scenario without running it.
 
 use super::{CommandError, Edits, Silent, Source, load};
-use crate::scenario::{Diagnostic, LoadError};
+use crate::scenario::Diagnostic;
 use std::path::PathBuf;
 
 /// What to check.
@@ -29,18 +29,12 @@ pub struct ValidateOutcome {
 /// problem found is in the error.
 pub fn validate(req: ValidateRequest) -> Result<ValidateOutcome, CommandError> {
     let plan = load(
-        Source::File(&req.file),
+        &Source::read(&req.file)?,
         &req.edits,
         req.deny_warnings,
         &Silent,
     )?;
-    let text = std::fs::read_to_string(&req.file).unwrap_or_default();
-    crate::sizing::config::check(&req.file, &text).map_err(|errors| {
-        CommandError::Scenario(LoadError::Invalid {
-            errors,
-            warnings: vec![],
-        })
-    })?;
+    plan.sizing()?;
     let s = &plan.variants[0].scenario;
     Ok(ValidateOutcome {
         variants: plan.variants.len(),

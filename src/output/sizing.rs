@@ -3,8 +3,9 @@
 
 use super::schema;
 use crate::metrics::Estimate;
+use crate::scenario::SizingTarget;
 use crate::sizing::report::{SizingRun, ordered};
-use crate::sizing::search::{Goal, Outcome};
+use crate::sizing::search::Outcome;
 use crate::text::num;
 
 /// A mean and its `_ci95` cells; both empty when there is no estimate.
@@ -16,7 +17,11 @@ fn est(e: Option<Estimate>) -> [String; 2] {
 }
 
 /// Builds `sizing.csv` from the search's outcome.
-pub fn sizing_csv(outcome: &Outcome, goal: &Goal, info: &SizingRun) -> csv::Result<Vec<u8>> {
+pub fn sizing_csv(
+    outcome: &Outcome,
+    goal: &SizingTarget,
+    info: &SizingRun,
+) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(schema::sizing::FILE.header(&[]))?;
     for r in ordered(outcome) {

@@ -1059,13 +1059,15 @@ fn traffic_spec(
             "needs token counts per request: use arrivals with process = \"trace\" and the token columns",
         );
     }
-    let service = service(c, lab, rt, size.as_deref(), mcr, dir);
+    let mut latency_profile = vec![];
+    let service = service(c, lab, rt, size.as_deref(), mcr, dir, &mut latency_profile);
     Some(TrafficSpec {
         name,
         target: target?.0?,
         arrivals: arrivals?,
         service: service.as_ref()?.0.clone(),
         service_description: service?.1,
+        latency_profile,
     })
 }
 
@@ -1360,6 +1362,7 @@ fn latency_profile(
     size: Option<&str>,
     mcr: Option<u32>,
     dir: &Path,
+    rows_read: &mut Vec<LatencyRow>,
 ) -> Option<(ServiceModel, String)> {
     let field = if rt.latency_profile.is_some() {
         format!("{lab}.latency_profile")
@@ -1373,6 +1376,7 @@ fn latency_profile(
         .or(rt.latency_profile_file.as_ref().map(|x| x.span().start))
         .unwrap_or(0);
     let rows = latency_rows(c, lab, rt, dir)?;
+    rows_read.clone_from(&rows);
     // An endpoint that failed validation has been reported already.
     let mcr = mcr?;
     let mut measured: Vec<&str> = vec![];
@@ -1422,6 +1426,7 @@ fn service(
     size: Option<&str>,
     mcr: Option<u32>,
     dir: &Path,
+    rows_read: &mut Vec<LatencyRow>,
 ) -> Option<(ServiceModel, String)> {
     let f = |s: &str| format!("{lab}.{s}");
     let profile = rt.latency_profile.is_some() || rt.latency_profile_file.is_some();
@@ -1458,7 +1463,7 @@ fn service(
             );
             return None;
         }
-        return latency_profile(c, lab, rt, size, mcr, dir);
+        return latency_profile(c, lab, rt, size, mcr, dir, rows_read);
     }
     if let Some(tm) = &rt.token_model {
         if rt.service_time.is_some() || rt.service_time_by_size.is_some() {

@@ -1,18 +1,30 @@
-//! Scenario files: TOML in, validated domain values out.
+//! Scenario files: TOML in, validated domain values out. This module is the only reader of
+//! scenario files: [`load`] takes a file ([`Source`]) and the command line's changes to it
+//! ([`Edits`]) and gives a [`Plan`]: the variants to simulate, the `[goal]`, the `[sizing]` table
+//! and the text that was run.
 //!
-//! Loading happens in two stages (see `raw` and `validate`): serde reads the text into raw
-//! structs that keep every value's position, then validation checks ranges and cross-field rules,
-//! applies Azure ML's defaults and builds the model's [`System`]. Every problem found is
-//! reported, each with file, line, column and field.
+//! Loading happens in stages: the command line's edits are made to the document's text
+//! (`edit`); serde reads the text into raw structs that keep every value's position (`raw`);
+//! validation checks ranges and cross-field rules, applies Azure ML's defaults and builds the
+//! model's [`System`] (`validate`), once per variant of a `[sweep]` (`sweep`); the `[sizing]`
+//! table is checked against the result (`sizing`). Every problem found is reported, each with
+//! file, line, column and field, or with the command-line argument it came from.
 
+mod edit;
 mod keys;
+mod load;
 mod prices;
 pub mod raw;
+pub mod sizing;
 pub mod sweep;
+mod tables;
 mod validate;
 pub mod written;
 
 pub use crate::text::{Diagnostic, Severity};
+pub use load::{Edits, Source, load};
+pub use sizing::{Candidate, Percentile, RateOverride, SizingSpec, SizingTable, SizingTarget};
+pub use sweep::{Goal, Plan, Variant};
 
 use crate::model::System;
 use std::path::{Path, PathBuf};
@@ -73,7 +85,7 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// What the caller may set beside the file.
+/// What the validator takes beside the document (see [`Edits`], which the command line fills).
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     /// The date retirement checks compare against when the scenario has no `start_date`, as days
@@ -83,20 +95,8 @@ pub struct LoadOptions {
     pub prices_file: Option<PathBuf>,
 }
 
-/// Reads and validates a scenario file.
-pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    load_with(path, &LoadOptions::default())
-}
-
-pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Loaded, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse_with(path, &text, options)
-}
-
-/// Validates scenario text; `path` is used in messages and to resolve relative file references.
+/// Validates the text of one scenario (no `[sweep]`, `[goal]` or `[sizing]`); `path` is used in
+/// messages and to resolve relative file references. See [`load`] for whole scenario files.
 pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
     parse_with(path, text, &LoadOptions::default())
 }

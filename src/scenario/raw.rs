@@ -3,8 +3,11 @@
 //! Unknown fields are errors, so a typo never silently falls back to a default.
 
 use crate::text::duration::Dur;
+use indexmap::IndexMap;
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::BTreeMap;
+use std::fmt;
 use toml::Spanned;
 use toml::value::Datetime;
 
@@ -390,4 +393,136 @@ pub struct RawTokenCost {
     pub base_ms: Spanned<f64>,
     pub per_input_token_ms: Spanned<f64>,
     pub per_output_token_ms: Spanned<f64>,
+}
+
+/// `[sweep]`: how the axes become variants, and the axes themselves. An axis's key is the path
+/// of the field it sweeps (`"compute.gpu-cluster.min_instances"`), a key of the user's choosing,
+/// so the table cannot deny unknown fields: every key but `mode` and `samples` is an axis, kept
+/// in the order written (the order of the variants and of the `parameter_` columns).
+#[derive(Debug, Default)]
+pub struct RawSweep {
+    /// `grid` (default), `random` or `latin_hypercube`.
+    pub mode: Option<Spanned<String>>,
+    /// Variants to draw in the random and Latin-hypercube modes.
+    pub samples: Option<Spanned<i64>>,
+    pub axes: IndexMap<Spanned<String>, Spanned<RawAxis>>,
+}
+
+impl<'de> Deserialize<'de> for RawSweep {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawSweep;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a [sweep] table")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawSweep, A::Error> {
+                let mut sweep = RawSweep::default();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    match key.get_ref().as_str() {
+                        "mode" => sweep.mode = Some(map.next_value()?),
+                        "samples" => sweep.samples = Some(map.next_value()?),
+                        _ => {
+                            let axis = map.next_value()?;
+                            sweep.axes.insert(key, axis);
+                        }
+                    }
+                }
+                Ok(sweep)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// One axis of a `[sweep]`, before its values are checked: any TOML value is read, so that a
+/// value that is no axis gets a message about axes rather than about Rust types.
+#[derive(Debug)]
+pub enum RawAxis {
+    /// `[v1, v2, ...]`, each value with its place (its text is the value as written).
+    Values(Vec<Spanned<toml::Value>>),
+    /// `{ from, to, step }`, or `{ from, to }` in the sampling modes; keys in the order written.
+    Range(IndexMap<String, toml::Value>),
+    /// A lone value: not an axis.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for RawAxis {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawAxis;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of values or a range { from, to, step }")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawAxis, A::Error> {
+                let mut values = vec![];
+                while let Some(v) = seq.next_element()? {
+                    values.push(v);
+                }
+                Ok(RawAxis::Values(values))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawAxis, A::Error> {
+                let mut range = IndexMap::new();
+                let mut datetime = false;
+                while let Some(key) = map.next_key::<String>()? {
+                    // toml hands a date or time over as a one-key table.
+                    datetime |= key.starts_with("$__toml_private");
+                    range.insert(key, map.next_value()?);
+                }
+                Ok(if datetime {
+                    RawAxis::Other
+                } else {
+                    RawAxis::Range(range)
+                })
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawAxis, E> {
+                Ok(RawAxis::Other)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<RawAxis, E> {
+                Ok(RawAxis::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<RawAxis, E> {
+                Ok(RawAxis::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawAxis, E> {
+                Ok(RawAxis::Other)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<RawAxis, E> {
+                Ok(RawAxis::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `[goal]`: what a sweep's recommendation must meet.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGoal {
+    /// The cheapest setting whose p95 wait is at most this.
+    pub wait_p95: Option<Spanned<Dur>>,
+    /// The cheapest setting whose cost per 30 days is at most this.
+    pub budget_per_30d_usd: Option<Spanned<f64>>,
+}
+
+/// `[sizing]`: what `capsim size` looks for (see `scenario::sizing`). Numbers that must be whole
+/// are read as numbers and checked after, so that `max_instances = 5.0` reads as 5.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSizing {
+    pub endpoint: Option<Spanned<String>>,
+    pub traffic: Option<Spanned<String>>,
+    pub model_memory_gib: Option<Spanned<f64>>,
+    pub gpu_memory_gib: Option<Spanned<f64>>,
+    pub memory_headroom: Option<Spanned<f64>>,
+    pub latency_slo_ms: Option<Spanned<f64>>,
+    /// `p50`, `p95` or `p99`.
+    pub percentile: Option<Spanned<String>>,
+    pub peak_rate_per_second: Option<Spanned<f64>>,
+    pub max_429_share: Option<Spanned<f64>>,
+    pub sizes: Option<Spanned<Vec<Spanned<String>>>>,
+    pub series: Option<Spanned<Vec<Spanned<String>>>>,
+    pub budget_per_30d_usd: Option<Spanned<f64>>,
+    pub max_instances: Option<Spanned<f64>>,
 }

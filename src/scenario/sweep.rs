@@ -1,4 +1,5 @@
-//! Scenario variants: the `[sweep]` table, `--set` and `--sweep`, and the `[goal]` table.
+//! Scenario variants: the `[sweep]` table (with the command line's `--sweep` axes in it), and
+//! the `[goal]` table.
 //!
 //! A variant is the scenario document with some values replaced, validated exactly as a
 //! hand-written scenario would be, so every variant is checked before any simulation starts.
@@ -19,12 +20,18 @@
 //! `workload.training.arrivals.rate_per_hour`, `endpoint.scorer.instance_count`,
 //! `traffic.requests.arrivals.rate_per_second`).
 
-use super::validate::{parse_doc, validate_doc};
-use super::{LoadError, LoadOptions, Scenario};
+use super::keys::fields_of;
+use super::raw::{RawAxis, RawGoal, RawSweep};
+use super::sizing::{SizingSpec, SizingTable};
+use super::tables::{TableRules, read};
+use super::validate::validate_doc;
+use super::{Edits, LoadError, LoadOptions, Scenario, Source};
 use crate::text::diagnostic::{Diagnostic, Severity, SourceMap};
-use crate::text::duration::parse_duration;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -39,12 +46,15 @@ pub struct Variant {
     pub scenario: Scenario,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+/// The `[goal]` table: what a sweep's recommended setting must meet.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Goal {
     pub wait_p95_s: Option<f64>,
     pub budget_per_30d_usd: Option<f64>,
 }
 
+/// A loaded scenario: its variants (one without a sweep), its goal and `[sizing]` table, and the
+/// text that was run.
 #[derive(Clone, Debug)]
 pub struct Plan {
     /// Paths of the swept axes, in order (the `parameter_<path>` columns).
@@ -52,6 +62,12 @@ pub struct Plan {
     pub variants: Vec<Variant>,
     pub goal: Option<Goal>,
     pub warnings: Vec<Diagnostic>,
+    /// The scenario as run: the file's text with the command line's edits made to it (values
+    /// replaced in place, `--sweep` axes in `[sweep]`), byte for byte the file's text without
+    /// edits. Loaded with no edits, it gives this plan again.
+    pub effective_text: Arc<str>,
+    /// The `[sizing]` table, checked against the scenario (variant 0).
+    pub sizing: SizingTable,
 }
 
 impl Plan {
@@ -62,19 +78,44 @@ impl Plan {
             variants: vec![],
             goal: self.goal.clone(),
             warnings: self.warnings.clone(),
+            effective_text: self.effective_text.clone(),
+            sizing: self.sizing.clone(),
+        }
+    }
+
+    /// The checked `[sizing]` table, `None` when the scenario has none.
+    pub fn sizing(&self) -> Result<Option<&SizingSpec>, LoadError> {
+        match &self.sizing {
+            SizingTable::Absent => Ok(None),
+            SizingTable::Valid(s) => Ok(Some(s)),
+            SizingTable::Invalid(errors) => Err(invalid(errors.clone())),
+        }
+    }
+
+    /// The checked `[sizing]` table, which `capsim size` needs.
+    pub fn sizing_required(&self) -> Result<&SizingSpec, LoadError> {
+        match self.sizing()? {
+            Some(s) => Ok(s),
+            None => {
+                let file = self
+                    .variants
+                    .first()
+                    .map_or(Path::new(""), |v| &v.scenario.file);
+                Err(invalid(vec![super::sizing::no_table(file)]))
+            }
         }
     }
 }
 
-struct Axis {
-    path: String,
+pub(super) struct Axis {
+    pub path: String,
     /// Each value as TOML text (empty for a continuous range).
     values: Vec<String>,
     /// `{ from, to }` without a step: sampled anywhere in between (random and Latin hypercube
     /// modes only); `integer` when both ends are integers.
     continuous: Option<(f64, f64, bool)>,
-    /// Where the axis is declared (byte offset in the scenario), if in the file.
-    at: Option<usize>,
+    /// Where the axis is declared (byte offset of its key in the scenario).
+    at: usize,
 }
 
 /// How the axes become variants.
@@ -94,34 +135,53 @@ enum Mode {
 /// workload's arrivals.
 const SAMPLING_PURPOSE: &str = "sweep/samples";
 
-fn invalid(errors: Vec<Diagnostic>) -> LoadError {
+pub(super) fn invalid(errors: Vec<Diagnostic>) -> LoadError {
     LoadError::Invalid {
         errors,
         warnings: vec![],
     }
 }
 
-/// `path=value` → (path, TOML text of the value). A value that is not valid TOML is taken as a
-/// string, so `--set horizon=7d` works without quotes.
-pub(crate) fn split_assignment(arg: &str) -> Option<(String, String)> {
+/// An error at the command line (`field` names the argument).
+pub(super) fn at_command_line(field: &str, message: String) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        file: "command line".into(),
+        line: 0,
+        column: 0,
+        field: field.into(),
+        message,
+        hint: None,
+    }
+}
+
+/// `path=value` → (path, the value). A value that is not valid TOML is taken as a string, so
+/// `--set horizon=7d` works without quotes.
+pub(super) fn split_assignment(arg: &str) -> Option<(String, toml_edit::Value)> {
     let (path, value) = arg.split_once('=')?;
     let (path, value) = (path.trim(), value.trim());
     if path.is_empty() {
         return None;
     }
-    Some((path.to_string(), toml_text(value)))
+    Some((path.to_string(), toml_value(value)))
 }
 
-fn toml_text(value: &str) -> String {
-    if DeValue::parse(value).is_ok() {
-        value.to_string()
-    } else {
-        format!("{value:?}")
-    }
+/// `value` as TOML, or as a TOML string when it is not TOML.
+pub(super) fn toml_value(value: &str) -> toml_edit::Value {
+    value
+        .parse::<toml_edit::Value>()
+        .unwrap_or_else(|_| toml_edit::Value::from(value))
+}
+
+/// A value's TOML text, without the spacing around it.
+pub(super) fn toml_text(value: &toml_edit::Value) -> String {
+    let mut bare = value.clone();
+    bare.decor_mut().clear();
+    bare.to_string()
 }
 
 /// How a value is shown in outputs: strings without quotes.
-fn label(toml: &str) -> String {
+pub(super) fn label(toml: &str) -> String {
     match DeValue::parse(toml).map(|v| v.into_inner()) {
         Ok(DeValue::String(s)) => s.to_string(),
         _ => toml.to_string(),
@@ -130,8 +190,9 @@ fn label(toml: &str) -> String {
 
 /// Replaces the value at `path` in `doc` (adding the key if absent): `compute.<name>.<field>`
 /// (and `workload`, `endpoint`, `traffic`) finds the table of that name, any other path is a
-/// path of tables from the top.
-pub(crate) fn set_path<'a>(
+/// path of tables from the top. Each variant's swept values are put in this way (the command
+/// line's edits are made to the text, by `scenario::edit`, with the same paths).
+fn set_path<'a>(
     doc: &mut DeTable<'a>,
     path: &str,
     value: Spanned<DeValue<'a>>,
@@ -199,7 +260,7 @@ fn set_in<'a>(
 }
 
 /// The `[sweep]` table: its axes, mode and sample count.
-struct SweepTable {
+pub(super) struct SweepTable {
     axes: Vec<Axis>,
     mode: Mode,
     samples: Option<usize>,
@@ -207,78 +268,85 @@ struct SweepTable {
     mode_at: Option<usize>,
 }
 
-/// Reads the `[sweep]` table.
-fn sweep_table(table: &DeTable<'_>, map: &SourceMap, errors: &mut Vec<Diagnostic>) -> SweepTable {
-    let mut axes = vec![];
-    let mut mode = Mode::Grid;
-    let mut mode_at = None;
-    let mut samples = None;
-    for (key, value) in table.iter() {
+const MODE_WANT: &str = "must be \"grid\", \"random\" or \"latin_hypercube\"";
+
+/// Reads the `[sweep]` table, if any, through [`RawSweep`].
+pub(super) fn sweep_table(
+    value: Option<&Spanned<DeValue<'_>>>,
+    map: &SourceMap,
+    errors: &mut Vec<Diagnostic>,
+) -> SweepTable {
+    let mut table = SweepTable {
+        axes: vec![],
+        mode: Mode::Grid,
+        samples: None,
+        mode_at: None,
+    };
+    let wants = |key: &str, _: bool| match key {
+        "mode" => Some(MODE_WANT.to_string()),
+        "samples" => Some("must be a whole number of variants, such as 200".to_string()),
+        _ => None,
+    };
+    let rules = TableRules {
+        name: "sweep",
+        known: None,
+        unknown_hint: "",
+        wants: &wants,
+    };
+    let Some(raw) = value.and_then(|v| read::<RawSweep>(v, &rules, map, errors)) else {
+        return table;
+    };
+    if let Some(m) = &raw.mode {
+        table.mode_at = Some(m.span().start);
+        match m.get_ref().as_str() {
+            "grid" => table.mode = Mode::Grid,
+            "random" => table.mode = Mode::Random,
+            "latin_hypercube" => table.mode = Mode::LatinHypercube,
+            _ => errors.push(map.diag(Severity::Error, m.span().start, "sweep.mode", MODE_WANT)),
+        }
+    }
+    if let Some(s) = &raw.samples {
+        match usize::try_from(*s.get_ref()) {
+            Ok(n) if (1..=MAX_VARIANTS).contains(&n) => table.samples = Some(n),
+            _ => errors.push(map.diag(
+                Severity::Error,
+                s.span().start,
+                "sweep.samples",
+                format!("must be a whole number from 1 to {MAX_VARIANTS}"),
+            )),
+        }
+    }
+    for (key, axis) in &raw.axes {
         let name: &str = key.get_ref();
-        let at = key.span().start;
-        if name == "mode" {
-            mode_at = Some(value.span().start);
-            match value.get_ref().as_str() {
-                Some("grid") => mode = Mode::Grid,
-                Some("random") => mode = Mode::Random,
-                Some("latin_hypercube") => mode = Mode::LatinHypercube,
-                _ => errors.push(map.diag(
-                    Severity::Error,
-                    value.span().start,
-                    "sweep.mode",
-                    "must be \"grid\", \"random\" or \"latin_hypercube\"",
-                )),
-            }
-            continue;
-        }
-        if name == "samples" {
-            match value.get_ref() {
-                DeValue::Integer(i) => match i.as_str().replace('_', "").parse::<usize>() {
-                    Ok(n) if (1..=MAX_VARIANTS).contains(&n) => samples = Some(n),
-                    _ => errors.push(map.diag(
-                        Severity::Error,
-                        value.span().start,
-                        "sweep.samples",
-                        format!("must be a whole number from 1 to {MAX_VARIANTS}"),
-                    )),
-                },
-                _ => errors.push(map.diag(
-                    Severity::Error,
-                    value.span().start,
-                    "sweep.samples",
-                    "must be a whole number of variants, such as 200",
-                )),
-            }
-            continue;
-        }
         let field = format!("sweep.\"{name}\"");
+        let value_at = axis.span().start;
         let mut continuous = None;
-        let values: Vec<String> = match value.get_ref() {
-            DeValue::Array(items) => items
+        let values: Vec<String> = match axis.get_ref() {
+            RawAxis::Values(items) => items
                 .iter()
                 .map(|v| map.text[v.span()].to_string())
                 .collect(),
-            DeValue::Table(t) if !t.contains_key("step") => match bounds(t) {
+            RawAxis::Range(t) if !t.contains_key("step") => match bounds(t) {
                 Ok(b) => {
                     continuous = Some(b);
                     vec![]
                 }
                 Err(e) => {
-                    errors.push(map.diag(Severity::Error, value.span().start, &field, e));
+                    errors.push(map.diag(Severity::Error, value_at, &field, e));
                     continue;
                 }
             },
-            DeValue::Table(t) => match range(t) {
+            RawAxis::Range(t) => match range(t) {
                 Ok(v) => v,
                 Err(e) => {
-                    errors.push(map.diag(Severity::Error, value.span().start, &field, e));
+                    errors.push(map.diag(Severity::Error, value_at, &field, e));
                     continue;
                 }
             },
-            _ => {
+            RawAxis::Other => {
                 errors.push(map.diag(
                     Severity::Error,
-                    value.span().start,
+                    value_at,
                     &field,
                     "must be a list of values or a range { from, to, step }",
                 ));
@@ -286,53 +354,40 @@ fn sweep_table(table: &DeTable<'_>, map: &SourceMap, errors: &mut Vec<Diagnostic
             }
         };
         if values.is_empty() && continuous.is_none() {
-            errors.push(map.diag(Severity::Error, value.span().start, &field, "has no values"));
+            errors.push(map.diag(Severity::Error, value_at, &field, "has no values"));
             continue;
         }
-        axes.push(Axis {
+        table.axes.push(Axis {
             path: name.to_string(),
             values,
             continuous,
-            at: Some(at),
+            at: key.span().start,
         });
     }
-    SweepTable {
-        axes,
-        mode,
-        samples,
-        mode_at,
+    table
+}
+
+/// A range end: its value, and whether it is an integer.
+fn number(v: Option<&toml::Value>) -> Option<(f64, bool)> {
+    match v {
+        Some(toml::Value::Integer(i)) => Some((*i as f64, true)),
+        Some(toml::Value::Float(f)) => Some((*f, false)),
+        _ => None,
     }
 }
 
 /// `{ from, to }` (no step) → (from, to, both integers).
-fn bounds(t: &DeTable<'_>) -> Result<(f64, f64, bool), String> {
+fn bounds(t: &IndexMap<String, toml::Value>) -> Result<(f64, f64, bool), String> {
     let mut ends = [(0.0, false); 2];
     for (slot, k) in ends.iter_mut().zip(["from", "to"]) {
-        *slot = match t.get(k).map(|v| v.get_ref()) {
-            Some(DeValue::Integer(i)) => (
-                i.as_str()
-                    .replace('_', "")
-                    .parse::<f64>()
-                    .map_err(|e| e.to_string())?,
-                true,
-            ),
-            Some(DeValue::Float(f)) => (
-                f.as_str()
-                    .replace('_', "")
-                    .parse::<f64>()
-                    .map_err(|e| e.to_string())?,
-                false,
-            ),
-            _ => {
-                return Err(format!(
-                    "a range needs a number `{k}`: {{ from, to, step }}, or {{ from, to }} in random and latin_hypercube modes"
-                ));
-            }
-        };
+        *slot = number(t.get(k)).ok_or_else(|| {
+            format!(
+                "a range needs a number `{k}`: {{ from, to, step }}, or {{ from, to }} in random and latin_hypercube modes"
+            )
+        })?;
     }
     for k in t.keys() {
-        let k: &str = k.get_ref();
-        if !["from", "to"].contains(&k) {
+        if !["from", "to"].contains(&k.as_str()) {
             return Err(format!(
                 "unknown range key `{k}`: a range is {{ from, to, step }} or {{ from, to }}"
             ));
@@ -414,29 +469,13 @@ fn expand(axes: &[Axis], mode: Mode, count: usize, seed: u64) -> Vec<Vec<String>
 }
 
 /// `{ from, to, step }` → the values, integers when all three are.
-fn range(t: &DeTable<'_>) -> Result<Vec<String>, String> {
+fn range(t: &IndexMap<String, toml::Value>) -> Result<Vec<String>, String> {
     let num = |k: &str| -> Result<(f64, bool), String> {
-        match t.get(k).map(|v| v.get_ref()) {
-            Some(DeValue::Integer(i)) => i
-                .as_str()
-                .replace('_', "")
-                .parse::<f64>()
-                .map(|x| (x, true))
-                .map_err(|e| e.to_string()),
-            Some(DeValue::Float(f)) => f
-                .as_str()
-                .replace('_', "")
-                .parse::<f64>()
-                .map(|x| (x, false))
-                .map_err(|e| e.to_string()),
-            _ => Err(format!(
-                "a range needs a number `{k}`: {{ from, to, step }}"
-            )),
-        }
+        number(t.get(k))
+            .ok_or_else(|| format!("a range needs a number `{k}`: {{ from, to, step }}"))
     };
     for k in t.keys() {
-        let k: &str = k.get_ref();
-        if !["from", "to", "step"].contains(&k) {
+        if !["from", "to", "step"].contains(&k.as_str()) {
             return Err(format!(
                 "unknown range key `{k}`: a range is {{ from, to, step }}"
             ));
@@ -466,149 +505,83 @@ fn range(t: &DeTable<'_>) -> Result<Vec<String>, String> {
         .collect())
 }
 
-fn goal(table: &DeTable<'_>, map: &SourceMap, errors: &mut Vec<Diagnostic>) -> Goal {
-    let mut g = Goal::default();
-    for (key, value) in table.iter() {
-        let name: &str = key.get_ref();
-        let at = value.span().start;
-        let field = format!("goal.{name}");
-        match name {
-            "wait_p95" => {
-                let secs = match value.get_ref() {
-                    DeValue::String(s) => parse_duration(s).ok(),
-                    DeValue::Integer(i) => i.as_str().parse().ok(),
-                    DeValue::Float(f) => f.as_str().parse().ok(),
-                    _ => None,
-                };
-                match secs {
-                    Some(s) if s.is_finite() && s >= 0.0 => g.wait_p95_s = Some(s),
-                    _ => errors.push(map.diag(
-                        Severity::Error,
-                        at,
-                        &field,
-                        "must be a duration such as \"10m\"",
-                    )),
-                }
-            }
-            "budget_per_30d_usd" => {
-                let usd = match value.get_ref() {
-                    DeValue::Integer(i) => i.as_str().replace('_', "").parse().ok(),
-                    DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
-                    _ => None,
-                };
-                match usd {
-                    Some(x) if f64::is_finite(x) && x > 0.0 => g.budget_per_30d_usd = Some(x),
-                    _ => errors.push(map.diag(
-                        Severity::Error,
-                        at,
-                        &field,
-                        "must be a number of US dollars greater than zero",
-                    )),
-                }
-            }
-            other => {
-                let mut d = map.diag(
-                    Severity::Error,
-                    key.span().start,
-                    &field,
-                    format!("unknown field `{other}`"),
-                );
-                d.hint = Some("[goal] accepts wait_p95 and budget_per_30d_usd".into());
-                errors.push(d);
-            }
+/// Reads the `[goal]` table through [`RawGoal`].
+pub(super) fn goal_table(
+    value: &Spanned<DeValue<'_>>,
+    map: &SourceMap,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Goal> {
+    const WAIT: &str = "must be a duration such as \"10m\"";
+    const BUDGET: &str = "must be a number of US dollars greater than zero";
+    let wants = |key: &str, _: bool| match key {
+        "wait_p95" => Some(WAIT.to_string()),
+        "budget_per_30d_usd" => Some(BUDGET.to_string()),
+        _ => None,
+    };
+    let rules = TableRules {
+        name: "goal",
+        known: Some(fields_of::<RawGoal>()),
+        unknown_hint: "[goal] accepts wait_p95 and budget_per_30d_usd",
+        wants: &wants,
+    };
+    let raw: RawGoal = read(value, &rules, map, errors)?;
+    let mut goal = Goal::default();
+    let mut ok = true;
+    if let Some(w) = &raw.wait_p95 {
+        let s = w.get_ref().0;
+        if s.is_finite() && s >= 0.0 {
+            goal.wait_p95_s = Some(s);
+        } else {
+            errors.push(map.diag(Severity::Error, w.span().start, "goal.wait_p95", WAIT));
+            ok = false;
         }
     }
-    g
+    if let Some(b) = &raw.budget_per_30d_usd {
+        let usd = *b.get_ref();
+        if usd.is_finite() && usd > 0.0 {
+            goal.budget_per_30d_usd = Some(usd);
+        } else {
+            errors.push(map.diag(
+                Severity::Error,
+                b.span().start,
+                "goal.budget_per_30d_usd",
+                BUDGET,
+            ));
+            ok = false;
+        }
+    }
+    ok.then_some(goal)
 }
 
-/// Loads a scenario with its variants: `sets` are `path=value` overrides applied to every
-/// variant, `sweeps` are extra axes `path=v1,v2,...` appended to the file's `[sweep]` axes.
-pub fn load_plan(
-    path: &Path,
-    text: &str,
+/// A plan's variants before the `[sizing]` check.
+pub(super) struct Expanded {
+    pub axes: Vec<String>,
+    pub variants: Vec<Variant>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The variants of `base` (the document without its `[sweep]`, `[goal]` and `[sizing]`, its
+/// positions in `map`): one per setting of the axes of `sweep`, each with the `--set`
+/// assignments `sets` (path, value as shown) among its parameters. `errors` are the problems
+/// found so far; with any, no variant is built.
+pub(super) fn expand_variants(
+    base: Spanned<DeTable<'_>>,
+    map: &SourceMap,
     options: &LoadOptions,
-    sets: &[String],
-    sweeps: &[String],
-) -> Result<Plan, LoadError> {
-    let map = SourceMap::new(path, text);
-    let mut doc = parse_doc(path, text)?;
-    let mut errors = vec![];
-    let sweep_doc = doc.get_mut().remove("sweep");
-    let goal_table = doc.get_mut().remove("goal");
-    // `[sizing]` is read and checked by `capsim size` (crate::sizing::config); other commands
-    // simulate the scenario as written and leave it alone.
-    doc.get_mut().remove("sizing");
-    let empty = SweepTable {
-        axes: vec![],
-        mode: Mode::Grid,
-        samples: None,
-        mode_at: None,
-    };
+    sweep: SweepTable,
+    sets: &[(String, String)],
+    mut errors: Vec<Diagnostic>,
+) -> Result<Expanded, LoadError> {
+    let (path, text) = (map.file, map.text);
     let SweepTable {
-        mut axes,
+        axes,
         mode,
         samples,
         mode_at,
-    } = match &sweep_doc {
-        Some(v) => match v.get_ref() {
-            DeValue::Table(t) => sweep_table(t, &map, &mut errors),
-            _ => {
-                errors.push(map.diag(
-                    Severity::Error,
-                    v.span().start,
-                    "sweep",
-                    "must be a table: [sweep]",
-                ));
-                empty
-            }
-        },
-        None => empty,
-    };
-    let goal = match &goal_table {
-        Some(v) => match v.get_ref() {
-            DeValue::Table(t) => Some(goal(t, &map, &mut errors)),
-            _ => {
-                errors.push(map.diag(
-                    Severity::Error,
-                    v.span().start,
-                    "goal",
-                    "must be a table: [goal]",
-                ));
-                None
-            }
-        },
-        None => None,
-    };
-    let cli = |flag: &str, msg: String| Diagnostic {
-        severity: Severity::Error,
-        file: "command line".into(),
-        line: 0,
-        column: 0,
-        field: flag.into(),
-        message: msg,
-        hint: None,
-    };
-    let mut set_pairs = vec![];
-    for s in sets {
-        match split_assignment(s) {
-            Some(p) => set_pairs.push(p),
-            None => errors.push(cli("--set", format!("`{s}` is not path=value"))),
-        }
-    }
-    for s in sweeps {
-        match s.split_once('=') {
-            Some((p, vs)) if !p.trim().is_empty() && !vs.trim().is_empty() => axes.push(Axis {
-                path: p.trim().to_string(),
-                values: vs.split(',').map(|v| toml_text(v.trim())).collect(),
-                continuous: None,
-                at: None,
-            }),
-            _ => errors.push(cli("--sweep", format!("`{s}` is not path=v1,v2,..."))),
-        }
-    }
+    } = sweep;
     let mode_diag = |msg: &str| match mode_at {
         Some(at) => map.diag(Severity::Error, at, "sweep.mode", msg),
-        None => cli("sweep", msg.to_string()),
+        None => at_command_line("sweep", msg.to_string()),
     };
     match (mode, samples) {
         (Mode::Grid, Some(_)) => errors.push(mode_diag(
@@ -621,11 +594,12 @@ pub fn load_plan(
     }
     if mode == Mode::Grid {
         for a in axes.iter().filter(|a| a.continuous.is_some()) {
-            let msg = "a range in a grid sweep needs a step: { from, to, step }";
-            errors.push(match a.at {
-                Some(at) => map.diag(Severity::Error, at, format!("sweep.\"{}\"", a.path), msg),
-                None => cli("--sweep", msg.to_string()),
-            });
+            errors.push(map.diag(
+                Severity::Error,
+                a.at,
+                format!("sweep.\"{}\"", a.path),
+                "a range in a grid sweep needs a step: { from, to, step }",
+            ));
         }
     }
     if !errors.is_empty() {
@@ -640,7 +614,7 @@ pub fn load_plan(
     match count {
         Some(n) if n <= MAX_VARIANTS => {}
         _ => {
-            return Err(invalid(vec![cli(
+            return Err(invalid(vec![at_command_line(
                 "sweep",
                 format!(
                     "the sweep expands to more than {MAX_VARIANTS} variants: split it, or run it in shards"
@@ -649,38 +623,23 @@ pub fn load_plan(
         }
     }
     let count = count.unwrap_or(1);
+    let set_params = || sets.to_vec();
 
-    // Every `--set` value and every axis value, parsed once; they borrow from `values_text`.
-    let set_values: Vec<(String, &str)> = set_pairs
-        .iter()
-        .map(|(p, v)| (p.clone(), v.as_str()))
-        .collect();
-    let mut base = doc.clone();
-    for (p, v) in &set_values {
-        let value = DeValue::parse(v).expect("toml_text made it valid");
-        if let Err(e) = set_path(base.get_mut(), p, value) {
-            return Err(invalid(vec![cli("--set", format!("{p}: {e}"))]));
-        }
-    }
-    // The base (with --set) must be valid on its own terms before variants are built, so that
-    // its errors keep their exact locations.
+    // The base must be valid on its own terms before variants are built, so that its errors keep
+    // their exact locations.
     if axes.is_empty() {
         let loaded = validate_doc(path, text, base, options)?;
-        let params = set_pairs
-            .iter()
-            .map(|(p, v)| (p.clone(), label(v)))
-            .collect();
-        return Ok(Plan {
+        return Ok(Expanded {
             axes: vec![],
             variants: vec![Variant {
                 index: 0,
-                params,
+                params: set_params(),
                 scenario: loaded.scenario,
             }],
-            goal,
             warnings: loaded.warnings,
         });
     }
+    // Drawn from the seed in force (the command line's `--seed` included).
     let sampling_seed = match base.get_ref().get("seed").map(|v| v.get_ref()) {
         Some(DeValue::Integer(i)) => i.as_str().replace('_', "").parse::<u64>().ok(),
         _ => None,
@@ -692,10 +651,7 @@ pub fn load_plan(
     let mut variant_errors = vec![];
     for (index, row) in rows.iter().enumerate() {
         let mut doc = base.clone();
-        let mut params: Vec<(String, String)> = set_pairs
-            .iter()
-            .map(|(p, v)| (p.clone(), label(v)))
-            .collect();
+        let mut params = set_params();
         let mut bad = None;
         for (axis, text_value) in axes.iter().zip(row) {
             let text_value = text_value.as_str();
@@ -703,6 +659,9 @@ pub fn load_plan(
                 Ok(v) => v,
                 Err(_) => DeValue::parse("\"\"").expect("valid"),
             };
+            // Placed at the axis: a problem with the value (or its key) is reported there, in
+            // the [sweep] table or at its `--sweep` argument, not at an offset of its own text.
+            let value = Spanned::new(axis.at..axis.at, value.into_inner());
             params.push((axis.path.clone(), label(text_value)));
             if let Err(e) = set_path(doc.get_mut(), &axis.path, value) {
                 bad = Some((axis, e));
@@ -714,11 +673,8 @@ pub fn load_plan(
             .collect::<Vec<_>>()
             .join(", ");
         if let Some((axis, e)) = bad {
-            let mut d = cli("sweep", format!("{}: {e}", axis.path));
-            if let Some(at) = axis.at {
-                d = map.diag(Severity::Error, at, format!("sweep.\"{}\"", axis.path), e);
-            }
-            return Err(invalid(vec![d]));
+            let field = format!("sweep.\"{}\"", axis.path);
+            return Err(invalid(vec![map.diag(Severity::Error, axis.at, field, e)]));
         }
         match validate_doc(path, text, doc, options) {
             Ok(mut loaded) => {
@@ -738,16 +694,10 @@ pub fn load_plan(
             Err(LoadError::Invalid { errors, .. }) => {
                 for mut e in errors {
                     e.message = format!("{} (in variant {index}: {described})", e.message);
-                    // A swept value's own position is in the [sweep] table, or on the command
-                    // line; point there rather than at a position in the value's text.
+                    // A swept value's own position is in the [sweep] table (where a `--sweep`
+                    // axis is too); point there rather than at a position in the value's text.
                     if let Some(axis) = axes.iter().find(|a| e.field == a.path) {
-                        match axis.at {
-                            Some(at) => {
-                                let (line, column) = map.line_col(at);
-                                (e.line, e.column) = (line, column);
-                            }
-                            None => (e.line, e.column) = (0, 0),
-                        }
+                        (e.line, e.column) = map.line_col(axis.at);
                     }
                     variant_errors.push(e);
                 }
@@ -761,12 +711,31 @@ pub fn load_plan(
     if !variant_errors.is_empty() {
         return Err(invalid(variant_errors));
     }
-    Ok(Plan {
+    Ok(Expanded {
         axes: axes.into_iter().map(|a| a.path).collect(),
         variants,
-        goal,
         warnings,
     })
+}
+
+/// Loads a scenario with its variants: `sets` are `path=value` overrides applied to every
+/// variant, `sweeps` are extra axes `path=v1,v2,...` appended to the file's `[sweep]` axes.
+/// The signature before [`super::load`] took [`Edits`]; kept for callers not yet moved.
+pub fn load_plan(
+    path: &Path,
+    text: &str,
+    options: &LoadOptions,
+    sets: &[String],
+    sweeps: &[String],
+) -> Result<Plan, LoadError> {
+    let edits = Edits {
+        sets: sets.to_vec(),
+        sweeps: sweeps.to_vec(),
+        prices: options.prices_file.clone(),
+        today: options.today,
+        ..Edits::default()
+    };
+    super::load(&Source::new(path, text), &edits)
 }
 
 #[cfg(test)]

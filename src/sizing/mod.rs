@@ -23,19 +23,16 @@
 //! The simulation step sits behind [`search::Evaluator`], so the search is tested against a fake
 //! evaluator, and [`sim::SimEvaluator`] plugs in the real model.
 
-pub mod config;
 pub mod mmck;
 pub mod report;
 pub mod search;
 pub mod sim;
 
-pub use config::{Percentile, SizingConfig};
-pub use search::{Candidate, Evaluator, Measured, Outcome, Point, Verdict, recommend};
+pub use crate::scenario::{Candidate, Percentile, RateOverride, SizingSpec, SizingTarget};
+pub use search::{Evaluator, Measured, Outcome, Point, Verdict, recommend};
 
-use crate::scenario::sweep::{set_path, split_assignment};
-use crate::scenario::{Diagnostic, Severity};
+use crate::scenario::{Diagnostic, Edits, LoadError, Source};
 use std::sync::atomic::{AtomicBool, Ordering};
-use toml::de::{DeTable, DeValue};
 
 /// Why `capsim size` could not give an answer.
 #[derive(Debug, thiserror::Error)]
@@ -58,109 +55,58 @@ pub use crate::metrics::Estimate as Est;
 /// What `capsim size` found, with what it needs to report it.
 #[derive(Debug)]
 pub struct Sized {
-    pub config: SizingConfig,
+    pub spec: SizingSpec,
     pub outcome: Outcome,
     pub info: report::SizingRun,
     /// The scenario's own warnings.
-    pub warnings: Vec<crate::scenario::Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
     /// Where each candidate's price comes from (catalog row, price list, discount), by size, in
-    /// the order of `config.candidates`; sizes the scenario cannot load have none.
+    /// the order of `spec.candidates`; sizes the scenario cannot load have none.
     pub price_sources: Vec<(String, String)>,
 }
 
 /// A checked `capsim size` request, ready to run.
 #[derive(Debug)]
 pub struct Request<'a> {
-    pub path: &'a std::path::Path,
-    pub text: &'a str,
-    pub options: crate::scenario::LoadOptions,
-    pub settings: sim::RunSettings,
-    pub config: SizingConfig,
+    pub source: &'a Source,
+    /// The command line's edits, made to the scenario of every simulation before the size,
+    /// count and rate of its point.
+    pub edits: Edits,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    pub spec: SizingSpec,
     pub info: report::SizingRun,
     /// The scenario's own warnings.
-    pub warnings: Vec<crate::scenario::Diagnostic>,
-    /// The `--set` assignments for the scenario (those not aimed at `[sizing]`), applied to every
-    /// simulation before the size, count and rate of its point.
-    pub scenario_sets: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
-/// Checks the scenario `text` (from `path`), its `[sizing]` table and the command line's
-/// settings, before any simulation.
-///
-/// `sets` are `--set PATH=VALUE` arguments: those aimed at `sizing.*` change the `[sizing]`
-/// table, the others the scenario (as for `capsim run`) and what `[sizing]` reads from it (the
-/// traffic's rate, the endpoint's concurrency).
+/// Checks the scenario, its `[sizing]` table and the command line's edits, before any
+/// simulation. `--set` reaches `[sizing]` and the scenario alike (what `[sizing]` reads from
+/// it too: the traffic's rate, the endpoint's concurrency); a problem with a value it gave is
+/// reported at the argument.
 pub fn prepare<'a>(
-    path: &'a std::path::Path,
-    text: &'a str,
-    options: &crate::scenario::LoadOptions,
-    settings: sim::RunSettings,
-    sets: &[String],
+    source: &'a Source,
+    edits: &Edits,
+    threads: usize,
 ) -> Result<Request<'a>, SizingError> {
-    use crate::scenario::{LoadError, MAX_REPLICATIONS};
-    let invalid = |errors| {
-        SizingError::Input(
-            LoadError::Invalid {
-                errors,
-                warnings: vec![],
-            }
-            .to_string(),
-        )
-    };
-    if let Some(seed) = settings.seed
-        && seed > i64::MAX as u64
-    {
-        return Err(SizingError::Input(format!(
-            "--seed: must be at most {}, got {seed}",
-            i64::MAX
-        )));
-    }
-    if let Some(n) = settings.replications
-        && (n == 0 || n > MAX_REPLICATIONS)
-    {
-        return Err(SizingError::Input(format!(
-            "--replications: must be from 1 to {MAX_REPLICATIONS}, got {n}"
-        )));
-    }
-    let assignments: Vec<Assignment> = sets.iter().filter_map(|s| Assignment::new(s)).collect();
-    // `[sizing]` is not part of the scenario the loader checks; a malformed argument goes to the
-    // loader, which reports it as `capsim run` does.
-    let scenario_sets: Vec<String> = sets
-        .iter()
-        .filter(|s| Assignment::new(s).is_none_or(|a| !a.is_sizing()))
-        .cloned()
-        .collect();
-    // The scenario as written (with --set) must be valid on its own, with its errors at their
-    // places.
-    let base = crate::scenario::sweep::load_plan(path, text, options, &scenario_sets, &[])
-        .map_err(|e| match e {
-            LoadError::Invalid { errors, .. } => invalid(on_command_line(errors, &assignments)),
-            e => SizingError::Input(e.to_string()),
-        })?;
-    let config = config::parse_edited(path, text, crate::catalog::Catalog::builtin(), |doc| {
-        for a in &assignments {
-            a.apply(doc)?;
-        }
-        Ok(())
-    })
-    .map_err(|errors| invalid(on_command_line(errors, &assignments)))?;
-    let s = &base.variants[0].scenario;
+    let input = |e: LoadError| SizingError::Input(e.to_string());
+    let plan = crate::scenario::load(source, edits).map_err(input)?;
+    let spec = plan.sizing_required().map_err(input)?.clone();
+    let s = &plan.variants[0].scenario;
     let info = report::SizingRun {
         scenario: s.name.clone(),
-        endpoint: config.endpoint.clone(),
-        seed: settings.seed.unwrap_or(s.seed),
-        replications: settings.replications.unwrap_or(s.replications),
+        endpoint: spec.endpoint.clone(),
+        seed: s.seed,
+        replications: s.replications,
         price_sources: vec![],
     };
     Ok(Request {
-        path,
-        text,
-        options: options.clone(),
-        settings,
-        config,
+        source,
+        edits: edits.clone(),
+        threads,
+        spec,
         info,
-        warnings: base.warnings,
-        scenario_sets,
+        warnings: plan.warnings,
     })
 }
 
@@ -173,18 +119,16 @@ pub fn run(
     cancel: Option<&AtomicBool>,
 ) -> Result<Sized, SizingError> {
     let mut evaluator = sim::SimEvaluator {
-        path: request.path,
-        text: request.text,
-        options: request.options.clone(),
-        config: &request.config,
-        settings: request.settings,
-        sets: &request.scenario_sets,
+        source: request.source,
+        edits: &request.edits,
+        spec: &request.spec,
+        threads: request.threads,
         progress,
         cancel,
     };
     // Every candidate at the price the scenario bills for it (a price list, a discount), even
     // those that memory rules out before any simulation, so that sizing.csv has one price basis.
-    let mut candidates = request.config.candidates.clone();
+    let mut candidates = request.spec.candidates.clone();
     let mut price_sources = vec![];
     for c in &mut candidates {
         if cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
@@ -195,11 +139,11 @@ pub fn run(
             price_sources.push((c.size.clone(), source));
         }
     }
-    let outcome = recommend(&request.config.goal, &candidates, &mut evaluator)?;
+    let outcome = recommend(&request.spec.target, &candidates, &mut evaluator)?;
     let mut info = request.info;
     info.price_sources = price_sources.clone();
     Ok(Sized {
-        config: request.config,
+        spec: request.spec,
         outcome,
         info,
         warnings: request.warnings,
@@ -209,106 +153,11 @@ pub fn run(
 
 /// [`prepare`] then [`run`].
 pub fn size_scenario(
-    path: &std::path::Path,
-    text: &str,
-    options: &crate::scenario::LoadOptions,
-    settings: sim::RunSettings,
-    sets: &[String],
+    source: &Source,
+    edits: &Edits,
+    threads: usize,
     progress: Option<&(dyn Fn() + Sync)>,
     cancel: Option<&AtomicBool>,
 ) -> Result<Sized, SizingError> {
-    run(
-        prepare(path, text, options, settings, sets)?,
-        progress,
-        cancel,
-    )
-}
-
-/// One `--set PATH=VALUE` argument, as `capsim run` reads it.
-struct Assignment {
-    arg: String,
-    path: String,
-    /// The value as TOML text: a value that is not valid TOML is a string, so that
-    /// `--set sizing.percentile=p99` needs no quotes (as in the loader).
-    value: String,
-}
-
-impl Assignment {
-    fn new(arg: &str) -> Option<Assignment> {
-        let (path, value) = split_assignment(arg)?;
-        Some(Assignment {
-            arg: arg.to_string(),
-            path,
-            value,
-        })
-    }
-
-    fn is_sizing(&self) -> bool {
-        self.path == "sizing" || self.path.starts_with("sizing.")
-    }
-
-    fn error(&self, message: String) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            file: "command line".into(),
-            line: 0,
-            column: 0,
-            field: format!("--set {}", self.arg),
-            message,
-            hint: None,
-        }
-    }
-
-    /// Puts the value into `doc` with the loader's own `--set` (missing keys and tables are
-    /// added).
-    fn apply<'a>(&'a self, doc: &mut DeTable<'a>) -> Result<(), Vec<Diagnostic>> {
-        let fail = |m: String| vec![self.error(m)];
-        let value = DeValue::parse(&self.value).map_err(|e| fail(e.message().to_string()))?;
-        set_path(doc, &self.path, value).map_err(fail)
-    }
-
-    /// This assignment wrote `field`, or a field inside it, or a table it added (an unknown key
-    /// is reported at the table). A whole section (`sizing`, `endpoint`) is not taken for the
-    /// assignment's: its errors can be the file's own.
-    fn wrote(&self, field: &str) -> bool {
-        let under = |inner: &str, outer: &str| {
-            inner
-                .strip_prefix(outer)
-                .is_some_and(|r| r.is_empty() || r.starts_with('.') || r.starts_with('['))
-        };
-        under(field, &self.path) || (field.contains('.') && under(&self.path, field))
-    }
-}
-
-/// A problem with a value that came from `--set` is reported at the argument: its place in the
-/// file would be wherever the value's offset in its own text happens to fall.
-fn on_command_line(mut errors: Vec<Diagnostic>, assignments: &[Assignment]) -> Vec<Diagnostic> {
-    for d in &mut errors {
-        // The loader names a bad path but not the argument it came in.
-        if d.field == "--set"
-            && let Some(a) = assignments
-                .iter()
-                .find(|a| d.message.starts_with(&format!("{}: ", a.path)))
-        {
-            d.field = format!("--set {}", a.arg);
-            d.message = d.message[a.path.len() + 2..].to_string();
-            continue;
-        }
-        // The last assignment of a field is the one that took effect.
-        if d.file != std::path::Path::new("command line")
-            && let Some(a) = assignments.iter().rev().find(|a| a.wrote(&d.field))
-        {
-            let inner = std::mem::take(&mut d.field);
-            let message = if inner == a.path {
-                std::mem::take(&mut d.message)
-            } else {
-                format!("{inner}: {}", d.message)
-            };
-            *d = Diagnostic {
-                hint: d.hint.take(),
-                ..a.error(message)
-            };
-        }
-    }
-    errors
+    run(prepare(source, edits, threads)?, progress, cancel)
 }

@@ -1,10 +1,9 @@
 //! The scale-up-then-scale-out rule, with the simulation behind [`Evaluator`].
 
-use super::config::Percentile;
 use super::mmck::Mmck;
 use super::{Est, SizingError};
-use crate::catalog::VmSize;
-use crate::workload::requests::{LatencyRow, latency_at};
+use crate::scenario::{Candidate, Percentile, SizingTarget};
+use crate::workload::requests::latency_at;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -26,72 +25,16 @@ pub const LOWER_BOUND_SAFETY: f64 = 0.9;
 /// rows for it.
 pub const NO_LATENCY_PROFILE: &str = "no latency profile for this size";
 
-/// A VM size competing to serve the endpoint.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Candidate {
-    pub size: String,
-    pub series: String,
-    pub vcpus: u32,
-    pub memory_gib: f64,
-    pub gpus: u32,
-    /// Total over the VM's GPUs; 0 without GPUs.
-    pub gpu_memory_gib: f64,
-    pub price_usd_per_hour: Option<f64>,
-    /// The series is retired: Azure no longer deploys it.
-    pub retired: bool,
-}
-
-impl Candidate {
-    pub fn from_catalog(v: &VmSize) -> Candidate {
-        Candidate {
-            size: v.size.clone(),
-            series: v.series.clone(),
-            vcpus: v.vcpus,
-            memory_gib: v.memory_gib,
-            gpus: v.gpus,
-            gpu_memory_gib: v.gpu_memory_gib.unwrap_or(0.0),
-            price_usd_per_hour: v.price_usd_per_hour,
-            retired: v.retirement_status == "retired",
-        }
+/// A lone request's latency at the target's percentile from the latency profile (concurrency
+/// 1), ms: `None` without a profile, `Some(None)` when no row measures `size`.
+fn profiled_single_request_ms(goal: &SizingTarget, size: &str) -> Option<Option<f64>> {
+    if goal.latency_profile.is_empty() {
+        return None;
     }
-}
-
-/// What the endpoint must achieve, and the limits of the search.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Goal {
-    pub model_memory_gib: f64,
-    /// GPU memory the model needs (total over the VM's GPUs); `None` for a CPU model.
-    pub gpu_memory_gib: Option<f64>,
-    pub memory_headroom: f64,
-    pub latency_slo_ms: f64,
-    pub percentile: Percentile,
-    pub peak_rate_per_second: f64,
-    pub max_429_share: f64,
-    pub budget_per_30d_usd: Option<f64>,
-    /// Most instances a deployment may have.
-    pub max_instances: u32,
-    pub max_concurrent_requests_per_instance: u32,
-    /// The traffic's rate hour by hour (over a day, or a week when it has a weekly profile)
-    /// relative to the peak; empty for a flat rate. For the autoscale advice.
-    pub load_profile: Vec<f64>,
-    /// The traffic's `latency_profile` rows; empty when its service time is not a profile.
-    /// Only sizes with rows are candidates, and a lone request's latency is the profile's at
-    /// concurrency 1 (the simulations read it at the deployment's concurrency themselves).
-    pub latency_profile: Vec<LatencyRow>,
-}
-
-impl Goal {
-    /// A lone request's latency at the goal's percentile from the latency profile (concurrency
-    /// 1), ms: `None` without a profile, `Some(None)` when no row measures `size`.
-    fn profiled_single_request_ms(&self, size: &str) -> Option<Option<f64>> {
-        if self.latency_profile.is_empty() {
-            return None;
-        }
-        Some(
-            latency_at(&self.latency_profile, size, 1)
-                .map(|p| p.quantile_ms(self.percentile.quantile())),
-        )
-    }
+    Some(
+        latency_at(&goal.latency_profile, size, 1)
+            .map(|p| p.quantile_ms(goal.percentile.quantile())),
+    )
 }
 
 /// One simulation to run: the endpoint on `size` with `count` instances, at a request rate.
@@ -129,7 +72,7 @@ impl Measured {
     /// Meets the SLO and the 429 limit, judged on the means over replications. Requests that
     /// time out (408) are held to the same limit as 429s: the latency percentiles cover served
     /// requests only, so a size whose slow requests time out must not look fast.
-    pub fn meets(&self, goal: &Goal) -> bool {
+    pub fn meets(&self, goal: &SizingTarget) -> bool {
         self.latency_ms(goal.percentile).mean <= goal.latency_slo_ms
             && self.rejected_429_share.mean <= goal.max_429_share
             && self.timed_out_408.mean <= goal.max_429_share * self.requests.mean
@@ -349,7 +292,7 @@ pub struct Outcome {
 /// the exponential one (`-ln(1 - q) x mean`), so that with no queueing the estimate equals the
 /// measurement. It is 1 for exponential service, where the estimate is exact.
 pub fn analytic(
-    goal: &Goal,
+    goal: &SizingTarget,
     service_time_mean_ms: f64,
     from: u32,
     max_instances: u32,
@@ -366,7 +309,7 @@ pub fn analytic(
 
 /// [`analytic`] at another request rate than the peak.
 fn analytic_at(
-    goal: &Goal,
+    goal: &SizingTarget,
     rate_per_second: f64,
     service_time_mean_ms: f64,
     (from, max): (u32, u32),
@@ -425,7 +368,7 @@ pub struct AutoscaleAdvice {
 
 /// Hour by hour, the closed form's smallest count at that hour's rate, shifted by the peak's
 /// difference between the confirmed and the estimated count, within 1 and the peak count.
-pub fn autoscale_advice(goal: &Goal, row: &Row) -> Option<AutoscaleAdvice> {
+pub fn autoscale_advice(goal: &SizingTarget, row: &Row) -> Option<AutoscaleAdvice> {
     if goal.load_profile.is_empty() || !row.verdict.meets_goal() {
         return None;
     }
@@ -556,7 +499,7 @@ impl Search {
 
 /// Applies the rule to `candidates`; see the module documentation.
 pub fn recommend(
-    goal: &Goal,
+    goal: &SizingTarget,
     candidates: &[Candidate],
     evaluator: &mut dyn Evaluator,
 ) -> Result<Outcome, SizingError> {
@@ -585,7 +528,7 @@ pub fn recommend(
         let fits = !c.retired
             && c.memory_gib >= need_gib
             && goal.gpu_memory_gib.is_none_or(|g| c.gpu_memory_gib >= g)
-            && goal.profiled_single_request_ms(&c.size) != Some(None);
+            && profiled_single_request_ms(goal, &c.size) != Some(None);
         let admission = if fits {
             evaluator.admit(&c.size, goal.max_instances)
         } else {
@@ -613,7 +556,7 @@ pub fn recommend(
                 need_gib: g,
                 have_gib: c.gpu_memory_gib,
             }
-        } else if goal.profiled_single_request_ms(&c.size) == Some(None) {
+        } else if profiled_single_request_ms(goal, &c.size) == Some(None) {
             Verdict::Invalid {
                 message: NO_LATENCY_PROFILE.to_string(),
             }
@@ -718,8 +661,7 @@ pub fn recommend(
         }
         let max = rows[i].instance_limit;
         let single = rows[i].single_request.expect("probed");
-        let lat = goal
-            .profiled_single_request_ms(&rows[i].candidate.size)
+        let lat = profiled_single_request_ms(goal, &rows[i].candidate.size)
             .flatten()
             .unwrap_or(single.latency_ms(goal.percentile).mean);
         if lat.is_nan() || lat > goal.latency_slo_ms {
@@ -868,8 +810,8 @@ mod tests {
         }
     }
 
-    fn goal() -> Goal {
-        Goal {
+    fn goal() -> SizingTarget {
+        SizingTarget {
             model_memory_gib: 6.0,
             gpu_memory_gib: None,
             memory_headroom: 1.5,
@@ -890,7 +832,7 @@ mod tests {
     fn exact(
         service_ms: HashMap<String, f64>,
         prices: HashMap<String, f64>,
-        goal: Goal,
+        goal: SizingTarget,
     ) -> impl FnMut(&[Point]) -> Result<Vec<Measured>, SizingError> {
         move |points: &[Point]| {
             Ok(points
@@ -976,7 +918,7 @@ mod tests {
         //   "slow": p50 100, p95 400 ms -> 400 ms, too slow although the simulation says 150.
         //   "unmeasured": no rows -> not a candidate, whatever the simulation would say.
         // The rows at concurrency 4 are for the simulations; the filter must not read them.
-        let row = |size: &str, concurrency, p50_ms, p95_ms| LatencyRow {
+        let row = |size: &str, concurrency, p50_ms, p95_ms| crate::workload::requests::LatencyRow {
             size: size.into(),
             concurrency,
             p50_ms,

@@ -7,31 +7,19 @@
 //! random numbers): differences between counts are the counts', not the streams'.
 
 use super::SizingError;
-use super::config::{RateOverride, SizingConfig};
 use super::search::{Admission, Evaluator, Measured, Point};
 use crate::metrics::METRICS;
-use crate::scenario::sweep::{Plan, load_plan};
-use crate::scenario::{LoadError, LoadOptions};
-use std::path::Path;
+use crate::scenario::{Edits, LoadError, Plan, RateOverride, SizingSpec, Source, load};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Command-line choices that apply to every simulation.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RunSettings {
-    pub seed: Option<u64>,
-    pub replications: Option<u64>,
+pub struct SimEvaluator<'a> {
+    pub source: &'a Source,
+    /// The command line's edits (its seed and replications among them), made before each
+    /// point's own.
+    pub edits: &'a Edits,
+    pub spec: &'a SizingSpec,
     /// Worker threads; 0 = all cores.
     pub threads: usize,
-}
-
-pub struct SimEvaluator<'a> {
-    pub path: &'a Path,
-    pub text: &'a str,
-    pub options: LoadOptions,
-    pub config: &'a SizingConfig,
-    pub settings: RunSettings,
-    /// The command line's `--set` assignments for the scenario, applied before each point's.
-    pub sets: &'a [String],
     /// Called once per finished replication, from worker threads.
     pub progress: Option<&'a (dyn Fn() + Sync)>,
     /// Set from another thread (Ctrl-C): no more simulations start, and the search ends with
@@ -40,16 +28,16 @@ pub struct SimEvaluator<'a> {
 }
 
 /// The `--set` assignments that put `point` into the scenario.
-pub fn assignments(config: &SizingConfig, point: &Point) -> Vec<String> {
-    let e = &config.endpoint;
+pub fn assignments(spec: &SizingSpec, point: &Point) -> Vec<String> {
+    let e = &spec.endpoint;
     let mut sets = vec![
         format!("endpoint.{e}.instance_type={:?}", point.size),
         format!("endpoint.{e}.instance_count={}", point.count),
     ];
-    if let RateOverride::Set { path, per_second } = &config.rate {
+    if let RateOverride::Set { path, per_second } = &spec.rate {
         sets.push(format!("{path}={:?}", point.rate_per_second * per_second));
     }
-    sets.extend(config.extra_sets.iter().cloned());
+    sets.extend(spec.extra_sets.iter().cloned());
     sets
 }
 
@@ -65,9 +53,9 @@ impl SimEvaluator<'_> {
     /// The scenario at `point`, as the loader checks it.
     fn load(&self, point: &Point) -> Result<Plan, LoadError> {
         // The point's own assignments come last, so that they win over the command line's.
-        let mut sets = self.sets.to_vec();
-        sets.extend(assignments(self.config, point));
-        load_plan(self.path, self.text, &self.options, &sets, &[])
+        let mut edits = self.edits.clone();
+        edits.sets.extend(assignments(self.spec, point));
+        load(self.source, &edits)
     }
 
     fn cancelled(&self) -> bool {
@@ -81,7 +69,7 @@ impl SimEvaluator<'_> {
             .load(&Point {
                 size: size.to_string(),
                 count: 1,
-                rate_per_second: self.config.goal.peak_rate_per_second,
+                rate_per_second: self.spec.target.peak_rate_per_second,
             })
             .ok()?;
         let s = &plan.variants.first()?.scenario;
@@ -89,27 +77,18 @@ impl SimEvaluator<'_> {
             .system
             .targets
             .iter()
-            .find(|t| t.name == self.config.endpoint)?;
+            .find(|t| t.name == self.spec.endpoint)?;
         Some((t.price_usd_per_hour(), t.price_source.clone()))
     }
 
     /// The scenario at `point`, with the command line's seed and replications.
     pub fn plan(&self, point: &Point) -> Result<Plan, SizingError> {
-        let mut plan = self.load(point).map_err(|e| {
+        self.load(point).map_err(|e| {
             SizingError::Input(format!(
                 "{} with {} instances: {e}",
                 point.size, point.count
             ))
-        })?;
-        for v in &mut plan.variants {
-            if let Some(seed) = self.settings.seed {
-                v.scenario.seed = seed;
-            }
-            if let Some(n) = self.settings.replications {
-                v.scenario.replications = n;
-            }
-        }
-        Ok(plan)
+        })
     }
 }
 
@@ -119,7 +98,7 @@ impl Evaluator for SimEvaluator<'_> {
             self.load(&Point {
                 size: size.to_string(),
                 count,
-                rate_per_second: self.config.goal.peak_rate_per_second,
+                rate_per_second: self.spec.target.peak_rate_per_second,
             })
         };
         let price = |plan: &Plan| {
@@ -127,7 +106,7 @@ impl Evaluator for SimEvaluator<'_> {
             s.system
                 .targets
                 .iter()
-                .find(|t| t.name == self.config.endpoint)
+                .find(|t| t.name == self.spec.endpoint)
                 .map(|t| t.price_usd_per_hour())
         };
         let first_error = |e: LoadError| match e {
@@ -193,16 +172,13 @@ impl Evaluator for SimEvaluator<'_> {
             return Ok(vec![]);
         };
         let control = crate::sweep::Control {
-            threads: self.settings.threads,
+            threads: self.threads,
             progress: self.progress,
             cancel: self.cancel,
             ..Default::default()
         };
         let outcome = crate::sweep::run_plan_with(&plan, &control, None).map_err(|e| {
-            SizingError::Failed(format!(
-                "cannot start {} worker threads: {e}",
-                self.settings.threads
-            ))
+            SizingError::Failed(format!("cannot start {} worker threads: {e}", self.threads))
         })?;
         // Some points lack replications: their estimates would not be comparable.
         if outcome.interrupted {
@@ -211,11 +187,11 @@ impl Evaluator for SimEvaluator<'_> {
         let targets = &plan.variants[0].scenario.system.targets;
         let target = targets
             .iter()
-            .position(|t| t.name == self.config.endpoint)
+            .position(|t| t.name == self.spec.endpoint)
             .ok_or_else(|| {
                 SizingError::Failed(format!(
                     "the simulation reports no target named `{}`",
-                    self.config.endpoint
+                    self.spec.endpoint
                 ))
             })?;
         let idx = |n: &str| metric(n);

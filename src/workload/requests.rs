@@ -272,6 +272,9 @@ pub struct TrafficSpec {
     pub service: ServiceModel,
     /// Which service-time model was used, in words (for the output).
     pub service_description: String,
+    /// The load-test rows of a latency profile (every size's), as checked; empty for the other
+    /// service models. For `capsim size`, which compares sizes.
+    pub latency_profile: Vec<LatencyRow>,
 }
 
 /// One request arrival.
