@@ -88,7 +88,7 @@ pub fn size(req: SizeRequest<'_>, observer: &dyn Observer) -> Result<SizeOutcome
     let csv = sizing_csv(&sized.outcome, &sized.spec.target, &sized.info)
         .map_err(|e| CommandError::failed(&e))?;
     out.write("sizing.csv", &csv).map_err(io)?;
-    out.write("scenario.toml", source.text.as_bytes())
+    out.write("scenario.toml", sized.effective_text.as_bytes())
         .map_err(io)?;
     out.commit().map_err(io)?;
     let report = if req.report {

@@ -53,7 +53,8 @@ pub struct RunInfo {
     pub status: Status,
     /// The scenario file as given on the command line.
     pub scenario_file: String,
-    /// SHA-256 of the scenario file's text, lowercase hex.
+    /// SHA-256 of the scenario as run (the file with the command line's edits, as
+    /// `scenario.toml` holds it), lowercase hex.
     pub scenario_sha256: String,
     pub seed: u64,
     /// Replications per variant.
@@ -93,9 +94,6 @@ pub struct ScenarioFacts {
     pub goal: Option<Goal>,
     /// Every target, in the scenario's order.
     pub targets: Vec<TargetFacts>,
-    /// The options `capsim run scenario.toml` needs to reproduce this run: where its seed,
-    /// replications or horizon differ from the file's (`--seed 5`).
-    pub rerun_options: Vec<String>,
 }
 
 /// One target, as the report's assumptions state it.
@@ -163,28 +161,6 @@ impl RunInfo {
         let s = &first.scenario;
         let written = crate::scenario::written::written(&s.source);
         let horizon_s = to_secs_f64(s.system.horizon);
-        let mut rerun_options = vec![];
-        if written
-            .seed
-            .is_some_and(|file| u64::try_from(file) != Ok(s.seed))
-        {
-            rerun_options.push(format!("--seed {}", s.seed));
-        }
-        if written
-            .replications
-            .is_some_and(|file| u64::try_from(file) != Ok(s.replications))
-        {
-            rerun_options.push(format!("--replications {}", s.replications));
-        }
-        if written
-            .horizon_s
-            .is_some_and(|file| (horizon_s - file).abs() > 1e-6)
-        {
-            rerun_options.push(format!(
-                "--horizon {}",
-                crate::text::format_duration(horizon_s)
-            ));
-        }
         let targets = s
             .system
             .targets
@@ -205,7 +181,6 @@ impl RunInfo {
             warmup_s: to_secs_f64(s.system.warmup),
             goal: plan.goal.clone(),
             targets,
-            rerun_options,
         });
     }
 
@@ -279,7 +254,7 @@ mod tests {
     }
 
     #[test]
-    fn describe_records_goal_targets_and_the_options_a_rerun_needs() {
+    fn describe_records_goal_targets_and_provisioning_times() {
         let text = "name = \"t\"\nhorizon = \"2d\"\nwarmup = \"1h\"\nseed = 3\nreplications = 2\n\
              [[compute]]\nname = \"c\"\ntype = \"amlcompute\"\nsize = \"Standard_NC4as_T4_v3\"\n\
              max_instances = 2\nprovisioning_time = { dist = \"constant\", value = \"90s\" }\n\
@@ -293,9 +268,8 @@ mod tests {
             today: Some(20_000),
             prices_file: None,
         };
-        let mut plan =
-            crate::scenario::sweep::load_plan(Path::new("t.toml"), text, &options, &[], &[])
-                .unwrap_or_else(|e| panic!("{e}"));
+        let plan = crate::scenario::sweep::load_plan(Path::new("t.toml"), text, &options, &[], &[])
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut info = RunInfo::start(Path::new("t.toml"), text);
         info.describe(&plan);
         let facts = info.scenario.clone().unwrap();
@@ -309,17 +283,6 @@ mod tests {
             Some("constant, value 90s")
         );
         assert_eq!(facts.targets[1].provisioning_time, None);
-        assert!(facts.rerun_options.is_empty());
-
-        // As `--seed 9 --horizon 1d` leave the plan.
-        let s = &mut plan.variants[0].scenario;
-        s.seed = 9;
-        s.system.horizon = crate::engine::time::from_secs_f64(86_400.0);
-        info.describe(&plan);
-        assert_eq!(
-            info.scenario.as_ref().unwrap().rerun_options,
-            ["--seed 9", "--horizon 1d"]
-        );
         let back = RunInfo::from_json(&info.to_json()).unwrap();
         assert_eq!(back, info);
     }

@@ -1779,26 +1779,17 @@ impl Builder<'_> {
         }
     }
 
-    /// Command-line overrides: where the run's seed, replications or horizon differ from the
-    /// scenario file's, as `run.json` records them.
+    /// Command-line options: a folder of this capsim holds them in scenario.toml (the file with
+    /// the command line's edits), one of an older capsim does not say what they were.
     fn overrides(&self) -> Vec<Para> {
-        let Some(facts) = self.run.facts() else {
-            return vec![vec![
-                strong("Command-line options: "),
-                text(
-                    "unknown (run.json does not record how the run's seed, replications and horizon relate to the file's).",
-                ),
-            ]];
-        };
-        let flags = &facts.rerun_options;
-        if flags.is_empty() {
+        if self.run.facts().is_some() {
             return vec![];
         }
         vec![vec![
             strong("Command-line options: "),
-            text("this run differs from the file, so rerun it with "),
-            code(flags.join(" ")),
-            text("."),
+            text(
+                "unknown (run.json does not record how the run's seed, replications and horizon relate to the file's).",
+            ),
         ]]
     }
 }
@@ -1870,7 +1861,6 @@ mod tests {
                 type_name: "amlcompute".into(),
                 provisioning_time: Some("constant, value 90s".into()),
             }],
-            rerun_options: vec!["--seed 5".into()],
         };
         let dir = folder(&run_json(Some(facts)));
         let r = build_report(dir.path(), &ReportOptions::default()).unwrap();
@@ -1878,7 +1868,7 @@ mod tests {
         assert!(md.contains("Two teams "), "{md}");
         assert!(md.contains("gpu-cluster: **constant, value 90s (from the scenario)"));
         assert!(md.contains("p95 wait ≤ 10.0 min"), "{md}");
-        assert!(md.contains("rerun it with `--seed 5`"));
+        assert!(!md.contains("Command-line options"), "{md}");
         assert!(!md.contains("does not record"), "{md}");
     }
 

@@ -225,9 +225,10 @@ fn build(
         mut variants,
         warnings,
     } = expand_variants(doc, &map, &options, sweep, sets, errors)?;
-    // Outputs record the file as written: one copy of its text for every variant.
+    // Outputs record the scenario as run: the file with the command line's edits, one copy of
+    // its text for every variant, so that a folder's scenario.toml reruns what it holds.
     for v in &mut variants {
-        v.scenario.source = source.text.clone();
+        v.scenario.source = effective_text.clone();
     }
     let sizing = match (&sizing_value, &sizing_doc) {
         (Some(table), Some(doc)) => match sizing::check(

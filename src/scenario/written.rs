@@ -1,17 +1,12 @@
 //! What a scenario file says in its own words, for the records of a run that quote it
 //! (`run.json`, and through it the report): the `description`, each `[[compute]]` target's
-//! `provisioning_time` as written, and the top-level `seed`, `replications` and `horizon` that
-//! command-line options may override. A validated [`Scenario`](super::Scenario) keeps values,
-//! not their wording, so this reads the text it was loaded from.
+//! `provisioning_time` as written. A validated [`Scenario`](super::Scenario) keeps values, not
+//! their wording, so this reads the text it was loaded from (with the command line's edits).
 
 /// The scenario's wording of what a run's record quotes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Written {
     pub description: Option<String>,
-    pub seed: Option<i64>,
-    pub replications: Option<i64>,
-    /// `horizon`, seconds, when written as a duration string.
-    pub horizon_s: Option<f64>,
     /// (target, its `provisioning_time` as people read it) for each `[[compute]]` table that
     /// sets one: `lognormal, median 4m, p95 8m`.
     pub provisioning_time: Vec<(String, String)>,
@@ -38,12 +33,6 @@ pub fn written(source: &str) -> Written {
             .get("description")
             .and_then(|d| d.as_str())
             .map(str::to_string),
-        seed: doc.get("seed").and_then(|v| v.as_integer()),
-        replications: doc.get("replications").and_then(|v| v.as_integer()),
-        horizon_s: doc
-            .get("horizon")
-            .and_then(|v| v.as_str())
-            .and_then(|s| crate::text::parse_duration(s).ok()),
         provisioning_time,
     }
 }
@@ -101,8 +90,6 @@ provisioning_time = { dist = "constant", value = 90 }
 "#,
         );
         assert_eq!(w.description.as_deref(), Some("two clusters"));
-        assert_eq!((w.seed, w.replications), (Some(7), Some(3)));
-        assert_eq!(w.horizon_s, Some(2.0 * 86_400.0));
         assert_eq!(
             w.provisioning_time,
             [

@@ -63,6 +63,8 @@ pub struct Sized {
     /// Where each candidate's price comes from (catalog row, price list, discount), by size, in
     /// the order of `spec.candidates`; sizes the scenario cannot load have none.
     pub price_sources: Vec<(String, String)>,
+    /// The scenario with the command line's edits, as the folder records it.
+    pub effective_text: std::sync::Arc<str>,
 }
 
 /// A checked `capsim size` request, ready to run.
@@ -78,6 +80,8 @@ pub struct Request<'a> {
     pub info: report::SizingRun,
     /// The scenario's own warnings.
     pub warnings: Vec<Diagnostic>,
+    /// The scenario with the command line's edits, as the folder records it.
+    pub effective_text: std::sync::Arc<str>,
 }
 
 /// Checks the scenario, its `[sizing]` table and the command line's edits, before any
@@ -107,6 +111,7 @@ pub fn prepare<'a>(
         spec,
         info,
         warnings: plan.warnings,
+        effective_text: plan.effective_text,
     })
 }
 
@@ -148,6 +153,7 @@ pub fn run(
         info,
         warnings: request.warnings,
         price_sources,
+        effective_text: request.effective_text,
     })
 }
 
