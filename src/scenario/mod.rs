@@ -5,8 +5,6 @@
 //! applies Azure ML's defaults and builds the model's [`System`]. Every problem found is
 //! reported, each with file, line, column and field.
 
-mod keys;
-mod prices;
 pub mod raw;
 pub mod sweep;
 mod validate;

@@ -1,6 +1,6 @@
 //! Raw scenario → validated [`Scenario`]: ranges, cross-field rules, defaults, catalog lookups.
 
-use super::keys::{self, Schema, fields_of};
+use keys::{Schema, fields_of};
 use super::raw::{
     RawArrivals, RawCompute, RawDist, RawPreemption, RawScenario, RawSchedule, RawWorkload,
 };
@@ -30,13 +30,10 @@ use std::sync::Arc;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-/// `[[endpoint]]` and `[[traffic]]` (a child module, so it shares the checker and context).
-#[path = "endpoint.rs"]
-mod endpoint;
-
-/// `[[endpoint]] type = "batch"` and its `[[traffic]]` (a child module, like `endpoint`).
-#[path = "batch.rs"]
 mod batch;
+mod endpoint;
+mod keys;
+mod prices;
 
 struct Checker<'a> {
     map: SourceMap<'a>,
@@ -450,7 +447,7 @@ pub(super) fn validate_doc(
 struct Context<'a> {
     dir: &'a Path,
     catalog: &'a Catalog,
-    prices: Option<super::prices::PriceTable>,
+    prices: Option<prices::PriceTable>,
     discount: f64,
     /// Days since 1970-01-01 of simulated time zero, and of the horizon's end.
     start_day: i64,
@@ -776,8 +773,8 @@ fn load_prices(
     c: &mut Checker,
     file: &Path,
     at: Option<usize>,
-) -> Option<super::prices::PriceTable> {
-    match super::prices::load(file) {
+) -> Option<prices::PriceTable> {
+    match prices::load(file) {
         Ok(t) => Some(t),
         Err(errors) => {
             if let Some(at) = at {
@@ -1569,7 +1566,7 @@ fn price(
     f: &dyn Fn(&str) -> String,
     rc: &RawCompute,
     vm: Option<&VmSize>,
-    user: Option<super::prices::UserPrice>,
+    user: Option<prices::UserPrice>,
     tier: Tier,
     size_at: usize,
     ctx: &Context,
