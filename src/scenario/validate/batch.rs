@@ -7,7 +7,8 @@
 
 use super::super::raw::{RawEndpoint, RawScenario, RawTraffic};
 use super::endpoint::{request_mmpp, workload_arrivals};
-use super::{Checker, Facts, dist, job_arrivals, label};
+use super::arrivals::job_arrivals;
+use super::{Checker, Facts, dist, label};
 use crate::engine::time::from_secs_f64;
 use crate::targets::batch::BatchSpec;
 use crate::targets::defaults as d;

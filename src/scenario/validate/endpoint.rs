@@ -7,7 +7,8 @@ use super::super::raw::{
     RawArrivals, RawAutoscale, RawDist, RawEndpoint, RawLatencyRow, RawProfile, RawRequestArrivals,
     RawRequestSettings, RawRule, RawScenario, RawTokenModel, RawTraffic,
 };
-use super::{Checker, Context, Schema, arrivals, dist, family_key, fields_of, label, retirement};
+use super::arrivals::{mmpp_arrivals, poisson_arrivals, poisson_keys};
+use super::{Checker, Context, Schema, dist, family_key, fields_of, label, retirement};
 use crate::catalog::VmSize;
 use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
@@ -1046,7 +1047,7 @@ fn traffic_spec(
             request_trace(c, &f("arrivals"), &ra, at, columns, &f("token_model"), dir)
                 .map(|t| RequestArrivals::Trace(Arc::new(t)))
         } else {
-            arrivals(c, &f("arrivals"), &ra, at)
+            poisson_arrivals(c, &f("arrivals"), &ra, at)
                 .map(|p| RequestArrivals::Poisson(PoissonRequests::Profiled(p)))
         }
     };
@@ -1186,7 +1187,7 @@ pub(super) fn request_mmpp(
         return None;
     }
     let ra = workload_arrivals(c, label, ra, at, Some(Spanned::new(rates.span(), hourly)));
-    super::mmpp_arrivals(c, label, &ra, at)
+    mmpp_arrivals(c, label, &ra, at)
 }
 
 /// A latency profile's rows, inline or from its CSV file, each checked; `None` after an error.
@@ -1618,7 +1619,7 @@ fn request_trace(
         at,
         &f,
         &[
-            super::poisson_keys(ra).as_slice(),
+            poisson_keys(ra).as_slice(),
             &[
                 ("duration_column", ra.duration_column.is_some()),
                 ("nodes_column", ra.nodes_column.is_some()),
