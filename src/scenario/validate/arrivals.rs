@@ -1,7 +1,8 @@
 //! The arrivals of jobs: Poisson (with daily and weekly profiles), MMPP, or a replayed trace.
 
 use super::super::raw::RawArrivals;
-use super::{Checker, Facts, trace_arrivals};
+use super::replay::trace_arrivals;
+use super::{Checker, Facts};
 use crate::workload::{ArrivalSpec, MmppArrivals, PoissonArrivals};
 use std::path::Path;
 use std::sync::Arc;

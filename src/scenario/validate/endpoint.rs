@@ -7,6 +7,7 @@ use super::super::raw::{
     RawArrivals, RawAutoscale, RawDist, RawEndpoint, RawLatencyRow, RawProfile, RawRequestArrivals,
     RawRequestSettings, RawRule, RawScenario, RawTokenModel, RawTraffic,
 };
+use super::replay::{ReplayOptions, load_trace, replay_options};
 use super::arrivals::{mmpp_arrivals, poisson_arrivals, poisson_keys};
 use super::{Checker, Context, Schema, dist, family_key, fields_of, label, retirement};
 use crate::catalog::VmSize;
@@ -1638,13 +1639,13 @@ fn request_trace(
         c.error(at, &f(missing), "is required for process = \"trace\"");
         return None;
     };
-    let super::ReplayOptions {
+    let ReplayOptions {
         time_format,
         time_scale,
         start,
         end,
         on_bad_row,
-    } = super::replay_options(c, ra, at, &f)?;
+    } = replay_options(c, ra, at, &f)?;
     let mut extra_columns = vec![];
     if let Some((input, output)) = token_columns {
         match (input, output) {
@@ -1682,7 +1683,7 @@ fn request_trace(
         end,
         on_bad_row,
     };
-    let tr = super::load_trace(c, &spec, file.span().start, &f, "request")?;
+    let tr = load_trace(c, &spec, file.span().start, &f, "request")?;
     let mut tokens = vec![];
     if token_columns.is_some() {
         for row in &tr.rows {
