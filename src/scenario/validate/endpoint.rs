@@ -9,7 +9,8 @@ use super::super::raw::{
 };
 use super::replay::{ReplayOptions, load_trace, replay_options};
 use super::arrivals::{mmpp_arrivals, poisson_arrivals, poisson_keys};
-use super::{Checker, Context, Schema, dist, family_key, fields_of, label, retirement};
+use super::sizes::retirement;
+use super::{Checker, Context, Schema, dist, family_key, fields_of, label};
 use crate::catalog::VmSize;
 use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
