@@ -21,6 +21,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 mod arrivals;
+mod autoscale;
 mod batch;
 mod compute;
 mod dist;

@@ -1,0 +1,464 @@
+//! An online endpoint's `autoscale`: Azure Monitor autoscale settings with their rules, and
+//! profiles that apply on a weekly recurrence.
+
+use super::super::raw::{RawAutoscale, RawProfile, RawRule};
+use super::{Checker, dist};
+use crate::engine::Sampler;
+use crate::engine::time::from_secs_f64;
+use crate::targets::autoscale::{
+    ActionType, Aggregation, AutoscaleSpec, Direction, Metric, Operator, Profile, Recurrence, Rule,
+    Statistic,
+};
+use crate::targets::defaults as d;
+use std::path::Path;
+use toml::Spanned;
+
+type OptInt<'a> = &'a Option<Spanned<i64>>;
+
+fn count(
+    c: &mut Checker,
+    v: &Option<Spanned<i64>>,
+    field: &str,
+    default: Option<u32>,
+    max: u32,
+    at: usize,
+) -> Option<u32> {
+    match (v, default) {
+        (None, Some(d)) => Some(d),
+        (None, None) => {
+            c.error(at, field, "is required");
+            None
+        }
+        (Some(x), _) => {
+            let n = *x.get_ref();
+            if n < 1 || n > max as i64 {
+                c.error(
+                    x.span().start,
+                    field,
+                    format!("must be from 1 to {max} (managed online deployments keep at least one instance and have at most {max}), got {n}"),
+                );
+                None
+            } else {
+                Some(n as u32)
+            }
+        }
+    }
+}
+
+pub(super) fn autoscale(
+    c: &mut Checker,
+    lab: &str,
+    ra: &Spanned<RawAutoscale>,
+    max_limit: u32,
+    dir: &Path,
+) -> Option<AutoscaleSpec> {
+    let at = ra.span().start;
+    let ra = ra.get_ref();
+    let f = |s: &str| format!("{lab}.{s}");
+    let cooldown = match &ra.cooldown {
+        Some(v) => c.dur(v, &f("cooldown"), true)?,
+        None => d::AUTOSCALE_COOLDOWN_S,
+    };
+    let provisioning_time = match &ra.provisioning_time {
+        Some(p) => dist(c, &f("provisioning_time"), p, true, dir)?,
+        None => Sampler::lognormal_median_p95_s(
+            d::ASSUMED_ENDPOINT_PROVISIONING_MEDIAN_S,
+            d::ASSUMED_ENDPOINT_PROVISIONING_P95_S,
+        ),
+    };
+    if ra.min.is_none() || ra.max.is_none() {
+        c.error(
+            at,
+            &f(if ra.min.is_none() { "min" } else { "max" }),
+            "is required: autoscale keeps the instance count within [min, max]",
+        );
+        return None;
+    }
+    let default_profile = profile(
+        c,
+        lab,
+        "default",
+        (&ra.min, &ra.max, &ra.default),
+        &ra.rules,
+        None,
+        cooldown,
+        (max_limit, at),
+    );
+    if ra.profiles.len() > d::AUTOSCALE_MAX_PROFILES - 1 {
+        c.error(
+            at,
+            &f("profiles"),
+            format!(
+                "Azure Monitor allows {} profiles per autoscale setting (the default one included)",
+                d::AUTOSCALE_MAX_PROFILES
+            ),
+        );
+    }
+    let mut profiles = vec![];
+    let mut ok = default_profile.is_some();
+    for (i, rp) in ra.profiles.iter().enumerate() {
+        let rp = rp.get_ref();
+        let pl = format!("{lab}.profiles[{i}]");
+        let rec = recurrence(c, &pl, rp);
+        let p = profile(
+            c,
+            &pl,
+            rp.name.get_ref(),
+            (&rp.min, &rp.max, &rp.default),
+            &rp.rules,
+            rec.clone(),
+            cooldown,
+            (max_limit, rp.name.span().start),
+        );
+        match (p, rec) {
+            (Some(p), Some(_)) => profiles.push(p),
+            _ => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    Some(AutoscaleSpec {
+        default_profile: default_profile?,
+        profiles,
+        provisioning_time,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn profile(
+    c: &mut Checker,
+    lab: &str,
+    name: &str,
+    (min, max, default): (OptInt, OptInt, OptInt),
+    raw_rules: &[Spanned<RawRule>],
+    recurrence: Option<Recurrence>,
+    cooldown: f64,
+    // The deployment's instance limit, and where to point when min or max is missing.
+    (max_limit, at): (u32, usize),
+) -> Option<Profile> {
+    let f = |s: &str| format!("{lab}.{s}");
+    let lo = count(c, min, &f("min"), None, max_limit, at);
+    let hi = count(c, max, &f("max"), None, max_limit, at);
+    let (lo, hi) = (lo?, hi?);
+    if hi < lo {
+        c.error(
+            max.as_ref().map_or(0, |m| m.span().start),
+            &f("max"),
+            format!("must be at least min ({lo}), got {hi}"),
+        );
+        return None;
+    }
+    let def = count(c, default, &f("default"), Some(lo), max_limit, at)?;
+    if def < lo || def > hi {
+        c.error(
+            default.as_ref().map_or(0, |m| m.span().start),
+            &f("default"),
+            format!("must be within [min, max] = [{lo}, {hi}], got {def}"),
+        );
+        return None;
+    }
+    if raw_rules.len() > d::AUTOSCALE_MAX_RULES {
+        c.error(
+            raw_rules[d::AUTOSCALE_MAX_RULES].span().start,
+            &f("rules"),
+            format!(
+                "Azure Monitor allows {} rules per profile, got {}",
+                d::AUTOSCALE_MAX_RULES,
+                raw_rules.len()
+            ),
+        );
+    }
+    let mut rules = vec![];
+    let mut ok = true;
+    for (i, r) in raw_rules.iter().enumerate() {
+        match rule(c, &f(&format!("rules[{i}]")), r, cooldown) {
+            Some(r) => rules.push(r),
+            None => ok = false,
+        }
+    }
+    ok.then(|| Profile {
+        name: name.to_string(),
+        min: lo,
+        max: hi,
+        default: def,
+        rules,
+        recurrence,
+    })
+}
+
+fn pick<T: Copy>(
+    c: &mut Checker,
+    v: &Spanned<String>,
+    field: &str,
+    options: &[(&[&str], T)],
+) -> Option<T> {
+    let s = v.get_ref().trim().to_ascii_lowercase();
+    for (names, t) in options {
+        if names.iter().any(|n| n.to_ascii_lowercase() == s) {
+            return Some(*t);
+        }
+    }
+    let all: Vec<&str> = options.iter().map(|(n, _)| n[0]).collect();
+    c.error_hint(
+        v.span().start,
+        field,
+        format!("unknown value `{}`", v.get_ref()),
+        format!("use one of: {}", all.join(", ")),
+    );
+    None
+}
+
+fn rule(c: &mut Checker, lab: &str, rr: &Spanned<RawRule>, cooldown: f64) -> Option<Rule> {
+    let rr = rr.get_ref();
+    let f = |s: &str| format!("{lab}.{s}");
+    let metric_kind = pick(
+        c,
+        &rr.metric,
+        &f("metric"),
+        &[
+            (&["CpuUtilizationPercentage"], 0u8),
+            (&["RequestLatency"], 1),
+            (&["RequestsPerMinute"], 2),
+            (
+                &[
+                    "ConcurrentRequestsPerInstance",
+                    "concurrency",
+                    "ConcurrentRequests",
+                ],
+                3,
+            ),
+        ],
+    );
+    let statistic = match &rr.statistic {
+        None => Some(Statistic::Average),
+        Some(s) => {
+            if metric_kind.is_some_and(|m| m != 1) {
+                c.error(
+                    s.span().start,
+                    &f("statistic"),
+                    "applies only to metric = \"RequestLatency\"",
+                );
+                None
+            } else {
+                pick(
+                    c,
+                    s,
+                    &f("statistic"),
+                    &[
+                        (&["average", "avg", "mean"], Statistic::Average),
+                        (&["p50", "median"], Statistic::P50),
+                        (&["p95"], Statistic::P95),
+                        (&["p99"], Statistic::P99),
+                    ],
+                )
+            }
+        }
+    };
+    let metric = match (metric_kind?, statistic?) {
+        (0, _) => Metric::CpuUtilizationPercentage,
+        (1, s) => Metric::RequestLatency(s),
+        (2, _) => Metric::RequestsPerMinute,
+        _ => Metric::ConcurrentRequestsPerInstance,
+    };
+    if let Some(g) = &rr.time_grain {
+        let x = g.get_ref().0;
+        if (x - d::AUTOSCALE_TIME_GRAIN_S as f64).abs() > 1e-9 {
+            c.error(
+                g.span().start,
+                &f("time_grain"),
+                format!(
+                    "endpoint metrics are reported per minute: time_grain must be \"1m\", got {x} s"
+                ),
+            );
+            return None;
+        }
+    }
+    let window_s = match &rr.time_window {
+        None => d::AUTOSCALE_TIME_WINDOW_S,
+        Some(w) => {
+            let x = c.dur(w, &f("time_window"), false)?;
+            if !(d::AUTOSCALE_TIME_WINDOW_MIN_S..=d::AUTOSCALE_TIME_WINDOW_MAX_S).contains(&x)
+                || (x / 60.0).fract() != 0.0
+            {
+                c.error(
+                    w.span().start,
+                    &f("time_window"),
+                    format!(
+                        "must be whole minutes from 5m to 12h (Azure Monitor), got {}",
+                        super::fmt_secs(x)
+                    ),
+                );
+                return None;
+            }
+            x
+        }
+    };
+    let aggregation = match &rr.time_aggregation {
+        None => Some(Aggregation::Average),
+        Some(a) => pick(
+            c,
+            a,
+            &f("time_aggregation"),
+            &[
+                (&["average", "avg"], Aggregation::Average),
+                (&["minimum", "min"], Aggregation::Minimum),
+                (&["maximum", "max"], Aggregation::Maximum),
+                (&["total", "sum"], Aggregation::Total),
+                (&["last"], Aggregation::Last),
+            ],
+        ),
+    };
+    let operator = pick(
+        c,
+        &rr.operator,
+        &f("operator"),
+        &[
+            (&[">", "GreaterThan"], Operator::GreaterThan),
+            (&[">=", "GreaterThanOrEqual"], Operator::GreaterThanOrEqual),
+            (&["<", "LessThan"], Operator::LessThan),
+            (&["<=", "LessThanOrEqual"], Operator::LessThanOrEqual),
+        ],
+    );
+    let threshold = {
+        let x = *rr.threshold.get_ref();
+        if x.is_finite() {
+            Some(x)
+        } else {
+            c.error(
+                rr.threshold.span().start,
+                &f("threshold"),
+                "must be a finite number",
+            );
+            None
+        }
+    };
+    let direction = pick(
+        c,
+        &rr.direction,
+        &f("direction"),
+        &[
+            (&["increase", "out"], Direction::Increase),
+            (&["decrease", "in"], Direction::Decrease),
+        ],
+    );
+    let action = match &rr.action {
+        None => Some(ActionType::ChangeCount),
+        Some(a) => pick(
+            c,
+            a,
+            &f("type"),
+            &[
+                (&["change_count", "ChangeCount"], ActionType::ChangeCount),
+                (
+                    &["percent_change_count", "PercentChangeCount"],
+                    ActionType::PercentChangeCount,
+                ),
+                (&["exact_count", "ExactCount"], ActionType::ExactCount),
+            ],
+        ),
+    };
+    let value = match &rr.value {
+        None => Some(1.0),
+        Some(v) => {
+            let x = *v.get_ref();
+            if x.is_finite() && x >= 1.0 && x.fract() == 0.0 {
+                Some(x)
+            } else {
+                c.error(
+                    v.span().start,
+                    &f("value"),
+                    format!("must be a whole number of at least 1, got {x}"),
+                );
+                None
+            }
+        }
+    };
+    let cooldown = match &rr.cooldown {
+        None => cooldown,
+        Some(v) => c.dur(v, &f("cooldown"), true)?,
+    };
+    Some(Rule {
+        metric,
+        aggregation: aggregation?,
+        operator: operator?,
+        threshold: threshold?,
+        window_grains: (window_s / d::AUTOSCALE_TIME_GRAIN_S as f64).round() as usize,
+        direction: direction?,
+        action: action?,
+        value: value?,
+        cooldown: from_secs_f64(cooldown),
+    })
+}
+
+/// `"08:30"` → minutes after midnight; `"24:00"` allowed.
+fn clock(s: &str) -> Option<u32> {
+    let (h, m) = s.trim().split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+}
+
+fn recurrence(c: &mut Checker, lab: &str, rp: &RawProfile) -> Option<Recurrence> {
+    let f = |s: &str| format!("{lab}.{s}");
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let mut days = [rp.days.is_none(); 7];
+    let mut ok = true;
+    if let Some(ds) = &rp.days {
+        for d in ds.get_ref() {
+            let name = d.get_ref().trim().to_ascii_lowercase();
+            match DAYS
+                .iter()
+                .position(|full| name.len() >= 3 && full.starts_with(&name))
+            {
+                Some(i) => days[i] = true,
+                None => {
+                    c.error_hint(
+                        d.span().start,
+                        &f("days"),
+                        format!("`{}` is not a day of the week", d.get_ref()),
+                        "use monday .. sunday (or mon .. sun)".into(),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    let mut time = |v: &Option<Spanned<String>>, field: &str, default: u32| match v {
+        None => Some(default),
+        Some(s) => {
+            let m = clock(s.get_ref());
+            if m.is_none() {
+                c.error(
+                    s.span().start,
+                    &f(field),
+                    format!("`{}` is not a time of day such as \"08:00\"", s.get_ref()),
+                );
+            }
+            m
+        }
+    };
+    let start = time(&rp.start, "start", 0);
+    let end = time(&rp.end, "end", 1440);
+    let (start, end) = (start?, end?);
+    if end <= start {
+        c.error(
+            rp.end.as_ref().map_or(0, |e| e.span().start),
+            &f("end"),
+            "must be after start (a profile covers one span of each of its days)",
+        );
+        return None;
+    }
+    ok.then_some(Recurrence {
+        days,
+        start_minute: start,
+        end_minute: end,
+    })
+}
