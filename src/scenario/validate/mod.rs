@@ -28,6 +28,7 @@ mod dist;
 mod endpoint;
 mod instance;
 mod keys;
+mod kubernetes;
 mod prices;
 mod replay;
 mod sizes;
