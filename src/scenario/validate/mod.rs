@@ -31,7 +31,9 @@ mod keys;
 mod kubernetes;
 mod prices;
 mod replay;
+mod service;
 mod sizes;
+mod traffic;
 mod workload;
 
 use dist::dist;
