@@ -139,7 +139,12 @@ pub(super) fn mmpp_arrivals(
     })
 }
 
-pub(super) fn poisson_arrivals(c: &mut Checker, label: &str, ra: &RawArrivals, at: usize) -> Option<PoissonArrivals> {
+pub(super) fn poisson_arrivals(
+    c: &mut Checker,
+    label: &str,
+    ra: &RawArrivals,
+    at: usize,
+) -> Option<PoissonArrivals> {
     let f = |s: &str| format!("{label}.{s}");
     let process = ra.process.get_ref().to_ascii_lowercase();
     if process != "poisson" {

@@ -6,8 +6,8 @@
 //! deployment borrows its cluster's size, price and limits.
 
 use super::super::raw::{RawEndpoint, RawScenario, RawTraffic};
-use super::traffic::{request_mmpp, workload_arrivals};
 use super::arrivals::job_arrivals;
+use super::traffic::{request_mmpp, workload_arrivals};
 use super::{Checker, Facts, dist, label};
 use crate::engine::time::from_secs_f64;
 use crate::targets::batch::BatchSpec;

@@ -1,8 +1,8 @@
 //! Duration distributions (`{ dist = "lognormal", median = "4m", p95 = "20m" }` and the like),
 //! including empirical ones read from a CSV column.
 
-use super::Checker;
 use super::super::raw::RawDist;
+use super::Checker;
 use crate::engine::Sampler;
 use crate::text::duration::{Dur, format_duration, parse_duration};
 use std::path::Path;

@@ -3,15 +3,12 @@
 //! A child of `validate` (declared there), so it shares the checker, the scenario context and the
 //! distribution and arrival readers of compute targets and workloads.
 
-use super::super::raw::{
-    RawAutoscale, RawDist, RawEndpoint, RawLatencyRow, RawProfile, RawRequestArrivals,
-    RawRequestSettings, RawRule, RawScenario, RawTokenModel, RawTraffic,
-};
+use super::super::raw::{RawEndpoint, RawScenario};
 use super::autoscale::autoscale;
 use super::kubernetes::kubernetes;
 use super::sizes::retirement;
 use super::traffic::traffic_spec;
-use super::{Checker, Context, Schema, family_key, fields_of, label};
+use super::{Checker, Context, family_key, label};
 use crate::catalog::VmSize;
 use crate::engine::time::from_secs_f64;
 use crate::targets::defaults as d;
@@ -30,78 +27,6 @@ const TYPES: &[&str] = &["managed_online", "kubernetes_online", "aci", "local"];
 
 /// Types Azure ML has that capsim does not simulate yet, for a precise message.
 const NOT_YET: &[&str] = &[];
-
-/// The key schemas of `[[endpoint]]` and `[[traffic]]`, for the unknown-key check.
-pub(super) fn schemas() -> Vec<(&'static str, Schema)> {
-    let leaf = |fields: &'static [&'static str]| Schema {
-        fields,
-        children: vec![],
-        free: &[],
-    };
-    let rules = || leaf(fields_of::<RawRule>());
-    vec![
-        (
-            "endpoint",
-            Schema {
-                fields: fields_of::<RawEndpoint>(),
-                free: &[],
-                children: vec![
-                    ("request_settings", leaf(fields_of::<RawRequestSettings>())),
-                    (
-                        "retry_settings",
-                        leaf(fields_of::<super::super::raw::RawRetrySettings>()),
-                    ),
-                    (
-                        "scale_settings",
-                        leaf(fields_of::<super::super::raw::RawScaleSettings>()),
-                    ),
-                    ("replica_start_time", leaf(fields_of::<RawDist>())),
-                    ("slo", leaf(fields_of::<super::super::raw::RawSlo>())),
-                    (
-                        "autoscale",
-                        Schema {
-                            fields: fields_of::<RawAutoscale>(),
-                            free: &[],
-                            children: vec![
-                                ("provisioning_time", leaf(fields_of::<RawDist>())),
-                                ("rules", rules()),
-                                (
-                                    "profiles",
-                                    Schema {
-                                        fields: fields_of::<RawProfile>(),
-                                        free: &[],
-                                        children: vec![("rules", rules())],
-                                    },
-                                ),
-                            ],
-                        },
-                    ),
-                ],
-            },
-        ),
-        (
-            "traffic",
-            Schema {
-                fields: fields_of::<RawTraffic>(),
-                free: &["service_time_by_size"],
-                children: vec![
-                    ("arrivals", leaf(fields_of::<RawRequestArrivals>())),
-                    ("service_time", leaf(fields_of::<RawDist>())),
-                    ("latency_profile", leaf(fields_of::<RawLatencyRow>())),
-                    ("time_per_file", leaf(fields_of::<RawDist>())),
-                    (
-                        "token_model",
-                        Schema {
-                            fields: fields_of::<RawTokenModel>(),
-                            free: &["by_size"],
-                            children: vec![],
-                        },
-                    ),
-                ],
-            },
-        ),
-    ]
-}
 
 /// Validates every endpoint and traffic stream. Endpoint targets get indices from `offset` on
 /// (they follow the compute targets); `taken` holds the compute targets' names.

@@ -1,9 +1,6 @@
 //! Raw scenario → validated [`Scenario`]: ranges, cross-field rules, defaults, catalog lookups.
 
-use keys::{Schema, fields_of};
-use super::raw::{
-    RawArrivals, RawCompute, RawDist, RawPreemption, RawScenario, RawSchedule, RawWorkload,
-};
+use super::raw::{RawCompute, RawScenario, RawWorkload};
 use super::{
     DEFAULT_REPLICATIONS, DEFAULT_SAMPLE_INTERVAL_S, DEFAULT_SEED, LoadError, LoadOptions, Loaded,
     MAX_REPLICATIONS, Scenario,
@@ -36,8 +33,8 @@ mod sizes;
 mod traffic;
 mod workload;
 
-use dist::dist;
 use compute::{Facts, compute};
+use dist::dist;
 use workload::workload;
 
 struct Checker<'a> {
@@ -180,69 +177,6 @@ fn fmt_secs(x: f64) -> String {
     }
 }
 
-fn schema() -> Schema {
-    let dist = || Schema {
-        fields: fields_of::<RawDist>(),
-        children: vec![],
-        free: &[],
-    };
-    Schema {
-        fields: fields_of::<RawScenario>(),
-        free: &["quota"],
-        children: vec![
-            (
-                "compute",
-                Schema {
-                    fields: fields_of::<RawCompute>(),
-                    children: vec![
-                        ("provisioning_time", dist()),
-                        ("start_time", dist()),
-                        ("startup_time", dist()),
-                        (
-                            "preemption",
-                            Schema {
-                                fields: fields_of::<RawPreemption>(),
-                                children: vec![],
-                                free: &[],
-                            },
-                        ),
-                        (
-                            "schedules",
-                            Schema {
-                                fields: fields_of::<RawSchedule>(),
-                                children: vec![],
-                                free: &[],
-                            },
-                        ),
-                    ],
-                    free: &[],
-                },
-            ),
-            (
-                "workload",
-                Schema {
-                    fields: fields_of::<RawWorkload>(),
-                    free: &["speedup"],
-                    children: vec![
-                        (
-                            "arrivals",
-                            Schema {
-                                fields: fields_of::<RawArrivals>(),
-                                children: vec![],
-                                free: &[],
-                            },
-                        ),
-                        ("duration", dist()),
-                    ],
-                },
-            ),
-        ]
-        .into_iter()
-        .chain(endpoint::schemas())
-        .collect(),
-    }
-}
-
 /// A serde error as a located diagnostic.
 fn serde_diag(c: &mut Checker, e: &toml::de::Error) {
     let offset = e.span().map_or(0, |s| s.start);
@@ -331,7 +265,7 @@ pub(super) fn parse_doc<'t>(path: &Path, text: &'t str) -> Result<Spanned<DeTabl
 /// (serde stops inside a table at its first error).
 fn parse_raw(c: &mut Checker, doc: Spanned<DeTable<'_>>) -> Option<RawScenario> {
     let mut unknown = vec![];
-    keys::check(doc.get_ref(), &schema(), "", &mut unknown);
+    keys::check(doc.get_ref(), &keys::scenario_schema(), "", &mut unknown);
     if !unknown.is_empty() {
         for u in unknown {
             let message = format!("unknown field `{}`", u.key);
@@ -774,11 +708,7 @@ fn build(
 }
 
 /// Loads a price list, attaching its errors (which name the CSV's own lines) to the scenario's.
-fn load_prices(
-    c: &mut Checker,
-    file: &Path,
-    at: Option<usize>,
-) -> Option<prices::PriceTable> {
+fn load_prices(c: &mut Checker, file: &Path, at: Option<usize>) -> Option<prices::PriceTable> {
     match prices::load(file) {
         Ok(t) => Some(t),
         Err(errors) => {

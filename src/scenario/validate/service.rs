@@ -3,7 +3,9 @@
 
 use super::super::raw::RawTraffic;
 use super::{Checker, dist};
-use crate::workload::requests::{LatencyRow, ProfileFit, ServiceModel, latency_at, latency_csv_rows};
+use crate::workload::requests::{
+    LatencyRow, ProfileFit, ServiceModel, latency_at, latency_csv_rows,
+};
 use std::path::Path;
 
 /// A latency profile's rows, inline or from its CSV file, each checked; `None` after an error.

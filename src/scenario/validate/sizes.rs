@@ -1,7 +1,7 @@
 //! A chosen VM size: the price of its node-hour, its retirement date and its family's quota.
 
-use super::prices;
 use super::super::raw::RawCompute;
+use super::prices;
 use super::{Checker, Context, family_key};
 use crate::catalog::VmSize;
 use crate::targets::Tier;
@@ -81,7 +81,14 @@ pub(super) fn price(
 
 /// Retired series are errors (warnings with `allow_retired`); a retirement announced inside the
 /// simulated period is a warning.
-pub(super) fn retirement(c: &mut Checker, field: &str, at: usize, vm: &VmSize, allow: bool, ctx: &Context) {
+pub(super) fn retirement(
+    c: &mut Checker,
+    field: &str,
+    at: usize,
+    vm: &VmSize,
+    allow: bool,
+    ctx: &Context,
+) {
     let Some(day) = date::parse(&vm.retired_on) else {
         return;
     };

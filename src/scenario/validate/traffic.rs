@@ -2,16 +2,14 @@
 //! and its service-time model (in `service`).
 
 use super::super::raw::{RawArrivals, RawRequestArrivals, RawTraffic};
+use super::Checker;
 use super::arrivals::{mmpp_arrivals, poisson_arrivals, poisson_keys};
 use super::endpoint::EndpointFacts;
 use super::replay::{ReplayOptions, load_trace, replay_options};
 use super::service::service;
-use super::Checker;
 use crate::engine::time::from_secs_f64;
 use crate::workload::MmppArrivals;
-use crate::workload::requests::{
-    PoissonRequests, RequestArrivals, RequestTrace, TrafficSpec,
-};
+use crate::workload::requests::{PoissonRequests, RequestArrivals, RequestTrace, TrafficSpec};
 use crate::workload::trace::TraceSpec;
 use std::collections::HashMap;
 use std::path::Path;
