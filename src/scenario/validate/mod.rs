@@ -28,12 +28,13 @@ mod keys;
 mod kubernetes;
 mod prices;
 mod replay;
+mod serverless;
 mod service;
 mod sizes;
 mod traffic;
 mod workload;
 
-use compute::{Facts, compute};
+use compute::Facts;
 use dist::dist;
 use workload::workload;
 
@@ -140,6 +141,19 @@ impl Checker<'_> {
         }
     }
 
+    /// An unknown VM size, with the catalog's closest names as the hint (`more` extends it).
+    fn unknown_size(&mut self, at: usize, field: &str, size: &str, more: &str) {
+        self.error_hint(
+            at,
+            field,
+            format!("unknown VM size `{size}`"),
+            format!(
+                "closest catalog sizes: {}{more}",
+                Catalog::builtin().closest(size, 3).join(", ")
+            ),
+        );
+    }
+
     fn non_negative(&mut self, v: &Spanned<f64>, field: &str) -> Option<f64> {
         let x = *v.get_ref();
         if !x.is_finite() || x < 0.0 {
@@ -167,6 +181,11 @@ impl Checker<'_> {
             Some(x)
         }
     }
+}
+
+/// Where an optional field is written, if it is.
+fn given<T>(v: &Option<Spanned<T>>) -> Option<usize> {
+    v.as_ref().map(|x| x.span().start)
 }
 
 fn fmt_secs(x: f64) -> String {
@@ -560,29 +579,7 @@ fn build(
             "or an [[endpoint]] with its [[traffic]]".into(),
         );
     }
-    let mut targets = vec![];
-    let mut facts: HashMap<String, Facts> = HashMap::new();
-    for (i, rc) in raw.compute.iter().enumerate() {
-        let rc = rc.get_ref();
-        let label = label("compute", i, rc.name.get_ref());
-        let name = rc.name.get_ref().trim().to_string();
-        if facts.contains_key(&name) {
-            c.error(
-                rc.name.span().start,
-                &format!("{label}.name"),
-                format!("`{name}` is used by another compute target"),
-            );
-        }
-        let (target, f) = compute(c, &label, rc, &mut ctx);
-        facts.insert(
-            name,
-            Facts {
-                index: target.as_ref().map(|_| targets.len()),
-                ..f
-            },
-        );
-        targets.extend(target);
-    }
+    let (mut targets, facts) = compute::computes(c, &raw, &mut ctx);
     // Azure's family quota is shared by every cluster of the family in the region: their
     // max_instances together must fit too.
     for (key, users) in &ctx.quota_use {

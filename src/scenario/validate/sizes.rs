@@ -1,26 +1,69 @@
 //! A chosen VM size: the price of its node-hour, its retirement date and its family's quota.
 
-use super::super::raw::RawCompute;
-use super::prices;
+use super::prices::UserPrice;
 use super::{Checker, Context, family_key};
 use crate::catalog::VmSize;
 use crate::targets::Tier;
 use crate::text::date;
+use toml::Spanned;
 
-/// The price of one node-hour and where it came from: the target's own override, else the
-/// user's price list, else the catalog less the scenario's discount.
-#[allow(clippy::too_many_arguments)]
+/// A target's VM size as written, and what the catalog and the price list know of it.
+pub(super) struct Size<'a> {
+    /// The field the size is written in (`size`, `instance_type`), and where.
+    pub(super) field: String,
+    pub(super) at: usize,
+    pub(super) vm: Option<&'a VmSize>,
+    /// The size's row in the scenario's price list.
+    pub(super) listed: Option<UserPrice>,
+}
+
+impl<'a> Size<'a> {
+    /// Looks a size up (`name`; `None` when the target has none). A size neither the catalog
+    /// nor the price list knows is an error, unless the target is `priced` otherwise.
+    pub(super) fn look_up(
+        c: &mut Checker,
+        ctx: &Context<'a>,
+        field: String,
+        at: usize,
+        name: Option<&str>,
+        priced: bool,
+    ) -> Self {
+        let vm = name.and_then(|n| ctx.catalog.get(n));
+        let listed = name.and_then(|n| ctx.prices.as_ref().and_then(|p| p.get(n).cloned()));
+        if let Some(n) = name
+            && vm.is_none()
+            && listed.is_none()
+            && !priced
+        {
+            c.unknown_size(
+                at,
+                &field,
+                n,
+                "; or price a size of your own with price_usd_per_hour",
+            );
+        }
+        Size {
+            field,
+            at,
+            vm,
+            listed,
+        }
+    }
+}
+
+/// The price of one node-hour and where it came from: the target's own override (`given`),
+/// else the user's price list, else the catalog less the scenario's discount. `hint` says how
+/// to give a price the catalog lacks.
 pub(super) fn price(
     c: &mut Checker,
     f: &dyn Fn(&str) -> String,
-    rc: &RawCompute,
-    vm: Option<&VmSize>,
-    user: Option<prices::UserPrice>,
+    given: &Option<Spanned<f64>>,
+    size: &Size,
     tier: Tier,
-    size_at: usize,
     ctx: &Context,
+    hint: &str,
 ) -> (Option<f64>, String) {
-    if let Some(p) = &rc.price_usd_per_hour {
+    if let Some(p) = given {
         return (
             c.positive(p, &f("price_usd_per_hour")),
             "scenario override".into(),
@@ -30,15 +73,15 @@ pub(super) fn price(
         Tier::Dedicated => "price",
         Tier::LowPriority => "low-priority price",
     };
-    if let (Some(u), Some(table)) = (user, &ctx.prices) {
+    if let (Some(u), Some(table)) = (&size.listed, &ctx.prices) {
         let p = match tier {
             Tier::Dedicated => Some(u.price_usd_per_hour),
             Tier::LowPriority => u.low_priority_price_usd_per_hour,
         };
         if p.is_none() {
             c.error_hint(
-                size_at,
-                &f("size"),
+                size.at,
+                &size.field,
                 format!(
                     "the price list {} has no {what} for this size",
                     table.source
@@ -48,7 +91,7 @@ pub(super) fn price(
         }
         return (p, format!("price list {}", table.source));
     }
-    let Some(vm) = vm else {
+    let Some(vm) = size.vm else {
         return (None, String::new());
     };
     let (list, label) = match tier {
@@ -60,10 +103,10 @@ pub(super) fn price(
     };
     if list.is_none() {
         c.error_hint(
-            size_at,
-            &f("size"),
+            size.at,
+            &size.field,
             format!("the catalog has no {what} for `{}`", vm.size),
-            "give the price with price_usd_per_hour on the target, or a prices file".into(),
+            hint.into(),
         );
     }
     let mut source = format!(
