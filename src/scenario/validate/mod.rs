@@ -1,10 +1,7 @@
 //! Raw scenario → validated [`Scenario`]: ranges, cross-field rules, defaults, catalog lookups.
 
 use super::raw::{RawCompute, RawScenario, RawWorkload};
-use super::{
-    DEFAULT_REPLICATIONS, DEFAULT_SAMPLE_INTERVAL_S, DEFAULT_SEED, LoadError, LoadOptions, Loaded,
-    MAX_REPLICATIONS, Scenario,
-};
+use super::{LoadError, LoadOptions, Loaded, Scenario};
 use crate::catalog::Catalog;
 use crate::engine::time::from_secs_f64;
 use crate::model::System;
@@ -12,7 +9,7 @@ use crate::text::date;
 use crate::text::diagnostic::{Diagnostic, Severity, SourceMap};
 use crate::text::duration::{Dur, format_duration};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -30,13 +27,13 @@ mod prices;
 mod replay;
 mod serverless;
 mod service;
+mod settings;
 mod sizes;
 mod traffic;
 mod workload;
 
 use compute::Facts;
 use dist::dist;
-use workload::workload;
 
 struct Checker<'a> {
     map: SourceMap<'a>,
@@ -426,6 +423,7 @@ fn family_key(series: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Raw scenario → validated scenario, section by section; `None` after any error.
 fn build(
     c: &mut Checker,
     path: &Path,
@@ -433,144 +431,9 @@ fn build(
     raw: RawScenario,
     options: &LoadOptions,
 ) -> Option<Scenario> {
-    let name = match &raw.name {
-        Some(n) if n.get_ref().trim().is_empty() => {
-            c.error(n.span().start, "name", "must not be empty");
-            String::new()
-        }
-        Some(n) => n.get_ref().clone(),
-        None => path
-            .file_stem()
-            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
-    };
-    let horizon = match &raw.horizon {
-        Some(h) => c.dur(h, "horizon", false),
-        None => {
-            c.error(
-                0,
-                "horizon",
-                "is required: how much time to simulate, e.g. horizon = \"30d\"",
-            );
-            None
-        }
-    };
-    let warmup = match &raw.warmup {
-        Some(w) => c.dur(w, "warmup", true),
-        None => Some(0.0),
-    };
-    if let (Some(h), Some(w), Some(ws)) = (horizon, warmup, &raw.warmup)
-        && from_secs_f64(w) >= from_secs_f64(h)
-    {
-        c.error(
-            ws.span().start,
-            "warmup",
-            format!(
-                "must be shorter than the horizon ({}), got {}",
-                format_duration(h),
-                format_duration(w)
-            ),
-        );
-    }
-    let replications = c.int(
-        &raw.replications,
-        "replications",
-        DEFAULT_REPLICATIONS,
-        1,
-        MAX_REPLICATIONS,
-    );
-    let seed = c.int(&raw.seed, "seed", DEFAULT_SEED, 0, i64::MAX as u64);
-    let sample_interval = match &raw.sample_interval {
-        Some(s) => c.dur(s, "sample_interval", false),
-        None => Some(DEFAULT_SAMPLE_INTERVAL_S),
-    };
-    let start_day = match &raw.start_date {
-        None => options.today.unwrap_or_else(date::today),
-        Some(d) => match d.get_ref().date.filter(|_| d.get_ref().time.is_none()) {
-            Some(dt) => date::days_from_civil(dt.year as i64, dt.month as u32, dt.day as u32),
-            None => {
-                c.error(
-                    d.span().start,
-                    "start_date",
-                    "must be a date such as 2026-12-01 (no time of day)",
-                );
-                options.today.unwrap_or_else(date::today)
-            }
-        },
-    };
+    let fields = settings::read(c, path, &raw, options);
     let dir = path.parent().unwrap_or(Path::new("."));
-    let prices = match (&options.prices_file, &raw.prices) {
-        (Some(file), _) => load_prices(c, file, None),
-        (None, Some(p)) => load_prices(c, &dir.join(p.get_ref()), Some(p.span().start)),
-        (None, None) => None,
-    };
-    let discount = match &raw.discount {
-        None => 0.0,
-        Some(d) => {
-            let x = *d.get_ref();
-            if !(0.0..1.0).contains(&x) {
-                c.error(
-                    d.span().start,
-                    "discount",
-                    format!(
-                        "must be a fraction from 0 (none) to below 1, e.g. 0.2 for 20% off; got {x}"
-                    ),
-                );
-                0.0
-            } else {
-                x
-            }
-        }
-    };
-    let catalog = Catalog::builtin();
-    let mut quota = BTreeMap::new();
-    if let Some(q) = &raw.quota {
-        let families: BTreeMap<String, &str> = catalog
-            .sizes()
-            .iter()
-            .map(|s| (family_key(&s.series), s.series.as_str()))
-            .collect();
-        for (family, v) in q.get_ref() {
-            let at = v.span().start;
-            let field = format!("quota.{family}");
-            let key = family_key(family);
-            if key != "lowpriority" && !families.contains_key(&key) {
-                let names: Vec<&str> = families.values().copied().collect();
-                let best = names
-                    .iter()
-                    .min_by_key(|n| crate::catalog::edit_distance(&key, &family_key(n)))
-                    .copied()
-                    .unwrap_or_default();
-                c.error_hint(
-                    at,
-                    &field,
-                    format!("`{family}` is not a VM family of the catalog"),
-                    format!("use a series name such as `{best}`, or `low_priority` for the low-priority quota"),
-                );
-                continue;
-            }
-            let n = *v.get_ref();
-            if n < 0 {
-                c.error(
-                    at,
-                    &field,
-                    format!("must be a vCPU count of zero or more, got {n}"),
-                );
-                continue;
-            }
-            quota.insert(key, (n as u64, at, family.clone()));
-        }
-    }
-    let mut ctx = Context {
-        dir,
-        catalog,
-        prices,
-        discount,
-        start_day,
-        end_day: horizon.map(|h| start_day + (h / 86_400.0).ceil() as i64),
-        quota,
-        quota_use: BTreeMap::new(),
-    };
-
+    let mut ctx = settings::context(c, &raw, options, dir, &fields);
     if raw.compute.is_empty() && raw.endpoint.is_empty() {
         c.error_hint(
             0,
@@ -580,72 +443,24 @@ fn build(
         );
     }
     let (mut targets, facts) = compute::computes(c, &raw, &mut ctx);
-    // Azure's family quota is shared by every cluster of the family in the region: their
-    // max_instances together must fit too.
-    for (key, users) in &ctx.quota_use {
-        let total: u64 = users.iter().map(|(_, n)| n).sum();
-        if users.len() > 1
-            && let Some((limit, at, name)) = ctx.quota.get(key)
-            && total > *limit
-        {
-            let parts: Vec<String> = users
-                .iter()
-                .map(|(who, n)| format!("{who} ({n})"))
-                .collect();
-            c.error_hint(
-                *at,
-                &format!("quota.{name}"),
-                format!(
-                    "the clusters of this family need {total} vCPUs together at max_instances ({}), but [quota] {name} allows {limit}",
-                    parts.join(" + ")
-                ),
-                "Azure shares a family's quota between clusters: lower their max_instances or raise the quota".into(),
-            );
-        }
-    }
-    let mut workloads = vec![];
-    let mut workload_names: HashMap<String, ()> = HashMap::new();
-    let compute_names: std::collections::HashSet<String> = facts.keys().cloned().collect();
+    sizes::shared_quota(c, &ctx);
+    let compute_names: HashSet<String> = facts.keys().cloned().collect();
     let (endpoints, traffic) =
         endpoint::build(c, &raw, &mut ctx, raw.compute.len(), &compute_names);
-    if raw.workload.is_empty() && raw.endpoint.is_empty() {
-        c.warn(
-            0,
-            "workload",
-            "no [[workload]]: the targets will only show their idle cost",
-        );
-    }
-    for (i, rw) in raw.workload.iter().enumerate() {
-        let rw = rw.get_ref();
-        let label = label("workload", i, rw.name.get_ref());
-        if workload_names
-            .insert(rw.name.get_ref().clone(), ())
-            .is_some()
-        {
-            c.error(
-                rw.name.span().start,
-                &format!("{label}.name"),
-                format!("`{}` is used by another workload", rw.name.get_ref()),
-            );
-        }
-        if let Some(w) = workload(c, &label, rw, &facts, dir) {
-            workloads.push(w);
-        }
-    }
-
+    let (mut workloads, workload_names) = workload::workloads(c, &raw, &facts, dir);
     // Batch deployments borrow their cluster's size and price, so they come after the compute
     // targets; their invocations run as workloads on the cluster, after the [[workload]]s.
-    let taken: std::collections::HashSet<String> = workload_names.keys().cloned().collect();
     let (batch_endpoints, batch_workloads) = batch::build(
         c,
         &raw,
         &facts,
         &targets,
         raw.compute.len() + endpoints.len(),
-        &taken,
+        &workload_names,
         dir,
     );
-    let (horizon, warmup, sample_interval) = (horizon?, warmup?, sample_interval?);
+    let (horizon, warmup, sample_interval) =
+        (fields.horizon?, fields.warmup?, fields.sample_interval?);
     if c.diags.iter().any(|d| d.severity == Severity::Error) {
         return None;
     }
@@ -687,12 +502,12 @@ fn build(
         return None;
     }
     Some(Scenario {
-        name,
+        name: fields.name,
         file: path.to_path_buf(),
         source: std::sync::Arc::from(text),
-        seed,
-        replications,
-        start_date: date::format(start_day),
+        seed: fields.seed,
+        replications: fields.replications,
+        start_date: date::format(fields.start_day),
         system: System {
             targets,
             workloads,
@@ -702,24 +517,6 @@ fn build(
             sample_interval: from_secs_f64(sample_interval),
         },
     })
-}
-
-/// Loads a price list, attaching its errors (which name the CSV's own lines) to the scenario's.
-fn load_prices(c: &mut Checker, file: &Path, at: Option<usize>) -> Option<prices::PriceTable> {
-    match prices::load(file) {
-        Ok(t) => Some(t),
-        Err(errors) => {
-            if let Some(at) = at {
-                c.error(
-                    at,
-                    "prices",
-                    format!("the price list {} has errors (below)", file.display()),
-                );
-            }
-            c.diags.extend(errors);
-            None
-        }
-    }
 }
 
 /// `compute.gpu-cluster` when the name is usable, else `compute[0]`.

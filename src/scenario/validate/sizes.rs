@@ -242,3 +242,29 @@ pub(super) fn quota(
         );
     }
 }
+
+/// Azure's family quota is shared by every cluster of the family in the region: their
+/// max_instances together must fit too (checked once every cluster has asked, in `quota_use`).
+pub(super) fn shared_quota(c: &mut Checker, ctx: &Context) {
+    for (key, users) in &ctx.quota_use {
+        let total: u64 = users.iter().map(|(_, n)| n).sum();
+        if users.len() > 1
+            && let Some((limit, at, name)) = ctx.quota.get(key)
+            && total > *limit
+        {
+            let parts: Vec<String> = users
+                .iter()
+                .map(|(who, n)| format!("{who} ({n})"))
+                .collect();
+            c.error_hint(
+                *at,
+                &format!("quota.{name}"),
+                format!(
+                    "the clusters of this family need {total} vCPUs together at max_instances ({}), but [quota] {name} allows {limit}",
+                    parts.join(" + ")
+                ),
+                "Azure shares a family's quota between clusters: lower their max_instances or raise the quota".into(),
+            );
+        }
+    }
+}

@@ -1,17 +1,50 @@
 //! `[[workload]]`: a stream of jobs aimed at a compute target: its arrivals, durations, nodes,
 //! job kind, GPU needs and priority.
 
-use super::super::raw::RawWorkload;
+use super::super::raw::{RawScenario, RawWorkload};
 use super::arrivals::job_arrivals;
-use super::{Checker, Facts, dist};
+use super::{Checker, Facts, dist, label};
 use crate::catalog::{Catalog, VmSize};
 use crate::targets::job_kinds;
 use crate::workload::WorkloadSpec;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use toml::Spanned;
 
-pub(super) fn workload(
+/// Every `[[workload]]` in file order, and the names they took.
+pub(super) fn workloads(
+    c: &mut Checker,
+    raw: &RawScenario,
+    facts: &HashMap<String, Facts>,
+    dir: &Path,
+) -> (Vec<WorkloadSpec>, HashSet<String>) {
+    if raw.workload.is_empty() && raw.endpoint.is_empty() {
+        c.warn(
+            0,
+            "workload",
+            "no [[workload]]: the targets will only show their idle cost",
+        );
+    }
+    let mut workloads = vec![];
+    let mut names = HashSet::new();
+    for (i, rw) in raw.workload.iter().enumerate() {
+        let rw = rw.get_ref();
+        let label = label("workload", i, rw.name.get_ref());
+        if !names.insert(rw.name.get_ref().clone()) {
+            c.error(
+                rw.name.span().start,
+                &format!("{label}.name"),
+                format!("`{}` is used by another workload", rw.name.get_ref()),
+            );
+        }
+        if let Some(w) = workload(c, &label, rw, facts, dir) {
+            workloads.push(w);
+        }
+    }
+    (workloads, names)
+}
+
+fn workload(
     c: &mut Checker,
     label: &str,
     rw: &RawWorkload,
