@@ -18,6 +18,7 @@ mod arrivals;
 mod autoscale;
 mod batch;
 mod compute;
+mod container;
 mod dist;
 mod endpoint;
 mod instance;
@@ -69,6 +70,25 @@ impl Checker<'_> {
         for (name, given) in fields {
             if *given {
                 self.error(at, &field(name), message);
+            }
+        }
+    }
+
+    /// One error (with `hint`, if any) for each field of `fields` that is given, where it is
+    /// given: keys that do not apply where they stand.
+    fn refuse_given(
+        &mut self,
+        field: &dyn Fn(&str) -> String,
+        fields: &[(&str, Option<usize>)],
+        message: &str,
+        hint: Option<&str>,
+    ) {
+        for (name, at) in fields {
+            if let Some(at) = at {
+                match hint {
+                    Some(h) => self.error_hint(*at, &field(name), message, h.into()),
+                    None => self.error(*at, &field(name), message),
+                }
             }
         }
     }

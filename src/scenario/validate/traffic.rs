@@ -1,17 +1,17 @@
 //! `[[traffic]]` aimed at an online endpoint: its arrivals (Poisson, MMPP or a request trace)
 //! and its service-time model (in `service`).
 
-use super::super::raw::{RawArrivals, RawRequestArrivals, RawTraffic};
-use super::Checker;
+use super::super::raw::{RawArrivals, RawRequestArrivals, RawScenario, RawTraffic};
 use super::arrivals::{mmpp_arrivals, poisson_arrivals, poisson_keys};
 use super::endpoint::EndpointFacts;
 use super::replay::{ReplayOptions, load_trace, replay_options};
 use super::service::service;
+use super::{Checker, label};
 use crate::engine::time::from_secs_f64;
 use crate::workload::MmppArrivals;
 use crate::workload::requests::{PoissonRequests, RequestArrivals, RequestTrace, TrafficSpec};
 use crate::workload::trace::TraceSpec;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
@@ -19,7 +19,51 @@ use toml::Spanned;
 /// The token model's input and output column names.
 type TokenColumns<'a> = (&'a Option<Spanned<String>>, &'a Option<Spanned<String>>);
 
-pub(super) fn traffic_spec(
+/// Every `[[traffic]]` aimed at an online endpoint (`known`), in file order; those aimed at a
+/// batch endpoint (`batch`) are left to `batch::build`. Warns of online endpoints no traffic is
+/// aimed at.
+pub(super) fn streams(
+    c: &mut Checker,
+    raw: &RawScenario,
+    known: &HashMap<String, EndpointFacts>,
+    batch: &HashSet<String>,
+    dir: &Path,
+) -> Vec<TrafficSpec> {
+    let mut traffic = vec![];
+    let mut names = HashSet::new();
+    let mut served: HashSet<String> = HashSet::new();
+    for (i, rt) in raw.traffic.iter().enumerate() {
+        let rt = rt.get_ref();
+        let lab = label("traffic", i, rt.name.get_ref());
+        if !names.insert(rt.name.get_ref().clone()) {
+            c.error(
+                rt.name.span().start,
+                &format!("{lab}.name"),
+                format!("`{}` is used by another traffic stream", rt.name.get_ref()),
+            );
+        }
+        served.insert(rt.endpoint.get_ref().clone());
+        if batch.contains(rt.endpoint.get_ref()) {
+            continue;
+        }
+        if let Some(t) = traffic_spec(c, &lab, rt, known, dir) {
+            traffic.push(t);
+        }
+    }
+    for re in &raw.endpoint {
+        let re = re.get_ref();
+        if !served.contains(re.name.get_ref()) && !super::batch::is_batch(re) {
+            c.warn(
+                re.name.span().start,
+                &format!("endpoint.{}", re.name.get_ref()),
+                "no [[traffic]] is aimed at this endpoint: it will only show its cost",
+            );
+        }
+    }
+    traffic
+}
+
+fn traffic_spec(
     c: &mut Checker,
     lab: &str,
     rt: &RawTraffic,
