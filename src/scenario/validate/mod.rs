@@ -164,10 +164,7 @@ impl Checker<'_> {
             at,
             field,
             format!("unknown VM size `{size}`"),
-            format!(
-                "closest catalog sizes: {}{more}",
-                Catalog::builtin().closest(size, 3).join(", ")
-            ),
+            format!("{}{more}", closest_sizes(size)),
         );
     }
 
@@ -198,6 +195,14 @@ impl Checker<'_> {
             Some(x)
         }
     }
+}
+
+/// "closest catalog sizes: ..." for a size the catalog does not know.
+fn closest_sizes(size: &str) -> String {
+    format!(
+        "closest catalog sizes: {}",
+        Catalog::builtin().closest(size, 3).join(", ")
+    )
 }
 
 /// Where an optional field is written, if it is.
