@@ -209,117 +209,78 @@ fn pick<T: Copy>(
     None
 }
 
+/// The metrics a rule may watch, by their Azure names (and aliases).
+const METRICS: &[(&[&str], MetricKind)] = &[
+    (&["CpuUtilizationPercentage"], MetricKind::Cpu),
+    (&["RequestLatency"], MetricKind::Latency),
+    (&["RequestsPerMinute"], MetricKind::Requests),
+    (
+        &[
+            "ConcurrentRequestsPerInstance",
+            "concurrency",
+            "ConcurrentRequests",
+        ],
+        MetricKind::Concurrency,
+    ),
+];
+
+/// A rule's metric before its statistic (which only request latency takes) is read.
+#[derive(Clone, Copy, PartialEq)]
+enum MetricKind {
+    Cpu,
+    Latency,
+    Requests,
+    Concurrency,
+}
+
+const STATISTICS: &[(&[&str], Statistic)] = &[
+    (&["average", "avg", "mean"], Statistic::Average),
+    (&["p50", "median"], Statistic::P50),
+    (&["p95"], Statistic::P95),
+    (&["p99"], Statistic::P99),
+];
+
+const AGGREGATIONS: &[(&[&str], Aggregation)] = &[
+    (&["average", "avg"], Aggregation::Average),
+    (&["minimum", "min"], Aggregation::Minimum),
+    (&["maximum", "max"], Aggregation::Maximum),
+    (&["total", "sum"], Aggregation::Total),
+    (&["last"], Aggregation::Last),
+];
+
+const OPERATORS: &[(&[&str], Operator)] = &[
+    (&[">", "GreaterThan"], Operator::GreaterThan),
+    (&[">=", "GreaterThanOrEqual"], Operator::GreaterThanOrEqual),
+    (&["<", "LessThan"], Operator::LessThan),
+    (&["<=", "LessThanOrEqual"], Operator::LessThanOrEqual),
+];
+
+const DIRECTIONS: &[(&[&str], Direction)] = &[
+    (&["increase", "out"], Direction::Increase),
+    (&["decrease", "in"], Direction::Decrease),
+];
+
+const ACTIONS: &[(&[&str], ActionType)] = &[
+    (&["change_count", "ChangeCount"], ActionType::ChangeCount),
+    (
+        &["percent_change_count", "PercentChangeCount"],
+        ActionType::PercentChangeCount,
+    ),
+    (&["exact_count", "ExactCount"], ActionType::ExactCount),
+];
+
+/// One scale rule; a profile's `cooldown` stands in for the rule's own. An error in the metric
+/// or the time window ends the rule's check.
 fn rule(c: &mut Checker, lab: &str, rr: &Spanned<RawRule>, cooldown: f64) -> Option<Rule> {
     let rr = rr.get_ref();
     let f = |s: &str| format!("{lab}.{s}");
-    let metric_kind = pick(
-        c,
-        &rr.metric,
-        &f("metric"),
-        &[
-            (&["CpuUtilizationPercentage"], 0u8),
-            (&["RequestLatency"], 1),
-            (&["RequestsPerMinute"], 2),
-            (
-                &[
-                    "ConcurrentRequestsPerInstance",
-                    "concurrency",
-                    "ConcurrentRequests",
-                ],
-                3,
-            ),
-        ],
-    );
-    let statistic = match &rr.statistic {
-        None => Some(Statistic::Average),
-        Some(s) => {
-            if metric_kind.is_some_and(|m| m != 1) {
-                c.error(
-                    s.span().start,
-                    &f("statistic"),
-                    "applies only to metric = \"RequestLatency\"",
-                );
-                None
-            } else {
-                pick(
-                    c,
-                    s,
-                    &f("statistic"),
-                    &[
-                        (&["average", "avg", "mean"], Statistic::Average),
-                        (&["p50", "median"], Statistic::P50),
-                        (&["p95"], Statistic::P95),
-                        (&["p99"], Statistic::P99),
-                    ],
-                )
-            }
-        }
-    };
-    let metric = match (metric_kind?, statistic?) {
-        (0, _) => Metric::CpuUtilizationPercentage,
-        (1, s) => Metric::RequestLatency(s),
-        (2, _) => Metric::RequestsPerMinute,
-        _ => Metric::ConcurrentRequestsPerInstance,
-    };
-    if let Some(g) = &rr.time_grain {
-        let x = g.get_ref().0;
-        if (x - d::AUTOSCALE_TIME_GRAIN_S as f64).abs() > 1e-9 {
-            c.error(
-                g.span().start,
-                &f("time_grain"),
-                format!(
-                    "endpoint metrics are reported per minute: time_grain must be \"1m\", got {x} s"
-                ),
-            );
-            return None;
-        }
-    }
-    let window_s = match &rr.time_window {
-        None => d::AUTOSCALE_TIME_WINDOW_S,
-        Some(w) => {
-            let x = c.dur(w, &f("time_window"), false)?;
-            if !(d::AUTOSCALE_TIME_WINDOW_MIN_S..=d::AUTOSCALE_TIME_WINDOW_MAX_S).contains(&x)
-                || (x / 60.0).fract() != 0.0
-            {
-                c.error(
-                    w.span().start,
-                    &f("time_window"),
-                    format!(
-                        "must be whole minutes from 5m to 12h (Azure Monitor), got {}",
-                        super::fmt_secs(x)
-                    ),
-                );
-                return None;
-            }
-            x
-        }
-    };
+    let metric = metric(c, &f, rr)?;
+    let window_s = window(c, &f, rr)?;
     let aggregation = match &rr.time_aggregation {
         None => Some(Aggregation::Average),
-        Some(a) => pick(
-            c,
-            a,
-            &f("time_aggregation"),
-            &[
-                (&["average", "avg"], Aggregation::Average),
-                (&["minimum", "min"], Aggregation::Minimum),
-                (&["maximum", "max"], Aggregation::Maximum),
-                (&["total", "sum"], Aggregation::Total),
-                (&["last"], Aggregation::Last),
-            ],
-        ),
+        Some(a) => pick(c, a, &f("time_aggregation"), AGGREGATIONS),
     };
-    let operator = pick(
-        c,
-        &rr.operator,
-        &f("operator"),
-        &[
-            (&[">", "GreaterThan"], Operator::GreaterThan),
-            (&[">=", "GreaterThanOrEqual"], Operator::GreaterThanOrEqual),
-            (&["<", "LessThan"], Operator::LessThan),
-            (&["<=", "LessThanOrEqual"], Operator::LessThanOrEqual),
-        ],
-    );
+    let operator = pick(c, &rr.operator, &f("operator"), OPERATORS);
     let threshold = {
         let x = *rr.threshold.get_ref();
         if x.is_finite() {
@@ -333,30 +294,10 @@ fn rule(c: &mut Checker, lab: &str, rr: &Spanned<RawRule>, cooldown: f64) -> Opt
             None
         }
     };
-    let direction = pick(
-        c,
-        &rr.direction,
-        &f("direction"),
-        &[
-            (&["increase", "out"], Direction::Increase),
-            (&["decrease", "in"], Direction::Decrease),
-        ],
-    );
+    let direction = pick(c, &rr.direction, &f("direction"), DIRECTIONS);
     let action = match &rr.action {
         None => Some(ActionType::ChangeCount),
-        Some(a) => pick(
-            c,
-            a,
-            &f("type"),
-            &[
-                (&["change_count", "ChangeCount"], ActionType::ChangeCount),
-                (
-                    &["percent_change_count", "PercentChangeCount"],
-                    ActionType::PercentChangeCount,
-                ),
-                (&["exact_count", "ExactCount"], ActionType::ExactCount),
-            ],
-        ),
+        Some(a) => pick(c, a, &f("type"), ACTIONS),
     };
     let value = match &rr.value {
         None => Some(1.0),
@@ -389,6 +330,65 @@ fn rule(c: &mut Checker, lab: &str, rr: &Spanned<RawRule>, cooldown: f64) -> Opt
         value: value?,
         cooldown: from_secs_f64(cooldown),
     })
+}
+
+/// The rule's metric, and for request latency its statistic (the average by default).
+fn metric(c: &mut Checker, f: &dyn Fn(&str) -> String, rr: &RawRule) -> Option<Metric> {
+    let kind = pick(c, &rr.metric, &f("metric"), METRICS);
+    let statistic = match &rr.statistic {
+        None => Some(Statistic::Average),
+        Some(s) if kind.is_some_and(|m| m != MetricKind::Latency) => {
+            c.error(
+                s.span().start,
+                &f("statistic"),
+                "applies only to metric = \"RequestLatency\"",
+            );
+            None
+        }
+        Some(s) => pick(c, s, &f("statistic"), STATISTICS),
+    };
+    Some(match (kind?, statistic?) {
+        (MetricKind::Cpu, _) => Metric::CpuUtilizationPercentage,
+        (MetricKind::Latency, s) => Metric::RequestLatency(s),
+        (MetricKind::Requests, _) => Metric::RequestsPerMinute,
+        (MetricKind::Concurrency, _) => Metric::ConcurrentRequestsPerInstance,
+    })
+}
+
+/// The rule's `time_window` in seconds: whole minutes within Azure Monitor's range, over the
+/// per-minute grain endpoint metrics have (`time_grain` may only say so).
+fn window(c: &mut Checker, f: &dyn Fn(&str) -> String, rr: &RawRule) -> Option<f64> {
+    if let Some(g) = &rr.time_grain {
+        let x = g.get_ref().0;
+        if (x - d::AUTOSCALE_TIME_GRAIN_S as f64).abs() > 1e-9 {
+            c.error(
+                g.span().start,
+                &f("time_grain"),
+                format!(
+                    "endpoint metrics are reported per minute: time_grain must be \"1m\", got {x} s"
+                ),
+            );
+            return None;
+        }
+    }
+    let Some(w) = &rr.time_window else {
+        return Some(d::AUTOSCALE_TIME_WINDOW_S);
+    };
+    let x = c.dur(w, &f("time_window"), false)?;
+    if !(d::AUTOSCALE_TIME_WINDOW_MIN_S..=d::AUTOSCALE_TIME_WINDOW_MAX_S).contains(&x)
+        || (x / 60.0).fract() != 0.0
+    {
+        c.error(
+            w.span().start,
+            &f("time_window"),
+            format!(
+                "must be whole minutes from 5m to 12h (Azure Monitor), got {}",
+                super::fmt_secs(x)
+            ),
+        );
+        return None;
+    }
+    Some(x)
 }
 
 /// `"08:30"` → minutes after midnight; `"24:00"` allowed.
