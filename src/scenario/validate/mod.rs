@@ -205,6 +205,18 @@ fn closest_sizes(size: &str) -> String {
     )
 }
 
+/// The hint for a name nothing declares: the declared names (sorted, as `declared {what}: ...`),
+/// or, when there are none, how to declare one.
+fn declared_hint<'k>(names: impl Iterator<Item = &'k String>, what: &str, declare: &str) -> String {
+    let mut known: Vec<&str> = names.map(|k| k.as_str()).collect();
+    known.sort();
+    if known.is_empty() {
+        declare.into()
+    } else {
+        format!("declared {what}: {}", known.join(", "))
+    }
+}
+
 /// Where an optional field is written, if it is.
 fn given<T>(v: &Option<Spanned<T>>) -> Option<usize> {
     v.as_ref().map(|x| x.span().start)

@@ -6,7 +6,7 @@ use super::arrivals::{mmpp_arrivals, poisson_arrivals, poisson_keys};
 use super::endpoint::EndpointFacts;
 use super::replay::{ReplayOptions, load_trace, replay_options};
 use super::service::service;
-use super::{Checker, label};
+use super::{Checker, declared_hint, label};
 use crate::engine::time::from_secs_f64;
 use crate::workload::MmppArrivals;
 use crate::workload::requests::{PoissonRequests, RequestArrivals, RequestTrace, TrafficSpec};
@@ -77,17 +77,15 @@ fn traffic_spec(
     }
     let target = endpoints.get(rt.endpoint.get_ref());
     if target.is_none() {
-        let mut known: Vec<&str> = endpoints.keys().map(|k| k.as_str()).collect();
-        known.sort();
         c.error_hint(
             rt.endpoint.span().start,
             &f("endpoint"),
             format!("no endpoint named `{}`", rt.endpoint.get_ref()),
-            if known.is_empty() {
-                "declare it in an [[endpoint]] table".into()
-            } else {
-                format!("declared endpoints: {}", known.join(", "))
-            },
+            declared_hint(
+                endpoints.keys(),
+                "endpoints",
+                "declare it in an [[endpoint]] table",
+            ),
         );
     }
     let size = target

@@ -3,8 +3,9 @@
 
 use super::super::raw::{RawScenario, RawWorkload};
 use super::arrivals::job_arrivals;
-use super::{Checker, Facts, dist, label};
+use super::{Checker, Facts, declared_hint, dist, label};
 use crate::catalog::{Catalog, VmSize};
+use crate::engine::Sampler;
 use crate::targets::job_kinds;
 use crate::workload::WorkloadSpec;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -44,6 +45,7 @@ pub(super) fn workloads(
     (workloads, names)
 }
 
+/// One `[[workload]]`; `None` after an error (or when its target had one).
 fn workload(
     c: &mut Checker,
     label: &str,
@@ -56,30 +58,19 @@ fn workload(
     if name.is_empty() {
         c.error(rw.name.span().start, &f("name"), "must not be empty");
     }
-    let target_name = rw.compute.get_ref();
-    let facts = targets.get(target_name);
+    let facts = targets.get(rw.compute.get_ref());
     if facts.is_none() {
-        let mut known: Vec<&str> = targets.keys().map(|k| k.as_str()).collect();
-        known.sort();
-        {
-            c.error_hint(
-                rw.compute.span().start,
-                &f("compute"),
-                format!("no compute target named `{}`", rw.compute.get_ref()),
-                if known.is_empty() {
-                    "declare it in a [[compute]] table".into()
-                } else {
-                    format!("declared targets: {}", known.join(", "))
-                },
-            );
-        }
+        c.error_hint(
+            rw.compute.span().start,
+            &f("compute"),
+            format!("no compute target named `{}`", rw.compute.get_ref()),
+            declared_hint(
+                targets.keys(),
+                "targets",
+                "declare it in a [[compute]] table",
+            ),
+        );
     }
-    let is_trace = rw
-        .arrivals
-        .get_ref()
-        .process
-        .get_ref()
-        .eq_ignore_ascii_case("trace");
     let arrivals = job_arrivals(
         c,
         &f("arrivals"),
@@ -88,8 +79,46 @@ fn workload(
         facts,
         dir,
     );
-    let trace_gives_durations = is_trace && rw.arrivals.get_ref().duration_column.is_some();
-    let duration = match &rw.duration {
+    let duration = duration(c, &f, rw, dir);
+    let speedup = speedup(c, &f("speedup"), &rw.speedup, facts.and_then(|t| t.vm));
+    let instance_count = instance_count(c, &f, rw, facts);
+    job_kind(c, &f, rw, facts);
+    if let Some(vm) = facts.and_then(|t| t.vm) {
+        gpu_requirements(c, &f, rw, vm, rw.compute.get_ref());
+    }
+    let batch_size = c.int(
+        &rw.arrivals.get_ref().batch_size,
+        &f("arrivals.batch_size"),
+        1,
+        1,
+        MAX_BATCH_SIZE,
+    ) as u32;
+    let priority = priority(c, &f, rw);
+    Some(WorkloadSpec {
+        name,
+        target: facts?.index?,
+        arrivals: arrivals?,
+        duration: duration?,
+        speedup: speedup?,
+        instance_count,
+        batch_size,
+        priority: priority?,
+        batch: None,
+    })
+}
+
+/// The jobs' run times: a distribution, or none when a trace's `duration_column` gives them;
+/// `None` after an error.
+fn duration(
+    c: &mut Checker,
+    f: &dyn Fn(&str) -> String,
+    rw: &RawWorkload,
+    dir: &Path,
+) -> Option<Option<Sampler>> {
+    let ra = rw.arrivals.get_ref();
+    let trace_gives_durations =
+        ra.process.get_ref().eq_ignore_ascii_case("trace") && ra.duration_column.is_some();
+    match &rw.duration {
         Some(d) => dist(c, &f("duration"), d, false, dir).map(Some),
         None if trace_gives_durations => Some(None),
         None => {
@@ -100,8 +129,16 @@ fn workload(
             );
             None
         }
-    };
-    let speedup = speedup(c, &f("speedup"), &rw.speedup, facts.and_then(|t| t.vm));
+    }
+}
+
+/// The nodes a job asks for, which its target must be able to give.
+fn instance_count(
+    c: &mut Checker,
+    f: &dyn Fn(&str) -> String,
+    rw: &RawWorkload,
+    facts: Option<&Facts>,
+) -> u32 {
     let instance_count = c.int(
         &rw.instance_count,
         &f("instance_count"),
@@ -128,88 +165,79 @@ fn workload(
         c.error(
             at,
             &f("instance_count"),
-            format!("a job needs {instance_count} node{} but `{target_name}` cannot give them: {why}; it could never start", if instance_count == 1 { "" } else { "s" }),
+            format!(
+                "a job needs {instance_count} node{} but `{}` cannot give them: {why}; it could never start",
+                if instance_count == 1 { "" } else { "s" },
+                rw.compute.get_ref()
+            ),
         );
     }
-    // The default kind is `command`, so a target that runs no command jobs (HDInsight, Data
-    // Lake Analytics, Batch, Spark pools, Databricks) needs `kind` said.
-    let kind_at = rw
+    instance_count
+}
+
+/// The job `kind`, which the target's type must run. The default kind is `command`, so a
+/// target that runs no command jobs (HDInsight, Data Lake Analytics, Batch, Spark pools,
+/// Databricks) needs `kind` said.
+fn job_kind(c: &mut Checker, f: &dyn Fn(&str) -> String, rw: &RawWorkload, facts: Option<&Facts>) {
+    let at = rw
         .kind
         .as_ref()
         .map_or(rw.name.span().start, |k| k.span().start);
-    let kind_text = rw.kind.as_ref().map_or("command", |k| k.get_ref().as_str());
-    {
-        let kind = kind_text.to_ascii_lowercase();
-        let k = (kind_at, kind_text);
-        if !job_kinds::KINDS.contains(&kind.as_str()) {
-            c.error_hint(
-                k.0,
-                &f("kind"),
-                format!("unknown job kind `{}`", k.1),
-                format!("use one of: {}", job_kinds::KINDS.join(", ")),
+    let text = rw.kind.as_ref().map_or("command", |k| k.get_ref().as_str());
+    let kind = text.to_ascii_lowercase();
+    if !job_kinds::KINDS.contains(&kind.as_str()) {
+        c.error_hint(
+            at,
+            &f("kind"),
+            format!("unknown job kind `{text}`"),
+            format!("use one of: {}", job_kinds::KINDS.join(", ")),
+        );
+        return;
+    }
+    let Some(t) = facts else { return };
+    let ty = t.type_name;
+    if job_kinds::supports(ty, &kind) == Some(false) {
+        let implied = if rw.kind.is_none() {
+            " (the default kind)"
+        } else {
+            ""
+        };
+        c.error_hint(
+            at,
+            &f("kind"),
+            format!(
+                "`{}` is a {ty} target, which does not run {kind} jobs{implied}",
+                rw.compute.get_ref()
+            ),
+            format!(
+                "targets that do: {}",
+                job_kinds::targets_supporting(&kind).join(", ")
+            ),
+        );
+    }
+}
+
+/// `priority`: an i32, higher runs first; 0 when absent, `None` after an error.
+fn priority(c: &mut Checker, f: &dyn Fn(&str) -> String, rw: &RawWorkload) -> Option<i32> {
+    let Some(p) = &rw.priority else {
+        return Some(0);
+    };
+    match i32::try_from(*p.get_ref()) {
+        Ok(x) => Some(x),
+        Err(_) => {
+            c.error(
+                p.span().start,
+                &f("priority"),
+                format!(
+                    "must be an integer from {} to {} (higher runs first), got {}",
+                    i32::MIN,
+                    i32::MAX,
+                    p.get_ref()
+                ),
             );
-        } else if let Some(t) = facts {
-            let ty = t.type_name;
-            if job_kinds::supports(ty, &kind) == Some(false) {
-                let implied = if rw.kind.is_none() {
-                    " (the default kind)"
-                } else {
-                    ""
-                };
-                c.error_hint(
-                    k.0,
-                    &f("kind"),
-                    format!(
-                        "`{target_name}` is a {ty} target, which does not run {kind} jobs{implied}"
-                    ),
-                    format!(
-                        "targets that do: {}",
-                        job_kinds::targets_supporting(&kind).join(", ")
-                    ),
-                );
-            }
+            None
         }
     }
-    if let Some(vm) = facts.and_then(|t| t.vm) {
-        gpu_requirements(c, &f, rw, vm, target_name);
-    }
-    let batch_size = c.int(
-        &rw.arrivals.get_ref().batch_size,
-        &f("arrivals.batch_size"),
-        1,
-        1,
-        MAX_BATCH_SIZE,
-    ) as u32;
-    let priority = match &rw.priority {
-        None => Some(0),
-        Some(p) => match i32::try_from(*p.get_ref()) {
-            Ok(x) => Some(x),
-            Err(_) => {
-                c.error(
-                    p.span().start,
-                    &f("priority"),
-                    format!(
-                        "must be an integer from {} to {} (higher runs first), got {}",
-                        i32::MIN,
-                        i32::MAX,
-                        p.get_ref()
-                    ),
-                );
-                None
-            }
-        },
-    };
-    Some(WorkloadSpec {
-        name,
-        target: facts?.index?,
-        arrivals: arrivals?,
-        duration: duration?,
-        speedup: speedup?,
-        instance_count,
-        batch_size,
-        priority: priority?,
-        batch: None,
-    })
 }
 
 /// The most jobs one arrival may submit (Azure ML sweep jobs cap trials far below this; the
