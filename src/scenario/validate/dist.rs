@@ -2,7 +2,7 @@
 //! including empirical ones read from a CSV column.
 
 use super::super::raw::RawDist;
-use super::Checker;
+use super::{Checker, given};
 use crate::engine::Sampler;
 use crate::text::duration::{Dur, format_duration, parse_duration};
 use std::path::Path;
@@ -21,35 +21,26 @@ pub(super) fn dist(
     let rd = rd.get_ref();
     let f = |s: &str| format!("{label}.{s}");
     let family = rd.dist.get_ref().to_ascii_lowercase();
-    let sp = |d: &Option<Spanned<Dur>>| d.as_ref().map(|x| x.span().start);
-    let params: [(&str, Option<usize>); 9] = [
-        ("value", sp(&rd.value)),
-        ("mean", sp(&rd.mean)),
-        ("median", sp(&rd.median)),
-        ("p95", sp(&rd.p95)),
-        ("cv", rd.cv.as_ref().map(|x| x.span().start)),
-        ("min", sp(&rd.min)),
-        ("max", sp(&rd.max)),
-        ("file", rd.file.as_ref().map(|x| x.span().start)),
-        ("column", rd.column.as_ref().map(|x| x.span().start)),
-    ];
-    let allowed: &[&str] = match family.as_str() {
-        "constant" => &["value"],
-        "exponential" => &["mean"],
-        "lognormal" => &["median", "p95", "mean", "cv"],
-        "gamma" => &["mean", "cv"],
-        "uniform" => &["min", "max"],
-        "empirical" => &["file", "column"],
-        _ => {
-            c.error_hint(
-                rd.dist.span().start,
-                &f("dist"),
-                format!("unknown distribution `{}`", rd.dist.get_ref()),
-                "use constant, exponential, lognormal, gamma, uniform or empirical".into(),
-            );
-            return None;
-        }
+    let Some(allowed) = params_of(&family) else {
+        c.error_hint(
+            rd.dist.span().start,
+            &f("dist"),
+            format!("unknown distribution `{}`", rd.dist.get_ref()),
+            "use constant, exponential, lognormal, gamma, uniform or empirical".into(),
+        );
+        return None;
     };
+    let params: [(&str, Option<usize>); 9] = [
+        ("value", given(&rd.value)),
+        ("mean", given(&rd.mean)),
+        ("median", given(&rd.median)),
+        ("p95", given(&rd.p95)),
+        ("cv", given(&rd.cv)),
+        ("min", given(&rd.min)),
+        ("max", given(&rd.max)),
+        ("file", given(&rd.file)),
+        ("column", given(&rd.column)),
+    ];
     let mut ok = true;
     for (p, given) in params {
         let Some(p_at) = given else { continue };
@@ -65,102 +56,140 @@ pub(super) fn dist(
             ok = false;
         }
     }
-    let need = |c: &mut Checker, v: &Option<Spanned<Dur>>, p: &str, zero: bool| -> Option<f64> {
-        match v {
-            Some(v) => c.dur(v, &f(p), zero),
-            None => {
-                c.error(at, &f(p), format!("is required for dist = \"{family}\""));
-                None
-            }
-        }
+    let need = Need {
+        label,
+        family: &family,
+        at,
     };
     let sampler = match family.as_str() {
-        "constant" => need(c, &rd.value, "value", allow_zero).map(Sampler::constant_s),
-        "exponential" => need(c, &rd.mean, "mean", false).map(Sampler::exponential_s),
-        "lognormal" => {
-            if rd.median.is_some() || rd.p95.is_some() {
-                if rd.mean.is_some() || rd.cv.is_some() {
-                    c.error(
-                        at,
-                        label,
-                        "give either median and p95, or mean and cv, not both",
-                    );
-                    return None;
-                }
-                let median = need(c, &rd.median, "median", false);
-                let p95 = need(c, &rd.p95, "p95", false);
-                match (median, p95) {
-                    (Some(m), Some(p)) if p > m => Some(Sampler::lognormal_median_p95_s(m, p)),
-                    (Some(m), Some(p)) => {
-                        let at95 = rd.p95.as_ref().map_or(at, |s| s.span().start);
-                        c.error(
-                            at95,
-                            &f("p95"),
-                            format!(
-                                "must be greater than the median ({}), got {}",
-                                format_duration(m),
-                                format_duration(p)
-                            ),
-                        );
-                        None
-                    }
-                    _ => None,
-                }
-            } else {
-                let mean = need(c, &rd.mean, "mean", false);
-                let cv = cv(c, &rd.cv, &f("cv"), at, &family);
-                Some(Sampler::lognormal_mean_cv_s(mean?, cv?))
-            }
-        }
+        "constant" => need
+            .dur(c, &rd.value, "value", allow_zero)
+            .map(Sampler::constant_s),
+        "exponential" => need
+            .dur(c, &rd.mean, "mean", false)
+            .map(Sampler::exponential_s),
+        "lognormal" => lognormal(c, &need, rd),
         "gamma" => {
-            let mean = need(c, &rd.mean, "mean", false);
-            let cv = cv(c, &rd.cv, &f("cv"), at, &family);
+            let mean = need.dur(c, &rd.mean, "mean", false);
+            let cv = need.cv(c, &rd.cv);
             Some(Sampler::gamma_mean_cv_s(mean?, cv?))
         }
-        "uniform" => {
-            let min = need(c, &rd.min, "min", true);
-            let max = need(c, &rd.max, "max", allow_zero);
-            match (min, max) {
-                (Some(lo), Some(hi)) if hi >= lo => Some(Sampler::uniform_s(lo, hi)),
-                (Some(lo), Some(hi)) => {
-                    let atmax = rd.max.as_ref().map_or(at, |s| s.span().start);
-                    c.error(
-                        atmax,
-                        &f("max"),
-                        format!(
-                            "must not be below min ({}), got {}",
-                            format_duration(lo),
-                            format_duration(hi)
-                        ),
-                    );
-                    None
-                }
-                _ => None,
-            }
-        }
+        "uniform" => uniform(c, &need, rd, allow_zero),
         "empirical" => empirical(c, label, rd, at, dir, allow_zero),
-        _ => unreachable!("family checked above"),
+        _ => unreachable!("family checked by params_of"),
     };
     if ok { sampler } else { None }
 }
 
-fn cv(
-    c: &mut Checker,
-    v: &Option<Spanned<f64>>,
-    field: &str,
+/// The parameters a distribution family takes; `None` for an unknown family.
+fn params_of(family: &str) -> Option<&'static [&'static str]> {
+    Some(match family {
+        "constant" => &["value"],
+        "exponential" => &["mean"],
+        "lognormal" => &["median", "p95", "mean", "cv"],
+        "gamma" => &["mean", "cv"],
+        "uniform" => &["min", "max"],
+        "empirical" => &["file", "column"],
+        _ => return None,
+    })
+}
+
+/// Reads the parameters a family requires, each an error when missing.
+struct Need<'a> {
+    /// The distribution's field, its family and where it is written.
+    label: &'a str,
+    family: &'a str,
     at: usize,
-    family: &str,
-) -> Option<f64> {
-    match v {
-        Some(v) => c.positive(v, field),
-        None => {
+}
+
+impl Need<'_> {
+    /// A required duration parameter (`zero`: may be zero).
+    fn dur(&self, c: &mut Checker, v: &Option<Spanned<Dur>>, p: &str, zero: bool) -> Option<f64> {
+        let field = format!("{}.{p}", self.label);
+        match v {
+            Some(v) => c.dur(v, &field, zero),
+            None => {
+                c.error(
+                    self.at,
+                    &field,
+                    format!("is required for dist = \"{}\"", self.family),
+                );
+                None
+            }
+        }
+    }
+
+    /// The coefficient of variation a family given by its mean requires.
+    fn cv(&self, c: &mut Checker, v: &Option<Spanned<f64>>) -> Option<f64> {
+        let field = format!("{}.cv", self.label);
+        match v {
+            Some(v) => c.positive(v, &field),
+            None => {
+                c.error(
+                    self.at,
+                    &field,
+                    format!("is required for dist = \"{}\" with a mean", self.family),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A lognormal distribution, by its median and 95th percentile or by its mean and cv.
+fn lognormal(c: &mut Checker, need: &Need, rd: &RawDist) -> Option<Sampler> {
+    if rd.median.is_none() && rd.p95.is_none() {
+        let mean = need.dur(c, &rd.mean, "mean", false);
+        let cv = need.cv(c, &rd.cv);
+        return Some(Sampler::lognormal_mean_cv_s(mean?, cv?));
+    }
+    if rd.mean.is_some() || rd.cv.is_some() {
+        c.error(
+            need.at,
+            need.label,
+            "give either median and p95, or mean and cv, not both",
+        );
+        return None;
+    }
+    let median = need.dur(c, &rd.median, "median", false);
+    let p95 = need.dur(c, &rd.p95, "p95", false);
+    match (median, p95) {
+        (Some(m), Some(p)) if p > m => Some(Sampler::lognormal_median_p95_s(m, p)),
+        (Some(m), Some(p)) => {
             c.error(
-                at,
-                field,
-                format!("is required for dist = \"{family}\" with a mean"),
+                rd.p95.as_ref().map_or(need.at, |s| s.span().start),
+                &format!("{}.p95", need.label),
+                format!(
+                    "must be greater than the median ({}), got {}",
+                    format_duration(m),
+                    format_duration(p)
+                ),
             );
             None
         }
+        _ => None,
+    }
+}
+
+/// A uniform distribution between `min` and `max` (`allow_zero`: `max` may be zero).
+fn uniform(c: &mut Checker, need: &Need, rd: &RawDist, allow_zero: bool) -> Option<Sampler> {
+    let min = need.dur(c, &rd.min, "min", true);
+    let max = need.dur(c, &rd.max, "max", allow_zero);
+    match (min, max) {
+        (Some(lo), Some(hi)) if hi >= lo => Some(Sampler::uniform_s(lo, hi)),
+        (Some(lo), Some(hi)) => {
+            c.error(
+                rd.max.as_ref().map_or(need.at, |s| s.span().start),
+                &format!("{}.max", need.label),
+                format!(
+                    "must not be below min ({}), got {}",
+                    format_duration(lo),
+                    format_duration(hi)
+                ),
+            );
+            None
+        }
+        _ => None,
     }
 }
 

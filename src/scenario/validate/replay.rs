@@ -9,6 +9,7 @@ use crate::text::duration::format_duration;
 use crate::workload::trace::{self, OnBadRow, TimeFormat, TraceSpec};
 use crate::workload::{TraceJob, TraceJobs};
 use std::path::Path;
+use toml::Spanned;
 
 /// What every replayed trace (jobs or requests) is read with.
 pub(super) struct ReplayOptions {
@@ -150,6 +151,35 @@ pub(super) fn load_trace(
     Some(trace)
 }
 
+/// A trace's required `file` and `submit_column`.
+pub(super) fn trace_file<'r>(
+    c: &mut Checker,
+    ra: &'r RawArrivals,
+    at: usize,
+    f: &dyn Fn(&str) -> String,
+) -> Option<(&'r Spanned<String>, &'r Spanned<String>)> {
+    let (Some(file), Some(submit)) = (&ra.file, &ra.submit_column) else {
+        let missing = if ra.file.is_none() {
+            "file"
+        } else {
+            "submit_column"
+        };
+        c.error(at, &f(missing), "is required for process = \"trace\"");
+        return None;
+    };
+    Some((file, submit))
+}
+
+/// The replayed window's length in seconds: the window itself when `end` is given, else the
+/// span of the `n` submissions plus one average gap, so that a repeated trace keeps its rate.
+pub(super) fn replay_period(spec: &TraceSpec, span_s: f64, n: usize) -> f64 {
+    match spec.end {
+        Some(e) => (e - spec.start.unwrap_or(0.0)) * spec.time_scale,
+        None if n > 1 => span_s * n as f64 / (n - 1) as f64,
+        None => span_s,
+    }
+}
+
 /// `process = "trace"`: loads the trace once, converting GPUs to whole nodes of the target's size.
 pub(super) fn trace_arrivals(
     c: &mut Checker,
@@ -173,15 +203,7 @@ pub(super) fn trace_arrivals(
         .concat(),
         "does not apply to process = \"trace\" (the trace gives the arrivals)",
     );
-    let (Some(file), Some(submit)) = (&ra.file, &ra.submit_column) else {
-        let missing = if ra.file.is_none() {
-            "file"
-        } else {
-            "submit_column"
-        };
-        c.error(at, &f(missing), "is required for process = \"trace\"");
-        return None;
-    };
+    let (file, submit) = trace_file(c, ra, at, &f)?;
     if ra.nodes_column.is_some() && ra.gpus_column.is_some() {
         c.error(
             at,
@@ -197,13 +219,17 @@ pub(super) fn trace_arrivals(
         end,
         on_bad_row,
     } = replay_options(c, ra, at, &f)?;
-    let gpus_per_node = facts.and_then(|t| t.vm).map(|vm| vm.gpus);
-    if ra.gpus_column.is_some() && gpus_per_node == Some(0) {
-        let size = facts.and_then(|t| t.vm).map_or("", |vm| vm.size.as_str());
+    if ra.gpus_column.is_some()
+        && let Some(vm) = facts.and_then(|t| t.vm)
+        && vm.gpus == 0
+    {
         c.error(
             at,
             &f("gpus_column"),
-            format!("the trace counts GPUs but the target's size {size} has none"),
+            format!(
+                "the trace counts GPUs but the target's size {} has none",
+                vm.size
+            ),
         );
         return None;
     }
@@ -221,7 +247,30 @@ pub(super) fn trace_arrivals(
         on_bad_row,
     };
     let trace = load_trace(c, &spec, file.span().start, &f, "job")?;
+    let (jobs, too_big) = trace_jobs(c, &f, &trace, &spec, file.span().start, facts)?;
+    let skipped_too_big = too_big * usize::from(on_bad_row == OnBadRow::Skip);
+    Some(TraceJobs {
+        period: from_secs_f64(replay_period(&spec, trace.span_s, jobs.len())),
+        jobs,
+        repeat: ra.repeat.unwrap_or(false),
+        skipped_rows: (trace.skipped_rows.len() + skipped_too_big) as u64,
+    })
+}
+
+/// A trace's rows as jobs, GPUs converted to whole nodes of the target's size, and how many
+/// need more nodes than the target has: skipped with a warning (`on_bad_row = "skip"`), else
+/// an error (`None`).
+fn trace_jobs(
+    c: &mut Checker,
+    f: &dyn Fn(&str) -> String,
+    trace: &trace::Trace,
+    spec: &TraceSpec,
+    file_at: usize,
+    facts: Option<&Facts>,
+) -> Option<(Vec<TraceJob>, usize)> {
+    let gpus_per_node = facts.and_then(|t| t.vm).map(|vm| vm.gpus);
     let max_nodes = facts.map_or(u32::MAX, |t| t.max_instances);
+    let skip = spec.on_bad_row == OnBadRow::Skip;
     let mut jobs = Vec::with_capacity(trace.rows.len());
     let mut too_big = vec![];
     for row in &trace.rows {
@@ -232,7 +281,7 @@ pub(super) fn trace_arrivals(
         };
         if nodes.is_some_and(|n| n > max_nodes) {
             too_big.push(row.line);
-            if on_bad_row == OnBadRow::Skip {
+            if skip {
                 continue;
             }
         }
@@ -250,11 +299,11 @@ pub(super) fn trace_arrivals(
             spec.file.display(),
             too_big[0]
         );
-        if on_bad_row == OnBadRow::Skip {
-            c.warn(file.span().start, &f("file"), format!("{msg}; skipped"));
+        if skip {
+            c.warn(file_at, &f("file"), format!("{msg}; skipped"));
         } else {
             c.error_hint(
-                file.span().start,
+                file_at,
                 &f("file"),
                 msg,
                 "raise max_instances, or set on_bad_row = \"skip\"".into(),
@@ -262,19 +311,5 @@ pub(super) fn trace_arrivals(
             return None;
         }
     }
-    // The replayed window's length: the window itself when `end` is given, else the span of the
-    // submissions plus one average gap, so that a repeated trace keeps its rate.
-    let period = match end {
-        Some(e) => (e - start.unwrap_or(0.0)) * time_scale,
-        None if jobs.len() > 1 => trace.span_s * jobs.len() as f64 / (jobs.len() - 1) as f64,
-        None => trace.span_s,
-    };
-    Some(TraceJobs {
-        jobs,
-        repeat: ra.repeat.unwrap_or(false),
-        period: from_secs_f64(period),
-        skipped_rows: (trace.skipped_rows.len()
-            + too_big.len() * usize::from(on_bad_row == OnBadRow::Skip))
-            as u64,
-    })
+    Some((jobs, too_big.len()))
 }

@@ -4,7 +4,7 @@
 use super::super::raw::{RawArrivals, RawRequestArrivals, RawScenario, RawTraffic};
 use super::arrivals::{mmpp_arrivals, poisson_arrivals, poisson_keys};
 use super::endpoint::EndpointFacts;
-use super::replay::{ReplayOptions, load_trace, replay_options};
+use super::replay::{ReplayOptions, load_trace, replay_options, replay_period, trace_file};
 use super::service::service;
 use super::{Checker, declared_hint, label};
 use crate::engine::time::from_secs_f64;
@@ -276,15 +276,7 @@ fn request_trace(
         .concat(),
         "does not apply to a request trace (it gives timestamps; token counts come from token_model's columns)",
     );
-    let (Some(file), Some(submit)) = (&ra.file, &ra.submit_column) else {
-        let missing = if ra.file.is_none() {
-            "file"
-        } else {
-            "submit_column"
-        };
-        c.error(at, &f(missing), "is required for process = \"trace\"");
-        return None;
-    };
+    let (file, submit) = trace_file(c, ra, at, &f)?;
     let ReplayOptions {
         time_format,
         time_scale,
@@ -349,16 +341,10 @@ fn request_trace(
             tokens.push((row.extra[0].round() as u32, row.extra[1].round() as u32));
         }
     }
-    let n = tr.rows.len();
-    let period = match end {
-        Some(e) => (e - start.unwrap_or(0.0)) * time_scale,
-        None if n > 1 => tr.span_s * n as f64 / (n - 1) as f64,
-        None => tr.span_s,
-    };
     Some(RequestTrace {
         times: tr.rows.iter().map(|r| from_secs_f64(r.submit_s)).collect(),
         tokens,
         repeat: ra.repeat.unwrap_or(false),
-        period: from_secs_f64(period),
+        period: from_secs_f64(replay_period(&spec, tr.span_s, tr.rows.len())),
     })
 }
