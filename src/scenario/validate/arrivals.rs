@@ -1,8 +1,9 @@
 //! The arrivals of jobs: Poisson (with daily and weekly profiles), MMPP, or a replayed trace.
 
 use super::super::raw::RawArrivals;
+use super::Checker;
+use super::compute::Facts;
 use super::replay::trace_arrivals;
-use super::{Checker, Facts};
 use crate::workload::{ArrivalSpec, MmppArrivals, PoissonArrivals};
 use std::path::Path;
 use std::sync::Arc;
@@ -139,6 +140,8 @@ pub(super) fn mmpp_arrivals(
     })
 }
 
+/// `process = "poisson"`: one rate (per hour, minute or second) shaped by optional daily and
+/// weekly profiles; the trace and MMPP keys do not apply.
 pub(super) fn poisson_arrivals(
     c: &mut Checker,
     label: &str,

@@ -2,7 +2,8 @@
 //! profiles that apply on a weekly recurrence.
 
 use super::super::raw::{RawAutoscale, RawProfile, RawRule};
-use super::{Checker, dist};
+use super::dist::dist;
+use super::{Checker, WEEKDAYS};
 use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
 use crate::targets::autoscale::{
@@ -15,6 +16,8 @@ use toml::Spanned;
 
 type OptInt<'a> = &'a Option<Spanned<i64>>;
 
+/// An instance count from 1 to the deployment's `max`; `default` when absent (required when
+/// there is none).
 fn count(
     c: &mut Checker,
     v: &Option<Spanned<i64>>,
@@ -45,6 +48,8 @@ fn count(
     }
 }
 
+/// An online deployment's `autoscale`: the default profile (min, max, default, rules), the
+/// recurring profiles, the cooldown and the provisioning time of a new instance.
 pub(super) fn autoscale(
     c: &mut Checker,
     lab: &str,
@@ -187,6 +192,8 @@ fn profile(
     })
 }
 
+/// One of `options` by any of its names, in any case; an error listing each option's first
+/// name otherwise.
 fn pick<T: Copy>(
     c: &mut Checker,
     v: &Spanned<String>,
@@ -398,23 +405,16 @@ fn clock(s: &str) -> Option<u32> {
     (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
 }
 
+/// When a profile applies: its days (every day when absent) and one span of each, `start` to
+/// `end` (the whole day when absent).
 fn recurrence(c: &mut Checker, lab: &str, rp: &RawProfile) -> Option<Recurrence> {
     let f = |s: &str| format!("{lab}.{s}");
-    const DAYS: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
     let mut days = [rp.days.is_none(); 7];
     let mut ok = true;
     if let Some(ds) = &rp.days {
         for d in ds.get_ref() {
             let name = d.get_ref().trim().to_ascii_lowercase();
-            match DAYS
+            match WEEKDAYS
                 .iter()
                 .position(|full| name.len() >= 3 && full.starts_with(&name))
             {

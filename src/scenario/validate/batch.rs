@@ -1,14 +1,15 @@
 //! `[[endpoint]] type = "batch"` and the `[[traffic]]` aimed at it: a batch deployment's settings
 //! and its invocations, which become jobs on the deployment's compute cluster.
 //!
-//! A child of `validate` (declared there), so it shares the checker and the readers of
-//! distributions and job arrivals. Runs after the compute targets are built, since a batch
-//! deployment borrows its cluster's size, price and limits.
+//! Runs after the compute targets are built, since a batch deployment borrows its cluster's
+//! size, price and limits.
 
 use super::super::raw::{RawEndpoint, RawScenario, RawTraffic};
 use super::arrivals::job_arrivals;
+use super::compute::Facts;
+use super::dist::dist;
 use super::traffic::{request_mmpp, workload_arrivals};
-use super::{Checker, Facts, declared_hint, dist, given, label};
+use super::{Checker, declared_hint, given, label};
 use crate::engine::time::from_secs_f64;
 use crate::targets::batch::BatchSpec;
 use crate::targets::defaults as d;
@@ -18,6 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
+/// Whether an `[[endpoint]]` is a batch endpoint (read with the compute targets, not here).
 pub(super) fn is_batch(re: &RawEndpoint) -> bool {
     re.kind.get_ref().trim().eq_ignore_ascii_case("batch")
 }

@@ -3,8 +3,11 @@
 //! `instance`, serverless jobs in `serverless`.
 
 use super::super::raw::{RawCompute, RawScenario};
+use super::dist::dist;
+use super::instance::instance;
+use super::serverless::serverless;
 use super::sizes::{Size, price, quota, retirement};
-use super::{Checker, Context, dist, given, label};
+use super::{Checker, Context, given, label};
 use crate::catalog::VmSize;
 use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
@@ -212,9 +215,9 @@ fn compute<'a>(
         }
         Group::Instance => {
             facts.max_instances = 1;
-            super::instance::instance(c, &f, rc, node, ctx)
+            instance(c, &f, rc, node, ctx)
         }
-        Group::Serverless => super::serverless::serverless(c, &f, rc, node, ctx, &mut facts),
+        Group::Serverless => serverless(c, &f, rc, node, ctx, &mut facts),
     };
     (if misplaced { None } else { target }, facts)
 }

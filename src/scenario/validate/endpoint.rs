@@ -5,6 +5,7 @@
 
 use super::super::raw::{RawEndpoint, RawScenario};
 use super::autoscale::autoscale;
+use super::batch::is_batch;
 use super::container::container;
 use super::kubernetes::kubernetes;
 use super::sizes::{Size, price, retirement};
@@ -47,7 +48,7 @@ pub(super) fn build(
         let re = re.get_ref();
         let lab = label("endpoint", i, re.name.get_ref());
         let name = re.name.get_ref().trim().to_string();
-        let is_batch = super::batch::is_batch(re);
+        let is_batch = is_batch(re);
         // A batch endpoint's name is claimed only when it is new.
         let clash = taken.contains(&name)
             || known.contains_key(&name)

@@ -3,8 +3,9 @@
 
 use super::super::raw::RawCompute;
 use super::compute::Node;
+use super::dist::dist;
 use super::sizes::price;
-use super::{Checker, Context, dist};
+use super::{Checker, Context, WEEKDAYS};
 use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
 use crate::targets::defaults as d;
@@ -245,15 +246,6 @@ fn clock_minutes(s: &str) -> Option<u32> {
 
 /// Monday is 0 (simulated time zero is Monday 00:00); "mon" or "monday", any case.
 fn weekday(s: &str) -> Option<usize> {
-    const DAYS: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
     let s = s.trim().to_ascii_lowercase();
-    DAYS.iter().position(|d| s == *d || s == d[..3])
+    WEEKDAYS.iter().position(|d| s == *d || s == d[..3])
 }

@@ -66,6 +66,7 @@ pub struct Schema {
     pub free: &'static [&'static str],
 }
 
+/// Walks `table` against `schema`, adding every unknown key (at `path`, dotted) to `out`.
 pub fn check(table: &DeTable<'_>, schema: &Schema, path: &str, out: &mut Vec<UnknownKey>) {
     for (key, value) in table.iter() {
         let name: &str = key.get_ref();
@@ -93,6 +94,7 @@ pub fn check(table: &DeTable<'_>, schema: &Schema, path: &str, out: &mut Vec<Unk
     }
 }
 
+/// Checks a key's value against its schema: a table, or each table of an array of tables.
 fn check_value(
     value: &Spanned<DeValue<'_>>,
     schema: &Schema,

@@ -1,9 +1,10 @@
 //! `type = "kubernetes_online"`: an online deployment on an attached Kubernetes cluster.
 
 use super::super::raw::{RawEndpoint, RawScaleSettings};
+use super::dist::dist;
 use super::endpoint::{request_settings, slo};
 use super::sizes::retirement;
-use super::{Checker, Context, dist, given};
+use super::{Checker, Context, given};
 use crate::catalog::VmSize;
 use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;

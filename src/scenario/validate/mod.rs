@@ -1,4 +1,23 @@
 //! Raw scenario → validated [`Scenario`]: ranges, cross-field rules, defaults, catalog lookups.
+//!
+//! This file holds the [`Checker`] every step reports to, the scenario-wide [`Context`] the
+//! targets are checked against, the entry points ([`parse_doc`], [`validate_doc`]) and the
+//! document-level steps: unknown keys and type errors, then [`build`], which reads the sections
+//! in this order (the order of the diagnostics):
+//!
+//! - `settings`: name, horizon, warm-up, replications, seed, sampling, start date; prices,
+//!   discount and `[quota]` (the context).
+//! - `compute`: `[[compute]]` clusters and fixed pools, with `instance` (compute instances and
+//!   their schedules) and `serverless`; `sizes` for what a VM size brings (price, retirement,
+//!   family quota).
+//! - `endpoint`: online `[[endpoint]]`s (managed), with `kubernetes`, `container` (ACI, local)
+//!   and `autoscale`; then `traffic` (arrivals of requests) and `service` (service times).
+//! - `workload`: `[[workload]]`s, their `arrivals` (Poisson, MMPP), `replay` (traces) and
+//!   `dist` (durations).
+//! - `batch`: batch endpoints and their traffic, which run as jobs on a compute cluster.
+//!
+//! `keys` holds the schema of every table (for the unknown-key check) and `prices` reads a
+//! price-list CSV.
 
 use super::raw::{RawCompute, RawScenario, RawWorkload};
 use super::{LoadError, LoadOptions, Loaded, Scenario};
@@ -33,26 +52,26 @@ mod sizes;
 mod traffic;
 mod workload;
 
-use compute::Facts;
-use dist::dist;
-
 struct Checker<'a> {
     map: SourceMap<'a>,
     diags: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
+    /// An error at `offset`, about `field`.
     fn error(&mut self, offset: usize, field: &str, message: impl Into<String>) {
         let d = self.map.diag(Severity::Error, offset, field, message);
         self.diags.push(d);
     }
 
+    /// An error with a hint saying what to write instead.
     fn error_hint(&mut self, offset: usize, field: &str, message: impl Into<String>, hint: String) {
         let mut d = self.map.diag(Severity::Error, offset, field, message);
         d.hint = Some(hint);
         self.diags.push(d);
     }
 
+    /// A warning: the scenario is valid, but probably not what was meant.
     fn warn(&mut self, offset: usize, field: &str, message: impl Into<String>) {
         let d = self.map.diag(Severity::Warning, offset, field, message);
         self.diags.push(d);
@@ -168,6 +187,7 @@ impl Checker<'_> {
         );
     }
 
+    /// A finite number of zero or more.
     fn non_negative(&mut self, v: &Spanned<f64>, field: &str) -> Option<f64> {
         let x = *v.get_ref();
         if !x.is_finite() || x < 0.0 {
@@ -182,6 +202,7 @@ impl Checker<'_> {
         }
     }
 
+    /// A finite number greater than zero.
     fn positive(&mut self, v: &Spanned<f64>, field: &str) -> Option<f64> {
         let x = *v.get_ref();
         if !x.is_finite() || x <= 0.0 {
@@ -217,11 +238,23 @@ fn declared_hint<'k>(names: impl Iterator<Item = &'k String>, what: &str, declar
     }
 }
 
+/// The days of the week, Monday first (simulated time zero is Monday 00:00).
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
 /// Where an optional field is written, if it is.
 fn given<T>(v: &Option<Spanned<T>>) -> Option<usize> {
     v.as_ref().map(|x| x.span().start)
 }
 
+/// A number of seconds as people write durations, negative ones too (for messages).
 fn fmt_secs(x: f64) -> String {
     if x < 0.0 {
         format!("-{}", format_duration(-x))
@@ -293,8 +326,6 @@ fn serde_diag(c: &mut Checker, e: &toml::de::Error) {
 /// and long enough for high-utilisation queueing checks, which simulate centuries of hours).
 const MAX_DURATION_S: f64 = 10_000.0 * 365.25 * 86_400.0;
 
-/// Text → raw structs, collecting every syntax error, every unknown key, and the first type
-/// error of each table (serde stops inside a table at its first error).
 /// Text → TOML document, reporting every syntax error.
 pub(super) fn parse_doc<'t>(path: &Path, text: &'t str) -> Result<Spanned<DeTable<'t>>, LoadError> {
     let (doc, errors) = DeTable::parse_recoverable(text);
@@ -404,6 +435,7 @@ fn parse_raw(c: &mut Checker, doc: Spanned<DeTable<'_>>) -> Option<RawScenario> 
     raw
 }
 
+/// Validates scenario text: parses it, then [`validate_doc`].
 pub(super) fn validate(
     path: &Path,
     text: &str,

@@ -2,8 +2,9 @@
 //! with its warnings, and a trace of jobs as a workload's arrivals.
 
 use super::super::raw::RawArrivals;
+use super::Checker;
 use super::arrivals::poisson_keys;
-use super::{Checker, Facts};
+use super::compute::Facts;
 use crate::engine::time::from_secs_f64;
 use crate::text::duration::format_duration;
 use crate::workload::trace::{self, OnBadRow, TimeFormat, TraceSpec};

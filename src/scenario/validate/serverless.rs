@@ -3,8 +3,9 @@
 
 use super::super::raw::RawCompute;
 use super::compute::{Facts, Node, preemption, tier};
+use super::dist::dist;
 use super::sizes::price;
-use super::{Checker, Context, dist};
+use super::{Checker, Context};
 use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
 use crate::targets::defaults as d;

@@ -2,7 +2,8 @@
 //! or a latency profile measured by load tests.
 
 use super::super::raw::{RawLatencyRow, RawTokenModel, RawTraffic};
-use super::{Checker, closest_sizes, dist};
+use super::dist::dist;
+use super::{Checker, closest_sizes};
 use crate::catalog::Catalog;
 use crate::workload::requests::{
     LatencyRow, ProfileFit, ServiceModel, latency_at, latency_csv_rows,

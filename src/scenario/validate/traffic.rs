@@ -3,6 +3,7 @@
 
 use super::super::raw::{RawArrivals, RawRequestArrivals, RawScenario, RawTraffic};
 use super::arrivals::{mmpp_arrivals, poisson_arrivals, poisson_keys};
+use super::batch::is_batch;
 use super::endpoint::EndpointFacts;
 use super::replay::{ReplayOptions, load_trace, replay_options, replay_period, trace_file};
 use super::service::service;
@@ -52,7 +53,7 @@ pub(super) fn streams(
     }
     for re in &raw.endpoint {
         let re = re.get_ref();
-        if !served.contains(re.name.get_ref()) && !super::batch::is_batch(re) {
+        if !served.contains(re.name.get_ref()) && !is_batch(re) {
             c.warn(
                 re.name.span().start,
                 &format!("endpoint.{}", re.name.get_ref()),
@@ -63,6 +64,8 @@ pub(super) fn streams(
     traffic
 }
 
+/// One `[[traffic]]` aimed at an online endpoint: its arrivals and its service model for the
+/// endpoint's size; `None` after an error (or when the endpoint had one).
 fn traffic_spec(
     c: &mut Checker,
     lab: &str,

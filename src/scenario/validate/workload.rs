@@ -3,7 +3,9 @@
 
 use super::super::raw::{RawScenario, RawWorkload};
 use super::arrivals::job_arrivals;
-use super::{Checker, Facts, declared_hint, dist, label};
+use super::compute::Facts;
+use super::dist::dist;
+use super::{Checker, declared_hint, label};
 use crate::catalog::{Catalog, VmSize};
 use crate::engine::Sampler;
 use crate::targets::job_kinds;
@@ -294,6 +296,8 @@ fn cuda(v: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
+/// `requires_gpu` and `cuda_version` against the target's size: a GPU, recent enough for the
+/// CUDA version the jobs were built with.
 fn gpu_requirements(
     c: &mut Checker,
     f: &dyn Fn(&str) -> String,
