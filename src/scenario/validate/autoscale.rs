@@ -2,9 +2,8 @@
 //! profiles that apply on a weekly recurrence.
 
 use super::super::raw::{RawAutoscale, RawProfile, RawRule};
-use super::dist::dist;
+use super::dist::dist_or_assumed;
 use super::{Checker, WEEKDAYS};
-use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
 use crate::targets::autoscale::{
     ActionType, Aggregation, AutoscaleSpec, Direction, Metric, Operator, Profile, Recurrence, Rule,
@@ -64,13 +63,16 @@ pub(super) fn autoscale(
         Some(v) => c.dur(v, &f("cooldown"), true)?,
         None => d::AUTOSCALE_COOLDOWN_S,
     };
-    let provisioning_time = match &ra.provisioning_time {
-        Some(p) => dist(c, &f("provisioning_time"), p, true, dir)?,
-        None => Sampler::lognormal_median_p95_s(
+    let provisioning_time = dist_or_assumed(
+        c,
+        &f("provisioning_time"),
+        &ra.provisioning_time,
+        dir,
+        (
             d::ASSUMED_ENDPOINT_PROVISIONING_MEDIAN_S,
             d::ASSUMED_ENDPOINT_PROVISIONING_P95_S,
         ),
-    };
+    )?;
     if ra.min.is_none() || ra.max.is_none() {
         c.error(
             at,

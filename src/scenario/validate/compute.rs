@@ -3,7 +3,7 @@
 //! `instance`, serverless jobs in `serverless`.
 
 use super::super::raw::{RawCompute, RawScenario};
-use super::dist::dist;
+use super::dist::dist_or_assumed;
 use super::instance::instance;
 use super::serverless::serverless;
 use super::sizes::{Size, price, quota, retirement};
@@ -516,13 +516,16 @@ fn scaling_pool(
         "unknown tier",
         "use \"dedicated\" or \"low_priority\"",
     );
-    let provisioning = match &rc.provisioning_time {
-        Some(p) => dist(c, &f("provisioning_time"), p, true, ctx.dir),
-        None => Some(Sampler::lognormal_median_p95_s(
+    let provisioning = dist_or_assumed(
+        c,
+        &f("provisioning_time"),
+        &rc.provisioning_time,
+        ctx.dir,
+        (
             d::ASSUMED_PROVISIONING_MEDIAN_S,
             d::ASSUMED_PROVISIONING_P95_S,
-        )),
-    };
+        ),
+    );
     Pool {
         min,
         max,

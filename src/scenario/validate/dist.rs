@@ -81,6 +81,21 @@ pub(super) fn dist(
     if ok { sampler } else { None }
 }
 
+/// A time that may be zero (provisioning, start-up): its distribution when given, else the
+/// lognormal Azure's behaviour is assumed to follow, by its `(median, p95)` in seconds.
+pub(super) fn dist_or_assumed(
+    c: &mut Checker,
+    field: &str,
+    v: &Option<Spanned<RawDist>>,
+    dir: &Path,
+    (median, p95): (f64, f64),
+) -> Option<Sampler> {
+    match v {
+        Some(p) => dist(c, field, p, true, dir),
+        None => Some(Sampler::lognormal_median_p95_s(median, p95)),
+    }
+}
+
 /// The parameters a distribution family takes; `None` for an unknown family.
 fn params_of(family: &str) -> Option<&'static [&'static str]> {
     Some(match family {

@@ -3,10 +3,9 @@
 
 use super::super::raw::RawCompute;
 use super::compute::Node;
-use super::dist::dist;
+use super::dist::dist_or_assumed;
 use super::sizes::price;
 use super::{Checker, Context, WEEKDAYS};
-use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
 use crate::targets::defaults as d;
 use crate::targets::instance::{DailySchedule, Power, state_at_zero, weekly_actions};
@@ -24,13 +23,13 @@ pub(super) fn instance(
     ctx: &Context,
 ) -> Option<TargetSpec> {
     let idle = idle_shutdown(c, f, rc);
-    let start = match &rc.start_time {
-        Some(p) => dist(c, &f("start_time"), p, true, ctx.dir),
-        None => Some(Sampler::lognormal_median_p95_s(
-            d::ASSUMED_CI_START_MEDIAN_S,
-            d::ASSUMED_CI_START_P95_S,
-        )),
-    };
+    let start = dist_or_assumed(
+        c,
+        &f("start_time"),
+        &rc.start_time,
+        ctx.dir,
+        (d::ASSUMED_CI_START_MEDIAN_S, d::ASSUMED_CI_START_P95_S),
+    );
     let schedule = schedules(c, f, rc);
     let at_zero = schedule.as_ref().and_then(|s| state_at_zero(s));
     let running = initially_running(c, f, rc, at_zero);

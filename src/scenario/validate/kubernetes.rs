@@ -1,12 +1,11 @@
 //! `type = "kubernetes_online"`: an online deployment on an attached Kubernetes cluster.
 
 use super::super::raw::{RawEndpoint, RawScaleSettings};
-use super::dist::dist;
+use super::dist::dist_or_assumed;
 use super::endpoint::{request_settings, slo};
 use super::sizes::retirement;
 use super::{Checker, Context, given};
 use crate::catalog::VmSize;
-use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
 use crate::targets::defaults as d;
 use crate::targets::endpoint::{Billing, EndpointSpec, RouterAutoscale};
@@ -357,13 +356,16 @@ fn router(
             .dur(v, &fs("polling_interval"), false)
             .unwrap_or(d::K8S_POLLING_INTERVAL_S),
     };
-    let start_time = match &re.replica_start_time {
-        None => Sampler::lognormal_median_p95_s(
+    let start_time = dist_or_assumed(
+        c,
+        &f("replica_start_time"),
+        &re.replica_start_time,
+        ctx.dir,
+        (
             d::ASSUMED_K8S_REPLICA_START_MEDIAN_S,
             d::ASSUMED_K8S_REPLICA_START_P95_S,
         ),
-        Some(p) => dist(c, &f("replica_start_time"), p, true, ctx.dir)?,
-    };
+    )?;
     if let Some(v) = &re.instance_count {
         c.warn(
             v.span().start,

@@ -3,10 +3,9 @@
 
 use super::super::raw::RawCompute;
 use super::compute::{Facts, Node, preemption, tier};
-use super::dist::dist;
+use super::dist::dist_or_assumed;
 use super::sizes::price;
 use super::{Checker, Context};
-use crate::engine::Sampler;
 use crate::engine::time::from_secs_f64;
 use crate::targets::defaults as d;
 use crate::targets::{ServerlessSpec, TargetKind, TargetSpec, Tier};
@@ -37,13 +36,16 @@ pub(super) fn serverless(
     if let Some(q) = quota {
         facts.max_instances = (q / vcpus as u64).min(u32::MAX as u64) as u32;
     }
-    let startup = match &rc.startup_time {
-        Some(p) => dist(c, &f("startup_time"), p, true, ctx.dir),
-        None => Some(Sampler::lognormal_median_p95_s(
+    let startup = dist_or_assumed(
+        c,
+        &f("startup_time"),
+        &rc.startup_time,
+        ctx.dir,
+        (
             d::ASSUMED_PROVISIONING_MEDIAN_S,
             d::ASSUMED_PROVISIONING_P95_S,
-        )),
-    };
+        ),
+    );
     let (preempt, checkpoint) = match &rc.preemption {
         Some(p) if tier != Tier::LowPriority => {
             c.error(
