@@ -11,9 +11,7 @@
 //! file, line, column and field, or with the command-line argument it came from.
 
 mod edit;
-mod keys;
 mod load;
-mod prices;
 pub mod raw;
 pub mod sizing;
 pub mod sweep;
