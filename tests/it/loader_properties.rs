@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngSeed};
 use std::path::Path;
 
-const QUICKSTART: &str = include_str!("../scenarios/quickstart.toml");
+const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
 
 /// 2026-11-27, so that retirement checks do not depend on today's date.
 const TODAY: i64 = 20_784;

@@ -12,7 +12,7 @@ use capsim::text::format::{duration_ci, percent_ci, usd_ci};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const QUICKSTART: &str = include_str!("../scenarios/quickstart.toml");
+const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
 
 /// The quickstart scenario, shortened for tests.
 fn quickstart(horizon: &str, replications: u32) -> String {
@@ -251,7 +251,7 @@ fn a_sweep_of_one_value_is_a_single_variant() {
 }
 
 fn min_nodes_short() -> String {
-    include_str!("../scenarios/min-nodes.toml")
+    include_str!("../../scenarios/min-nodes.toml")
         .replace("horizon = \"35d\"", "horizon = \"5d\"")
         .replace("warmup = \"7d\"", "warmup = \"1d\"")
         .replace("replications = 20", "replications = 4")

@@ -5,9 +5,9 @@
 //! A test marked `#[ignore = "bug: ..."]` still fails: it describes the bug and runs with
 //! `cargo test --release --test fuzz_regressions -- --ignored`.
 
-#[path = "../fuzz/fuzz_targets/scenario.rs"]
+#[path = "../../fuzz/fuzz_targets/scenario.rs"]
 mod scenario_target;
-#[path = "../fuzz/fuzz_targets/trace.rs"]
+#[path = "../../fuzz/fuzz_targets/trace.rs"]
 mod trace_target;
 
 use std::path::PathBuf;
