@@ -13,13 +13,11 @@
 //! then exactly requests x service / (instances x 60 s); the tick at minute t reads grains
 //! t−5 .. t−1, so the first window is full at t = 5.
 
+use crate::support::{MAX_EVENTS, MIN, S, advance, endpoint_spec};
 use capsim::engine::{EventQueue, stream};
+use capsim::targets::EndpointReport;
 use capsim::targets::endpoint::{Endpoint, EndpointEvent, Request};
-use capsim::targets::{EndpointReport, TargetKind};
-use std::path::Path;
 
-const MIN: u64 = 60_000_000;
-const S: u64 = 1_000_000;
 const HORIZON_MIN: u64 = 30;
 
 struct Case {
@@ -76,21 +74,15 @@ service_time = {{ dist = "constant", value = "{service}s" }}
         in_by = c.in_by,
         service = c.service_s,
     );
-    let loaded = capsim::scenario::parse(Path::new("flapping.toml"), &text)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let TargetKind::Endpoint { spec, .. } = &loaded.scenario.system.targets[0].kind else {
-        panic!("not an endpoint")
-    };
+    let spec = endpoint_spec(&text);
     let horizon = HORIZON_MIN * MIN;
-    let mut e = Endpoint::new(spec.clone(), stream(1, 0, "p"), 0, horizon);
+    let mut e = Endpoint::new(spec, stream(1, 0, "p"), 0, horizon);
     let mut q: EventQueue<EndpointEvent> = EventQueue::new();
     e.arm_initial(&mut q);
     let mut timeline = vec![];
     for k in 0..HORIZON_MIN {
         let t = k * MIN + S / 2;
-        while let Some((now, ev)) = q.pop_until(t) {
-            e.handle(now, ev, &mut q);
-        }
+        advance(&mut e, &mut q, t, MAX_EVENTS);
         let s = e.sample(t);
         timeline.push((
             s.nodes_allocated - s.nodes_provisioning,
@@ -106,9 +98,7 @@ service_time = {{ dist = "constant", value = "{service}s" }}
             }
         }
     }
-    while let Some((now, ev)) = q.pop_until(horizon) {
-        e.handle(now, ev, &mut q);
-    }
+    advance(&mut e, &mut q, horizon, MAX_EVENTS);
     (timeline, e.finish(horizon))
 }
 

@@ -26,12 +26,10 @@
 //! Billed instance-minutes: 15 x 1 + 5 x 2 + 30 x 3 + 5 x 2 + 15 x 1 = 140 over 70 minutes
 //! (a provisioning instance is billed).
 
+use crate::support::{MAX_EVENTS, MIN, advance, endpoint_spec};
 use capsim::engine::{EventQueue, stream};
+use capsim::targets::TargetReport;
 use capsim::targets::endpoint::{Endpoint, EndpointEvent, Request};
-use capsim::targets::{TargetKind, TargetReport};
-use std::path::Path;
-
-const MIN: u64 = 60_000_000;
 
 const SCENARIO: &str = r#"
 horizon = "70m"
@@ -65,22 +63,15 @@ service_time = { dist = "constant", value = "59s" }
 
 /// (ready, provisioning) at 0.5 s past each minute 0..70, and the final report.
 fn drive() -> (Vec<(u32, u32)>, capsim::targets::EndpointReport) {
-    let loaded = capsim::scenario::parse(Path::new("autoscale.toml"), SCENARIO)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let target = &loaded.scenario.system.targets[0];
-    let TargetKind::Endpoint { spec, .. } = &target.kind else {
-        panic!("not an endpoint")
-    };
+    let spec = endpoint_spec(SCENARIO);
     let horizon = 70 * MIN;
-    let mut e = Endpoint::new(spec.clone(), stream(1, 0, "p"), 0, horizon);
+    let mut e = Endpoint::new(spec, stream(1, 0, "p"), 0, horizon);
     let mut q: EventQueue<EndpointEvent> = EventQueue::new();
     e.arm_initial(&mut q);
     let mut timeline = vec![];
     for k in 0..70u64 {
         let t = k * MIN + 500_000;
-        while let Some((now, ev)) = q.pop_until(t) {
-            e.handle(now, ev, &mut q);
-        }
+        advance(&mut e, &mut q, t, MAX_EVENTS);
         let s = e.sample(t);
         let ready = s.nodes_allocated - s.nodes_provisioning;
         timeline.push((ready, s.nodes_provisioning));
@@ -97,9 +88,7 @@ fn drive() -> (Vec<(u32, u32)>, capsim::targets::EndpointReport) {
             }
         }
     }
-    while let Some((now, ev)) = q.pop_until(horizon) {
-        e.handle(now, ev, &mut q);
-    }
+    advance(&mut e, &mut q, horizon, MAX_EVENTS);
     (timeline, e.finish(horizon))
 }
 
@@ -176,21 +165,15 @@ end = "00:20"
 min = 2
 max = 2
 "#;
-    let loaded =
-        capsim::scenario::parse(Path::new("p.toml"), text).unwrap_or_else(|e| panic!("{e}"));
-    let TargetKind::Endpoint { spec, .. } = &loaded.scenario.system.targets[0].kind else {
-        panic!()
-    };
+    let spec = endpoint_spec(text);
     let horizon = 30 * MIN;
-    let mut e = Endpoint::new(spec.clone(), stream(1, 0, "p"), 0, horizon);
+    let mut e = Endpoint::new(spec, stream(1, 0, "p"), 0, horizon);
     let mut q: EventQueue<EndpointEvent> = EventQueue::new();
     e.arm_initial(&mut q);
     let mut seen = vec![];
     for k in 0..30u64 {
         let t = k * MIN + 500_000;
-        while let Some((now, ev)) = q.pop_until(t) {
-            e.handle(now, ev, &mut q);
-        }
+        advance(&mut e, &mut q, t, MAX_EVENTS);
         seen.push(e.sample(t).nodes_allocated);
     }
     let want: Vec<u32> = (0..30)

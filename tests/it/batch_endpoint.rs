@@ -4,20 +4,14 @@
 //! The timelines drive `capsim::targets::Cluster` directly with constant times, so every event
 //! is known. Times in comments are seconds; worker areas are worker × seconds.
 
-use capsim::engine::{EventQueue, Sampler, SimTime, stream};
+use crate::support::{PRICE, advance, capsim_path, errors, job, load, on, s, write_temp};
+use capsim::engine::{EventQueue, Sampler, stream};
 use capsim::metrics::{self, M};
 use capsim::targets::{
-    BatchReport, BatchSpec, BatchStats, Cluster, ClusterEvent, ClusterReport, ClusterSpec, Job,
+    BatchReport, BatchSpec, BatchStats, Cluster, ClusterEvent, ClusterReport, ClusterSpec,
     TargetReport, Tier,
 };
 use std::sync::Arc;
-
-const fn s(secs: u64) -> SimTime {
-    secs * 1_000_000
-}
-
-/// $3.60 per node-hour: $0.001 per node-second.
-const PRICE: f64 = 3.6;
 
 fn cluster_spec(min: u32, provisioning_s: f64, preempt_after_s: Option<f64>) -> ClusterSpec {
     ClusterSpec {
@@ -75,22 +69,9 @@ fn run(
     c.add_batch(0, batch_spec(b), stream(1, 0, "files"));
     let mut q: EventQueue<ClusterEvent> = EventQueue::new();
     c.arm_initial(&mut q);
-    let advance = |c: &mut Cluster, q: &mut EventQueue<ClusterEvent>, to: SimTime| {
-        while let Some((now, ev)) = q.pop_until(to) {
-            assert!(q.processed() < 100_000, "runaway");
-            c.handle(now, ev, q);
-        }
-    };
-    advance(&mut c, &mut q, s(arrival_s));
-    let job = Job {
-        workload: 0,
-        arrival: s(arrival_s),
-        duration: 0,
-        nodes,
-        priority: 0,
-    };
-    c.submit(s(arrival_s), job, &mut q);
-    advance(&mut c, &mut q, horizon);
+    advance(&mut c, &mut q, s(arrival_s), 100_000);
+    c.submit(s(arrival_s), job(arrival_s, 0, nodes), &mut q);
+    advance(&mut c, &mut q, horizon, 100_000);
     let mut r = c.finish(horizon);
     let (w, _, stats, queued) = r.batches.pop().expect("one batch workload");
     assert_eq!((w, queued), (0, 0));
@@ -301,9 +282,8 @@ fn preemption_requeues_mini_batches_and_the_last_node_lost_cancels_the_job() {
 // The scenario path
 // ---------------------------------------------------------------------------------------------
 
-use capsim::scenario::{Diagnostic, LoadError};
+use capsim::scenario::Diagnostic;
 use capsim::targets::TargetKind;
-use std::path::Path;
 
 const CLUSTER: &str = r#"horizon = "2d"
 [[compute]]
@@ -330,28 +310,16 @@ files = 100
 time_per_file = { dist = "constant", value = "1s" }
 "#;
 
-fn errors(text: &str) -> Vec<Diagnostic> {
-    match capsim::scenario::parse(Path::new("bad.toml"), text) {
-        Ok(_) => panic!("expected errors in:\n{text}"),
-        Err(LoadError::Invalid { errors, .. }) => errors,
-        Err(e) => panic!("{e}"),
-    }
-}
-
-/// The diagnostic on `field`, whose message contains `words`.
+/// The diagnostic on `field`, at `line`, whose message contains `words`.
 fn has(diags: &[Diagnostic], field: &str, line: usize, words: &str) {
-    let d = diags
-        .iter()
-        .find(|d| d.field == field)
-        .unwrap_or_else(|| panic!("no diagnostic on {field}: {diags:#?}"));
-    assert_eq!(d.line, line, "{d}");
+    let d = on(diags, field, line);
     assert!(d.to_string().contains(words), "{d}");
 }
 
 #[test]
 fn defaults_are_azures_and_the_traffic_becomes_a_job_stream_on_the_cluster() {
     let text = format!("{CLUSTER}{ENDPOINT}{TRAFFIC}");
-    let loaded = capsim::scenario::parse(Path::new("ok.toml"), &text).unwrap();
+    let loaded = load(&text);
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     let sys = &loaded.scenario.system;
     assert_eq!(sys.targets.len(), 2);
@@ -463,7 +431,7 @@ fn batch_traffic_needs_files_and_time_per_file_not_service_times() {
 fn a_mini_batch_longer_than_the_timeout_is_warned_about() {
     // 10 files x 5 s = 50 s > 30 s.
     let text = format!("{CLUSTER}{ENDPOINT}{}", TRAFFIC.replace("\"1s\"", "\"5s\""));
-    let loaded = capsim::scenario::parse(Path::new("ok.toml"), &text).unwrap();
+    let loaded = load(&text);
     let w = &loaded.warnings;
     assert!(
         w.iter()
@@ -478,7 +446,7 @@ fn a_mini_batch_longer_than_the_timeout_is_warned_about() {
 #[test]
 fn a_run_reports_the_endpoint_row_beside_its_cluster() {
     let text = format!("{CLUSTER}{ENDPOINT}{TRAFFIC}");
-    let loaded = capsim::scenario::parse(Path::new("ok.toml"), &text).unwrap();
+    let loaded = load(&text);
     let sys = &loaded.scenario.system;
     let rep = capsim::model::run_replication(sys, 1, 0, None);
     let TargetReport::Batch(b) = &rep.targets[1] else {
@@ -517,7 +485,7 @@ fn batch_traffic_reads_mmpp_rates_per_minute_as_jobs() {
             "{ process = \"mmpp\", rates_per_minute = [1, 7], mean_sojourn = [\"50m\", \"10m\"] }"
         )
     );
-    let loaded = capsim::scenario::parse(Path::new("ok.toml"), &text).unwrap();
+    let loaded = load(&text);
     let capsim::workload::ArrivalSpec::Mmpp(m) = &loaded.scenario.system.workloads[0].arrivals
     else {
         panic!("an MMPP job stream");
@@ -529,12 +497,10 @@ fn batch_traffic_reads_mmpp_rates_per_minute_as_jobs() {
 /// is node time of that cluster: a bar of its own would count it twice).
 #[test]
 fn the_report_charts_the_clusters_bill_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("batch.toml");
     let text = format!("replications = 2\n{CLUSTER}{ENDPOINT}{TRAFFIC}");
-    std::fs::write(&file, text).unwrap();
+    let (dir, file) = write_temp("batch.toml", text);
     let out = dir.path().join("out");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_capsim"))
+    let status = std::process::Command::new(capsim_path())
         .args(["run", "--report", "-q", "--out"])
         .arg(&out)
         .arg(&file)

@@ -30,9 +30,9 @@
 //!
 //! Run with `cargo test --release --test ci_coverage -- --nocapture` to see the figures.
 
+use crate::support::{erlang_c, load};
 use capsim::metrics::M;
 use statrs::distribution::{Binomial, DiscreteCDF};
-use std::path::Path;
 use std::time::Instant;
 
 const SERVERS: u32 = 2;
@@ -53,13 +53,6 @@ fn observed_h() -> f64 {
         .ok()
         .and_then(|h| h.parse().ok())
         .unwrap_or(OBSERVED_H)
-}
-
-/// Erlang C by Erlang B's recurrence: P(wait) in M/M/c with offered load `a` = λ/μ < c.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let b = (1..=c).fold(1.0, |b, k| a * b / (k as f64 + a * b));
-    let c = c as f64;
-    c * b / (c - a * (1.0 - b))
 }
 
 /// Mean wait in queue, hours, with μ = 1/h: Wq = C(c, λ) / (c − λ).
@@ -126,8 +119,7 @@ fn wait_ci95_covers_erlang_c_95_percent_of_the_time() {
     let mut rep_means = vec![];
     for i in 0..EXPERIMENTS {
         let text = scenario(FIRST_SEED + i);
-        let loaded = capsim::scenario::parse(Path::new("coverage.toml"), &text)
-            .unwrap_or_else(|e| panic!("scenario does not load: {e}\n{text}"));
+        let loaded = load(&text);
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
         let result = capsim::sweep::run(&loaded.scenario, 0, None).expect("thread pool");
         let w = result.summary(1)[0][M::wait_mean as usize];

@@ -1,58 +1,7 @@
 //! The `capsim` binary end to end: outputs, headers, exit codes and located error messages.
 
-use assert_cmd::Command;
+use crate::support::{capsim, col, entries, quickstart, read_csv, run, write_temp};
 use std::fs;
-use std::path::{Path, PathBuf};
-
-fn capsim() -> Command {
-    Command::cargo_bin("capsim").expect("the capsim binary is built for integration tests")
-}
-
-fn quickstart() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml")
-}
-
-struct Output {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("capsim runs");
-    Output {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Names of the entries in `dir`, sorted.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir)
-        .expect("readable dir")
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    let header = r.headers().unwrap().iter().map(String::from).collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.unwrap().iter().map(String::from).collect())
-        .collect();
-    (header, rows)
-}
-
-fn col(header: &[String], name: &str) -> usize {
-    header
-        .iter()
-        .position(|h| h == name)
-        .unwrap_or_else(|| panic!("no column `{name}` in {header:?}"))
-}
 
 /// Identity columns of summary.csv and replications.csv, as the README documents them.
 const IDENTITY: [&str; 7] = [
@@ -314,9 +263,7 @@ fn check_broken(b: &Broken) {
         b.from
     );
     let text = BASE.replacen(b.from, b.to, 1);
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("broken.toml");
-    fs::write(&file, &text).unwrap();
+    let (tmp, file) = write_temp("broken.toml", &text);
     let out_dir = tmp.path().join("out");
     let o = run(capsim().args([
         "run",
@@ -359,9 +306,7 @@ fn check_broken(b: &Broken) {
 
 #[test]
 fn the_unbroken_base_scenario_runs() {
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("ok.toml");
-    fs::write(&file, BASE).unwrap();
+    let (tmp, file) = write_temp("ok.toml", BASE);
     let o = run(capsim().args([
         "run",
         file.to_str().unwrap(),
@@ -527,10 +472,8 @@ fn validate_accepts_the_quickstart() {
 /// first in the file's target-by-target order).
 #[test]
 fn the_terminal_table_pairs_each_line_with_its_own_tradeoff_row() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("two.toml");
-    fs::write(
-        &file,
+    let (dir, file) = write_temp(
+        "two.toml",
         r#"horizon = "2d"
 replications = 2
 [[compute]]
@@ -557,8 +500,7 @@ duration = { dist = "constant", value = "10m" }
 [sweep]
 "compute.cheap.idle_time_before_scale_down" = ["1m", "30m"]
 "#,
-    )
-    .unwrap();
+    );
     let out_dir = dir.path().join("out");
     let out = run(capsim().arg("run").arg(&file).arg("--out").arg(&out_dir));
     assert_eq!(out.code, Some(0), "{}", out.stderr);

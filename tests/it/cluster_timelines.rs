@@ -6,24 +6,14 @@
 //! microseconds, hence the `s()` conversion in the assertions). Prices are chosen as
 //! $3.60 per node-hour, i.e. $0.001 per node-second, so a cost is the billed node-seconds / 1000.
 
+use crate::support::{
+    MAX_EVENTS, PRICE, advance, area, assert_close, assert_conserved, job, metric, s,
+};
 use capsim::engine::{EventQueue, Sampler, SimTime, stream};
 use capsim::metrics::{self, M};
 use capsim::targets::{
     Cluster, ClusterEvent, ClusterReport, ClusterSample, ClusterSpec, Job, TargetReport, Tier,
 };
-
-/// $ per node-hour used by every test: $0.001 per node-second.
-const PRICE: f64 = 3.6;
-
-/// Seconds to simulated microseconds.
-const fn s(secs: u64) -> SimTime {
-    secs * 1_000_000
-}
-
-/// Node × seconds to the report's node × microseconds.
-const fn area(node_secs: u64) -> u128 {
-    node_secs as u128 * 1_000_000
-}
 
 struct Cfg {
     min: u32,
@@ -65,9 +55,6 @@ impl Cfg {
     }
 }
 
-/// No test here needs more events than this; more means the model is looping.
-const MAX_EVENTS: u64 = 1_000_000;
-
 /// A cluster plus its event queue, advanced by hand.
 struct Harness {
     cluster: Cluster,
@@ -85,27 +72,15 @@ impl Harness {
     /// Handles every event due at or before `t` (events at exactly `t` included).
     /// Panics rather than hangs if the model keeps rescheduling events at one instant.
     fn advance_to(&mut self, t: SimTime) {
-        while let Some((now, ev)) = self.queue.pop_until(t) {
-            assert!(
-                self.queue.processed() < MAX_EVENTS,
-                "runaway: {MAX_EVENTS} events by {now} µs, last {ev:?}"
-            );
-            self.cluster.handle(now, ev, &mut self.queue);
-        }
+        advance(&mut self.cluster, &mut self.queue, t, MAX_EVENTS);
     }
 
     /// Advances to `at_s` seconds, then submits a job arriving then.
     fn submit(&mut self, at_s: u64, duration_s: u64, nodes: u32) {
         let t = s(at_s);
         self.advance_to(t);
-        let job = Job {
-            workload: 0,
-            arrival: t,
-            duration: s(duration_s),
-            nodes,
-            priority: 0,
-        };
-        self.cluster.submit(t, job, &mut self.queue);
+        self.cluster
+            .submit(t, job(at_s, duration_s, nodes), &mut self.queue);
     }
 
     /// Advances to `t` and samples the state then.
@@ -129,15 +104,6 @@ fn run(cfg: &Cfg, window: (u64, u64), jobs: &[(u64, u64, u32)], horizon_s: u64) 
     h.finish(s(horizon_s))
 }
 
-/// Every job is either completed, running or queued at the end.
-fn assert_conserved(r: &ClusterReport) {
-    assert_eq!(
-        r.total_arrived,
-        r.total_completed + r.running_at_end + r.queued_at_end,
-        "conservation: {r:?}"
-    );
-}
-
 fn assert_areas(r: &ClusterReport, provisioning_s: u64, busy_s: u64, idle_s: u64, queue_s: u64) {
     assert_eq!(
         r.provisioning_area,
@@ -147,18 +113,6 @@ fn assert_areas(r: &ClusterReport, provisioning_s: u64, busy_s: u64, idle_s: u64
     assert_eq!(r.busy_area, area(busy_s), "busy area");
     assert_eq!(r.idle_area, area(idle_s), "idle area");
     assert_eq!(r.queue_area, area(queue_s), "queue area");
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * b.abs().max(1.0)
-}
-
-fn assert_close(got: f64, want: f64, what: &str) {
-    assert!(close(got, want), "{what}: got {got}, want {want}");
-}
-
-fn metric(r: &ClusterReport, m: M) -> f64 {
-    metrics::values(&TargetReport::Cluster(r.clone()))[m as usize]
 }
 
 fn assert_sample(
@@ -763,10 +717,8 @@ fn submit_prio(
     h.advance_to(t);
     let job = Job {
         workload,
-        arrival: t,
-        duration: s(duration_s),
-        nodes,
         priority,
+        ..job(at_s, duration_s, nodes)
     };
     h.cluster.submit(t, job, &mut h.queue);
 }

@@ -3,16 +3,15 @@
 //! target's totals. Checked on every bundled scenario and on random small scenarios of every
 //! training target type with priorities, batches, bursts, schedules and preemption.
 
+use crate::support::{bundled_scenarios, parse_as, proptest_config};
 use capsim::engine::stream;
 use capsim::engine::time::MICROS_PER_DAY;
 use capsim::model::{System, arrival_states_purpose, arrivals_purpose, run_replication};
+use capsim::scenario::LoadOptions;
 use capsim::scenario::sweep::load_plan;
-use capsim::scenario::{LoadOptions, parse_with};
 use capsim::targets::TargetReport;
 use capsim::workload::ArrivalSource;
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, RngSeed};
-use std::path::Path;
 
 /// Jobs the workloads of `system` submit in replication `r`: batch size × arrival events up to
 /// the horizon, counted with the model's own random streams.
@@ -75,13 +74,7 @@ fn check(system: &System, seed: u64, r: u64, what: &str) -> u64 {
 
 #[test]
 fn every_bundled_scenario_conserves_jobs() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
+    let files = bundled_scenarios();
     assert!(files.len() >= 3, "{files:?}");
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -213,30 +206,12 @@ fn scenario() -> impl Strategy<Value = String> {
         })
 }
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(48);
-    ProptestConfig {
-        cases,
-        rng_seed: RngSeed::Fixed(0xc0_25e4),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(proptest_config(0xc0_25e4, 48))]
 
     #[test]
     fn random_small_scenarios_conserve_jobs(text in scenario()) {
-        let loaded = parse_with(
-            Path::new("random.toml"),
-            &text,
-            &LoadOptions { today: Some(20784), prices_file: None },
-        )
-        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let loaded = parse_as("random.toml", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         let s = &loaded.scenario;
         for r in 0..2 {
             check(&s.system, s.seed, r, &text);

@@ -1,12 +1,12 @@
 //! Same scenario and seed → byte-identical files, whatever the number of threads; and common
 //! random numbers: compute settings never change a replication's arrivals.
 
-use assert_cmd::Command;
+use crate::support::{capsim, quickstart};
 use capsim::metrics::M;
 use capsim::scenario::Scenario;
 use capsim::targets::{ClusterSpec, TargetKind};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const FILES: [&str; 4] = [
     "summary.csv",
@@ -15,14 +15,9 @@ const FILES: [&str; 4] = [
     "scenario.toml",
 ];
 
-fn quickstart() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml")
-}
-
 /// Runs the quickstart shortened to 5 days and 4 replications into `out`.
 fn run_quickstart(out: &Path, extra: &[&str]) {
-    let o = Command::cargo_bin("capsim")
-        .unwrap()
+    let o = capsim()
         .args(["run", quickstart().to_str().unwrap(), "--out"])
         .arg(out)
         .args(["--horizon", "5d", "--replications", "4", "--quiet"])

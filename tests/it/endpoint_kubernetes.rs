@@ -14,19 +14,15 @@
 //!
 //! Replica-seconds to 400 s: 1 x 10 + 2 x 10 + 3 x 310 + 1 x 70 = 1030. Three scale events.
 
+use crate::support::{MAX_EVENTS, S, advance, errors, loads, on};
 use capsim::engine::{EventQueue, stream};
 use capsim::metrics::{M, values};
-use capsim::scenario::LoadError;
 use capsim::targets::endpoint::{Endpoint, EndpointEvent, Request};
 use capsim::targets::{TargetKind, TargetReport};
-use std::path::Path;
-
-const S: u64 = 1_000_000;
 
 fn spec_of(text: &str) -> capsim::targets::EndpointSpec {
-    let loaded =
-        capsim::scenario::parse(Path::new("k8s.toml"), text).unwrap_or_else(|e| panic!("{e}"));
-    let TargetKind::Endpoint { spec, type_name } = &loaded.scenario.system.targets[0].kind else {
+    let scenario = loads(text);
+    let TargetKind::Endpoint { spec, type_name } = &scenario.system.targets[0].kind else {
         panic!("not an endpoint")
     };
     assert_eq!(*type_name, "kubernetes_online");
@@ -67,9 +63,7 @@ fn router_scales_on_target_utilisation_and_holds_before_scaling_down() {
     );
     let mut seen = vec![];
     for t in [12, 16, 22, 26, 35, 325, 335, 399] {
-        while let Some((now, ev)) = q.pop_until(t * S) {
-            e.handle(now, ev, &mut q);
-        }
+        advance(&mut e, &mut q, t * S, MAX_EVENTS);
         let s = e.sample(t * S);
         seen.push((t, s.nodes_allocated, s.nodes_provisioning));
     }
@@ -86,9 +80,7 @@ fn router_scales_on_target_utilisation_and_holds_before_scaling_down() {
             (399, 1, 0)
         ]
     );
-    while let Some((now, ev)) = q.pop_until(horizon) {
-        e.handle(now, ev, &mut q);
-    }
+    advance(&mut e, &mut q, horizon, MAX_EVENTS);
     let r = e.finish(horizon);
     assert_eq!(r.scale_events, 3);
     assert_eq!(r.ready_area + r.provisioning_area, 1030 * S as u128);
@@ -117,18 +109,9 @@ fn beyond_the_in_flight_limit_is_503_not_429() {
             &mut q,
         );
     }
-    while let Some((now, ev)) = q.pop_until(horizon) {
-        e.handle(now, ev, &mut q);
-    }
+    advance(&mut e, &mut q, horizon, MAX_EVENTS);
     let r = e.finish(horizon);
     assert_eq!((r.served, r.rejected_503, r.rejected_429), (2, 1, 0));
-}
-
-fn errors(text: &str) -> Vec<capsim::scenario::Diagnostic> {
-    match capsim::scenario::parse(Path::new("bad.toml"), text) {
-        Err(LoadError::Invalid { errors, .. }) => errors,
-        other => panic!("expected errors, got {other:?}"),
-    }
 }
 
 #[test]
@@ -136,11 +119,7 @@ fn replicas_must_fit_the_node_pool() {
     // 2 x Standard_D4s_v3 (4 vCPUs, 16 GiB) hold 8 replicas of 1 vCPU.
     let text = format!("{BASE}scale_settings = {{ max_instances = 9 }}\n");
     let e = errors(&text);
-    let d = e
-        .iter()
-        .find(|d| d.field == "endpoint.aks.scale_settings.max_instances")
-        .unwrap_or_else(|| panic!("{e:#?}"));
-    assert_eq!(d.line, 12);
+    let d = on(&e, "endpoint.aks.scale_settings.max_instances", 12);
     assert!(d.message.contains("holds 8 replicas"), "{d}");
     let ok = format!("{BASE}scale_settings = {{ max_instances = 8 }}\n");
     spec_of(&ok);

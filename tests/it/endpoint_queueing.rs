@@ -18,8 +18,8 @@
 //!
 //! `cargo test --release --test endpoint_queueing -- --nocapture` prints the table.
 
+use crate::support::load;
 use capsim::metrics::M;
-use std::path::Path;
 
 struct Case {
     instances: u32,
@@ -146,8 +146,7 @@ fn fixed_endpoint_is_an_mmck_queue() {
             assert!((pk - hp).abs() < 1e-5 && (w_ms - hw).abs() < 1e-2);
         }
         let text = scenario(case, 1000 + i as u64);
-        let loaded = capsim::scenario::parse(Path::new("mmck.toml"), &text)
-            .unwrap_or_else(|e| panic!("scenario does not load: {e}\n{text}"));
+        let loaded = load(&text);
         let result = capsim::sweep::run(&loaded.scenario, 0, None).expect("thread pool");
         for row in &result.rows {
             let v = &row.targets[0];

@@ -14,12 +14,11 @@
 //!
 //! Served 3 (latencies 0.7, 0.5, 1.0: mean 733.33 ms), 429: 1, 408: 3, requests 7.
 
+use crate::support::{MAX_EVENTS, S, advance};
 use capsim::engine::{EventQueue, stream};
 use capsim::metrics::{M, values};
 use capsim::targets::TargetReport;
 use capsim::targets::endpoint::{Endpoint, EndpointEvent, EndpointSpec, Request};
-
-const S: u64 = 1_000_000;
 
 #[test]
 fn timeouts_free_their_slot_and_429_caps_admission() {
@@ -52,9 +51,7 @@ fn timeouts_free_their_slot_and_429_caps_admission() {
     ];
     for (at, service) in requests {
         let at = (at * S as f64) as u64;
-        while let Some((now, ev)) = q.pop_until(at) {
-            e.handle(now, ev, &mut q);
-        }
+        advance(&mut e, &mut q, at, MAX_EVENTS);
         e.submit(
             at,
             Request {
@@ -64,9 +61,7 @@ fn timeouts_free_their_slot_and_429_caps_admission() {
             &mut q,
         );
     }
-    while let Some((now, ev)) = q.pop_until(horizon) {
-        e.handle(now, ev, &mut q);
-    }
+    advance(&mut e, &mut q, horizon, MAX_EVENTS);
     let r = e.finish(horizon);
     assert_eq!(r.requests, 7);
     assert_eq!(r.served, 3);

@@ -1,16 +1,16 @@
 //! `[[traffic]]` features of issue #5: MMPP bursts of requests, and a load test's latency
 //! profile as the service-time model. Every expected number is worked out in the comments.
 
+use crate::support::{errors, load, on, write_temp};
 use capsim::engine::stream;
 use capsim::engine::time::{SimTime, from_secs_f64, to_secs_f64};
 use capsim::model::requests_purpose;
-use capsim::scenario::{Diagnostic, LoadError, Loaded};
+use capsim::scenario::{LoadError, Loaded};
 use capsim::workload::ArrivalGen;
 use capsim::workload::requests::{
     LatencyRow, PoissonRequests, ProfileFit, RequestArrivals, RequestSource, TrafficSpec,
     latency_at,
 };
-use std::path::Path;
 
 const ENDPOINT: &str = r#"horizon = "1h"
 seed = 11
@@ -20,28 +20,6 @@ type = "managed_online"
 instance_type = "Standard_F4s_v2"
 instance_count = 3
 "#;
-
-fn load(text: &str) -> Loaded {
-    capsim::scenario::parse(Path::new("ok.toml"), text).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn errors(text: &str) -> Vec<Diagnostic> {
-    match capsim::scenario::parse(Path::new("bad.toml"), text) {
-        Ok(_) => panic!("expected errors in:\n{text}"),
-        Err(LoadError::Invalid { errors, .. }) => errors,
-        Err(e) => panic!("{e}"),
-    }
-}
-
-/// The diagnostic on `field`, which must be at `line`.
-fn on<'a>(diags: &'a [Diagnostic], field: &str, line: usize) -> &'a Diagnostic {
-    let d = diags
-        .iter()
-        .find(|d| d.field == field)
-        .unwrap_or_else(|| panic!("no diagnostic on {field}: {diags:#?}"));
-    assert_eq!(d.line, line, "{d}");
-    d
-}
 
 fn traffic(loaded: &Loaded) -> &TrafficSpec {
     &loaded.scenario.system.traffic[0]
@@ -390,12 +368,10 @@ fn bad_profiles_are_errors_naming_the_field() {
 
 #[test]
 fn profile_from_a_csv_file() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("lp.csv"),
+    let (dir, _) = write_temp(
+        "lp.csv",
         "size,concurrency,p50_ms,p95_ms\nStandard_F4s_v2,1,80,150\nStandard_F4s_v2,4,120,300\n",
-    )
-    .unwrap();
+    );
     let text = profiled(2, "").replace(
         "latency_profile = [\n]",
         "latency_profile_file = \"lp.csv\"",

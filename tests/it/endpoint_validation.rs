@@ -1,7 +1,8 @@
 //! Bad `[[endpoint]]` and `[[traffic]]` input: each problem is reported with file, line, column
 //! and field, never a panic.
 
-use capsim::scenario::{Diagnostic, LoadError, Severity};
+use crate::support::{errors, load, on};
+use capsim::scenario::{Diagnostic, Severity};
 use std::path::Path;
 
 const GOOD_ENDPOINT: &str = r#"horizon = "1h"
@@ -20,27 +21,13 @@ arrivals = { process = "poisson", rate_per_second = 20.0 }
 service_time = { dist = "exponential", mean = "200ms" }
 "#;
 
-fn errors(text: &str) -> Vec<Diagnostic> {
-    match capsim::scenario::parse(Path::new("bad.toml"), text) {
-        Ok(_) => panic!("expected errors in:\n{text}"),
-        Err(LoadError::Invalid { errors, .. }) => errors,
-        Err(e) => panic!("{e}"),
-    }
-}
-
 fn warnings(text: &str) -> Vec<Diagnostic> {
-    capsim::scenario::parse(Path::new("ok.toml"), text)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .warnings
+    load(text).warnings
 }
 
-/// The one diagnostic on `field`, at `line`.
+/// The one diagnostic on `field`, at `line`, in the file it was loaded as.
 fn find<'a>(diags: &'a [Diagnostic], field: &str, line: usize) -> &'a Diagnostic {
-    let d = diags
-        .iter()
-        .find(|d| d.field == field)
-        .unwrap_or_else(|| panic!("no diagnostic on {field}: {diags:#?}"));
-    assert_eq!(d.line, line, "{d}");
+    let d = on(diags, field, line);
     assert_eq!(
         d.file,
         Path::new(if d.severity == Severity::Error {
@@ -55,7 +42,7 @@ fn find<'a>(diags: &'a [Diagnostic], field: &str, line: usize) -> &'a Diagnostic
 #[test]
 fn the_issue_example_runs_as_written() {
     let text = format!("{GOOD_ENDPOINT}{GOOD_TRAFFIC}");
-    let loaded = capsim::scenario::parse(Path::new("ok.toml"), &text).unwrap();
+    let loaded = load(&text);
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     assert_eq!(
         loaded.scenario.system.targets[0].type_name(),
@@ -233,7 +220,7 @@ fn token_model_needs_a_trace_and_sizes_need_a_service_time() {
 #[test]
 fn an_endpoint_only_scenario_needs_no_compute() {
     let text = format!("{GOOD_ENDPOINT}{GOOD_TRAFFIC}");
-    let loaded = capsim::scenario::parse(Path::new("ok.toml"), &text).unwrap();
+    let loaded = load(&text);
     let r = capsim::sweep::run(&loaded.scenario, 1, None).unwrap();
     assert_eq!(r.rows.len(), 10);
 }
@@ -263,6 +250,6 @@ fn aci_limits_are_checked_with_clear_messages() {
     find(&e, "endpoint.dev.instance_count", 5);
     // And a local deployment costs nothing.
     let text = aci("").replace("\"aci\"", "\"local\"");
-    let loaded = capsim::scenario::parse(Path::new("ok.toml"), &text).unwrap();
+    let loaded = load(&text);
     assert_eq!(loaded.scenario.system.targets[0].price_usd_per_hour(), 0.0);
 }

@@ -10,17 +10,10 @@ mod scenario_target;
 #[path = "../../fuzz/fuzz_targets/trace.rs"]
 mod trace_target;
 
-use std::path::PathBuf;
+use crate::support::repo;
 
 fn input(name: &str) -> Vec<u8> {
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests",
-        "fuzz_regressions",
-        name,
-    ]
-    .iter()
-    .collect();
+    let path = repo().join("tests/fuzz_regressions").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -38,7 +31,7 @@ fn trace(name: &str) {
 /// that is broken (rather than the code under test) shows up here.
 #[test]
 fn shipped_scenarios_pass_the_harness() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = repo();
     for name in ["quickstart.toml", "min-nodes.toml"] {
         scenario_target::run(&std::fs::read(dir.join("scenarios").join(name)).unwrap());
     }

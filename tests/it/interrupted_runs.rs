@@ -23,9 +23,10 @@
 //!
 //! Run with `cargo test --release --test interrupted_runs -- --nocapture` to see the figures.
 
+use crate::support::{capsim_path, write_temp};
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -74,11 +75,6 @@ const VARIANTS: usize = 2;
 const KILLS: usize = 30;
 const KILL_BUDGET: Duration = Duration::from_secs(60);
 
-fn capsim() -> PathBuf {
-    #[allow(deprecated)] // the path is what std::process::Command needs
-    assert_cmd::cargo::cargo_bin("capsim")
-}
-
 /// SplitMix64: a fixed, dependency-free stream of kill delays.
 struct SplitMix(u64);
 
@@ -98,7 +94,7 @@ impl SplitMix {
 }
 
 fn run_args(scenario: &Path, out: &Path, seed: u64, replications: u64) -> Command {
-    let mut cmd = Command::new(capsim());
+    let mut cmd = Command::new(capsim_path());
     cmd.arg("run")
         .arg(scenario)
         .arg("--out")
@@ -366,9 +362,7 @@ fn reset(out: &Path, old: &BTreeMap<String, Vec<u8>>) {
 
 #[test]
 fn killed_runs_leave_old_or_new_complete_files() {
-    let tmp = tempfile::tempdir().unwrap();
-    let scenario = tmp.path().join("interrupted.toml");
-    fs::write(&scenario, SCENARIO).unwrap();
+    let (tmp, scenario) = write_temp("interrupted.toml", SCENARIO);
 
     // Calibrate: about half a second to a second per run on this machine.
     let probe_dir = tmp.path().join("probe");
@@ -493,9 +487,7 @@ fn killed_runs_leave_old_or_new_complete_files() {
 /// writes nothing.
 #[test]
 fn unwritable_output_folder_fails_cleanly() {
-    let tmp = tempfile::tempdir().unwrap();
-    let scenario = tmp.path().join("interrupted.toml");
-    fs::write(&scenario, SCENARIO).unwrap();
+    let (tmp, scenario) = write_temp("interrupted.toml", SCENARIO);
 
     // A folder under a regular file cannot be created, whoever runs the test.
     let file = tmp.path().join("not-a-folder");
@@ -553,9 +545,7 @@ fn unwritable_output_folder_fails_cleanly() {
 /// sweep's `tradeoff.csv` does not linger beside a single run's results.
 #[test]
 fn folders_with_other_files_are_refused_and_earlier_results_replaced_whole() {
-    let tmp = tempfile::tempdir().unwrap();
-    let scenario = tmp.path().join("interrupted.toml");
-    fs::write(&scenario, SCENARIO).unwrap();
+    let (tmp, scenario) = write_temp("interrupted.toml", SCENARIO);
     let out = tmp.path().join("out");
     fs::create_dir(&out).unwrap();
     fs::write(out.join("notes.txt"), b"mine").unwrap();
@@ -630,9 +620,7 @@ fn kill_during_commit_leaves_one_runs_files() {
         println!("strace is not available or cannot trace here: skipped");
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let scenario = tmp.path().join("interrupted.toml");
-    fs::write(&scenario, SCENARIO).unwrap();
+    let (tmp, scenario) = write_temp("interrupted.toml", SCENARIO);
     let out = tmp.path().join("out");
     let (old, _) = complete_run(&scenario, &out, 1, 2);
     let (new, _) = complete_run(&scenario, &tmp.path().join("new"), 2, 2);

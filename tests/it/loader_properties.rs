@@ -4,41 +4,21 @@
 //! panic. The proptest seed is fixed so that CI sees the same cases on every run, and failures
 //! are not persisted to files.
 
+use crate::support::{QUICKSTART, parse_as, proptest_config};
 use capsim::engine::time::{MICROS_PER_HOUR, to_secs_f64};
-use capsim::scenario::{LoadError, LoadOptions, Loaded, Scenario, Severity, parse_with};
+use capsim::scenario::{LoadError, Loaded, Scenario, Severity};
 use capsim::workload::{ArrivalSpec, WorkloadSpec};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, RngSeed};
+use proptest::test_runner::Config as ProptestConfig;
 use std::path::Path;
 
-const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
-
-/// 2026-11-27, so that retirement checks do not depend on today's date.
-const TODAY: i64 = 20_784;
-
-/// 2,000 cases per property; `PROPTEST_CASES=N` searches deeper locally.
+/// 2,000 cases per property.
 fn config(seed: u64) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
-    ProptestConfig {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    proptest_config(seed, 2000)
 }
 
 fn load(text: &str) -> Result<Loaded, LoadError> {
-    parse_with(
-        Path::new("p.toml"),
-        text,
-        &LoadOptions {
-            today: Some(TODAY),
-            prices_file: None,
-        },
-    )
+    parse_as("p.toml", text)
 }
 
 /// Checks the shape of a result; returns the scenario when it is valid.

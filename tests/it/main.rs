@@ -7,6 +7,9 @@
 //! its own, linked against the whole library and its dependencies, so 29 files cost 29 links.
 //! Run one module with `cargo test --profile <p> --test it <module>::`.
 
+mod support;
+
+mod architecture;
 mod autoscale_flapping;
 mod autoscale_timelines;
 mod batch_endpoint;

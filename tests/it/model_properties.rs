@@ -12,23 +12,9 @@
 //! Scenarios are written as TOML and loaded like a user's file, so the properties hold for what
 //! users can actually write.
 
+use crate::support::{loads, parse_as, proptest_config};
 use capsim::metrics::METRICS;
-use capsim::scenario::{LoadOptions, Scenario, parse_with};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, RngSeed};
-use std::path::Path;
-
-fn config(seed: u64, cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 #[derive(Clone, Debug)]
 struct ClusterCase {
@@ -129,19 +115,6 @@ fn scenario_text(
     s
 }
 
-fn load(text: &str) -> Scenario {
-    parse_with(
-        Path::new("p.toml"),
-        text,
-        &LoadOptions {
-            today: Some(20_784),
-            prices_file: None,
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}\n{text}"))
-    .scenario
-}
-
 fn col(name: &str) -> usize {
     METRICS
         .iter()
@@ -150,12 +123,12 @@ fn col(name: &str) -> usize {
 }
 
 proptest! {
-    #![proptest_config(config(0x5eed_0009, 300))]
+    #![proptest_config(proptest_config(0x5eed_0009, 300))]
 
     #[test]
     fn jobs_nodes_and_money_add_up((clusters, workloads, days, seed) in case()) {
         let text = scenario_text(&clusters, &workloads, days, seed);
-        let s = load(&text);
+        let s = loads(&text);
         let one = capsim::sweep::run(&s, 1, None).unwrap();
         let three = capsim::sweep::run(&s, 3, None).unwrap();
         for (a, b) in one.rows.iter().zip(&three.rows) {
@@ -214,7 +187,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(0x5eed_0019, 120))]
+    #![proptest_config(proptest_config(0x5eed_0019, 120))]
 
     /// Requests are conserved at endpoints: arrived = served + 429 + 503 + 408 + in flight, and
     /// the shares and latencies are within their ranges, with or without autoscale.
@@ -252,11 +225,7 @@ proptest! {
              arrivals = {{ process = \"poisson\", rate_per_second = {rate} }}\n\
              service_time = {{ dist = \"exponential\", mean = \"{mean_ms}ms\" }}\n"
         );
-        let loaded = parse_with(
-            Path::new("e.toml"),
-            &text,
-            &LoadOptions { today: Some(20_784), prices_file: None },
-        );
+        let loaded = parse_as("e.toml", &text);
         let s = match loaded {
             Ok(l) => l.scenario,
             // Combinations a kind does not accept are rejected with a located error, not run.

@@ -1,11 +1,8 @@
 //! Low-priority preemption on a compute cluster, on hand-computed timelines.
 
-use capsim::engine::{EventQueue, Sampler, SimTime, stream};
-use capsim::targets::{Cluster, ClusterEvent, ClusterReport, ClusterSpec, Job, Tier};
-
-const fn s(secs: u64) -> SimTime {
-    secs * 1_000_000
-}
+use crate::support::{MAX_EVENTS, advance, job, s};
+use capsim::engine::{EventQueue, Sampler, stream};
+use capsim::targets::{Cluster, ClusterEvent, ClusterReport, ClusterSpec, Tier};
 
 /// One node at most, provisioning 100 s, idle time 120 s; every node is taken back exactly
 /// `preempt_s` after it was requested.
@@ -28,17 +25,8 @@ fn run(spec: ClusterSpec, duration_s: u64, horizon_s: u64) -> ClusterReport {
     let mut q: EventQueue<ClusterEvent> = EventQueue::new();
     let mut c = Cluster::new(spec, stream(1, 0, "t"), 0, s(horizon_s));
     c.arm_initial(&mut q);
-    let job = Job {
-        workload: 0,
-        arrival: 0,
-        duration: s(duration_s),
-        nodes: 1,
-        priority: 0,
-    };
-    c.submit(0, job, &mut q);
-    while let Some((now, ev)) = q.pop_until(s(horizon_s)) {
-        c.handle(now, ev, &mut q);
-    }
+    c.submit(0, job(0, duration_s, 1), &mut q);
+    advance(&mut c, &mut q, s(horizon_s), MAX_EVENTS);
     c.finish(s(horizon_s))
 }
 

@@ -32,10 +32,10 @@
 //!
 //! Run with `cargo test --release --test queueing_theory -- --nocapture` to see the table.
 
+use crate::support::{erlang_c, load};
 use capsim::metrics::{Estimate, M};
 use capsim::sweep::RunResult;
 use statrs::distribution::{ContinuousCDF, StudentsT};
-use std::path::Path;
 use std::time::Instant;
 
 /// Expected 95% half-width of the simulated mean wait, as a share of the analytic value.
@@ -52,22 +52,6 @@ const PATH_GAP: f64 = 2e-3;
 
 // ------------------------------------------------------------------------------------------------
 // Closed forms. Time unit: hours; service rate μ = 1/h unless a test says otherwise.
-
-/// Erlang C: the probability that an arriving job waits in an M/M/c queue with offered load
-/// `a` = λ/μ Erlangs (a < c).
-///
-/// Computed through Erlang B's recurrence B(0) = 1, B(k) = a·B(k−1) / (k + a·B(k−1)), which
-/// never forms a power or a factorial and stays in [0, 1], then C = c·B / (c − a·(1 − B)). This
-/// equals [aᶜ/c!/(1−ρ)] / [Σ_{k<c} aᵏ/k! + aᶜ/c!/(1−ρ)] with ρ = a/c.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    assert!(c >= 1 && a > 0.0 && a < c as f64, "needs 0 < a < c");
-    let mut b = 1.0;
-    for k in 1..=c {
-        b = a * b / (k as f64 + a * b);
-    }
-    let c = c as f64;
-    c * b / (c - a * (1.0 - b))
-}
 
 /// Mean wait in queue of M/M/c with arrival rate `lambda` and service rate `mu` per server:
 /// Wq = C(c, λ/μ) / (cμ − λ).
@@ -265,8 +249,7 @@ fn t_975(df: u64) -> f64 {
 
 fn run(case: &Case) -> RunResult {
     let text = case.scenario_toml();
-    let loaded = capsim::scenario::parse(Path::new("mmc.toml"), &text)
-        .unwrap_or_else(|e| panic!("scenario does not load: {e}\n{text}"));
+    let loaded = load(&text);
     assert!(
         loaded.warnings.is_empty(),
         "unexpected warnings: {:?}",

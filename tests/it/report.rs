@@ -3,6 +3,7 @@
 //! replication, no jobs, one variant, a sweep of 100+ variants, one and two swept axes, missing
 //! optional files, and a missing summary.csv.
 
+use crate::support::{QUICKSTART, entries, write_temp};
 use capsim::output::{self, TimeseriesWriter};
 use capsim::report::data::Table;
 use capsim::report::{ReportOptions, build_report, write_report};
@@ -11,8 +12,6 @@ use capsim::scenario::sweep::load_plan;
 use capsim::text::format::{duration_ci, percent_ci, usd_ci};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
 
 /// The quickstart scenario, shortened for tests.
 fn quickstart(horizon: &str, replications: u32) -> String {
@@ -27,9 +26,7 @@ fn quickstart(horizon: &str, replications: u32) -> String {
 /// Runs `text` (with `--sweep`-style axes) through the library and writes the files `capsim
 /// run` writes into a fresh folder, exactly as the command line does.
 fn simulate(text: &str, sweeps: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("scenario-under-test.toml");
-    fs::write(&file, text).unwrap();
+    let (tmp, file) = write_temp("scenario-under-test.toml", text);
     let sweeps: Vec<String> = sweeps.iter().map(|s| s.to_string()).collect();
     let plan = load_plan(&file, text, &LoadOptions::default(), &[], &sweeps)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -79,15 +76,14 @@ fn esc(text: &str) -> String {
     capsim::report::render::html_escape(text)
 }
 
+/// The files of `dir/charts`, sorted; none when there is no such folder.
 fn chart_names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir.join("charts"))
-        .map(|d| {
-            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
+    let charts = dir.join("charts");
+    if charts.exists() {
+        entries(&charts)
+    } else {
+        vec![]
+    }
 }
 
 /// Checks every report shares: self-contained HTML, every chart inline and on disk, Markdown

@@ -3,34 +3,11 @@
 //! `--force` runs them anyway; output names derived from file names stay inside `output/`;
 //! missing trace and price files are located errors; a report refuses an interrupted run.
 
-use assert_cmd::Command;
+use crate::support::{capsim, capsim_path, entries, quickstart, run, write_temp};
 use std::fs;
 use std::io::{BufRead, BufReader};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 use std::process::Stdio;
-
-fn capsim() -> Command {
-    Command::cargo_bin("capsim").expect("the capsim binary is built for integration tests")
-}
-
-fn quickstart() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml")
-}
-
-struct Output {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("capsim runs");
-    Output {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// The quickstart (3 jobs per hour, one node each) over ten years, a million times: 262,800
 /// jobs per replication, and at least two events each (arrival and completion), so at least
@@ -74,9 +51,8 @@ fn a_run_of_many_hours_is_refused_with_its_estimate_and_ways_on() {
 fn force_runs_a_refused_run_anyway() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    #[allow(deprecated)] // std's Command, to read stderr while it runs
-    let bin = assert_cmd::cargo::cargo_bin("capsim");
-    let mut child = std::process::Command::new(bin)
+    // std's Command, to read stderr while it runs.
+    let mut child = std::process::Command::new(capsim_path())
         .args(["run", quickstart().to_str().unwrap(), "--out"])
         .arg(&out)
         .args(HUGE)
@@ -123,10 +99,8 @@ fn a_run_that_needs_more_memory_than_the_machine_has_is_refused() {
     let per_variant = 1e6 * 8.0 * capsim::metrics::METRICS.len() as f64;
     let variants = (total / per_variant).ceil() as usize + 1;
     let values: Vec<String> = (1..=variants).map(|v| v.to_string()).collect();
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("wide.toml");
-    fs::write(
-        &file,
+    let (tmp, file) = write_temp(
+        "wide.toml",
         r#"horizon = "1h"
 replications = 1000000
 [[compute]]
@@ -140,8 +114,7 @@ compute = "c"
 arrivals = { process = "poisson", rate_per_hour = 0.001 }
 duration = { dist = "constant", value = "1m" }
 "#,
-    )
-    .unwrap();
+    );
     let out = tmp.path().join("out");
     let o = run(capsim()
         .args(["run", file.to_str().unwrap(), "--out"])
@@ -259,21 +232,15 @@ fn derived_output_names_stay_one_visible_folder_inside_output() {
 
 #[test]
 fn a_run_without_out_writes_under_output_of_the_working_folder() {
-    let tmp = tempfile::tempdir().unwrap();
     let text = fs::read_to_string(quickstart()).unwrap();
-    let file = tmp.path().join("..we ird\u{7}name.toml");
-    fs::write(&file, text).unwrap();
+    let (tmp, file) = write_temp("..we ird\u{7}name.toml", text);
     let o = run(capsim()
         .current_dir(tmp.path())
         .arg("run")
         .arg(&file)
         .args(["--replications", "1", "--horizon", "2d", "--quiet"]));
     assert_eq!(o.code, Some(0), "stderr: {}", o.stderr);
-    let made: Vec<String> = fs::read_dir(tmp.path().join("output"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(made, ["we_ird_name"]);
+    assert_eq!(entries(&tmp.path().join("output")), ["we_ird_name"]);
 }
 
 /// A scenario whose trace or price list is missing, or is a folder, fails with exit 2 and an

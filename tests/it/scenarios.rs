@@ -1,27 +1,17 @@
 //! Every scenario shipped in `scenarios/` loads, runs briefly without panicking, and conserves
 //! its jobs.
 
+use crate::support::bundled_scenarios;
 use capsim::engine::time::MICROS_PER_DAY;
 use capsim::metrics::M;
 use capsim::scenario::sweep::load_plan;
 use capsim::scenario::{LoadOptions, Scenario};
 use capsim::targets::TargetReport;
-use std::path::{Path, PathBuf};
-
-fn scenario_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("scenarios/ exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    files
-}
+use std::path::Path;
 
 #[test]
 fn every_shipped_scenario_runs_and_conserves_jobs() {
-    let files = scenario_files();
+    let files = bundled_scenarios();
     assert!(!files.is_empty(), "no scenarios found");
     for file in files {
         // The loader the CLI uses: a plain scenario is a plan with one variant; a `[sweep]`

@@ -2,7 +2,7 @@
 //! gives byte for byte the files a single run writes, whatever the split and the order the
 //! folders are given in. Also what a Ctrl-C leaves behind.
 
-use assert_cmd::Command;
+use crate::support::{capsim, capsim_path, repo, write_temp};
 use std::fs;
 use std::path::Path;
 
@@ -43,13 +43,8 @@ const FILES: &[&str] = &[
     "scenario.toml",
 ];
 
-fn capsim() -> Command {
-    Command::cargo_bin("capsim").unwrap()
-}
-
 fn setup() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("s.toml"), SCENARIO).unwrap();
+    let (dir, _) = write_temp("s.toml", SCENARIO);
     capsim()
         .current_dir(dir.path())
         .args([
@@ -155,7 +150,6 @@ fn bad_shard_syntax_is_an_input_error() {
 #[test]
 fn ctrl_c_writes_finished_variants_marked_incomplete() {
     use std::time::{Duration, Instant};
-    let dir = tempfile::tempdir().unwrap();
     // Long enough that the signal always lands mid-run, even in a release build: 12 variants x
     // 400 replications of 100 days at 20 jobs an hour (about a minute of work on 2 cores).
     let text = SCENARIO
@@ -164,9 +158,8 @@ fn ctrl_c_writes_finished_variants_marked_incomplete() {
         .replace("rate_per_hour = 2.0", "rate_per_hour = 20.0")
         .replace("[0, 1, 2]", "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]")
         .replace("max_instances = 6", "max_instances = 12");
-    fs::write(dir.path().join("s.toml"), text).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("capsim");
-    let child = std::process::Command::new(bin)
+    let (dir, _) = write_temp("s.toml", text);
+    let child = std::process::Command::new(capsim_path())
         .current_dir(dir.path())
         .args(["run", "s.toml", "--out", "int", "--quiet", "--threads", "2"])
         .stderr(std::process::Stdio::piped())
@@ -207,8 +200,8 @@ fn ctrl_c_writes_finished_variants_marked_incomplete() {
 #[test]
 fn batch_system_wrappers_run_every_shard_and_merge() {
     let dir = setup();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/shards");
-    let bin = assert_cmd::cargo::cargo_bin("capsim");
+    let root = repo().join("scenarios/shards");
+    let bin = capsim_path();
     // (variable, value for shard k of 4), as Kubernetes, Slurm, Azure Batch and Azure ML set them.
     type IndexOf = fn(usize) -> String;
     let styles: [(&str, IndexOf); 4] = [
@@ -279,7 +272,7 @@ fn ctrl_c_never_replaces_earlier_results() {
         .replace("horizon = \"5d\"", "horizon = \"100d\"")
         .replace("rate_per_hour = 2.0", "rate_per_hour = 20.0");
     fs::write(dir.path().join("s.toml"), long).unwrap();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("capsim"))
+    let child = std::process::Command::new(capsim_path())
         .current_dir(dir.path())
         .args([
             "run",

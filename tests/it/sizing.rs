@@ -1,12 +1,8 @@
 //! `capsim size` end to end, on a case worked out by hand.
 
-use assert_cmd::Command;
+use crate::support::{capsim, capsim_path, col, read_csv, write_temp};
 use std::fs;
 use std::path::Path;
-
-fn capsim() -> Command {
-    Command::cargo_bin("capsim").expect("the capsim binary is built for integration tests")
-}
 
 /// The hand-worked case. Service times are exponential, so the endpoint *is* an M/M/c/K queue
 /// (c = instances x 1 slot, K = 2c) and the closed form is exact.
@@ -64,29 +60,10 @@ max_429_share = 0.001
 sizes = ["Standard_F4s_v2", "Standard_D4_v3", "Standard_F8s_v2", "Standard_F16s_v2"]
 "#;
 
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_path(path).expect("sizing.csv exists");
-    let header = r.headers().unwrap().iter().map(String::from).collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.unwrap().iter().map(String::from).collect())
-        .collect();
-    (header, rows)
-}
-
 #[test]
 fn size_picks_the_hand_computed_size_and_count() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("hand.toml");
-    fs::write(&file, HAND).unwrap();
-    let out_dir = dir.path().join("out");
-    let out = capsim()
-        .arg("size")
-        .arg(&file)
-        .arg("--out")
-        .arg(&out_dir)
-        .output()
-        .unwrap();
+    let (out_dir, out) = size_with(dir.path(), HAND, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -99,12 +76,7 @@ fn size_picks_the_hand_computed_size_and_count() {
     );
 
     let (header, rows) = read_csv(&out_dir.join("sizing.csv"));
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name}"))
-    };
+    let col = |name: &str| col(&header, name);
     let row = |size: &str| rows.iter().find(|r| r[col("size")] == size).unwrap();
     // The recommendation comes first.
     assert_eq!(rows[0][col("size")], "Standard_F8s_v2");
@@ -175,10 +147,11 @@ fn size_picks_the_hand_computed_size_and_count() {
 
 #[test]
 fn size_is_deterministic() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("hand.toml");
     // A smaller run of the hand case, twice, on different thread counts.
-    fs::write(&file, HAND.replace("horizon = \"1h\"", "horizon = \"15m\"")).unwrap();
+    let (dir, file) = write_temp(
+        "hand.toml",
+        HAND.replace("horizon = \"1h\"", "horizon = \"15m\""),
+    );
     let mut outputs = vec![];
     for (k, threads) in ["1", "2"].iter().enumerate() {
         let out_dir = dir.path().join(format!("out{k}"));
@@ -205,16 +178,13 @@ fn size_is_deterministic() {
 
 #[test]
 fn bad_sizing_tables_are_located_input_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("bad.toml");
-    fs::write(
-        &file,
+    let (dir, file) = write_temp(
+        "bad.toml",
         HAND.replace(
             "latency_slo_ms = 300",
             "latency_slo_ms = -3\npercentile = \"p90\"",
         ),
-    )
-    .unwrap();
+    );
     let out = capsim()
         .arg("size")
         .arg(&file)
@@ -249,9 +219,10 @@ fn bad_sizing_tables_are_located_input_errors() {
 #[test]
 fn run_ignores_the_sizing_table() {
     // The same file runs as a plain scenario (at its written size and count).
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("hand.toml");
-    fs::write(&file, HAND.replace("horizon = \"1h\"", "horizon = \"10m\"")).unwrap();
+    let (dir, file) = write_temp(
+        "hand.toml",
+        HAND.replace("horizon = \"1h\"", "horizon = \"10m\""),
+    );
     let out = capsim()
         .args(["run", "--quiet", "--replications", "1"])
         .arg(&file)
@@ -268,9 +239,7 @@ fn run_ignores_the_sizing_table() {
 
 #[test]
 fn validate_checks_the_sizing_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("hand.toml");
-    fs::write(&file, HAND).unwrap();
+    let (_dir, file) = write_temp("hand.toml", HAND);
     let out = capsim().arg("validate").arg(&file).output().unwrap();
     assert!(out.status.success());
     fs::write(
@@ -292,12 +261,10 @@ fn a_quota_limits_the_count() {
     // 20 vCPUs of FSv2 quota: 2 x Standard_F8s_v2 (8 vCPUs) fit, 3 do not; the hand case needs
     // 4, so the size is over the limit and the reason names the quota. Standard_F16s_v2 (16
     // vCPUs) fits once and needs 3.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("quota.toml");
     let text = HAND
         .replace("horizon = \"1h\"", "horizon = \"20m\"")
         .replace("seed = 5\n", "seed = 5\nquota = { FSv2 = 20 }\n");
-    fs::write(&file, text).unwrap();
+    let (dir, file) = write_temp("quota.toml", text);
     let out_dir = dir.path().join("out");
     let out = capsim()
         .args(["size", "--quiet"])
@@ -312,7 +279,7 @@ fn a_quota_limits_the_count() {
         String::from_utf8_lossy(&out.stderr)
     );
     let (header, rows) = read_csv(&out_dir.join("sizing.csv"));
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let col = |name: &str| col(&header, name);
     let row = |size: &str| rows.iter().find(|r| r[col("size")] == size).unwrap();
     for (size, limit) in [("Standard_F8s_v2", "2"), ("Standard_F16s_v2", "1")] {
         let r = row(size);
@@ -407,9 +374,7 @@ service_time = {{ dist = "exponential", mean = "{mean_ms}ms" }}
 /// with every candidate in its table and a cost chart of the simulated ones.
 #[test]
 fn size_report_names_the_recommendation_and_every_candidate() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("hand.toml");
-    fs::write(&file, HAND).unwrap();
+    let (dir, file) = write_temp("hand.toml", HAND);
     let out = dir.path().join("out");
     capsim()
         .arg("size")
@@ -457,7 +422,7 @@ fn size_with(dir: &Path, text: &str, args: &[&str]) -> (std::path::PathBuf, std:
 fn rows_by_size(out_dir: &Path) -> impl Fn(&str, &str) -> String {
     let (header, rows) = read_csv(&out_dir.join("sizing.csv"));
     move |size: &str, column: &str| {
-        let c = header.iter().position(|h| h == column).unwrap();
+        let c = col(&header, column);
         rows.iter().find(|r| r[2] == size).unwrap()[c].clone()
     }
 }
@@ -620,9 +585,7 @@ fn bad_set_is_an_input_error_naming_the_argument() {
 #[test]
 fn ctrl_c_stops_the_search_and_writes_nothing() {
     use std::time::{Duration, Instant};
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("hand.toml");
-    fs::write(&file, HAND).unwrap();
+    let (dir, file) = write_temp("hand.toml", HAND);
     let out_dir = dir.path().join("out");
     // Earlier results, from a short search.
     let earlier = capsim()
@@ -653,9 +616,7 @@ fn ctrl_c_stops_the_search_and_writes_nothing() {
     for (out, existed) in [(&out_dir, true), (&dir.path().join("fresh"), false)] {
         // 2000 replications of an hour at 20 requests/s for each of the first three points:
         // minutes of work, so the signal always lands mid-search.
-        #[allow(deprecated)] // the path is what std::process::Command needs
-        let bin = assert_cmd::cargo::cargo_bin("capsim");
-        let child = std::process::Command::new(bin)
+        let child = std::process::Command::new(capsim_path())
             .args(["size", "--quiet", "--replications", "2000"])
             .arg(&file)
             .arg("--out")

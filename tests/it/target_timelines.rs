@@ -13,56 +13,26 @@
 //! load (an always-on pool's bill, zero for unbilled pools) is checked exactly, plus
 //! conservation on every replication.
 
+use crate::support::{
+    PRICE, advance, area, assert_close, assert_conserved, assert_error, errors, job, loads, metric,
+    s,
+};
 use capsim::catalog::Catalog;
 use capsim::engine::{EventQueue, Sampler, SimTime, stream};
 use capsim::metrics::{self, M, Values};
 use capsim::model::run_replication;
-use capsim::scenario::{Diagnostic, LoadError, LoadOptions, Loaded, Scenario, parse_with};
+use capsim::scenario::Scenario;
 use capsim::targets::instance::{DailySchedule, Power, weekly_actions};
 use capsim::targets::{
     ClusterReport, ClusterSample, Instance, InstanceEvent, InstanceSpec, Job, Serverless,
     ServerlessEvent, ServerlessSpec, TargetKind, TargetReport, Tier,
 };
-use std::path::Path;
 
-/// VM price per node-hour: $0.001 per node-second.
-const PRICE: f64 = 3.6;
 /// A compute instance's disk and load balancer: $0.0001 per second, running or stopped.
 const FIXED: f64 = 0.36;
 
-/// Seconds to simulated microseconds.
-const fn s(secs: u64) -> SimTime {
-    secs * 1_000_000
-}
-
-/// Node × seconds to the report's node × microseconds.
-const fn area(node_secs: u64) -> u128 {
-    node_secs as u128 * 1_000_000
-}
-
 /// No test here needs more events than this; more means a model is looping.
 const MAX_EVENTS: u64 = 100_000;
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * b.abs().max(1.0)
-}
-
-fn assert_close(got: f64, want: f64, what: &str) {
-    assert!(close(got, want), "{what}: got {got}, want {want}");
-}
-
-fn metric(r: &ClusterReport, m: M) -> f64 {
-    metrics::values(&TargetReport::Cluster(r.clone()))[m as usize]
-}
-
-/// Every job is either completed, running or queued at the end.
-fn assert_conserved(r: &ClusterReport) {
-    assert_eq!(
-        r.total_arrived,
-        r.total_completed + r.running_at_end + r.queued_at_end,
-        "conservation: {r:?}"
-    );
-}
 
 fn assert_areas(r: &ClusterReport, provisioning_s: u64, busy_s: u64, idle_s: u64) {
     assert_eq!(
@@ -102,16 +72,6 @@ fn assert_sample(
     );
 }
 
-fn job(at_s: u64, duration_s: u64, nodes: u32) -> Job {
-    Job {
-        workload: 0,
-        arrival: s(at_s),
-        duration: s(duration_s),
-        nodes,
-        priority: 0,
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Compute instance
 // ---------------------------------------------------------------------------------------------
@@ -146,13 +106,7 @@ impl Ci {
 
     /// Handles every event due at or before `t`.
     fn advance_to(&mut self, t: SimTime) {
-        while let Some((now, ev)) = self.queue.pop_until(t) {
-            assert!(
-                self.queue.processed() < MAX_EVENTS,
-                "runaway at {now} µs: {ev:?}"
-            );
-            self.inst.handle(now, ev, &mut self.queue);
-        }
+        advance(&mut self.inst, &mut self.queue, t, MAX_EVENTS);
     }
 
     fn submit(&mut self, at_s: u64, duration_s: u64) {
@@ -493,13 +447,7 @@ impl Sl {
     }
 
     fn advance_to(&mut self, t: SimTime) {
-        while let Some((now, ev)) = self.queue.pop_until(t) {
-            assert!(
-                self.queue.processed() < MAX_EVENTS,
-                "runaway at {now} µs: {ev:?}"
-            );
-            self.sl.handle(now, ev, &mut self.queue);
-        }
+        advance(&mut self.sl, &mut self.queue, t, MAX_EVENTS);
     }
 
     fn submit(&mut self, at_s: u64, duration_s: u64, nodes: u32) {
@@ -698,41 +646,6 @@ fn serverless_queue_area_obeys_littles_law() {
 // ---------------------------------------------------------------------------------------------
 // Fixed and attached pools, instances and serverless through the scenario loader
 // ---------------------------------------------------------------------------------------------
-
-fn load(text: &str) -> Result<Loaded, LoadError> {
-    parse_with(
-        Path::new("x.toml"),
-        text,
-        &LoadOptions {
-            today: Some(20784),
-            prices_file: None,
-        },
-    )
-}
-
-fn loads(text: &str) -> Scenario {
-    match load(text) {
-        Ok(l) => l.scenario,
-        Err(e) => panic!("scenario does not load: {e}\n{text}"),
-    }
-}
-
-fn errors(text: &str) -> Vec<Diagnostic> {
-    match load(text) {
-        Ok(_) => panic!("scenario loads but should not:\n{text}"),
-        Err(LoadError::Invalid { errors, .. }) => errors,
-        Err(e) => panic!("unexpected error {e}"),
-    }
-}
-
-/// Asserts one error names `field` and its message contains every one of `words`.
-fn assert_error(errs: &[Diagnostic], field: &str, words: &[&str]) {
-    assert!(
-        errs.iter()
-            .any(|d| d.field == field && words.iter().all(|w| d.message.contains(w))),
-        "no error on `{field}` containing {words:?}; errors: {errs:#?}"
-    );
-}
 
 /// Runs every replication through `sweep::run` and returns each replication's metric values
 /// for target 0; also re-runs each replication through `model::run_replication` to check
@@ -1532,10 +1445,8 @@ fn spot_serverless_through_the_loader_uses_spot_prices() {
 fn prio_job(at_s: u64, duration_s: u64, workload: u32, priority: i32) -> Job {
     Job {
         workload,
-        arrival: s(at_s),
-        duration: s(duration_s),
-        nodes: 1,
         priority,
+        ..job(at_s, duration_s, 1)
     }
 }
 

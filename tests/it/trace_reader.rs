@@ -1,6 +1,7 @@
 //! The workload-trace reader on small hand-written CSVs and on the two real traces in
 //! `scenarios/traces` (copies of the project's shared traces, shipped with capsim).
 
+use crate::support::{repo, write_temp};
 use capsim::workload::trace::{
     MAX_ERRORS, OnBadRow, TimeFormat, Trace, TraceError, TraceSpec, load,
 };
@@ -9,12 +10,9 @@ use std::time::Instant;
 
 const SECONDS: &str = "%Y-%m-%d %H:%M:%S";
 
-/// Writes `contents` to a file in a fresh temporary directory (kept alive by the guard).
+/// Writes `contents` to `jobs.csv` in a fresh temporary folder (kept alive by the guard).
 fn write(contents: &[u8]) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("jobs.csv");
-    std::fs::write(&path, contents).unwrap();
-    (dir, path)
+    write_temp("jobs.csv", contents)
 }
 
 /// A spec for the usual test layout: `timestamp,duration,num_gpus`.
@@ -363,9 +361,7 @@ fn empty_unreadable_and_header_only_files() {
 // ---- The real traces ----
 
 fn shared_trace(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios/traces")
-        .join(name)
+    repo().join("scenarios/traces").join(name)
 }
 
 #[test]

@@ -1,12 +1,13 @@
 //! Replaying the real Philly trace through the cluster model, checked against figures computed
 //! here straight from the CSV.
 
+use crate::support::repo;
 use capsim::metrics::M;
 use capsim::scenario::{LoadOptions, parse_with};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn trace_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/traces/philly_vc_11cb48.csv")
+    repo().join("scenarios/traces/philly_vc_11cb48.csv")
 }
 
 /// (jobs, GPU-seconds) read line by line, independently of capsim's reader.
@@ -45,7 +46,7 @@ compute = "pool"
 arrivals = {{ process = "trace", file = "traces/philly_vc_11cb48.csv", submit_column = "submit_time", duration_column = "duration_s", gpus_column = "num_gpus" }}
 "#
     );
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/philly-ample.toml");
+    let path = repo().join("scenarios/philly-ample.toml");
     parse_with(&path, &text, &LoadOptions::default())
         .unwrap_or_else(|e| panic!("{e}"))
         .scenario
@@ -86,7 +87,7 @@ fn with_ample_nodes_and_instant_start_up_nobody_waits() {
 
 #[test]
 fn the_bundled_philly_scenario_serves_the_whole_trace_on_both_clusters() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/philly.toml");
+    let path = repo().join("scenarios/philly.toml");
     let s = capsim::scenario::load(&path).unwrap().scenario;
     let result = capsim::sweep::run(&s, 0, None).unwrap();
     for row in &result.rows {
@@ -120,7 +121,7 @@ name = "philly"
 compute = "pool"
 arrivals = { process = "trace", file = "traces/philly_vc_11cb48.csv", submit_column = "submit_time", duration_column = "duration_s", gpus_column = "num_gpus" }
 "#;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/too-small.toml");
+    let path = repo().join("scenarios/too-small.toml");
     let err = parse_with(&path, text, &LoadOptions::default())
         .unwrap_err()
         .to_string();

@@ -15,9 +15,10 @@
 //!   `# invariant: TEXT` lines (substrings of stderr that hold before and after a fix); the file's
 //!   other directives are checked by its own `#[ignore = "bug: ..."]` test below.
 
+use crate::support::{Output, entries, repo, run};
 use assert_cmd::Command;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Files with a `# bug:` directive, each checked by an ignored test below.
 const BUG_FILES: &[&str] = &[
@@ -37,29 +38,21 @@ const BUG_FILES: &[&str] = &[
 ];
 
 fn tests_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
+    repo().join("tests")
 }
 
 fn capsim() -> Command {
-    let mut cmd =
-        Command::cargo_bin("capsim").expect("the capsim binary is built for integration tests");
+    let mut cmd = crate::support::capsim();
     cmd.current_dir(tests_dir());
     cmd
 }
 
 /// Names of the `.toml` files in `tests/broken/`, sorted.
 fn broken_files() -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(tests_dir().join("broken"))
-        .expect("tests/broken exists")
-        .map(|e| {
-            e.expect("readable entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
+    let names: Vec<String> = entries(&tests_dir().join("broken"))
+        .into_iter()
         .filter(|n| n.ends_with(".toml"))
         .collect();
-    names.sort();
     assert!(
         names.len() >= 40,
         "expected the broken scenarios, found {names:?}"
@@ -123,21 +116,6 @@ fn spec(name: &str) -> Spec {
         }
     }
     s
-}
-
-struct Output {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("capsim runs");
-    Output {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 fn validate(s: &Spec, with_args: bool) -> Output {

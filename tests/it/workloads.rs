@@ -1,39 +1,21 @@
 //! Workload features end to end: batches, MMPP bursts, priorities through the loader, the
 //! per-workload breakdown in `workloads.csv`, and the count of skipped trace rows.
 
-use assert_cmd::Command;
+use crate::support::{assert_error, capsim, csv_records, errors, loads, options, write_temp};
 use capsim::engine::stream;
 use capsim::model::{arrival_states_purpose, arrivals_purpose, run_replication};
-use capsim::scenario::{Diagnostic, LoadError, LoadOptions, Scenario, parse_with};
+use capsim::scenario::{Diagnostic, LoadError, Scenario, parse_with};
 use capsim::targets::TargetReport;
 use capsim::workload::ArrivalSource;
 use std::path::Path;
 
+/// Loads `text` as a scenario file in `dir`, beside the trace files it names.
 fn load_in(dir: &Path, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
-    match parse_with(&dir.join("w.toml"), text, &LoadOptions::default()) {
+    match parse_with(&dir.join("w.toml"), text, &options()) {
         Ok(l) => Ok(l.scenario),
         Err(LoadError::Invalid { errors, .. }) => Err(errors),
         Err(e) => panic!("{e}"),
     }
-}
-
-fn loads(text: &str) -> Scenario {
-    load_in(Path::new("."), text).unwrap_or_else(|e| panic!("does not load: {e:#?}\n{text}"))
-}
-
-fn errors(text: &str) -> Vec<Diagnostic> {
-    match load_in(Path::new("."), text) {
-        Ok(_) => panic!("loads but should not:\n{text}"),
-        Err(e) => e,
-    }
-}
-
-fn assert_error(errs: &[Diagnostic], field: &str, words: &[&str]) {
-    assert!(
-        errs.iter()
-            .any(|d| d.field == field && words.iter().all(|w| d.message.contains(w))),
-        "no error on `{field}` containing {words:?}; errors: {errs:#?}"
-    );
 }
 
 /// A cluster big enough for everything, ready at once, and one workload with `arrivals`.
@@ -110,12 +92,7 @@ fn a_trace_row_with_a_batch_size_is_that_many_jobs() {
     // 3 rows, batch 4: exactly 12 jobs, each with its row's duration: 4 × (60 + 120 + 180) s
     // = 1440 node-s of busy time with one node per job. The second batch (100..220) overlaps
     // the third (200..380): 8 nodes at peak.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("t.csv"),
-        "submit,duration\n0,60\n100,120\n200,180\n",
-    )
-    .unwrap();
+    let (dir, _) = write_temp("t.csv", "submit,duration\n0,60\n100,120\n200,180\n");
     let text = r#"
 horizon = "1h"
 replications = 1
@@ -254,31 +231,15 @@ fn mmpp_and_batch_and_priority_are_validated_with_their_fields() {
     assert_eq!(sc.system.workloads[0].batch_size, 1);
 }
 
-fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|rec| {
-            header
-                .iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn workloads_csv_breaks_each_target_down_by_workload() {
     // Two workloads share one cluster (one at priority 5, in batches of 3), a third uses a
     // trace with two bad rows skipped. The attributed costs of a target's workloads add up to
     // its cost, their busy hours to its busy hours, their arrivals to its arrivals.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("t.csv"),
+    let (dir, _) = write_temp(
+        "t.csv",
         "submit,duration\n0,600\nnot-a-time,60\n3600,1200\n7200,-5\n",
-    )
-    .unwrap();
+    );
     let text = r#"
 name = "mix"
 horizon = "3d"
@@ -315,8 +276,7 @@ arrivals = { process = "trace", file = "t.csv", submit_column = "submit", durati
     let file = dir.path().join("mix.toml");
     std::fs::write(&file, text).unwrap();
     let out = dir.path().join("out");
-    let o = Command::cargo_bin("capsim")
-        .unwrap()
+    let o = capsim()
         .args([
             "run",
             file.to_str().unwrap(),
@@ -327,8 +287,8 @@ arrivals = { process = "trace", file = "t.csv", submit_column = "submit", durati
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let rows = read_csv(&out.join("workloads.csv"));
-    let summary = read_csv(&out.join("summary.csv"));
+    let rows = csv_records(&out.join("workloads.csv"));
+    let summary = csv_records(&out.join("summary.csv"));
     assert_eq!(rows.len(), 3);
     let by = |w: &str| rows.iter().find(|r| r["workload"] == w).unwrap();
     let f = |r: &std::collections::HashMap<String, String>, k: &str| -> f64 {
