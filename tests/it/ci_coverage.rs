@@ -1,6 +1,6 @@
 //! Do capsim's 95% confidence intervals cover the truth 95% of the time?
 //!
-//! `tests/queueing_theory.rs` checks one interval per queue against the closed form; a single
+//! `queueing_theory.rs` checks one interval per queue against the closed form; a single
 //! interval is right or wrong by luck. Here many independent experiments of one M/M/2 queue at
 //! ρ = 0.7, each of 10 replications, each report the mean wait ± its 95% half-width exactly as
 //! `summary.csv` does (`RunResult::summary`, Student t with 9 degrees of freedom), and the share
@@ -28,7 +28,8 @@
 //!
 //! The seeds are the fixed list 9001..=9400 and were not chosen by outcome.
 //!
-//! Run with `cargo test --release --test ci_coverage -- --nocapture` to see the figures.
+//! Run with `cargo test --profile checked --test it ci_coverage:: -- --nocapture` to see the
+//! figures.
 
 use crate::support::{erlang_c, load};
 use capsim::metrics::M;
@@ -61,7 +62,7 @@ fn wq_h() -> f64 {
 }
 
 /// Relaxation time of the queue in hours: M/M/1's 1 / (μ(1 − √ρ)²) with the servers' total rate
-/// (the same heavy-traffic approximation as `tests/queueing_theory.rs`): 18.75 h here.
+/// (the same heavy-traffic approximation as `queueing_theory.rs`): 18.75 h here.
 fn relaxation_h() -> f64 {
     1.0 / (SERVERS as f64 * (1.0 - RHO.sqrt()).powi(2))
 }

@@ -16,7 +16,7 @@
 //! in flight at the horizon. The timeout is Azure's maximum (180 s), hundreds of mean service
 //! times, so no request times out. Seeds are fixed and were not tuned.
 //!
-//! `cargo test --release --test endpoint_queueing -- --nocapture` prints the table.
+//! `cargo test --profile checked --test it endpoint_queueing:: -- --nocapture` prints the table.
 
 use crate::support::load;
 use capsim::metrics::M;

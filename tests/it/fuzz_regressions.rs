@@ -2,8 +2,12 @@
 //! trace`), minimised and saved under `tests/fuzz_regressions/`, fed to the very same harness
 //! functions: the fuzz target files are included here as modules.
 //!
+//! The saved inputs overflowed integers. Such a bug panics only where overflow checks are on
+//! (wrapping silently otherwise), so these tests can catch it in the test suite's `checked`
+//! profile (Cargo.toml) and in debug builds, not under `--release`.
+//!
 //! A test marked `#[ignore = "bug: ..."]` still fails: it describes the bug and runs with
-//! `cargo test --release --test fuzz_regressions -- --ignored`.
+//! `cargo test --profile checked --test it fuzz_regressions:: -- --ignored`.
 
 #[path = "../../fuzz/fuzz_targets/scenario.rs"]
 mod scenario_target;
@@ -17,7 +21,6 @@ fn input(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-#[allow(dead_code)]
 fn scenario(name: &str) {
     scenario_target::run(&input(name));
 }
@@ -39,33 +42,23 @@ fn shipped_scenarios_pass_the_harness() {
     trace_target::run(&philly[..4000.min(philly.len())]);
 }
 
-/// `horizon = "1e30"` validates (a huge but finite duration) and the retirement check's end day,
-/// `start_day + (h / 86_400.0).ceil() as i64` in `src/scenario/validate.rs` (`end_day`, about
-/// line 502), overflows: `as i64` saturates to i64::MAX and the addition panics with overflow
-/// checks on (debug builds, fuzz builds) and wraps to a negative day without them (release), so
-/// retirement warnings inside the horizon are silently lost. The same happens without
-/// `start_date` (the start is then today). Panics only where overflow checks are on.
+/// `horizon = "1e30"` used to validate (a huge but finite duration), and the retirement check's
+/// end day, `start_day + (h / 86_400.0).ceil() as i64` in `src/scenario/validate.rs`
+/// (`end_day`), overflowed: `as i64` saturates to i64::MAX and the addition panicked with
+/// overflow checks on and wrapped to a negative day without them, so retirement warnings inside
+/// the horizon were silently lost. The same happened without `start_date` (the start is then
+/// today). A horizon over 10,000 years is now refused first.
 #[test]
-#[cfg_attr(
-    debug_assertions,
-    ignore = "bug: validate.rs end_day = start_day + (horizon / 86400).ceil() as i64 overflows \
-              for horizon = \"1e30\" (panics with overflow checks)"
-)]
 fn scenario_huge_horizon_end_day_overflow() {
     scenario("scenario-huge-horizon-end-day-overflow.toml");
 }
 
 /// A sweep range whose value count does not fit a `usize`: `range()` in
-/// `src/scenario/sweep.rs` computes `((to - from) / step + 1e-9).floor() as usize + 1`; the cast
-/// saturates to usize::MAX and the `+ 1` overflows: a panic with overflow checks on, and
-/// without them (release) n wraps to 0, so the range is reported as having "no values" rather
-/// than as "more than 100000 values".
+/// `src/scenario/sweep.rs` computed `((to - from) / step + 1e-9).floor() as usize + 1`; the cast
+/// saturates to usize::MAX and the `+ 1` overflowed: a panic with overflow checks on, and
+/// without them n wrapped to 0, so the range was reported as having "no values" rather than as
+/// "more than 100000 values". The count is now compared in floating point first.
 #[test]
-#[cfg_attr(
-    debug_assertions,
-    ignore = "bug: sweep.rs range(): floor(...) as usize + 1 overflows for \
-              { from = 0, to = 1e300, step = 1 } (panics with overflow checks)"
-)]
 fn scenario_sweep_range_count_overflow() {
     scenario("scenario-sweep-range-count-overflow.toml");
 }

@@ -21,7 +21,8 @@
 //! (`.out.capsim-<pid>-<nonce>.lock|staging|old`); the next run into that folder removes them.
 //! The tests check that they never pile up.
 //!
-//! Run with `cargo test --release --test interrupted_runs -- --nocapture` to see the figures.
+//! Run with `cargo test --profile checked --test it interrupted_runs:: -- --nocapture` to see
+//! the figures.
 
 use crate::support::{capsim_path, write_temp};
 use std::collections::BTreeMap;

@@ -5,7 +5,8 @@
 //!
 //! One binary rather than a file per test under `tests/`: every test file there is a crate of
 //! its own, linked against the whole library and its dependencies, so 29 files cost 29 links.
-//! Run one module with `cargo test --profile <p> --test it <module>::`.
+//! `cargo test --profile checked` runs them all (the profile is described in Cargo.toml); one
+//! module alone: `cargo test --profile checked --test it <module>::`.
 
 mod support;
 

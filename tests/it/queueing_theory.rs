@@ -30,7 +30,8 @@
 //! its interval after such a change calls for a look at its t-value (printed) before it is taken
 //! for a bug.
 //!
-//! Run with `cargo test --release --test queueing_theory -- --nocapture` to see the table.
+//! Run with `cargo test --profile checked --test it queueing_theory:: -- --nocapture` to see
+//! the table.
 
 use crate::support::{erlang_c, load};
 use capsim::metrics::{Estimate, M};
