@@ -52,7 +52,8 @@ if "$bin" report --help >/dev/null 2>&1; then
 else
     # A binary without the subcommand: the library writes them through the test helper.
     CAPSIM_REPORT_DIRS="$(IFS=:; echo "${dirs[*]}")" \
-        cargo test --release --quiet --test report -- --ignored --exact write_reports_named_by_env \
+        cargo test --profile checked --quiet --test it -- --ignored --exact \
+            report::write_reports_named_by_env \
         >"$work/helper.log" 2>&1 || { cat "$work/helper.log"; exit 1; }
 fi
 

@@ -2,7 +2,7 @@
 //! a short simulation of every variant and every output format.
 //!
 //! `cargo fuzz run scenario` runs it under libFuzzer; `cargo fuzz run scenario FILE` (or the
-//! built binary with file arguments) runs saved inputs once. `tests/fuzz_regressions.rs`
+//! built binary with file arguments) runs saved inputs once. `tests/it/fuzz_regressions.rs`
 //! includes this file as a module and calls [`run`] on the inputs saved there.
 //!
 //! Relative file references (`prices`, trace and empirical files) resolve against the current
@@ -26,7 +26,7 @@ const MAX_WORK: f64 = 100_000.0;
 /// Record the time series only when it has at most this many rows per target.
 const MAX_SAMPLES: u64 = 10_000;
 
-// Compiled as a module of tests/fuzz_regressions.rs (cfg(test)), only `run` is wanted.
+// Compiled as a module of tests/it/fuzz_regressions.rs (cfg(test)), only `run` is wanted.
 #[cfg(not(test))]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| run(data));
 

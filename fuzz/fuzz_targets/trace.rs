@@ -6,13 +6,13 @@
 //! sorted by submit time, offsets finite and non-negative, durations finite and non-negative,
 //! extra values finite, `span_s` the last offset.
 //!
-//! `cargo fuzz run trace FILE` runs a saved input once. `tests/fuzz_regressions.rs` includes
+//! `cargo fuzz run trace FILE` runs a saved input once. `tests/it/fuzz_regressions.rs` includes
 //! this file as a module and calls [`run`].
 #![cfg_attr(not(test), no_main)]
 
 use capsim::workload::trace::{OnBadRow, TimeFormat, Trace, TraceSpec, parse};
 
-// Compiled as a module of tests/fuzz_regressions.rs (cfg(test)), only `run` is wanted.
+// Compiled as a module of tests/it/fuzz_regressions.rs (cfg(test)), only `run` is wanted.
 #[cfg(not(test))]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| run(data));
 

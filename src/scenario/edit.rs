@@ -247,7 +247,12 @@ impl Edited {
             return;
         }
         let offset = offset_of(&self.text, d.line, d.column);
-        let own = |fields: &[String]| fields.contains(&d.field);
+        // The validator names a table of an array by its index (`compute[0].max_instance`)
+        // where the edit names it by its name: the same key when the last segments agree.
+        let key = |f: &str| f.rsplit(['.', ']']).next().unwrap_or(f).to_string();
+        let own = |fields: &[String]| {
+            fields.contains(&d.field) || fields.iter().any(|f| key(f) == key(&d.field))
+        };
         match self.origin(offset) {
             // Whole-document problems are reported at the very start, where an edit of an
             // empty top level also lands: only a problem with the edit's own field is its.

@@ -957,7 +957,7 @@ mod tests {
     fn autoscale_advice_follows_the_daily_profile() {
         // The hand case at the peak needs 4 instances of "fast" (a = 1 erlang). At half the
         // peak (a = 0.5) the closed form needs 3 (blocking 0.00006, see the F16s_v2 case in
-        // tests/sizing.rs); at a tenth (a = 0.1), c = 2 blocks 0.1^4/(2! 2^2) / 1.105 = 0.00001:
+        // tests/it/sizing.rs); at a tenth (a = 0.1), c = 2 blocks 0.1^4/(2! 2^2) / 1.105 = 0.00001:
         // 2 instances.
         let mut g = goal();
         g.load_profile = vec![1.0, 0.5, 0.1, 0.1];

@@ -1,0 +1,44 @@
+//! capsim's integration tests, in one test binary: one module per behaviour, each named after
+//! what it checks, and `support` for what several of them need (running the binary, writing a
+//! scenario to a temporary folder, reading CSV cells by column, loading scenario text, driving
+//! a target's event queue by hand).
+//!
+//! One binary rather than a file per test under `tests/`: every test file there is a crate of
+//! its own, linked against the whole library and its dependencies, so 29 files cost 29 links.
+//! `cargo test --profile checked` runs them all (the profile is described in Cargo.toml); one
+//! module alone: `cargo test --profile checked --test it <module>::`.
+
+mod support;
+
+mod architecture;
+mod autoscale_flapping;
+mod autoscale_timelines;
+mod batch_endpoint;
+mod ci_coverage;
+mod cli;
+mod cluster_reference;
+mod cluster_timelines;
+mod conservation;
+mod determinism;
+mod docs;
+mod endpoint_kubernetes;
+mod endpoint_queueing;
+mod endpoint_timeouts;
+mod endpoint_traffic;
+mod endpoint_validation;
+mod fuzz_regressions;
+mod interrupted_runs;
+mod loader_properties;
+mod model_properties;
+mod preemption;
+mod queueing_theory;
+mod report;
+mod resource_guards;
+mod scenarios;
+mod shards;
+mod sizing;
+mod target_timelines;
+mod trace_reader;
+mod trace_replay;
+mod validation;
+mod workloads;

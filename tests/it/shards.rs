@@ -1,0 +1,308 @@
+//! `capsim run --shard K/N` and `capsim merge`: shards run as separate processes, and the merge
+//! gives byte for byte the files a single run writes, whatever the split and the order the
+//! folders are given in. Also what a Ctrl-C leaves behind.
+
+use crate::support::{capsim, capsim_path, repo, write_temp};
+use std::fs;
+use std::path::Path;
+
+/// Three swept settings x 5 replications = 15 pairs: splits of 2, 4 and 7 shards cut through
+/// the middle of variants, and 16 shards leave the last one empty.
+const SCENARIO: &str = r#"name = "shards"
+horizon = "5d"
+warmup = "12h"
+replications = 5
+seed = 11
+
+[[compute]]
+name = "gpu"
+type = "amlcompute"
+size = "Standard_NC4as_T4_v3"
+max_instances = 6
+idle_time_before_scale_down = "5m"
+
+[[workload]]
+name = "train"
+compute = "gpu"
+arrivals = { process = "poisson", rate_per_hour = 2.0 }
+duration = { dist = "lognormal", median = "30m", p95 = "2h" }
+
+[sweep]
+"compute.gpu.min_instances" = [0, 1, 2]
+
+[goal]
+wait_p95 = "10m"
+"#;
+
+const FILES: &[&str] = &[
+    "summary.csv",
+    "replications.csv",
+    "workloads.csv",
+    "tradeoff.csv",
+    "timeseries.csv",
+    "scenario.toml",
+];
+
+fn setup() -> tempfile::TempDir {
+    let (dir, _) = write_temp("s.toml", SCENARIO);
+    capsim()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "s.toml",
+            "--out",
+            "full",
+            "--quiet",
+            "--threads",
+            "2",
+        ])
+        .assert()
+        .success();
+    dir
+}
+
+fn run_shards(dir: &Path, n: usize, prefix: &str) -> Vec<String> {
+    (1..=n)
+        .map(|k| {
+            let out = format!("{prefix}{k}");
+            capsim()
+                .current_dir(dir)
+                .args(["run", "s.toml", "--quiet", "--threads", "1", "--out", &out])
+                .args(["--shard", &format!("{k}/{n}")])
+                .assert()
+                .success();
+            out
+        })
+        .collect()
+}
+
+#[test]
+fn merged_shards_equal_one_run_byte_for_byte() {
+    let dir = setup();
+    for n in [1usize, 2, 4, 7, 16] {
+        let prefix = format!("n{n}-");
+        let mut shards = run_shards(dir.path(), n, &prefix);
+        // Any order on the command line.
+        shards.reverse();
+        let merged = format!("merged{n}");
+        capsim()
+            .current_dir(dir.path())
+            .arg("merge")
+            .args(&shards)
+            .args(["--out", &merged, "--quiet"])
+            .assert()
+            .success();
+        for f in FILES {
+            let a = fs::read(dir.path().join("full").join(f)).unwrap();
+            let b = fs::read(dir.path().join(&merged).join(f)).unwrap();
+            assert!(a == b, "{f} differs after merging {n} shards");
+        }
+    }
+}
+
+#[test]
+fn merge_refuses_missing_duplicate_and_foreign_shards() {
+    let dir = setup();
+    let shards = run_shards(dir.path(), 3, "a");
+    let merge = |args: &[&str]| {
+        let out = capsim()
+            .current_dir(dir.path())
+            .arg("merge")
+            .args(args)
+            .args(["--out", "m", "--quiet"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!dir.path().join("m").exists(), "nothing written on error");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let e = merge(&[&shards[0], &shards[2]]);
+    assert!(e.contains("missing shard 2/3"), "{e}");
+    let e = merge(&[&shards[0], &shards[1], &shards[1], &shards[2]]);
+    assert!(e.contains("given twice"), "{e}");
+    // A shard of the same scenario run with other arguments is another sweep.
+    capsim()
+        .current_dir(dir.path())
+        .args(["run", "s.toml", "--quiet", "--seed", "12", "--out", "other"])
+        .args(["--shard", "2/3"])
+        .assert()
+        .success();
+    let e = merge(&[&shards[0], "other", &shards[2]]);
+    assert!(e.contains("shards of different runs"), "{e}");
+    let e = merge(&["full"]);
+    assert!(e.contains("shard.toml"), "{e}");
+}
+
+#[test]
+fn bad_shard_syntax_is_an_input_error() {
+    for bad in ["0/3", "4/3", "1", "x/y"] {
+        capsim()
+            .args(["run", "scenarios/quickstart.toml", "--shard", bad, "--out"])
+            .arg(std::env::temp_dir().join("capsim-never-written"))
+            .assert()
+            .code(2);
+    }
+}
+
+/// SIGINT in the middle of a long sweep: the process exits 130, what finished is written, the
+/// folder says it is incomplete, and every variant reported has all its replications.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_writes_finished_variants_marked_incomplete() {
+    use std::time::{Duration, Instant};
+    // Long enough that the signal always lands mid-run, even in a release build: 12 variants x
+    // 400 replications of 100 days at 20 jobs an hour (about a minute of work on 2 cores).
+    let text = SCENARIO
+        .replace("replications = 5", "replications = 400")
+        .replace("horizon = \"5d\"", "horizon = \"100d\"")
+        .replace("rate_per_hour = 2.0", "rate_per_hour = 20.0")
+        .replace("[0, 1, 2]", "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]")
+        .replace("max_instances = 6", "max_instances = 12");
+    let (dir, _) = write_temp("s.toml", text);
+    let child = std::process::Command::new(capsim_path())
+        .current_dir(dir.path())
+        .args(["run", "s.toml", "--out", "int", "--quiet", "--threads", "2"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the run is under way (its staging files exist), then interrupt.
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(t0.elapsed() < Duration::from_secs(60));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let folder = dir.path().join("int");
+    let note = fs::read_to_string(folder.join("INCOMPLETE.txt")).unwrap();
+    assert!(note.contains("interrupted"), "{note}");
+    // Every reported variant has all 400 replications in replications.csv.
+    let reps = fs::read_to_string(folder.join("replications.csv")).unwrap();
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for line in reps.lines().skip(1) {
+        let variant = line.split(',').nth(1).unwrap().to_string();
+        *counts.entry(variant).or_default() += 1;
+    }
+    assert!(
+        counts.len() < 12,
+        "the run finished before the signal: {counts:?}"
+    );
+    assert!(counts.values().all(|&n| n == 400), "{counts:?}");
+}
+
+/// The batch-system wrappers in scenarios/shards/ run as each system would run them (its own
+/// task-index variable), and merge.sh combines their folders into the single run's files.
+#[cfg(unix)]
+#[test]
+fn batch_system_wrappers_run_every_shard_and_merge() {
+    let dir = setup();
+    let root = repo().join("scenarios/shards");
+    let bin = capsim_path();
+    // (variable, value for shard k of 4), as Kubernetes, Slurm, Azure Batch and Azure ML set them.
+    type IndexOf = fn(usize) -> String;
+    let styles: [(&str, IndexOf); 4] = [
+        ("JOB_COMPLETION_INDEX", |k| (k - 1).to_string()),
+        ("SLURM_ARRAY_TASK_ID", |k| (k - 1).to_string()),
+        ("AZ_BATCH_TASK_ID", |k| format!("shard-{k}")),
+        ("SHARD", |k| k.to_string()),
+    ];
+    for (var, value) in styles {
+        let out = dir.path().join(format!("sweep-{var}"));
+        for k in 1..=4 {
+            let slurm = var == "SLURM_ARRAY_TASK_ID";
+            let mut cmd = std::process::Command::new(if slurm { "bash" } else { "sh" });
+            if slurm {
+                cmd.arg(root.join("slurm-array.sh"))
+                    .env("SLURM_ARRAY_TASK_COUNT", "4")
+                    .env("SHARD_SH", root.join("shard.sh"));
+            } else {
+                cmd.arg(root.join("shard.sh")).env("SHARDS", "4");
+            }
+            let status = cmd
+                .current_dir(dir.path())
+                .env(var, value(k))
+                .env("SCENARIO", "s.toml")
+                .env("OUT", &out)
+                .env("CAPSIM", &bin)
+                .status()
+                .unwrap();
+            assert!(status.success(), "{var} shard {k}");
+        }
+        let status = std::process::Command::new("sh")
+            .arg(root.join("merge.sh"))
+            .current_dir(dir.path())
+            .env("SHARDS", "4")
+            .env("OUT", &out)
+            .env("CAPSIM", &bin)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "merge after {var}");
+        for f in FILES {
+            let a = fs::read(dir.path().join("full").join(f)).unwrap();
+            let b = fs::read(out.join("merged").join(f)).unwrap();
+            assert!(a == b, "{f} differs after {var} shards");
+        }
+        assert!(out.join("merged/report.html").is_file());
+    }
+}
+
+/// A Ctrl-C'd run into a folder that holds an earlier run's results leaves them as they were
+/// and puts its partial results beside them, in `<folder>.interrupted`.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_never_replaces_earlier_results() {
+    use std::time::Duration;
+    let dir = setup();
+    let before: Vec<(String, Vec<u8>)> = FILES
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                fs::read(dir.path().join("full").join(f)).unwrap(),
+            )
+        })
+        .collect();
+    let long = SCENARIO
+        .replace("replications = 5", "replications = 400")
+        .replace("horizon = \"5d\"", "horizon = \"100d\"")
+        .replace("rate_per_hour = 2.0", "rate_per_hour = 20.0");
+    fs::write(dir.path().join("s.toml"), long).unwrap();
+    let child = std::process::Command::new(capsim_path())
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "s.toml",
+            "--out",
+            "full",
+            "--quiet",
+            "--threads",
+            "2",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("full.interrupted"), "{stderr}");
+    for (f, bytes) in before {
+        assert!(
+            fs::read(dir.path().join("full").join(&f)).unwrap() == bytes,
+            "{f} of the earlier run changed"
+        );
+    }
+    let beside = dir.path().join("full.interrupted");
+    assert!(beside.join("INCOMPLETE.txt").is_file());
+    let info = fs::read_to_string(beside.join("run.json")).unwrap();
+    assert!(info.contains("\"interrupted\""), "{info}");
+}
