@@ -921,11 +921,11 @@ fn compute(d: &Doc, ctx: &mut Ctx) -> Option<Target> {
             vec![
                 Need {
                     path: vec!["size".into()],
-                    what: "the VM size of the cluster's nodes, e.g. Standard_D4s_v3".into(),
+                    what: "the VM size of the cluster's nodes, such as Standard_D4s_v3".into(),
                 },
                 Need {
                     path: vec!["instance_count".into()],
-                    what: "how many nodes the cluster has, e.g. 3".into(),
+                    what: "how many nodes the cluster has, a number without quotes, such as 3".into(),
                 },
             ],
         ),
@@ -1157,11 +1157,11 @@ fn online_deployment(
             kubernetes_parts(d, ctx);
             needs.push(Need {
                 path: vec!["node_size".into()],
-                what: "the VM size of the Kubernetes cluster's nodes, e.g. Standard_D4s_v3".into(),
+                what: "the VM size of the Kubernetes cluster's nodes, such as Standard_D4s_v3".into(),
             });
             needs.push(Need {
                 path: vec!["node_count".into()],
-                what: "how many nodes the Kubernetes cluster has, e.g. 3".into(),
+                what: "how many nodes the Kubernetes cluster has, a number without quotes, such as 3".into(),
             });
             ("kubernetes_online", at.clone())
         }
