@@ -223,7 +223,10 @@ fn broken_yaml_is_refused_at_its_place() {
         let (code, stdout, stderr) = capsim(&data(), &["import", file]);
         assert_eq!(code, 2, "{file}");
         assert!(stdout.is_empty(), "{file}: no scenario for broken YAML");
-        assert!(stderr.contains(expected), "{file}: expected `{expected}` in:\n{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{file}: expected `{expected}` in:\n{stderr}"
+        );
         assert!(stderr.contains("1 error in the Azure ML YAML"), "{stderr}");
     }
 }
@@ -245,8 +248,14 @@ fn a_scenario_names_yaml_with_from_and_runs() {
     // Metadata is not worth a warning on every run.
     assert!(!stderr.contains("$schema"), "{stderr}");
     let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
-    assert!(summary.contains(",cpu-cluster,amlcompute,Standard_D4s_v3,"), "{summary}");
-    assert!(summary.contains(",churn-scorer,managed_online,Standard_F4s_v2,"), "{summary}");
+    assert!(
+        summary.contains(",cpu-cluster,amlcompute,Standard_D4s_v3,"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(",churn-scorer,managed_online,Standard_F4s_v2,"),
+        "{summary}"
+    );
     // The scenario as run holds the YAML's values, the TOML's override, and no `from`.
     let recorded = fs::read_to_string(out.join("scenario.toml")).unwrap();
     assert!(!recorded.contains("\nfrom ="), "{recorded}");
@@ -257,7 +266,9 @@ fn a_scenario_names_yaml_with_from_and_runs() {
         "{recorded}"
     );
     assert!(
-        recorded.contains("instance_type = \"Standard_F4s_v2\"  # blue-deployment.yml:10: instance_type"),
+        recorded.contains(
+            "instance_type = \"Standard_F4s_v2\"  # blue-deployment.yml:10: instance_type"
+        ),
         "{recorded}"
     );
     // So it reruns without the YAML, to the same results.
@@ -295,9 +306,20 @@ fn problems_of_yaml_values_are_reported_in_the_yaml() {
     let (code, _, stderr) = capsim(p, &["validate", "s.toml"]);
     assert_eq!(code, 2);
     // The YAML's values at their places in the YAML; the TOML's own in the TOML.
-    assert!(stderr.contains("big.yml:4:7: error: size: unknown VM size `Standard_Nope_v9`"), "{stderr}");
-    assert!(stderr.contains("big.yml:5:16: error: max_instances: must be from 1 to 65000, got 70000"), "{stderr}");
-    assert!(stderr.contains("s.toml:5:17: error: compute.big.min_instances: must be from 0 to 65000, got -3"), "{stderr}");
+    assert!(
+        stderr.contains("big.yml:4:7: error: size: unknown VM size `Standard_Nope_v9`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("big.yml:5:16: error: max_instances: must be from 1 to 65000, got 70000"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "s.toml:5:17: error: compute.big.min_instances: must be from 0 to 65000, got -3"
+        ),
+        "{stderr}"
+    );
     // A --set replaces the YAML's value: its problem goes with it.
     let (_, _, stderr) = capsim(
         p,
@@ -305,22 +327,46 @@ fn problems_of_yaml_values_are_reported_in_the_yaml() {
     );
     assert!(!stderr.contains("70000"), "{stderr}");
     // The YAML's own errors, located in it, before any validation.
-    fs::write(p.join("s2.toml"), "horizon = \"1d\"\n\n[[compute]]\nfrom = \"broken/negative-min.yml\"\n").unwrap();
+    fs::write(
+        p.join("s2.toml"),
+        "horizon = \"1d\"\n\n[[compute]]\nfrom = \"broken/negative-min.yml\"\n",
+    )
+    .unwrap();
     fs::create_dir(p.join("broken")).unwrap();
-    fs::copy(data().join("broken/negative-min.yml"), p.join("broken/negative-min.yml")).unwrap();
+    fs::copy(
+        data().join("broken/negative-min.yml"),
+        p.join("broken/negative-min.yml"),
+    )
+    .unwrap();
     let (code, _, stderr) = capsim(p, &["validate", "s2.toml"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("broken/negative-min.yml:5:16: error: min_instances: must be 0 or more, got -1"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "broken/negative-min.yml:5:16: error: min_instances: must be 0 or more, got -1"
+        ),
+        "{stderr}"
+    );
     // An endpoint's YAML named in a [[compute]] table.
-    fs::write(p.join("s3.toml"), "horizon = \"1d\"\n\n[[compute]]\nfrom = \"blue-deployment.yml\"\n").unwrap();
+    fs::write(
+        p.join("s3.toml"),
+        "horizon = \"1d\"\n\n[[compute]]\nfrom = \"blue-deployment.yml\"\n",
+    )
+    .unwrap();
     let (code, _, stderr) = capsim(p, &["validate", "s3.toml"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("s3.toml:4:8: error: compute[0].from: describes an endpoint `churn-scorer`: name it in a [[endpoint]] table"), "{stderr}");
     // A missing file.
-    fs::write(p.join("s4.toml"), "horizon = \"1d\"\n\n[[compute]]\nfrom = \"nowhere.yml\"\n").unwrap();
+    fs::write(
+        p.join("s4.toml"),
+        "horizon = \"1d\"\n\n[[compute]]\nfrom = \"nowhere.yml\"\n",
+    )
+    .unwrap();
     let (code, _, stderr) = capsim(p, &["validate", "s4.toml"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("s4.toml:4:8: error: compute[0].from: cannot read"), "{stderr}");
+    assert!(
+        stderr.contains("s4.toml:4:8: error: compute[0].from: cannot read"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -334,7 +380,11 @@ fn yaml_given_as_a_scenario_gets_a_hint_not_a_wall_of_toml_errors() {
         assert!(stderr.contains("1 error in the scenario"), "{stderr}");
     }
     // By its look, whatever its name.
-    fs::copy(dir.path().join("cluster.yml"), dir.path().join("cluster.toml")).unwrap();
+    fs::copy(
+        dir.path().join("cluster.yml"),
+        dir.path().join("cluster.toml"),
+    )
+    .unwrap();
     let (code, _, stderr) = capsim(dir.path(), &["validate", "cluster.toml"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("this is YAML"), "{stderr}");
@@ -359,6 +409,9 @@ fn iso_8601_durations_anywhere_a_scenario_takes_one() {
     let (code, _, stderr) = capsim(dir.path(), &["validate", "bad.toml"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("bad.toml:8:31: error: "), "{stderr}");
-    assert!(stderr.contains("idle_time_before_scale_down: `P1M` is not an ISO 8601 duration"), "{stderr}");
+    assert!(
+        stderr.contains("idle_time_before_scale_down: `P1M` is not an ISO 8601 duration"),
+        "{stderr}"
+    );
     assert!(stderr.contains("months have no fixed length"), "{stderr}");
 }

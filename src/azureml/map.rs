@@ -85,7 +85,10 @@ const AMLCOMPUTE: &[(&str, Rule)] = &[
         Meta("capsim prices are the catalog's (East US list prices) or your `prices` file"),
     ),
     ("size", To("size", Conv::Str)),
-    ("tier", To("tier", Conv::OneOf(&["dedicated", "low_priority"]))),
+    (
+        "tier",
+        To("tier", Conv::OneOf(&["dedicated", "low_priority"])),
+    ),
     ("min_instances", To("min_instances", Conv::Count(0))),
     ("max_instances", To("max_instances", Conv::Count(0))),
     (
@@ -137,7 +140,10 @@ const COMPUTEINSTANCE: &[(&str, Rule)] = &[
     ("ssh_settings", Meta(SSH)),
     ("network_settings", Meta(NETWORK)),
     ("enable_node_public_ip", Meta(NETWORK)),
-    ("enable_sso", Meta("single sign-on does not change capacity")),
+    (
+        "enable_sso",
+        Meta("single sign-on does not change capacity"),
+    ),
     (
         "enable_root_access",
         Meta("root access does not change capacity"),
@@ -231,7 +237,8 @@ const REQUEST_SETTINGS: &[(&str, Rule)] = &[
     ),
 ];
 
-const LIVENESS: &str = "a liveness probe restarts a failing container, and capsim's instances never fail";
+const LIVENESS: &str =
+    "a liveness probe restarts a failing container, and capsim's instances never fail";
 
 /// Keys of both kinds of online deployment.
 const ONLINE_DEPLOYMENT: &[(&str, Rule)] = &[
@@ -282,7 +289,10 @@ const K8S_SCALE: &[(&str, Rule)] = &[
     ),
     (
         "target_utilization_percentage",
-        To("scale_settings.target_utilization_percentage", Conv::Percent),
+        To(
+            "scale_settings.target_utilization_percentage",
+            Conv::Percent,
+        ),
     ),
     (
         "polling_interval",
@@ -409,7 +419,8 @@ impl Ctx {
     }
 
     fn error(&mut self, origin: Origin, message: impl Into<String>) {
-        self.errors.push(origin.diag(Severity::Error, message.into()));
+        self.errors
+            .push(origin.diag(Severity::Error, message.into()));
     }
 
     fn note(&mut self, origin: Origin, why: &str, matters: bool) {
@@ -450,9 +461,11 @@ impl Ctx {
                     ),
                 },
                 Some(Own) => {}
-                None if prefix.is_empty() && READ_ONLY.contains(&key.as_str()) => {
-                    self.note(key_origin, "status that Azure reports, not a setting", false)
-                }
+                None if prefix.is_empty() && READ_ONLY.contains(&key.as_str()) => self.note(
+                    key_origin,
+                    "status that Azure reports, not a setting",
+                    false,
+                ),
                 None => self.unknown(key, key_origin, spec, what),
             }
         }
@@ -518,10 +531,9 @@ impl Ctx {
                     Err(format!("must be one of {}, got `{s}`", allowed.join(", ")))
                 }
             }
-            (Conv::OneOf(allowed), _) => Err(format!(
-                "must be one of {}, got {got}",
-                allowed.join(", ")
-            )),
+            (Conv::OneOf(allowed), _) => {
+                Err(format!("must be one of {}, got {got}", allowed.join(", ")))
+            }
             (Conv::Count(min), v) => match whole(v) {
                 Some(n) if n >= min => Ok(Scalar::Int(n)),
                 Some(n) => Err(format!("must be {min} or more, got {n}")),
@@ -533,9 +545,7 @@ impl Ctx {
                 None => Err(format!("must be a whole number of minutes, got {got}")),
             },
             (Conv::Seconds, Value::Int(n)) if *n >= 0 => Ok(Scalar::Int(*n)),
-            (Conv::Seconds, Value::Float(x)) if *x >= 0.0 && x.is_finite() => {
-                Ok(Scalar::Float(*x))
-            }
+            (Conv::Seconds, Value::Float(x)) if *x >= 0.0 && x.is_finite() => Ok(Scalar::Float(*x)),
             (Conv::Seconds, Value::Int(_) | Value::Float(_)) => {
                 Err("must be 0 seconds or more".into())
             }
@@ -620,12 +630,20 @@ fn number(v: &Value) -> Option<f64> {
 
 /// Kubernetes CPU: cores, or thousandths with `m`.
 fn cpu_quantity(v: &Value) -> Result<f64, String> {
-    let bad = || format!("must be a CPU quantity such as \"500m\" or \"2\", got {}", describe(v));
+    let bad = || {
+        format!(
+            "must be a CPU quantity such as \"500m\" or \"2\", got {}",
+            describe(v)
+        )
+    };
     let x = match v {
         Value::Str(s) => {
             let s = s.trim();
             match s.strip_suffix('m') {
-                Some(milli) => milli.parse::<f64>().map(|m| m / 1000.0).map_err(|_| bad())?,
+                Some(milli) => milli
+                    .parse::<f64>()
+                    .map(|m| m / 1000.0)
+                    .map_err(|_| bad())?,
                 None => s.parse::<f64>().map_err(|_| bad())?,
             }
         }
@@ -642,7 +660,12 @@ fn cpu_quantity(v: &Value) -> Result<f64, String> {
 /// `T`) suffix; in GiB.
 fn memory_quantity(v: &Value) -> Result<f64, String> {
     const GIB: f64 = 1_073_741_824.0;
-    let bad = || format!("must be a memory quantity such as \"2Gi\" or \"512Mi\", got {}", describe(v));
+    let bad = || {
+        format!(
+            "must be a memory quantity such as \"2Gi\" or \"512Mi\", got {}",
+            describe(v)
+        )
+    };
     let bytes = match v {
         Value::Str(s) => {
             let s = s.trim();
@@ -692,10 +715,13 @@ fn get<'a>(entries: &'a [(String, At, Node)], key: &str) -> Option<(&'a At, &'a 
 
 fn get_str<'a>(entries: &'a [(String, At, Node)], key: &str) -> Option<(&'a str, At)> {
     match get(entries, key) {
-        Some((_, Node {
-            at,
-            value: Value::Str(s),
-        })) => Some((s.trim(), *at)),
+        Some((
+            _,
+            Node {
+                at,
+                value: Value::Str(s),
+            },
+        )) => Some((s.trim(), *at)),
         _ => None,
     }
 }
@@ -707,18 +733,68 @@ fn schema_kind(url: &str) -> Option<(Kind, &'static str, bool)> {
     let known: &[(&str, Kind, &str, bool)] = &[
         ("amlcompute", Kind::Compute, "amlCompute", false),
         ("computeinstance", Kind::Compute, "computeInstance", false),
-        ("kubernetescompute", Kind::Compute, "kubernetesCompute", false),
+        (
+            "kubernetescompute",
+            Kind::Compute,
+            "kubernetesCompute",
+            false,
+        ),
         ("vmcompute", Kind::Compute, "vmCompute", false),
-        ("synapsesparkcompute", Kind::Compute, "synapseSparkCompute", false),
-        ("managedonlineendpoint", Kind::OnlineEndpoint, "managedOnlineEndpoint", false),
-        ("kubernetesonlineendpoint", Kind::OnlineEndpoint, "kubernetesOnlineEndpoint", true),
-        ("onlineendpoint", Kind::OnlineEndpoint, "onlineEndpoint", false),
-        ("managedonlinedeployment", Kind::OnlineDeployment, "managedOnlineDeployment", false),
-        ("kubernetesonlinedeployment", Kind::OnlineDeployment, "kubernetesOnlineDeployment", true),
-        ("onlinedeployment", Kind::OnlineDeployment, "onlineDeployment", false),
+        (
+            "synapsesparkcompute",
+            Kind::Compute,
+            "synapseSparkCompute",
+            false,
+        ),
+        (
+            "managedonlineendpoint",
+            Kind::OnlineEndpoint,
+            "managedOnlineEndpoint",
+            false,
+        ),
+        (
+            "kubernetesonlineendpoint",
+            Kind::OnlineEndpoint,
+            "kubernetesOnlineEndpoint",
+            true,
+        ),
+        (
+            "onlineendpoint",
+            Kind::OnlineEndpoint,
+            "onlineEndpoint",
+            false,
+        ),
+        (
+            "managedonlinedeployment",
+            Kind::OnlineDeployment,
+            "managedOnlineDeployment",
+            false,
+        ),
+        (
+            "kubernetesonlinedeployment",
+            Kind::OnlineDeployment,
+            "kubernetesOnlineDeployment",
+            true,
+        ),
+        (
+            "onlinedeployment",
+            Kind::OnlineDeployment,
+            "onlineDeployment",
+            false,
+        ),
         ("batchendpoint", Kind::BatchEndpoint, "batchEndpoint", false),
-        ("batchdeployment", Kind::BatchDeployment, "batchDeployment", false),
-        ("modelbatchdeployment", Kind::BatchDeployment, "modelBatchDeployment", false),
+        (
+            "batchdeployment",
+            Kind::BatchDeployment,
+            "batchDeployment",
+            false,
+        ),
+        (
+            "modelbatchdeployment",
+            Kind::BatchDeployment,
+            "modelBatchDeployment",
+            false,
+        ),
         (
             "pipelinecomponentbatchdeployment",
             Kind::BatchDeployment,
@@ -780,10 +856,12 @@ fn classify(file: &Path, doc: &Node, ctx: &mut Ctx) -> Option<Doc> {
     let (kind, schema) = match by_schema {
         Some(k) => k,
         None if has("endpoint_name") => {
-            let batch = matches!(type_value.as_ref().map(|t| t.0.as_str()), Some("model" | "pipeline"))
-                || ["compute", "settings", "mini_batch_size", "component"]
-                    .iter()
-                    .any(|k| has(k));
+            let batch = matches!(
+                type_value.as_ref().map(|t| t.0.as_str()),
+                Some("model" | "pipeline")
+            ) || ["compute", "settings", "mini_batch_size", "component"]
+                .iter()
+                .any(|k| has(k));
             if batch {
                 (Kind::BatchDeployment, "batchDeployment")
             } else {
@@ -807,17 +885,18 @@ fn classify(file: &Path, doc: &Node, ctx: &mut Ctx) -> Option<Doc> {
             return None;
         }
     };
-    if matches!(kind, Kind::OnlineEndpoint) && kubernetes.is_none() {
-        if let Some((at, _)) = get(entries, "compute") {
-            kubernetes = Some(origin(file, *at, "compute"));
-        }
+    if matches!(kind, Kind::OnlineEndpoint)
+        && kubernetes.is_none()
+        && let Some((at, _)) = get(entries, "compute")
+    {
+        kubernetes = Some(origin(file, *at, "compute"));
     }
-    if matches!(kind, Kind::OnlineDeployment) && kubernetes.is_none() {
-        if let Some((t, at)) = &type_value {
-            if t == "kubernetes" {
-                kubernetes = Some(origin(file, *at, "type"));
-            }
-        }
+    if matches!(kind, Kind::OnlineDeployment)
+        && kubernetes.is_none()
+        && let Some((t, at)) = &type_value
+        && t == "kubernetes"
+    {
+        kubernetes = Some(origin(file, *at, "type"));
     }
     Some(Doc {
         file: file.to_path_buf(),
@@ -913,7 +992,12 @@ fn compute(d: &Doc, ctx: &mut Ctx) -> Option<Target> {
     let t = t.trim().to_ascii_lowercase();
     let (spec, kind, schema, needs): (_, _, _, Vec<Need>) = match t.as_str() {
         "amlcompute" => (AMLCOMPUTE, "amlcompute", "amlCompute", vec![]),
-        "computeinstance" => (COMPUTEINSTANCE, "computeinstance", "computeInstance", vec![]),
+        "computeinstance" => (
+            COMPUTEINSTANCE,
+            "computeinstance",
+            "computeInstance",
+            vec![],
+        ),
         "kubernetes" => (
             KUBERNETES_COMPUTE,
             "kubernetes",
@@ -925,12 +1009,17 @@ fn compute(d: &Doc, ctx: &mut Ctx) -> Option<Target> {
                 },
                 Need {
                     path: vec!["instance_count".into()],
-                    what: "how many nodes the cluster has, a number without quotes, such as 3".into(),
+                    what: "how many nodes the cluster has, a number without quotes, such as 3"
+                        .into(),
                 },
             ],
         ),
         "virtualmachine" | "synapsespark" => {
-            let capsim = if t == "virtualmachine" { "remote_vm" } else { "spark_pool" };
+            let capsim = if t == "virtualmachine" {
+                "remote_vm"
+            } else {
+                "spark_pool"
+            };
             ctx.error(
                 type_at,
                 format!(
@@ -1024,9 +1113,10 @@ fn endpoints(docs: &[Doc], ctx: &mut Ctx) -> Vec<Target> {
     }
     // Deployments grouped by endpoint, in the order first named.
     let mut groups: Vec<(String, Vec<&Doc>)> = vec![];
-    for d in docs.iter().filter(|d| {
-        matches!(d.kind, Kind::OnlineDeployment | Kind::BatchDeployment)
-    }) {
+    for d in docs
+        .iter()
+        .filter(|d| matches!(d.kind, Kind::OnlineDeployment | Kind::BatchDeployment))
+    {
         let endpoint = match get_str(&d.entries, "endpoint_name") {
             Some((n, _)) if !n.is_empty() => n.to_string(),
             _ if eps.len() == 1 => eps[0].name.clone(),
@@ -1078,18 +1168,18 @@ fn endpoints(docs: &[Doc], ctx: &mut Ctx) -> Vec<Target> {
             };
             targets.extend(target);
         }
-        if deps.len() > 1 {
-            if let Some((n, at)) = get_str(&deps[1].entries, "name") {
-                let why = format!(
-                    "endpoint `{endpoint}` has {} deployments: capsim simulates one deployment per [[endpoint]], so each is an [[endpoint]] of its own (this one `{endpoint}-{n}`); split the requests between their [[traffic]]",
-                    deps.len()
-                );
-                ctx.notes.push(Note {
-                    origin: origin(&deps[1].file, at, "name"),
-                    why,
-                    matters: true,
-                });
-            }
+        if deps.len() > 1
+            && let Some((n, at)) = get_str(&deps[1].entries, "name")
+        {
+            let why = format!(
+                "endpoint `{endpoint}` has {} deployments: capsim simulates one deployment per [[endpoint]], so each is an [[endpoint]] of its own (this one `{endpoint}-{n}`); split the requests between their [[traffic]]",
+                deps.len()
+            );
+            ctx.notes.push(Note {
+                origin: origin(&deps[1].file, at, "name"),
+                why,
+                matters: true,
+            });
         }
     }
     for e in eps.iter().filter(|e| !e.used) {
@@ -1120,21 +1210,20 @@ fn online_deployment(
     ep_name_at: Option<Origin>,
     ctx: &mut Ctx,
 ) -> Option<Target> {
-    if let Some(e) = ep {
-        if e.kind == Kind::BatchEndpoint {
-            let at = get(&d.entries, "endpoint_name")
-                .map_or(origin(&d.file, d.at, ""), |(_, n)| {
-                    origin(&d.file, n.at, "endpoint_name")
-                });
-            ctx.error(
-                at,
-                format!(
-                    "an online deployment of batch endpoint `{name}` ({})",
-                    e.file.display()
-                ),
-            );
-            return None;
-        }
+    if let Some(e) = ep
+        && e.kind == Kind::BatchEndpoint
+    {
+        let at = get(&d.entries, "endpoint_name").map_or(origin(&d.file, d.at, ""), |(_, n)| {
+            origin(&d.file, n.at, "endpoint_name")
+        });
+        ctx.error(
+            at,
+            format!(
+                "an online deployment of batch endpoint `{name}` ({})",
+                e.file.display()
+            ),
+        );
+        return None;
     }
     let kube = d
         .kubernetes
@@ -1157,11 +1246,14 @@ fn online_deployment(
             kubernetes_parts(d, ctx);
             needs.push(Need {
                 path: vec!["node_size".into()],
-                what: "the VM size of the Kubernetes cluster's nodes, such as Standard_D4s_v3".into(),
+                what: "the VM size of the Kubernetes cluster's nodes, such as Standard_D4s_v3"
+                    .into(),
             });
             needs.push(Need {
                 path: vec!["node_count".into()],
-                what: "how many nodes the Kubernetes cluster has, a number without quotes, such as 3".into(),
+                what:
+                    "how many nodes the Kubernetes cluster has, a number without quotes, such as 3"
+                        .into(),
             });
             ("kubernetes_online", at.clone())
         }
@@ -1314,21 +1406,20 @@ fn batch_deployment(
     ep_name_at: Option<Origin>,
     ctx: &mut Ctx,
 ) -> Option<Target> {
-    if let Some(e) = ep {
-        if e.kind == Kind::OnlineEndpoint {
-            let at = get(&d.entries, "endpoint_name")
-                .map_or(origin(&d.file, d.at, ""), |(_, n)| {
-                    origin(&d.file, n.at, "endpoint_name")
-                });
-            ctx.error(
-                at,
-                format!(
-                    "a batch deployment of online endpoint `{name}` ({})",
-                    e.file.display()
-                ),
-            );
-            return None;
-        }
+    if let Some(e) = ep
+        && e.kind == Kind::OnlineEndpoint
+    {
+        let at = get(&d.entries, "endpoint_name").map_or(origin(&d.file, d.at, ""), |(_, n)| {
+            origin(&d.file, n.at, "endpoint_name")
+        });
+        ctx.error(
+            at,
+            format!(
+                "a batch deployment of online endpoint `{name}` ({})",
+                e.file.display()
+            ),
+        );
+        return None;
     }
     let mut ok = true;
     let type_at = match get(&d.entries, "type") {
@@ -1353,10 +1444,9 @@ fn batch_deployment(
             }
             at
         }
-        None => get(&d.entries, "$schema")
-            .map_or(origin(&d.file, d.at, ""), |(_, n)| {
-                origin(&d.file, n.at, "$schema")
-            }),
+        None => get(&d.entries, "$schema").map_or(origin(&d.file, d.at, ""), |(_, n)| {
+            origin(&d.file, n.at, "$schema")
+        }),
     };
     let before = ctx.fields.len();
     // The legacy form (no `type`) has the settings at the top.

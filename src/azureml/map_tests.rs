@@ -33,11 +33,22 @@ fn a_cluster_maps_key_by_key_with_its_places() {
     let out = run(&[("c.yml", yaml)]);
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     let t = &out.targets[0];
-    assert_eq!((t.section, t.name.as_str(), t.kind.as_str()), (Section::Compute, "cpu-cluster", "amlcompute"));
+    assert_eq!(
+        (t.section, t.name.as_str(), t.kind.as_str()),
+        (Section::Compute, "cpu-cluster", "amlcompute")
+    );
     let order: Vec<String> = t.fields.iter().map(Field::dotted).collect();
     assert_eq!(
         order,
-        ["name", "type", "size", "min_instances", "max_instances", "idle_time_before_scale_down", "tier"]
+        [
+            "name",
+            "type",
+            "size",
+            "min_instances",
+            "max_instances",
+            "idle_time_before_scale_down",
+            "tier"
+        ]
     );
     assert_eq!(value(t, "size"), s("STANDARD_DS3_v2"));
     assert_eq!(value(t, "max_instances"), Scalar::Int(4));
@@ -58,17 +69,26 @@ fn iso_durations_and_minutes_become_durations() {
         "ci.yml",
         "name: nb\ntype: computeinstance\nidle_time_before_shutdown_minutes: 30\n",
     )]);
-    assert_eq!(value(&out.targets[0], "idle_time_before_shutdown"), s("30m"));
+    assert_eq!(
+        value(&out.targets[0], "idle_time_before_shutdown"),
+        s("30m")
+    );
     let out = run(&[(
         "ci.yml",
         "name: nb\ntype: computeinstance\nidle_time_before_shutdown: PT45M\n",
     )]);
-    assert_eq!(value(&out.targets[0], "idle_time_before_shutdown"), s("PT45M"));
+    assert_eq!(
+        value(&out.targets[0], "idle_time_before_shutdown"),
+        s("PT45M")
+    );
     let out = run(&[(
         "c.yml",
         "name: c\ntype: amlcompute\nidle_time_before_scale_down: PT2M\n",
     )]);
-    assert_eq!(value(&out.targets[0], "idle_time_before_scale_down"), s("PT2M"));
+    assert_eq!(
+        value(&out.targets[0], "idle_time_before_scale_down"),
+        s("PT2M")
+    );
 }
 
 #[test]
@@ -84,22 +104,48 @@ fn values_capsim_cannot_honour_are_located_errors() {
         .collect();
     assert_eq!(
         got,
-        [(3, 16, "min_instances"), (4, 30, "idle_time_before_scale_down"), (5, 16, "max_instances")]
+        [
+            (3, 16, "min_instances"),
+            (4, 30, "idle_time_before_scale_down"),
+            (5, 16, "max_instances")
+        ]
     );
     assert_eq!(out.errors[0].message, "must be 0 or more, got -1");
-    assert!(out.errors[1].message.contains("months have no fixed length"), "{}", out.errors[1].message);
-    assert_eq!(out.errors[2].message, "must be a whole number, got a string");
+    assert!(
+        out.errors[1]
+            .message
+            .contains("months have no fixed length"),
+        "{}",
+        out.errors[1].message
+    );
+    assert_eq!(
+        out.errors[2].message,
+        "must be a whole number, got a string"
+    );
 }
 
 #[test]
 fn unknown_types_and_typos_are_errors_other_keys_notes() {
     let out = run(&[("c.yml", "name: c\ntype: amlcomputer\n")]);
     assert_eq!(out.errors[0].field, "type");
-    assert!(out.errors[0].message.starts_with("unknown compute type `amlcomputer`"));
-    assert_eq!(out.errors[0].hint.as_deref(), Some("did you mean `amlcompute`?"));
-    let out = run(&[("c.yml", "name: c\ntype: amlcompute\nmax_instance: 3\nfancy_flag: true\n")]);
+    assert!(
+        out.errors[0]
+            .message
+            .starts_with("unknown compute type `amlcomputer`")
+    );
+    assert_eq!(
+        out.errors[0].hint.as_deref(),
+        Some("did you mean `amlcompute`?")
+    );
+    let out = run(&[(
+        "c.yml",
+        "name: c\ntype: amlcompute\nmax_instance: 3\nfancy_flag: true\n",
+    )]);
     assert_eq!(out.errors.len(), 1);
-    assert_eq!(out.errors[0].hint.as_deref(), Some("did you mean `max_instances`?"));
+    assert_eq!(
+        out.errors[0].hint.as_deref(),
+        Some("did you mean `max_instances`?")
+    );
     assert_eq!(out.notes.len(), 1);
     assert!(out.notes[0].matters);
     assert_eq!(out.notes[0].origin.key, "fancy_flag");
@@ -121,27 +167,51 @@ fn a_deployment_pairs_with_its_endpoint() {
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     assert_eq!(out.targets.len(), 1);
     let t = &out.targets[0];
-    assert_eq!((t.name.as_str(), t.kind.as_str()), ("scorer", "managed_online"));
-    assert_eq!(value(t, "request_settings.max_concurrent_requests_per_instance"), Scalar::Int(2));
-    assert_eq!(value(t, "request_settings.request_timeout_ms"), Scalar::Int(3000));
+    assert_eq!(
+        (t.name.as_str(), t.kind.as_str()),
+        ("scorer", "managed_online")
+    );
+    assert_eq!(
+        value(t, "request_settings.max_concurrent_requests_per_instance"),
+        Scalar::Int(2)
+    );
+    assert_eq!(
+        value(t, "request_settings.request_timeout_ms"),
+        Scalar::Int(3000)
+    );
     assert_eq!(value(t, "instance_count"), Scalar::Int(3));
     assert_eq!(t.get("name").unwrap().origin.key, "endpoint_name");
-    let probe = out.notes.iter().find(|n| n.origin.key == "readiness_probe").unwrap();
+    let probe = out
+        .notes
+        .iter()
+        .find(|n| n.origin.key == "readiness_probe")
+        .unwrap();
     assert!(probe.matters);
-    assert!(probe.why.contains("(30 s)") && probe.why.contains("autoscale.provisioning_time"), "{}", probe.why);
+    assert!(
+        probe.why.contains("(30 s)") && probe.why.contains("autoscale.provisioning_time"),
+        "{}",
+        probe.why
+    );
     // Alone, the deployment is an endpoint too, named by endpoint_name.
     let out = run(&[("blue.yml", BLUE)]);
     assert_eq!(out.targets[0].name, "scorer");
     // An endpoint without its deployment is not.
     let out = run(&[("ep.yml", ENDPOINT)]);
     assert!(out.targets.is_empty());
-    assert_eq!((out.errors[0].line, out.errors[0].field.as_str()), (2, "name"));
+    assert_eq!(
+        (out.errors[0].line, out.errors[0].field.as_str()),
+        (2, "name")
+    );
 }
 
 #[test]
 fn two_deployments_of_one_endpoint_are_two_endpoints() {
     let green = BLUE.replace("name: blue", "name: green");
-    let out = run(&[("ep.yml", ENDPOINT), ("blue.yml", BLUE), ("green.yml", &green)]);
+    let out = run(&[
+        ("ep.yml", ENDPOINT),
+        ("blue.yml", BLUE),
+        ("green.yml", &green),
+    ]);
     let names: Vec<&str> = out.targets.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["scorer-blue", "scorer-green"]);
 }
@@ -182,7 +252,10 @@ fn quantities() {
     assert_eq!(memory_quantity(&Value::Str("2Gi".into())), Ok(2.0));
     assert_eq!(memory_quantity(&Value::Str("512Mi".into())), Ok(0.5));
     assert_eq!(memory_quantity(&Value::Str("1073741824".into())), Ok(1.0));
-    assert_eq!(memory_quantity(&Value::Str("2G".into())), Ok(2e9 / 1_073_741_824.0));
+    assert_eq!(
+        memory_quantity(&Value::Str("2G".into())),
+        Ok(2e9 / 1_073_741_824.0)
+    );
     assert!(memory_quantity(&Value::Str("2GB".into())).is_err());
 }
 
@@ -210,13 +283,25 @@ fn batch_deployments_new_and_legacy_forms() {
     let pipeline = "name: p\nendpoint_name: docs\ntype: pipeline\ncomponent: azureml:c@latest\n";
     let out = run(&[("p.yml", pipeline)]);
     assert!(out.targets.is_empty());
-    assert_eq!((out.errors[0].line, out.errors[0].field.as_str()), (3, "type"));
+    assert_eq!(
+        (out.errors[0].line, out.errors[0].field.as_str()),
+        (3, "type")
+    );
 }
 
 #[test]
 fn what_is_not_a_target_says_so() {
-    let out = run(&[("job.yml", "$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ncommand: python x.py\n")]);
-    assert!(out.errors[0].message.contains("`commandJob.schema.json` is not a compute target"), "{}", out.errors[0].message);
+    let out = run(&[(
+        "job.yml",
+        "$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ncommand: python x.py\n",
+    )]);
+    assert!(
+        out.errors[0]
+            .message
+            .contains("`commandJob.schema.json` is not a compute target"),
+        "{}",
+        out.errors[0].message
+    );
     let out = run(&[("x.yml", "- a\n- b\n")]);
     assert!(out.errors[0].message.contains("mapping of keys"));
     let out = run(&[("x.yml", "name: [\n")]);

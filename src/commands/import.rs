@@ -49,9 +49,8 @@ pub fn import(req: ImportRequest) -> Result<ImportOutcome, CommandError> {
     }
     let mut files = vec![];
     for f in &req.files {
-        let text = std::fs::read_to_string(f).map_err(|e| {
-            CommandError::Input(format!("cannot read {}: {e}", f.display()))
-        })?;
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| CommandError::Input(format!("cannot read {}: {e}", f.display())))?;
         files.push((f.clone(), text));
     }
     let imported = azureml::import(&files);
@@ -83,9 +82,8 @@ pub fn import(req: ImportRequest) -> Result<ImportOutcome, CommandError> {
                     out.display()
                 )));
             }
-            std::fs::write(out, &text).map_err(|e| {
-                CommandError::Input(format!("cannot write {}: {e}", out.display()))
-            })?;
+            std::fs::write(out, &text)
+                .map_err(|e| CommandError::Input(format!("cannot write {}: {e}", out.display())))?;
             Some(out.clone())
         }
         None => None,
@@ -118,10 +116,7 @@ fn toml_str(s: &str) -> String {
 
 /// A placeholder the user must replace: `what` says what to write.
 fn fill(what: &str) -> String {
-    toml_str(&format!(
-        "{} {what}",
-        crate::scenario::PLACEHOLDER
-    ))
+    toml_str(&format!("{} {what}", crate::scenario::PLACEHOLDER))
 }
 
 /// The scenario's text and how many placeholders it holds.
@@ -152,16 +147,13 @@ fn scenario_text(files: &[PathBuf], imported: &Imported) -> (String, usize) {
     // Clusters a batch deployment runs on: named, but not among the files.
     let mut missing_clusters: Vec<(String, String)> = vec![];
     for t in &imported.targets {
-        if t.kind == "batch" {
-            if let Some(f) = t.get("compute") {
-                if let Scalar::Str(c) = &f.value {
-                    if !computes.iter().any(|k| k.name == *c)
-                        && !missing_clusters.iter().any(|(n, _)| n == c)
-                    {
-                        missing_clusters.push((c.clone(), f.origin.label()));
-                    }
-                }
-            }
+        if t.kind == "batch"
+            && let Some(f) = t.get("compute")
+            && let Scalar::Str(c) = &f.value
+            && !computes.iter().any(|k| k.name == *c)
+            && !missing_clusters.iter().any(|(n, _)| n == c)
+        {
+            missing_clusters.push((c.clone(), f.origin.label()));
         }
     }
     let batch_clusters: Vec<String> = imported

@@ -54,18 +54,25 @@ pub(super) fn merge(
     let mut errors = vec![];
     let mut warnings = vec![];
     let mut requests = vec![];
-    if !doc.get("compute").into_iter().chain(doc.get("endpoint")).any(|a| match a.get_ref() {
-        DeValue::Array(items) => items.iter().any(|t| matches!(t.get_ref(), DeValue::Table(t) if t.contains_key("from"))),
-        _ => false,
-    }) {
+    if !doc
+        .get("compute")
+        .into_iter()
+        .chain(doc.get("endpoint"))
+        .any(|a| match a.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .any(|t| matches!(t.get_ref(), DeValue::Table(t) if t.contains_key("from"))),
+            _ => false,
+        })
+    {
         return Ok(None);
     }
-    let mut edit_doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        LoadError::Invalid {
-            errors: vec![map.diag(Severity::Error, 0, "", e.message().to_string())],
-            warnings: vec![],
-        }
-    })?;
+    let mut edit_doc: DocumentMut =
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| LoadError::Invalid {
+                errors: vec![map.diag(Severity::Error, 0, "", e.message().to_string())],
+                warnings: vec![],
+            })?;
     for section in [Section::Compute, Section::Endpoint] {
         let name = section.table();
         let Some(array) = doc.get(name) else { continue };
@@ -236,7 +243,12 @@ pub(super) fn merge(
             let repr = value.to_string();
             put(t, &f.path, value, &f.origin.label());
             let next = doc.to_string();
-            steps.extend(edit::step(&current, &next, repr.trim(), Some(origins.len())));
+            steps.extend(edit::step(
+                &current,
+                &next,
+                repr.trim(),
+                Some(origins.len()),
+            ));
             origins.push(azureml::Origin {
                 file: dir.join(&f.origin.file),
                 ..f.origin.clone()
@@ -295,7 +307,11 @@ fn put(t: &mut Table, path: &[String], mut value: Value, comment: &str) {
     }
     match t.get_mut(key) {
         Some(Item::Table(sub)) => put(sub, &path[1..], value, comment),
-        Some(Item::Value(Value::InlineTable(sub))) => put_inline(sub, &path[1..], value),
+        Some(Item::Value(Value::InlineTable(sub))) => {
+            put_inline(sub, &path[1..], value);
+            // The spacing of the key that was last stays otherwise (`1000 , key = 2`).
+            sub.fmt();
+        }
         _ => {}
     }
 }
@@ -371,7 +387,12 @@ fn walk_table(map: &SourceMap<'_>, t: &DeTable<'_>, path: &str, out: &mut Vec<Di
     }
 }
 
-fn walk_value(map: &SourceMap<'_>, v: &Spanned<DeValue<'_>>, path: &str, out: &mut Vec<Diagnostic>) {
+fn walk_value(
+    map: &SourceMap<'_>,
+    v: &Spanned<DeValue<'_>>,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     match v.get_ref() {
         DeValue::String(s) if s.trim_start().starts_with(PLACEHOLDER) => {
             let what = s.trim_start()[PLACEHOLDER.len()..].trim();
@@ -411,7 +432,7 @@ pub(super) fn yaml_instead(path: &Path, text: &str, toml_failed: bool) -> Option
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"));
-    if !by_extension && !(toml_failed && looks_like_yaml(text)) {
+    if !(by_extension || (toml_failed && looks_like_yaml(text))) {
         return None;
     }
     let shown = path.display();
@@ -423,8 +444,9 @@ pub(super) fn yaml_instead(path: &Path, text: &str, toml_failed: bool) -> Option
             line: 0,
             column: 0,
             field: String::new(),
-            message: "this is YAML (Azure ML's CLI v2 format?), not a capsim scenario, which is TOML"
-                .into(),
+            message:
+                "this is YAML (Azure ML's CLI v2 format?), not a capsim scenario, which is TOML"
+                    .into(),
             hint: Some(format!(
                 "turn it into a scenario with `capsim import {shown}`, or name it in one: [[compute]] from = \"{}\" (or [[endpoint]]); see docs/azure-import.md",
                 name.display()
@@ -464,12 +486,103 @@ fn looks_like_yaml(text: &str) -> bool {
 mod tests {
     use super::*;
 
+    const DEPLOYMENT: &str = "name: blue\nendpoint_name: scorer\ninstance_type: Standard_F4s_v2\n\
+        instance_count: 2\nrequest_settings:\n  max_concurrent_requests_per_instance: 2\n  request_timeout_ms: 3000\n";
+
+    fn merged(scenario: &str) -> (tempfile::TempDir, Merged) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("blue.yml"), DEPLOYMENT).unwrap();
+        let path = dir.path().join("s.toml");
+        let doc = DeTable::parse(scenario).unwrap();
+        let m = match merge(&path, scenario, doc.get_ref()) {
+            Ok(Some(m)) => m,
+            Ok(None) => panic!("nothing merged"),
+            Err(e) => panic!("{e}"),
+        };
+        (dir, m)
+    }
+
+    #[test]
+    fn toml_values_win_and_nested_keys_join_the_tables_written() {
+        let scenario = "horizon = \"1d\"\n\n[[endpoint]]\nfrom = \"blue.yml\"\ninstance_count = 5\n\
+                        request_settings = { request_timeout_ms = 1000 }\n";
+        let (_dir, m) = merged(scenario);
+        assert!(!m.text.contains("\nfrom ="), "{}", m.text);
+        assert!(m.text.contains("instance_count = 5\n"), "{}", m.text);
+        assert!(!m.text.contains("instance_count = 2"), "{}", m.text);
+        // Inside the inline table the YAML's key is added (no comment fits there), the TOML's
+        // timeout kept.
+        assert!(
+            m.text.contains("request_settings = { request_timeout_ms = 1000, max_concurrent_requests_per_instance = 2 }"),
+            "{}",
+            m.text
+        );
+        assert!(
+            m.text
+                .contains("instance_type = \"Standard_F4s_v2\"  # blue.yml:3: instance_type"),
+            "{}",
+            m.text
+        );
+        assert!(
+            m.text
+                .contains("name = \"scorer\"  # blue.yml:2: endpoint_name\n"),
+            "{}",
+            m.text
+        );
+    }
+
+    #[test]
+    fn places_in_the_merged_text_trace_back_to_the_yaml_or_the_file() {
+        let scenario =
+            "horizon = \"1d\"\n\n[[endpoint]]\nfrom = \"blue.yml\"\nslo = { latency_ms = 300 }\n";
+        let (dir, m) = merged(scenario);
+        let path = dir.path().join("s.toml");
+        let map = SourceMap::new(&path, &m.text);
+        let at = |needle: &str| {
+            let (line, column) = map.line_col(m.text.find(needle).unwrap());
+            Diagnostic {
+                severity: Severity::Error,
+                file: path.clone(),
+                line,
+                column,
+                field: "endpoint.scorer.request_settings.request_timeout_ms".into(),
+                message: String::new(),
+                hint: None,
+            }
+        };
+        let mut d = at("3000");
+        m.relocate(&mut d, &path, scenario);
+        assert_eq!(
+            (
+                d.file.file_name().unwrap().to_str(),
+                d.line,
+                d.column,
+                d.field.as_str()
+            ),
+            (
+                Some("blue.yml"),
+                7,
+                23,
+                "request_settings.request_timeout_ms"
+            )
+        );
+        let mut d = at("latency_ms");
+        m.relocate(&mut d, &path, scenario);
+        assert_eq!((d.file.clone(), d.line, d.column), (path.clone(), 5, 9));
+    }
+
     #[test]
     fn yaml_is_told_from_toml() {
-        assert!(looks_like_yaml("$schema: https://x/amlCompute.schema.json\nname: a\n"));
-        assert!(looks_like_yaml("# a cluster\n\nname: cpu-cluster\ntype: amlcompute\n"));
+        assert!(looks_like_yaml(
+            "$schema: https://x/amlCompute.schema.json\nname: a\n"
+        ));
+        assert!(looks_like_yaml(
+            "# a cluster\n\nname: cpu-cluster\ntype: amlcompute\n"
+        ));
         assert!(looks_like_yaml("---\nname: a\n"));
-        assert!(looks_like_yaml("request_settings:\n  request_timeout_ms: 5\n"));
+        assert!(looks_like_yaml(
+            "request_settings:\n  request_timeout_ms: 5\n"
+        ));
         assert!(!looks_like_yaml("name = \"a\"\n"));
         assert!(!looks_like_yaml("[[compute]]\nname = \"a\"\n"));
         assert!(!looks_like_yaml("start_date = 2026-01-01T10:00:00\n"));

@@ -128,11 +128,7 @@ pub fn load(source: &Source, edits: &Edits) -> Result<Plan, LoadError> {
 }
 
 /// [`load`] once the document is read (and any `from` merged).
-fn load_doc(
-    source: &Source,
-    doc: Spanned<DeTable<'_>>,
-    edits: &Edits,
-) -> Result<Plan, LoadError> {
+fn load_doc(source: &Source, doc: Spanned<DeTable<'_>>, edits: &Edits) -> Result<Plan, LoadError> {
     let path = source.path.as_path();
     let text = &*source.text;
     let (list, sets) = edit_list(edits)?;

@@ -118,7 +118,9 @@ pub fn parse_with(path: &Path, text: &str, options: &LoadOptions) -> Result<Load
     match validate::validate(path, &merged.text, options) {
         Ok(mut loaded) => {
             merged.relocate_all(&mut loaded.warnings, path, text);
-            loaded.warnings.splice(0..0, merged.warnings.iter().cloned());
+            loaded
+                .warnings
+                .splice(0..0, merged.warnings.iter().cloned());
             Ok(loaded)
         }
         Err(LoadError::Invalid {

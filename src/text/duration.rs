@@ -98,7 +98,11 @@ fn parse_iso8601(text: &str, iso: &str) -> Result<f64, String> {
     for (part, in_time) in [(date, false), (time.unwrap_or(""), true)] {
         let mut rest = part;
         // Each designator may appear once, in this order.
-        let mut order: &[char] = if in_time { &['H', 'M', 'S'] } else { &['Y', 'M', 'W', 'D'] };
+        let mut order: &[char] = if in_time {
+            &['H', 'M', 'S']
+        } else {
+            &['Y', 'M', 'W', 'D']
+        };
         while !rest.is_empty() {
             let num_len = rest
                 .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
@@ -256,7 +260,11 @@ mod tests {
     #[test]
     fn iso_8601_refusals_say_why() {
         let why = |s: &str| parse_duration(s).unwrap_err();
-        assert!(why("P1M").contains("months have no fixed length"), "{}", why("P1M"));
+        assert!(
+            why("P1M").contains("months have no fixed length"),
+            "{}",
+            why("P1M")
+        );
         assert!(why("P1Y").contains("years have no fixed length"));
         assert!(why("P1Y2M").contains("years"));
         assert!(why("P").contains("nothing after `P`"));
