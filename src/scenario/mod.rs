@@ -12,9 +12,7 @@
 
 mod edit;
 mod from;
-mod keys;
 mod load;
-mod prices;
 pub mod raw;
 pub mod sizing;
 pub mod sweep;

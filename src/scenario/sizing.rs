@@ -225,7 +225,7 @@ pub(super) fn check(
                 .into(),
         ));
     }
-    let known = super::keys::fields_of::<RawSizing>();
+    let known = super::validate::keys::fields_of::<RawSizing>();
     let hint = format!("[sizing] accepts {}", known.join(", "));
     let max_instances_want = format!(
         "must be a whole number from 1 to {ENDPOINT_MAX_INSTANCES} (Azure ML's limit per deployment)"

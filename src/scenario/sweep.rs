@@ -20,10 +20,10 @@
 //! `workload.training.arrivals.rate_per_hour`, `endpoint.scorer.instance_count`,
 //! `traffic.requests.arrivals.rate_per_second`).
 
-use super::keys::fields_of;
 use super::raw::{RawAxis, RawGoal, RawSweep};
 use super::sizing::{SizingSpec, SizingTable};
 use super::tables::{TableRules, read};
+use super::validate::keys::fields_of;
 use super::validate::validate_doc;
 use super::{Edits, LoadError, LoadOptions, Scenario, Source};
 use crate::text::diagnostic::{Diagnostic, Severity, SourceMap};

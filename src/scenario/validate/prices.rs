@@ -18,11 +18,13 @@ pub struct PriceTable {
 }
 
 impl PriceTable {
+    /// The row of a size, in any case.
     pub fn get(&self, size: &str) -> Option<&UserPrice> {
         self.by_size.get(&size.to_ascii_lowercase())
     }
 }
 
+/// An error about a row of the price list (its own file and line).
 fn diag(path: &Path, line: usize, field: &str, message: String) -> Diagnostic {
     Diagnostic {
         severity: Severity::Error,

@@ -6,6 +6,11 @@
 //! derives themselves (the `fields` argument of `deserialize_struct`), so they cannot drift from
 //! the structs.
 
+use super::super::raw::{
+    RawArrivals, RawAutoscale, RawCompute, RawDist, RawEndpoint, RawLatencyRow, RawPreemption,
+    RawProfile, RawRequestArrivals, RawRequestSettings, RawRetrySettings, RawRule,
+    RawScaleSettings, RawScenario, RawSchedule, RawSlo, RawTokenModel, RawTraffic, RawWorkload,
+};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -61,6 +66,7 @@ pub struct Schema {
     pub free: &'static [&'static str],
 }
 
+/// Walks `table` against `schema`, adding every unknown key (at `path`, dotted) to `out`.
 pub fn check(table: &DeTable<'_>, schema: &Schema, path: &str, out: &mut Vec<UnknownKey>) {
     for (key, value) in table.iter() {
         let name: &str = key.get_ref();
@@ -88,6 +94,7 @@ pub fn check(table: &DeTable<'_>, schema: &Schema, path: &str, out: &mut Vec<Unk
     }
 }
 
+/// Checks a key's value against its schema: a table, or each table of an array of tables.
 fn check_value(
     value: &Spanned<DeValue<'_>>,
     schema: &Schema,
@@ -113,6 +120,101 @@ fn closest(name: &str, known: &[&'static str]) -> Option<&'static str> {
         .filter(|(d, k)| *d <= 2.max(name.len() / 4) || k.starts_with(name) || name.starts_with(k))
         .min()
         .map(|(_, k)| k)
+}
+
+/// The schema of a scenario document, for the unknown-key check.
+pub(super) fn scenario_schema() -> Schema {
+    let leaf = |fields: &'static [&'static str]| Schema {
+        fields,
+        children: vec![],
+        free: &[],
+    };
+    let rules = || leaf(fields_of::<RawRule>());
+    Schema {
+        fields: fields_of::<RawScenario>(),
+        free: &["quota"],
+        children: vec![
+            (
+                "compute",
+                Schema {
+                    fields: fields_of::<RawCompute>(),
+                    children: vec![
+                        ("provisioning_time", leaf(fields_of::<RawDist>())),
+                        ("start_time", leaf(fields_of::<RawDist>())),
+                        ("startup_time", leaf(fields_of::<RawDist>())),
+                        ("preemption", leaf(fields_of::<RawPreemption>())),
+                        ("schedules", leaf(fields_of::<RawSchedule>())),
+                    ],
+                    free: &[],
+                },
+            ),
+            (
+                "workload",
+                Schema {
+                    fields: fields_of::<RawWorkload>(),
+                    free: &["speedup"],
+                    children: vec![
+                        ("arrivals", leaf(fields_of::<RawArrivals>())),
+                        ("duration", leaf(fields_of::<RawDist>())),
+                    ],
+                },
+            ),
+            (
+                "endpoint",
+                Schema {
+                    fields: fields_of::<RawEndpoint>(),
+                    free: &[],
+                    children: vec![
+                        ("request_settings", leaf(fields_of::<RawRequestSettings>())),
+                        ("retry_settings", leaf(fields_of::<RawRetrySettings>())),
+                        ("scale_settings", leaf(fields_of::<RawScaleSettings>())),
+                        ("replica_start_time", leaf(fields_of::<RawDist>())),
+                        ("slo", leaf(fields_of::<RawSlo>())),
+                        (
+                            "autoscale",
+                            Schema {
+                                fields: fields_of::<RawAutoscale>(),
+                                free: &[],
+                                children: vec![
+                                    ("provisioning_time", leaf(fields_of::<RawDist>())),
+                                    ("rules", rules()),
+                                    (
+                                        "profiles",
+                                        Schema {
+                                            fields: fields_of::<RawProfile>(),
+                                            free: &[],
+                                            children: vec![("rules", rules())],
+                                        },
+                                    ),
+                                ],
+                            },
+                        ),
+                    ],
+                },
+            ),
+            (
+                "traffic",
+                Schema {
+                    fields: fields_of::<RawTraffic>(),
+                    free: &["service_time_by_size"],
+                    children: vec![
+                        ("arrivals", leaf(fields_of::<RawRequestArrivals>())),
+                        ("service_time", leaf(fields_of::<RawDist>())),
+                        ("latency_profile", leaf(fields_of::<RawLatencyRow>())),
+                        ("time_per_file", leaf(fields_of::<RawDist>())),
+                        (
+                            "token_model",
+                            Schema {
+                                fields: fields_of::<RawTokenModel>(),
+                                free: &["by_size"],
+                                children: vec![],
+                            },
+                        ),
+                    ],
+                },
+            ),
+        ],
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
 //! `[[endpoint]] type = "batch"` and the `[[traffic]]` aimed at it: a batch deployment's settings
 //! and its invocations, which become jobs on the deployment's compute cluster.
 //!
-//! A child of `validate` (declared there), so it shares the checker and the readers of
-//! distributions and job arrivals. Runs after the compute targets are built, since a batch
-//! deployment borrows its cluster's size, price and limits.
+//! Runs after the compute targets are built, since a batch deployment borrows its cluster's
+//! size, price and limits.
 
 use super::super::raw::{RawEndpoint, RawScenario, RawTraffic};
-use super::endpoint::{request_mmpp, workload_arrivals};
-use super::{Checker, Facts, dist, job_arrivals, label};
+use super::arrivals::job_arrivals;
+use super::compute::Facts;
+use super::dist::dist;
+use super::traffic::{request_mmpp, workload_arrivals};
+use super::{Checker, declared_hint, given, label};
 use crate::engine::time::from_secs_f64;
 use crate::targets::batch::BatchSpec;
 use crate::targets::defaults as d;
@@ -16,8 +18,8 @@ use crate::workload::{ArrivalSpec, WorkloadSpec};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
-use toml::Spanned;
 
+/// Whether an `[[endpoint]]` is a batch endpoint (read with the compute targets, not here).
 pub(super) fn is_batch(re: &RawEndpoint) -> bool {
     re.kind.get_ref().trim().eq_ignore_ascii_case("batch")
 }
@@ -123,30 +125,29 @@ pub(super) fn build(
 }
 
 /// Fields of `[[endpoint]]` that belong to online endpoints, with where they were given.
-fn online_fields(re: &RawEndpoint) -> Vec<(&'static str, Option<usize>)> {
-    fn at<T>(x: &Option<Spanned<T>>) -> Option<usize> {
-        x.as_ref().map(|v| v.span().start)
-    }
-    vec![
-        ("instance_type", at(&re.instance_type)),
-        ("request_settings", at(&re.request_settings)),
-        ("autoscale", at(&re.autoscale)),
-        ("cpu_per_request_vcpus", at(&re.cpu_per_request_vcpus)),
-        ("slo", at(&re.slo)),
-        ("price_usd_per_hour", at(&re.price_usd_per_hour)),
-        ("node_size", at(&re.node_size)),
-        ("node_count", at(&re.node_count)),
-        ("cpu_request_vcpus", at(&re.cpu_request_vcpus)),
-        ("memory_request_gib", at(&re.memory_request_gib)),
-        ("scale_settings", at(&re.scale_settings)),
-        ("replica_start_time", at(&re.replica_start_time)),
-        ("cpu_cores", at(&re.cpu_cores)),
-        ("memory_gib", at(&re.memory_gib)),
-        ("model_size_gib", at(&re.model_size_gib)),
-        ("gpus", at(&re.gpus)),
+fn online_fields(re: &RawEndpoint) -> [(&'static str, Option<usize>); 16] {
+    [
+        ("instance_type", given(&re.instance_type)),
+        ("request_settings", given(&re.request_settings)),
+        ("autoscale", given(&re.autoscale)),
+        ("cpu_per_request_vcpus", given(&re.cpu_per_request_vcpus)),
+        ("slo", given(&re.slo)),
+        ("price_usd_per_hour", given(&re.price_usd_per_hour)),
+        ("node_size", given(&re.node_size)),
+        ("node_count", given(&re.node_count)),
+        ("cpu_request_vcpus", given(&re.cpu_request_vcpus)),
+        ("memory_request_gib", given(&re.memory_request_gib)),
+        ("scale_settings", given(&re.scale_settings)),
+        ("replica_start_time", given(&re.replica_start_time)),
+        ("cpu_cores", given(&re.cpu_cores)),
+        ("memory_gib", given(&re.memory_gib)),
+        ("model_size_gib", given(&re.model_size_gib)),
+        ("gpus", given(&re.gpus)),
     ]
 }
 
+/// A batch deployment's own settings: its cluster, nodes per invocation, mini-batches, worker
+/// processes, retries and error threshold; `None` after an error.
 fn endpoint<'f>(
     c: &mut Checker,
     lab: &str,
@@ -158,57 +159,13 @@ fn endpoint<'f>(
     if name.is_empty() {
         c.error(re.name.span().start, &f("name"), "must not be empty");
     }
-    for (field, at) in online_fields(re) {
-        if let Some(at) = at {
-            c.error_hint(
-                at,
-                &f(field),
-                "does not apply to a batch endpoint",
-                "a batch deployment runs on its compute cluster: its size, price and tier are the cluster's ([[compute]] named by `compute`)".into(),
-            );
-        }
-    }
-    let compute = match &re.compute {
-        None => {
-            c.error_hint(
-                re.name.span().start,
-                &f("compute"),
-                "is required: the name of the amlcompute cluster the deployment runs on",
-                "declare one in a [[compute]] table with type = \"amlcompute\"".into(),
-            );
-            None
-        }
-        Some(cn) => match facts.get(cn.get_ref().trim()) {
-            None => {
-                let mut known: Vec<&str> = facts.keys().map(|k| k.as_str()).collect();
-                known.sort();
-                c.error_hint(
-                    cn.span().start,
-                    &f("compute"),
-                    format!("no compute target named `{}`", cn.get_ref()),
-                    if known.is_empty() {
-                        "declare it in a [[compute]] table with type = \"amlcompute\"".into()
-                    } else {
-                        format!("declared targets: {}", known.join(", "))
-                    },
-                );
-                None
-            }
-            Some(t) if t.type_name != "amlcompute" => {
-                c.error(
-                    cn.span().start,
-                    &f("compute"),
-                    format!(
-                        "`{}` is a {} target: batch deployments run on an amlcompute cluster",
-                        cn.get_ref(),
-                        t.type_name
-                    ),
-                );
-                None
-            }
-            Some(t) => t.index.map(|i| (i, t.clone())),
-        },
-    };
+    c.refuse_given(
+        &f,
+        &online_fields(re),
+        "does not apply to a batch endpoint",
+        Some("a batch deployment runs on its compute cluster: its size, price and tier are the cluster's ([[compute]] named by `compute`)"),
+    );
+    let compute = cluster(c, &f, re, facts);
     let instance_count = c.int(
         &re.instance_count,
         &f("instance_count"),
@@ -245,24 +202,7 @@ fn endpoint<'f>(
         1,
         MAX_CONCURRENCY,
     ) as u32;
-    let (mut max_retries, mut timeout_s) = (d::BATCH_MAX_RETRIES, d::BATCH_TIMEOUT_S);
-    if let Some(rs) = &re.retry_settings {
-        let rs = rs.get_ref();
-        max_retries = c.int(
-            &rs.max_retries,
-            &f("retry_settings.max_retries"),
-            d::BATCH_MAX_RETRIES as u64,
-            0,
-            MAX_RETRIES,
-        ) as u32;
-        if let Some(t) = &rs.timeout {
-            // On error the default stands in, so that the fields below are checked too (the
-            // error already fails the scenario).
-            timeout_s = c
-                .dur(t, &f("retry_settings.timeout"), false)
-                .unwrap_or(timeout_s);
-        }
-    }
+    let (max_retries, timeout_s) = retries(c, &f, re);
     let error_threshold = match &re.error_threshold {
         None => None,
         Some(e) if *e.get_ref() == -1 => None,
@@ -292,46 +232,97 @@ fn endpoint<'f>(
     })
 }
 
+/// The amlcompute cluster a batch deployment runs on, by `compute`: its index among the targets
+/// and its facts; `None` after an error (or when the cluster had one).
+fn cluster<'f>(
+    c: &mut Checker,
+    f: &dyn Fn(&str) -> String,
+    re: &RawEndpoint,
+    facts: &HashMap<String, Facts<'f>>,
+) -> Option<(usize, Facts<'f>)> {
+    match &re.compute {
+        None => {
+            c.error_hint(
+                re.name.span().start,
+                &f("compute"),
+                "is required: the name of the amlcompute cluster the deployment runs on",
+                "declare one in a [[compute]] table with type = \"amlcompute\"".into(),
+            );
+            None
+        }
+        Some(cn) => match facts.get(cn.get_ref().trim()) {
+            None => {
+                c.error_hint(
+                    cn.span().start,
+                    &f("compute"),
+                    format!("no compute target named `{}`", cn.get_ref()),
+                    declared_hint(
+                        facts.keys(),
+                        "targets",
+                        "declare it in a [[compute]] table with type = \"amlcompute\"",
+                    ),
+                );
+                None
+            }
+            Some(t) if t.type_name != "amlcompute" => {
+                c.error(
+                    cn.span().start,
+                    &f("compute"),
+                    format!(
+                        "`{}` is a {} target: batch deployments run on an amlcompute cluster",
+                        cn.get_ref(),
+                        t.type_name
+                    ),
+                );
+                None
+            }
+            Some(t) => t.index.map(|i| (i, t.clone())),
+        },
+    }
+}
+
+/// `retry_settings`: retries of a failed mini-batch, and its timeout in seconds.
+fn retries(c: &mut Checker, f: &dyn Fn(&str) -> String, re: &RawEndpoint) -> (u32, f64) {
+    let (mut max_retries, mut timeout_s) = (d::BATCH_MAX_RETRIES, d::BATCH_TIMEOUT_S);
+    if let Some(rs) = &re.retry_settings {
+        let rs = rs.get_ref();
+        max_retries = c.int(
+            &rs.max_retries,
+            &f("retry_settings.max_retries"),
+            d::BATCH_MAX_RETRIES as u64,
+            0,
+            MAX_RETRIES,
+        ) as u32;
+        if let Some(t) = &rs.timeout {
+            // On error the default stands in, so that the fields after it are checked too
+            // (the error already fails the scenario).
+            timeout_s = c
+                .dur(t, &f("retry_settings.timeout"), false)
+                .unwrap_or(timeout_s);
+        }
+    }
+    (max_retries, timeout_s)
+}
+
 /// Refuses an online endpoint's service-time fields on a batch endpoint's traffic (checked even
 /// when the endpoint itself has errors, so that every problem is reported at once).
 fn refuse_online_fields(c: &mut Checker, lab: &str, rt: &RawTraffic, re: &RawEndpoint) {
     let f = |s: &str| format!("{lab}.{s}");
-    let online: [(&str, Option<usize>); 5] = [
-        (
-            "service_time",
-            rt.service_time.as_ref().map(|x| x.span().start),
+    c.refuse_given(
+        &f,
+        &[
+            ("service_time", given(&rt.service_time)),
+            ("service_time_by_size", given(&rt.service_time_by_size)),
+            ("token_model", given(&rt.token_model)),
+            ("latency_profile", given(&rt.latency_profile)),
+            ("latency_profile_file", given(&rt.latency_profile_file)),
+        ],
+        &format!(
+            "does not apply to traffic aimed at a batch endpoint (`{}`)",
+            re.name.get_ref()
         ),
-        (
-            "service_time_by_size",
-            rt.service_time_by_size.as_ref().map(|x| x.span().start),
-        ),
-        (
-            "token_model",
-            rt.token_model.as_ref().map(|x| x.span().start),
-        ),
-        (
-            "latency_profile",
-            rt.latency_profile.as_ref().map(|x| x.span().start),
-        ),
-        (
-            "latency_profile_file",
-            rt.latency_profile_file.as_ref().map(|x| x.span().start),
-        ),
-    ];
-    for (field, at) in online {
-        if let Some(at) = at {
-            c.error_hint(
-                at,
-                &f(field),
-                format!(
-                    "does not apply to traffic aimed at a batch endpoint (`{}`)",
-                    re.name.get_ref()
-                ),
-                "give `files` (input files per invocation) and `time_per_file` (a distribution)"
-                    .into(),
-            );
-        }
-    }
+        Some("give `files` (input files per invocation) and `time_per_file` (a distribution)"),
+    );
 }
 
 /// Worker processes per node beyond which a scenario is surely a typo (Azure sets no limit; a
