@@ -12,12 +12,14 @@
 //! [`model`], [`targets`], [`workload`] → [`engine`]. The engine knows time, events, random
 //! streams and statistics and nothing of Azure; Azure's semantics live in [`targets`]; file
 //! formats live in [`scenario`] and [`output`]; [`commands`] are the program's commands as
-//! library calls, and only [`cli`] prints.
+//! library calls, and only [`cli`] prints. [`azureml`] reads Azure ML CLI v2 YAML (clusters,
+//! endpoints, deployments) as scenario tables, for `capsim import` and a scenario's `from`.
 //!
 //! Determinism: every random draw comes from a stream derived from (seed, replication, purpose),
 //! and replications are gathered in order, so the same scenario and seed give byte-identical
 //! outputs on any number of threads.
 
+pub mod azureml;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

@@ -34,6 +34,23 @@ pub enum Command {
     /// Choose a managed online endpoint's VM size and instance count from the scenario's
     /// [sizing] table: scale up, then scale out; writes sizing.csv.
     Size(SizeArgs),
+    /// Turn Azure ML CLI v2 YAML (compute, online and batch endpoints and deployments) into a
+    /// scenario, with placeholders for the work Azure's YAML does not describe.
+    Import(ImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The YAML files: compute targets, endpoints and their deployments (a deployment is paired
+    /// with its endpoint by endpoint_name).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write the scenario to this file (never overwritten) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors (the scenario still goes to standard output without --out).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]

@@ -9,8 +9,8 @@ pub mod summary;
 mod terminal;
 
 pub use args::{
-    CatalogArgs, CatalogFormat, CheckArgs, Cli, Command, MergeArgs, ReportArgs, RunArgs, SizeArgs,
-    ValidateArgs,
+    CatalogArgs, CatalogFormat, CheckArgs, Cli, Command, ImportArgs, MergeArgs, ReportArgs,
+    RunArgs, SizeArgs, ValidateArgs,
 };
 
 use crate::catalog::list;
@@ -45,6 +45,7 @@ pub fn execute(cli: Cli) -> Result<(), CommandError> {
         .map(|_| ()),
         Command::Merge(args) => merge(args),
         Command::Size(args) => size(args),
+        Command::Import(args) => import(args),
     }
 }
 
@@ -201,6 +202,38 @@ fn validate(args: ValidateArgs) -> Result<(), CommandError> {
         v.workloads,
         s(v.workloads),
     );
+    Ok(())
+}
+
+fn import(args: ImportArgs) -> Result<(), CommandError> {
+    let outcome = commands::import(commands::ImportRequest {
+        files: args.files,
+        out: args.out,
+    })?;
+    if !args.quiet {
+        print_warnings(&outcome.warnings);
+    }
+    let Some(written) = &outcome.written else {
+        let _ = write!(std::io::stdout(), "{}", outcome.text);
+        return Ok(());
+    };
+    if !args.quiet {
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        let tables: Vec<String> = outcome
+            .targets
+            .iter()
+            .map(|(section, name, kind)| format!("[[{section}]] {name} ({kind})"))
+            .collect();
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}: {}; {} placeholder{} to fill (\"FILL: ...\"), then: capsim validate {}",
+            written.display(),
+            tables.join(", "),
+            outcome.placeholders,
+            s(outcome.placeholders),
+            written.display(),
+        );
+    }
     Ok(())
 }
 

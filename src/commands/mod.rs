@@ -1,5 +1,5 @@
-//! The program's commands as library calls: `run`, `merge`, `size`, `validate`, `report` and
-//! `catalog`.
+//! The program's commands as library calls: `run`, `merge`, `size`, `validate`, `report`,
+//! `catalog` and `import`.
 //!
 //! Each takes a typed request and returns a typed result or a [`CommandError`], whose kind is the
 //! exit code the command line gives it. Commands that simulate report their progress and the
@@ -8,6 +8,7 @@
 //! module's work, and a program (or a bench) that runs a scenario calls these functions directly.
 
 pub mod catalog;
+pub mod import;
 pub mod merge;
 pub mod report;
 pub mod run;
@@ -15,6 +16,7 @@ pub mod size;
 pub mod validate;
 
 pub use catalog::{CatalogRequest, catalog};
+pub use import::{ImportOutcome, ImportRequest, import};
 pub use merge::{MergeOutcome, MergeRequest, merge};
 pub use report::{ReportRequest, report};
 pub use run::{RunOutcome, RunRequest, ShardRun, run};

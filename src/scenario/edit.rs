@@ -35,7 +35,8 @@ pub(super) struct Edited {
 }
 
 /// One edit's change: bytes `start..old_end` of the text before it became `start..new_end`.
-struct Step {
+/// (`from` merges YAML values into the text in steps too, see `scenario::from`.)
+pub(super) struct Step {
     start: usize,
     new_end: usize,
     old_end: usize,
@@ -44,7 +45,7 @@ struct Step {
 
 /// Where a byte of the edited text came from.
 #[derive(Debug, PartialEq)]
-enum Origin {
+pub(super) enum Origin {
     File(usize),
     Edit(usize),
 }
@@ -175,7 +176,7 @@ fn set_in(
 /// differ, widened to the whole value (a value that shares its first or last characters with
 /// the one it replaced would otherwise be charged to the file in part). `None` when nothing
 /// changed.
-fn step(prev: &str, next: &str, repr: &str, edit: Option<usize>) -> Option<Step> {
+pub(super) fn step(prev: &str, next: &str, repr: &str, edit: Option<usize>) -> Option<Step> {
     if prev == next {
         return None;
     }
@@ -221,23 +222,28 @@ fn step(prev: &str, next: &str, repr: &str, edit: Option<usize>) -> Option<Step>
     })
 }
 
+/// Where byte `offset` of a text changed by `steps` (in the order made) came from.
+pub(super) fn trace(steps: &[Step], mut offset: usize) -> Origin {
+    for s in steps.iter().rev() {
+        if offset < s.start {
+            continue;
+        }
+        if offset >= s.new_end {
+            offset = offset - s.new_end + s.old_end;
+            continue;
+        }
+        return match s.edit {
+            Some(e) => Origin::Edit(e),
+            None => Origin::File(s.start),
+        };
+    }
+    Origin::File(offset)
+}
+
 impl Edited {
     /// Where byte `offset` of the edited text came from.
-    fn origin(&self, mut offset: usize) -> Origin {
-        for s in self.steps.iter().rev() {
-            if offset < s.start {
-                continue;
-            }
-            if offset >= s.new_end {
-                offset = offset - s.new_end + s.old_end;
-                continue;
-            }
-            return match s.edit {
-                Some(e) => Origin::Edit(e),
-                None => Origin::File(s.start),
-            };
-        }
-        Origin::File(offset)
+    fn origin(&self, offset: usize) -> Origin {
+        trace(&self.steps, offset)
     }
 
     /// Puts a diagnostic found in the edited text back where its cause was written: its line
@@ -275,7 +281,7 @@ impl Edited {
 
 /// The byte offset of 1-based `line` and `column` (in characters) in `text`: the inverse of
 /// [`SourceMap::line_col`].
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
+pub(super) fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let start = if line <= 1 {
         0
     } else {

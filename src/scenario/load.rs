@@ -1,6 +1,7 @@
 //! The one way in: a scenario file and the command line's edits to it → a [`Plan`].
 
 use super::edit::{self, Edit, Edited};
+use super::from;
 use super::sizing::{self, SizingTable};
 use super::sweep::{
     Expanded, Plan, at_command_line, expand_variants, goal_table, invalid, label, split_assignment,
@@ -85,8 +86,51 @@ impl Edits {
 pub fn load(source: &Source, edits: &Edits) -> Result<Plan, LoadError> {
     let path = source.path.as_path();
     let text = &*source.text;
+    if let Some(e) = from::yaml_instead(path, text, false) {
+        return Err(e);
+    }
     // The file's own syntax errors, at their places in it.
-    let doc = parse_doc(path, text)?;
+    let doc = match parse_doc(path, text) {
+        Ok(doc) => doc,
+        Err(e) => return Err(from::yaml_instead(path, text, true).unwrap_or(e)),
+    };
+    let unfilled = from::placeholders(path, text, doc.get_ref());
+    if !unfilled.is_empty() {
+        return Err(invalid(unfilled));
+    }
+    // Values of Azure ML YAML named by `from`, written into the document.
+    let Some(merged) = from::merge(path, text, doc.get_ref())? else {
+        return load_doc(source, doc, edits);
+    };
+    drop(doc);
+    let merged_source = Source::new(path, merged.text.as_str());
+    let result = parse_doc(path, &merged.text).and_then(|doc| load_doc(&merged_source, doc, edits));
+    match result {
+        Ok(mut plan) => {
+            merged.relocate_all(&mut plan.warnings, path, text);
+            if let SizingTable::Invalid(errors) = &mut plan.sizing {
+                merged.relocate_all(errors, path, text);
+            }
+            plan.warnings.splice(0..0, merged.warnings.iter().cloned());
+            Ok(plan)
+        }
+        Err(LoadError::Invalid {
+            mut errors,
+            mut warnings,
+        }) => {
+            merged.relocate_all(&mut errors, path, text);
+            merged.relocate_all(&mut warnings, path, text);
+            warnings.splice(0..0, merged.warnings.iter().cloned());
+            Err(LoadError::Invalid { errors, warnings })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// [`load`] once the document is read (and any `from` merged).
+fn load_doc(source: &Source, doc: Spanned<DeTable<'_>>, edits: &Edits) -> Result<Plan, LoadError> {
+    let path = source.path.as_path();
+    let text = &*source.text;
     let (list, sets) = edit_list(edits)?;
     if list.is_empty() {
         return build(source, text, doc, edits, &sets, source.text.clone());
@@ -118,6 +162,12 @@ fn edit_list(edits: &Edits) -> Result<(Vec<Edit>, Params), LoadError> {
     };
     for s in &edits.sets {
         match split_assignment(s) {
+            Some((path, _)) if path == "from" || path.ends_with(".from") => {
+                errors.push(at_command_line(
+                    "--set",
+                    format!("`{s}`: `from` names YAML files to merge and cannot be set from the command line; set the fields themselves"),
+                ));
+            }
             Some((path, value)) => {
                 sets.push((path.clone(), label(&toml_text(&value))));
                 list.push(Edit {

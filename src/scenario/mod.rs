@@ -11,6 +11,7 @@
 //! file, line, column and field, or with the command-line argument it came from.
 
 mod edit;
+mod from;
 mod load;
 pub mod raw;
 pub mod sizing;
@@ -20,6 +21,7 @@ mod validate;
 pub mod written;
 
 pub use crate::text::{Diagnostic, Severity};
+pub use from::PLACEHOLDER;
 pub use load::{Edits, Source, load};
 pub use sizing::{Candidate, Percentile, RateOverride, SizingSpec, SizingTable, SizingTarget};
 pub use sweep::{Goal, Plan, Variant};
@@ -100,5 +102,33 @@ pub fn parse(path: &Path, text: &str) -> Result<Loaded, LoadError> {
 }
 
 pub fn parse_with(path: &Path, text: &str, options: &LoadOptions) -> Result<Loaded, LoadError> {
-    validate::validate(path, text, options)
+    let doc = validate::parse_doc(path, text)?;
+    let unfilled = from::placeholders(path, text, doc.get_ref());
+    if !unfilled.is_empty() {
+        return Err(LoadError::Invalid {
+            errors: unfilled,
+            warnings: vec![],
+        });
+    }
+    let Some(merged) = from::merge(path, text, doc.get_ref())? else {
+        return validate::validate(path, text, options);
+    };
+    match validate::validate(path, &merged.text, options) {
+        Ok(mut loaded) => {
+            merged.relocate_all(&mut loaded.warnings, path, text);
+            loaded
+                .warnings
+                .splice(0..0, merged.warnings.iter().cloned());
+            Ok(loaded)
+        }
+        Err(LoadError::Invalid {
+            mut errors,
+            mut warnings,
+        }) => {
+            merged.relocate_all(&mut errors, path, text);
+            merged.relocate_all(&mut warnings, path, text);
+            Err(LoadError::Invalid { errors, warnings })
+        }
+        Err(e) => Err(e),
+    }
 }

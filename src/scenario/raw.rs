@@ -80,6 +80,9 @@ pub struct RawCompute {
     pub job_tier: Option<Spanned<String>>,
     pub quota_vcpus: Option<Spanned<i64>>,
     pub startup_time: Option<Spanned<RawDist>>,
+    /// Azure ML YAML files whose values fill this table (see `scenario::from`, which merges them
+    /// into the document before it is read here, so validation never sees the key).
+    pub from: Option<toml::Value>,
 }
 
 /// `{ start = "08:00", stop = "19:00", days = ["mon", "tue"] }`: daily times (24-hour clock,
@@ -208,6 +211,9 @@ pub struct RawEndpoint {
     pub retry_settings: Option<Spanned<RawRetrySettings>>,
     /// Failed files tolerated before a job is stopped; -1 for no limit.
     pub error_threshold: Option<Spanned<i64>>,
+    /// Azure ML YAML files (an endpoint's and its deployment's) whose values fill this table;
+    /// merged before validation, as for [`RawCompute::from`].
+    pub from: Option<toml::Value>,
 }
 
 /// A batch deployment's `retry_settings`.

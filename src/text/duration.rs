@@ -1,5 +1,7 @@
 //! Durations as humans write them: `"90s"`, `"5m"`, `"2h"`, `"30d"`, `"1h30m"`, `"200ms"`; a
-//! bare number is seconds.
+//! bare number is seconds. ISO 8601 durations (`"PT5M"`, `"PT1H30M"`, `"P1D"`, `"PT0.5S"`) are
+//! read too, because Azure writes them (REST APIs, Azure Monitor autoscale, the compute
+//! instance's `idle_time_before_shutdown`), so a value copied from Azure needs no rewriting.
 
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
@@ -22,6 +24,9 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
         Some(rest) => (-1.0, rest.trim_start()),
         None => (1.0, s),
     };
+    if let Some(iso) = body.strip_prefix('P') {
+        return parse_iso8601(text, iso).map(|v| sign * v);
+    }
     if body.is_empty() {
         return Err(format!("`{text}` is not a duration: a sign needs a number"));
     }
@@ -73,6 +78,89 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
     }
     debug_assert!(parts > 0);
     Ok(sign * total)
+}
+
+/// The part of an ISO 8601 duration after its `P`: `nW`, or `[nD][T[nH][nM][nS]]`. Only the
+/// last number may have a fraction (`PT0.5S`, `PT1.5H`), as the standard says. Years and months
+/// are refused: their length depends on the calendar, and a simulation needs seconds.
+fn parse_iso8601(text: &str, iso: &str) -> Result<f64, String> {
+    let bad = |why: &str| format!("`{text}` is not an ISO 8601 duration: {why}");
+    if iso.is_empty() {
+        return Err(bad("nothing after `P` (e.g. PT5M, P1D)"));
+    }
+    let (date, time) = match iso.split_once('T') {
+        Some((_, "")) => return Err(bad("nothing after `T` (e.g. PT5M)")),
+        Some((d, t)) => (d, Some(t)),
+        None => (iso, None),
+    };
+    let mut total = 0.0;
+    let mut fraction_seen = false;
+    for (part, in_time) in [(date, false), (time.unwrap_or(""), true)] {
+        let mut rest = part;
+        // Each designator may appear once, in this order.
+        let mut order: &[char] = if in_time {
+            &['H', 'M', 'S']
+        } else {
+            &['Y', 'M', 'W', 'D']
+        };
+        while !rest.is_empty() {
+            let num_len = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+                .unwrap_or(rest.len());
+            if num_len == 0 {
+                return Err(bad(&format!("expected a number before `{rest}`")));
+            }
+            let digits = rest[..num_len].replace(',', ".");
+            let number: f64 = digits
+                .parse()
+                .map_err(|_| bad(&format!("bad number `{}`", &rest[..num_len])))?;
+            let Some(unit) = rest[num_len..].chars().next() else {
+                return Err(bad(&format!("`{}` needs a designator", &rest[..num_len])));
+            };
+            if fraction_seen {
+                return Err(bad("only the last number may have a fraction"));
+            }
+            fraction_seen = digits.contains('.');
+            let scale = match (in_time, unit) {
+                (false, 'Y') => {
+                    return Err(bad(
+                        "years have no fixed length (365 or 366 days): write days, e.g. P365D",
+                    ));
+                }
+                (false, 'M') => {
+                    return Err(bad(
+                        "months have no fixed length (28 to 31 days): write days, e.g. P30D, or minutes as PT...M",
+                    ));
+                }
+                (false, 'W') => 604_800.0,
+                (false, 'D') => 86_400.0,
+                (true, 'H') => 3600.0,
+                (true, 'M') => 60.0,
+                (true, 'S') => 1.0,
+                (false, 'H' | 'S') => {
+                    return Err(bad(&format!(
+                        "hours and seconds come after `T` (e.g. PT{}{unit})",
+                        &rest[..num_len]
+                    )));
+                }
+                (true, 'D' | 'W') => {
+                    return Err(bad("days and weeks come before `T` (e.g. P1DT12H)"));
+                }
+                (_, other) => {
+                    return Err(bad(&format!(
+                        "unknown designator `{other}` (use D, W, and after T: H, M, S)"
+                    )));
+                }
+            };
+            match order.iter().position(|&c| c == unit) {
+                Some(i) => order = &order[i + 1..],
+                None => return Err(bad(&format!("`{unit}` is out of order or repeated"))),
+            }
+            total += number * scale;
+            rest = &rest[num_len + unit.len_utf8()..];
+        }
+    }
+    Ok(total)
 }
 
 /// Formats seconds back in the largest unit that divides them, for messages.
@@ -149,6 +237,50 @@ mod tests {
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-").is_err());
         assert!(parse_duration(" - ").is_err());
+    }
+
+    #[test]
+    fn iso_8601_durations() {
+        assert_eq!(parse_duration("PT5M"), Ok(300.0));
+        assert_eq!(parse_duration("PT1H30M"), Ok(5400.0));
+        assert_eq!(parse_duration("P1D"), Ok(86_400.0));
+        assert_eq!(parse_duration("PT0.5S"), Ok(0.5));
+        assert_eq!(parse_duration("PT0,5S"), Ok(0.5));
+        assert_eq!(parse_duration("P1DT12H"), Ok(129_600.0));
+        assert_eq!(parse_duration("P2W"), Ok(1_209_600.0));
+        assert_eq!(parse_duration("PT2M"), Ok(120.0));
+        assert_eq!(parse_duration("PT1H0M30S"), Ok(3630.0));
+        assert_eq!(parse_duration("PT1.5H"), Ok(5400.0));
+        assert_eq!(parse_duration("PT36H"), Ok(129_600.0));
+        assert_eq!(parse_duration(" PT10S "), Ok(10.0));
+        // The sign is kept for the range checks, as for "-5m".
+        assert_eq!(parse_duration("-PT5M"), Ok(-300.0));
+    }
+
+    #[test]
+    fn iso_8601_refusals_say_why() {
+        let why = |s: &str| parse_duration(s).unwrap_err();
+        assert!(
+            why("P1M").contains("months have no fixed length"),
+            "{}",
+            why("P1M")
+        );
+        assert!(why("P1Y").contains("years have no fixed length"));
+        assert!(why("P1Y2M").contains("years"));
+        assert!(why("P").contains("nothing after `P`"));
+        assert!(why("PT").contains("nothing after `T`"));
+        assert!(why("P5").contains("needs a designator"));
+        assert!(why("PT5").contains("needs a designator"));
+        assert!(why("P1H").contains("come after `T`"));
+        assert!(why("PT1D").contains("come before `T`"));
+        assert!(why("PT5X").contains("unknown designator `X`"));
+        assert!(why("PT5S1M").contains("out of order"));
+        assert!(why("PT1M1M").contains("out of order or repeated"));
+        assert!(why("PT0.5M30S").contains("only the last number"));
+        assert!(why("PTM").contains("expected a number"));
+        assert!(why("PT1..5S").contains("bad number"));
+        // Lower case is capsim's own grammar, where `p` is no unit.
+        assert!(parse_duration("pt5m").is_err());
     }
 
     #[test]
