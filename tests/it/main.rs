@@ -13,6 +13,7 @@ mod support;
 mod architecture;
 mod autoscale_flapping;
 mod autoscale_timelines;
+mod azure_yaml;
 mod batch_endpoint;
 mod ci_coverage;
 mod cli;

@@ -7,28 +7,18 @@
 //! -deployment-batch). Every expected value below is read off the fixture by hand (its line and
 //! column counted in the file), not taken from a previous run.
 
+use crate::support::{self, repo};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_capsim");
 
 fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/azureml")
+    repo().join("tests/data/azureml")
 }
 
 /// Runs capsim in `dir`: exit code, stdout, stderr.
 fn capsim(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("capsim runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = support::run(support::capsim().args(args).current_dir(dir));
+    (out.code.unwrap_or(-1), out.stdout, out.stderr)
 }
 
 /// A scratch copy of the fixtures.
