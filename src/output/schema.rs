@@ -481,19 +481,19 @@ pub mod tradeoff {
     use super::*;
     pub use super::{SCENARIO, TARGET, VARIANT};
 
-    pub const COST_PER_30D_USD: Column = metric(M::cost_per_30d);
-    pub const IDLE_COST_PER_30D_USD: Column = metric(M::idle_cost_per_30d);
+    pub const COST_PER_MONTH_USD: Column = metric(M::cost_per_month);
+    pub const IDLE_COST_PER_MONTH_USD: Column = metric(M::idle_cost_per_month);
     pub const WAIT_MEAN_S: Column = metric(M::wait_mean);
     pub const WAIT_P95_S: Column = metric(M::wait_p95);
-    pub const COST_DIFF_PER_30D_USD: Column = col(
-        "cost_diff_per_30d_usd",
+    pub const COST_DIFF_PER_MONTH_USD: Column = col(
+        "cost_diff_per_month_usd",
         Unit::Usd,
-        "cost_per_30d_usd minus variant 0's, estimated from per-replication differences (paired by common random numbers)",
+        "cost_per_month_usd minus variant 0's, estimated from per-replication differences (paired by common random numbers)",
     );
     pub const COST_DIFF_SIGNIFICANT: Column = col(
         "cost_diff_significant",
         Unit::YesNo,
-        "`yes` when the 95% interval of cost_diff_per_30d_usd excludes zero; empty for variant 0",
+        "`yes` when the 95% interval of cost_diff_per_month_usd excludes zero; empty for variant 0",
     );
     pub const WAIT_P95_DIFF_S: Column = col(
         "wait_p95_diff_s",
@@ -533,12 +533,12 @@ pub mod tradeoff {
             Part::Parameters,
             Part::Columns(&[TARGET]),
             Part::WithCi95(&[
-                COST_PER_30D_USD,
-                IDLE_COST_PER_30D_USD,
+                COST_PER_MONTH_USD,
+                IDLE_COST_PER_MONTH_USD,
                 WAIT_MEAN_S,
                 WAIT_P95_S,
             ]),
-            Part::WithCi95(&[COST_DIFF_PER_30D_USD]),
+            Part::WithCi95(&[COST_DIFF_PER_MONTH_USD]),
             Part::Columns(&[COST_DIFF_SIGNIFICANT]),
             Part::WithCi95(&[WAIT_P95_DIFF_S]),
             Part::Columns(&[
@@ -589,10 +589,10 @@ pub mod sizing {
         Unit::Count,
         "request slots per instance",
     );
-    pub const COST_PER_30D_USD: Column = col(
-        "cost_per_30d_usd",
+    pub const COST_PER_MONTH_USD: Column = col(
+        "cost_per_month_usd",
         Unit::Usd,
-        "the cost of `instances` for 30 days as simulated (instances bill around the clock), else price × instances × 720 h; empty without a count",
+        "the cost of `instances` for a month (730 h) as simulated (instances bill around the clock), else price × instances × 730 h; empty without a count",
     );
     pub const PERCENTILE: Column = col(
         "percentile",
@@ -689,10 +689,10 @@ pub mod sizing {
         Unit::Share,
         "instance-hours with instant scaling over those of fixed peak capacity",
     );
-    pub const AUTOSCALE_SAVING_PER_30D_USD: Column = col(
-        "autoscale_saving_per_30d_usd",
+    pub const AUTOSCALE_SAVING_PER_MONTH_USD: Column = col(
+        "autoscale_saving_per_month_usd",
         Unit::Usd,
-        "what instant scaling would save per 30 days against fixed peak capacity: an upper bound",
+        "what instant scaling would save per month (730 h) against fixed peak capacity: an upper bound",
     );
     pub const REPLICATIONS: Column = col(
         "replications",
@@ -719,7 +719,7 @@ pub mod sizing {
                 INSTANCES,
                 MAX_CONCURRENT_REQUESTS_PER_INSTANCE,
             ]),
-            Part::WithCi95(&[COST_PER_30D_USD]),
+            Part::WithCi95(&[COST_PER_MONTH_USD]),
             Part::Columns(&[
                 PERCENTILE,
                 LATENCY_SLO_MS,
@@ -748,7 +748,7 @@ pub mod sizing {
                 AUTOSCALE_MIN_INSTANCES,
                 AUTOSCALE_MAX_INSTANCES,
                 AUTOSCALE_INSTANCE_HOURS_SHARE,
-                AUTOSCALE_SAVING_PER_30D_USD,
+                AUTOSCALE_SAVING_PER_MONTH_USD,
                 SEED,
                 REPLICATIONS,
             ]),
@@ -965,10 +965,10 @@ mod tests {
         assert_eq!(
             t[3..9],
             [
-                "cost_per_30d_usd",
-                "cost_per_30d_usd_ci95",
-                "idle_cost_per_30d_usd",
-                "idle_cost_per_30d_usd_ci95",
+                "cost_per_month_usd",
+                "cost_per_month_usd_ci95",
+                "idle_cost_per_month_usd",
+                "idle_cost_per_month_usd_ci95",
                 "wait_mean_s",
                 "wait_mean_s_ci95"
             ]

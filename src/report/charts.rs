@@ -219,14 +219,14 @@ fn category_range(n: usize) -> std::ops::Range<f64> {
 /// Two opposite corners of a rectangle, in chart coordinates.
 type Corners = ((f64, f64), (f64, f64));
 
-/// A bar of the cost chart: the cost per 30 days split into its parts.
+/// A bar of the cost chart: the cost per month split into its parts.
 #[derive(Clone, Debug)]
 pub struct CostBar {
     pub label: String,
     pub busy: f64,
     pub idle: f64,
     pub provisioning: f64,
-    /// `cost_per_30d_usd` minus the three node-time parts (fixed costs), when material.
+    /// `cost_per_month_usd` minus the three node-time parts (fixed costs), when material.
     pub other: f64,
     pub total: Estimate,
 }
@@ -273,7 +273,7 @@ pub fn cost_chart(
             .max_light_lines(0)
             .bold_line_style(GRID)
             .y_label_formatter(&|v| usd(*v))
-            .y_desc("Cost per month (30 days), USD")
+            .y_desc("Cost per month (730 h), USD")
             .x_desc(x_desc)
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))
@@ -847,7 +847,7 @@ pub fn tradeoff_chart(
             .bold_line_style(GRID)
             .x_label_formatter(&|v| usd(*v))
             .y_label_formatter(&|v| axis_number(*v))
-            .x_desc("Cost per month (30 days), USD — mean with 95% CI")
+            .x_desc("Cost per month (730 h), USD — mean with 95% CI")
             .y_desc(format!("p95 wait ({unit}) — mean with 95% CI"))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))
