@@ -565,7 +565,7 @@ pub(super) fn renamed_budget(map: &SourceMap, old: &Spanned<f64>, table: &str) -
     let mut d = map.diag(
         Severity::Error,
         old.span().start,
-        &format!("{table}.budget_per_30d_usd"),
+        format!("{table}.budget_per_30d_usd"),
         "is now budget_per_month_usd, for a month of 730 hours as Azure's pricing calculator counts",
     );
     d.hint = Some(format!(
