@@ -37,6 +37,8 @@ mod endpoint;
 /// `[[endpoint]] type = "batch"` and its `[[traffic]]` (a child module, like `endpoint`).
 #[path = "batch.rs"]
 mod batch;
+#[path = "trace_filters.rs"]
+mod trace_filters;
 
 struct Checker<'a> {
     map: SourceMap<'a>,
@@ -1946,7 +1948,7 @@ fn poisson_keys(ra: &RawArrivals) -> [(&'static str, bool); 5] {
 }
 
 /// The keys of a trace's arrivals, and whether each is given: refused by the other processes.
-fn trace_keys(ra: &RawArrivals) -> [(&'static str, bool); 11] {
+fn trace_keys(ra: &RawArrivals) -> [(&'static str, bool); 15] {
     [
         ("file", ra.file.is_some()),
         ("submit_column", ra.submit_column.is_some()),
@@ -1959,6 +1961,10 @@ fn trace_keys(ra: &RawArrivals) -> [(&'static str, bool); 11] {
         ("end", ra.end.is_some()),
         ("repeat", ra.repeat.is_some()),
         ("on_bad_row", ra.on_bad_row.is_some()),
+        ("status_column", ra.status_column.is_some()),
+        ("statuses", ra.statuses.is_some()),
+        ("cluster_column", ra.cluster_column.is_some()),
+        ("clusters", ra.clusters.is_some()),
     ]
 }
 
@@ -2172,7 +2178,19 @@ fn load_trace(
     f: &dyn Fn(&str) -> String,
     what: &str,
 ) -> Option<trace::Trace> {
-    let trace = match trace::load(spec) {
+    load_trace_with(c, spec, &[], file_at, f, what)
+}
+
+/// [`load_trace`], replaying only the rows `filters` keep.
+fn load_trace_with(
+    c: &mut Checker,
+    spec: &TraceSpec,
+    filters: &[trace::RowFilter],
+    file_at: usize,
+    f: &dyn Fn(&str) -> String,
+    what: &str,
+) -> Option<trace::Trace> {
+    let trace = match trace::load_filtered(spec, filters) {
         Ok(t) => t,
         Err(errors) => {
             c.error(
@@ -2295,7 +2313,13 @@ fn trace_arrivals(
         end,
         on_bad_row,
     };
-    let trace = load_trace(c, &spec, file.span().start, &f, "job")?;
+    let filters = trace_filters::filters(c, ra, &f)?;
+    let what = if filters.is_empty() {
+        "job"
+    } else {
+        "job (after the status and cluster filters)"
+    };
+    let trace = load_trace_with(c, &spec, &filters, file.span().start, &f, what)?;
     let max_nodes = facts.map_or(u32::MAX, |t| t.max_instances);
     let mut jobs = Vec::with_capacity(trace.rows.len());
     let mut too_big = vec![];
