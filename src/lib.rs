@@ -22,6 +22,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod engine;
+pub mod fit;
 pub mod metrics;
 pub mod model;
 pub mod output;
