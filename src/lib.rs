@@ -18,6 +18,7 @@
 //! and replications are gathered in order, so the same scenario and seed give byte-identical
 //! outputs on any number of threads.
 
+pub mod azure;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
