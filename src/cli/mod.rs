@@ -4,13 +4,14 @@
 //! The only module that prints, parses arguments or handles Ctrl-C.
 
 mod args;
+mod monitor;
 mod sizing;
 pub mod summary;
 mod terminal;
 
 pub use args::{
-    CatalogArgs, CatalogFormat, CheckArgs, Cli, Command, MergeArgs, ReportArgs, RunArgs, SizeArgs,
-    ValidateArgs,
+    BacktestArgs, CalibrateArgs, CatalogArgs, CatalogFormat, CheckArgs, Cli, Command, MergeArgs,
+    MonitorArgs, ReportArgs, RunArgs, SizeArgs, ValidateArgs,
 };
 
 use crate::catalog::list;
@@ -45,6 +46,8 @@ pub fn execute(cli: Cli) -> Result<(), CommandError> {
         .map(|_| ()),
         Command::Merge(args) => merge(args),
         Command::Size(args) => size(args),
+        Command::Calibrate(args) => monitor::calibrate(args),
+        Command::Backtest(args) => monitor::backtest(args),
     }
 }
 

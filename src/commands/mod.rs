@@ -1,5 +1,5 @@
-//! The program's commands as library calls: `run`, `merge`, `size`, `validate`, `report` and
-//! `catalog`.
+//! The program's commands as library calls: `run`, `merge`, `size`, `validate`, `report`,
+//! `catalog`, and `calibrate` and `backtest` (which read a workspace's Azure Monitor exports).
 //!
 //! Each takes a typed request and returns a typed result or a [`CommandError`], whose kind is the
 //! exit code the command line gives it. Commands that simulate report their progress and the
@@ -7,6 +7,8 @@
 //! Nothing here prints, parses arguments or installs a signal handler: that is the `cli`
 //! module's work, and a program (or a bench) that runs a scenario calls these functions directly.
 
+pub mod backtest;
+pub mod calibrate;
 pub mod catalog;
 pub mod merge;
 pub mod report;
@@ -14,6 +16,8 @@ pub mod run;
 pub mod size;
 pub mod validate;
 
+pub use backtest::{BacktestOutcome, BacktestRequest, backtest};
+pub use calibrate::{CalibrateOutcome, CalibrateRequest, calibrate};
 pub use catalog::{CatalogRequest, catalog};
 pub use merge::{MergeOutcome, MergeRequest, merge};
 pub use report::{ReportRequest, report};

@@ -24,13 +24,25 @@ const Z95: f64 = 1.644_853_626_951_472_2;
 /// A fitted distribution of durations, in seconds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dist {
-    Constant { value: f64 },
-    Exponential { mean: f64 },
+    Constant {
+        value: f64,
+    },
+    Exponential {
+        mean: f64,
+    },
     /// `ln X` is normal with mean `mu` and standard deviation `sigma`.
-    LogNormal { mu: f64, sigma: f64 },
-    Gamma { shape: f64, scale: f64 },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Gamma {
+        shape: f64,
+        scale: f64,
+    },
     /// The observations themselves, sorted.
-    Empirical { values: Vec<f64> },
+    Empirical {
+        values: Vec<f64>,
+    },
 }
 
 impl Dist {
@@ -323,7 +335,9 @@ pub fn ks_distance(sorted: &[f64], f: impl Fn(f64) -> f64) -> f64 {
             j += 1;
         }
         let fx = f(x);
-        d = d.max((j as f64 / n - fx).abs()).max((fx - i as f64 / n).abs());
+        d = d
+            .max((j as f64 / n - fx).abs())
+            .max((fx - i as f64 / n).abs());
         i = j;
     }
     d
@@ -416,12 +430,17 @@ mod tests {
         let Dist::LogNormal { mu, sigma } = truth else {
             unreachable!()
         };
-        let x: Vec<f64> = (0..20_000).map(|_| (mu + sigma * r.normal()).exp()).collect();
+        let x: Vec<f64> = (0..20_000)
+            .map(|_| (mu + sigma * r.normal()).exp())
+            .collect();
         let fit = fit_durations(&x).unwrap();
         let Dist::LogNormal { mu: m, sigma: s } = fit.chosen else {
             panic!("{fit:?}")
         };
-        assert!((m - mu).abs() < 0.02 && (s / sigma - 1.0).abs() < 0.02, "{m} {s}");
+        assert!(
+            (m - mu).abs() < 0.02 && (s / sigma - 1.0).abs() < 0.02,
+            "{m} {s}"
+        );
         assert!((fit.chosen.quantile(0.5) / 240.0 - 1.0).abs() < 0.02);
         assert!((fit.chosen.quantile(0.95) / 540.0 - 1.0).abs() < 0.03);
         assert!(fit.ks < fit.ks_critical);
@@ -479,7 +498,10 @@ mod tests {
     fn garwood_intervals_match_the_tables() {
         // 10 events in one unit: 4.795 to 18.39 (Garwood 1936; e.g. Ulm 1990's table).
         let r = poisson_rate(10, 1.0);
-        assert!((r.lo - 4.795).abs() < 1e-3 && (r.hi - 18.39).abs() < 1e-2, "{r:?}");
+        assert!(
+            (r.lo - 4.795).abs() < 1e-3 && (r.hi - 18.39).abs() < 1e-2,
+            "{r:?}"
+        );
         // None seen: 0 to 3.689.
         let r = poisson_rate(0, 2.0);
         assert_eq!(r.lo, 0.0);

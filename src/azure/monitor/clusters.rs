@@ -180,7 +180,11 @@ pub fn read(path: &Path, on_bad_row: OnBadRow) -> Result<ClusterEvents, Vec<Moni
 }
 
 /// As [`read`], on the file's bytes.
-pub fn parse(path: &Path, data: &[u8], on_bad_row: OnBadRow) -> Result<ClusterEvents, Vec<MonitorError>> {
+pub fn parse(
+    path: &Path,
+    data: &[u8],
+    on_bad_row: OnBadRow,
+) -> Result<ClusterEvents, Vec<MonitorError>> {
     let (rows, report) = table::parse(path, data, &SCHEMA, on_bad_row, read_row)?;
     Ok(assemble(rows, report))
 }

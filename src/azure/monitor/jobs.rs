@@ -206,7 +206,11 @@ pub fn read(path: &Path, on_bad_row: OnBadRow) -> Result<JobHistory, Vec<Monitor
 }
 
 /// As [`read`], on the file's bytes.
-pub fn parse(path: &Path, data: &[u8], on_bad_row: OnBadRow) -> Result<JobHistory, Vec<MonitorError>> {
+pub fn parse(
+    path: &Path,
+    data: &[u8],
+    on_bad_row: OnBadRow,
+) -> Result<JobHistory, Vec<MonitorError>> {
     let (events, report) = table::parse(path, data, &SCHEMA, on_bad_row, read_event)?;
     Ok(assemble(events, report))
 }
@@ -235,7 +239,9 @@ fn assemble(events: Vec<Event>, mut report: ReadReport) -> JobHistory {
     let mut by_job: IndexMap<String, Vec<Event>> = IndexMap::new();
     for e in events {
         let Some(kind) = e.kind else {
-            report.ignore("events of a type other than submitted, running, succeeded, failed or canceled");
+            report.ignore(
+                "events of a type other than submitted, running, succeeded, failed or canceled",
+            );
             continue;
         };
         if !seen.insert((e.job.clone(), kind, e.time, e.node.clone())) {
@@ -367,10 +373,16 @@ pub(crate) fn csv_cell(s: &str) -> String {
 mod tests {
     use super::*;
 
-    const HEADER: &str = "TenantId,TimeGenerated,ClusterName,JobId,JobName,EventType,ExecutionState,NodeId,Type\n";
+    const HEADER: &str =
+        "TenantId,TimeGenerated,ClusterName,JobId,JobName,EventType,ExecutionState,NodeId,Type\n";
 
     fn history(rows: &str) -> JobHistory {
-        parse(Path::new("j.csv"), format!("{HEADER}{rows}").as_bytes(), OnBadRow::Error).unwrap()
+        parse(
+            Path::new("j.csv"),
+            format!("{HEADER}{rows}").as_bytes(),
+            OnBadRow::Error,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -394,12 +406,18 @@ mod tests {
         assert_eq!(h.report.duplicates, 1);
         assert_eq!(h.report.ignored.len(), 1);
         let j1 = &h.jobs[0];
-        assert_eq!((j1.id.as_str(), j1.line, j1.nodes, j1.attempts), ("j1", 2, 2, 1));
+        assert_eq!(
+            (j1.id.as_str(), j1.line, j1.nodes, j1.attempts),
+            ("j1", 2, 2, 1)
+        );
         assert_eq!(j1.status, JobStatus::Succeeded);
         assert_eq!(j1.wait_s(), Some(1200.0));
         assert_eq!(j1.run_s(0), Some(3600.0));
         let j2 = &h.jobs[1];
-        assert_eq!((j2.nodes, j2.attempts, j2.status), (1, 2, JobStatus::Failed));
+        assert_eq!(
+            (j2.nodes, j2.attempts, j2.status),
+            (1, 2, JobStatus::Failed)
+        );
         // Waited 5 minutes for its first start; its last attempt ran 25 minutes.
         assert_eq!((j2.wait_s(), j2.run_s(0)), (Some(300.0), Some(1500.0)));
         assert_eq!(h.jobs[2].status, JobStatus::Queued);

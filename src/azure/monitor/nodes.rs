@@ -18,7 +18,13 @@ use std::path::Path;
 
 pub const SCHEMA: Schema = Schema {
     table: "AmlComputeClusterNodeEvent",
-    required: &["ClusterName", "NodeId", "VmSize", "VmPriority", "NodeAllocationTime"],
+    required: &[
+        "ClusterName",
+        "NodeId",
+        "VmSize",
+        "VmPriority",
+        "NodeAllocationTime",
+    ],
     optional: &[
         "TimeGenerated",
         "ResizeStartTime",
@@ -42,7 +48,12 @@ pub enum Priority {
 impl Priority {
     /// `Dedicated`, or `LowPriority` (also `Low`, `Spot`), any case.
     pub fn parse(s: &str) -> Option<Priority> {
-        match s.trim().to_ascii_lowercase().replace(['_', ' ', '-'], "").as_str() {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', ' ', '-'], "")
+            .as_str()
+        {
             "dedicated" => Some(Priority::Dedicated),
             "lowpriority" | "low" | "spot" => Some(Priority::LowPriority),
             _ => None,
@@ -100,7 +111,11 @@ pub fn read(path: &Path, on_bad_row: OnBadRow) -> Result<NodeEvents, Vec<Monitor
 }
 
 /// As [`read`], on the file's bytes.
-pub fn parse(path: &Path, data: &[u8], on_bad_row: OnBadRow) -> Result<NodeEvents, Vec<MonitorError>> {
+pub fn parse(
+    path: &Path,
+    data: &[u8],
+    on_bad_row: OnBadRow,
+) -> Result<NodeEvents, Vec<MonitorError>> {
     let (nodes, report) = table::parse(path, data, &SCHEMA, on_bad_row, read_node)?;
     Ok(dedupe(nodes, report))
 }
@@ -189,6 +204,9 @@ mod tests {
         assert_eq!(e.nodes[1].priority, Priority::LowPriority);
         let bad = data.replace("LowPriority", "Premium");
         let errors = parse(Path::new("n.csv"), bad.as_bytes(), OnBadRow::Error).unwrap_err();
-        assert_eq!(errors[0].to_string(), "n.csv:4: VmPriority: `Premium` is neither Dedicated nor LowPriority");
+        assert_eq!(
+            errors[0].to_string(),
+            "n.csv:4: VmPriority: `Premium` is neither Dedicated nor LowPriority"
+        );
     }
 }

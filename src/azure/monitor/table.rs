@@ -519,7 +519,10 @@ mod tests {
         optional: &["NodeId"],
     };
 
-    fn rows(data: &str, mode: OnBadRow) -> Result<(Vec<(u64, i64, String)>, ReadReport), Vec<MonitorError>> {
+    fn rows(
+        data: &str,
+        mode: OnBadRow,
+    ) -> Result<(Vec<(u64, i64, String)>, ReadReport), Vec<MonitorError>> {
         parse(Path::new("j.csv"), data.as_bytes(), &S, mode, |r, _| {
             let t = r.time("TimeGenerated");
             let id = r.required_text("JobId");
@@ -539,22 +542,43 @@ mod tests {
         let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(shown.len(), 3, "{shown:?}");
         assert_eq!(shown[0], "j.csv:4: JobId: is empty");
-        assert!(shown[1].starts_with("j.csv:5: TimeGenerated: `yesterday` is not"), "{}", shown[1]);
-        assert!(shown[2].starts_with("j.csv:6: Type: this row is from the table `AmlComputeClusterEvent`"), "{}", shown[2]);
+        assert!(
+            shown[1].starts_with("j.csv:5: TimeGenerated: `yesterday` is not"),
+            "{}",
+            shown[1]
+        );
+        assert!(
+            shown[2]
+                .starts_with("j.csv:6: Type: this row is from the table `AmlComputeClusterEvent`"),
+            "{}",
+            shown[2]
+        );
         let (values, report) = rows(data, OnBadRow::Skip).unwrap();
         assert_eq!(values.len(), 1);
         assert_eq!(values[0].0, 2);
         assert_eq!(report.rows, 4);
-        assert_eq!(report.skipped.iter().map(|s| s.0).collect::<Vec<_>>(), [4, 5, 6]);
+        assert_eq!(
+            report.skipped.iter().map(|s| s.0).collect::<Vec<_>>(),
+            [4, 5, 6]
+        );
         assert_eq!(report.lacking, ["NodeId"]);
     }
 
     #[test]
     fn a_file_without_a_required_column_is_refused_at_its_header() {
-        let errors = rows("timegenerated,NodeId\n2026-11-02T10:15:00Z,n\n", OnBadRow::Error).unwrap_err();
+        let errors = rows(
+            "timegenerated,NodeId\n2026-11-02T10:15:00Z,n\n",
+            OnBadRow::Error,
+        )
+        .unwrap_err();
         assert_eq!(errors.len(), 1);
         let e = errors[0].to_string();
-        assert!(e.starts_with("j.csv:1: an AmlComputeJobEvent export needs the columns `TimeGenerated`, `JobId`"), "{e}");
+        assert!(
+            e.starts_with(
+                "j.csv:1: an AmlComputeJobEvent export needs the columns `TimeGenerated`, `JobId`"
+            ),
+            "{e}"
+        );
         assert!(e.contains("`timegenerated` for `TimeGenerated`?"), "{e}");
     }
 }

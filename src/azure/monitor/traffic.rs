@@ -53,7 +53,10 @@ impl Traffic {
     pub fn deployments(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = vec![];
         for r in &self.requests {
-            if !out.iter().any(|(e, d)| *e == r.endpoint && *d == r.deployment) {
+            if !out
+                .iter()
+                .any(|(e, d)| *e == r.endpoint && *d == r.deployment)
+            {
                 out.push((r.endpoint.clone(), r.deployment.clone()));
             }
         }
@@ -159,11 +162,18 @@ mod tests {
                     2026-11-02T10:00:02Z,scorer,green,200,,90,c\n";
         let t = parse(Path::new("t.csv"), data.as_bytes(), OnBadRow::Error).unwrap();
         assert_eq!(t.report.duplicates, 1);
-        let got: Vec<(u32, Option<f64>)> = t.requests.iter().map(|r| (r.code, r.latency_ms)).collect();
-        assert_eq!(got, [(429, Some(0.0)), (200, Some(80.0)), (200, Some(90.0))]);
+        let got: Vec<(u32, Option<f64>)> =
+            t.requests.iter().map(|r| (r.code, r.latency_ms)).collect();
+        assert_eq!(
+            got,
+            [(429, Some(0.0)), (200, Some(80.0)), (200, Some(90.0))]
+        );
         assert_eq!(t.deployments().len(), 2);
         let bad = data.replace("429", "OK");
         let errors = parse(Path::new("t.csv"), bad.as_bytes(), OnBadRow::Error).unwrap_err();
-        assert_eq!(errors[0].to_string(), "t.csv:3: ResponseCode: `OK` is not an HTTP status code");
+        assert_eq!(
+            errors[0].to_string(),
+            "t.csv:3: ResponseCode: `OK` is not an HTTP status code"
+        );
     }
 }
