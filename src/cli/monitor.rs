@@ -110,9 +110,26 @@ fn calibrate_text(o: &CalibrateOutcome) -> String {
     }
     for l in &o.latencies {
         t.push_str(&format!(
-            "Latency of {}/{}: {} served of {} requests ({} rejected with 429): p50 {:.1} ms, p95 {:.1} ms\n",
-            l.endpoint, l.deployment, l.served, l.requests, l.rejected_429, l.p50_ms, l.p95_ms
+            "Latency of {}/{}: {} served of {} requests ({} rejected with 429); {}: p50 {:.1} ms, p95 {:.1} ms\n",
+            l.endpoint,
+            l.deployment,
+            l.served,
+            l.requests,
+            l.rejected_429,
+            if l.alone {
+                format!("the {} that found it idle", l.observations)
+            } else {
+                "all of them, waits included".into()
+            },
+            l.p50_ms,
+            l.p95_ms
         ));
+        for k in &l.by_in_flight {
+            t.push_str(&format!(
+                "  {} in flight at arrival: {} requests, p50 {:.1} ms, p95 {:.1} ms\n",
+                k.in_flight, k.observations, k.p50_ms, k.p95_ms
+            ));
+        }
     }
     for n in &o.notes {
         t.push_str(&format!("Note: {n}\n"));

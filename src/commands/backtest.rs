@@ -675,9 +675,8 @@ fn add_endpoints(
     let theirs: DocumentMut = source.text.parse().map_err(|e: toml_edit::TomlError| {
         CommandError::Input(format!("{}: {}", scenario.display(), e.message()))
     })?;
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| CommandError::Failed(e.message().to_string()))?;
+    // The endpoints and their traffic, appended to the text after the clusters.
+    let mut doc = DocumentMut::new();
     let mut out = vec![];
     let Some(Item::ArrayOfTables(endpoints)) = theirs.get("endpoint") else {
         notes.push(format!(
@@ -788,7 +787,10 @@ fn add_endpoints(
             logged.join(", ")
         ));
     }
-    *text = doc.to_string();
+    if !out.is_empty() {
+        text.push('\n');
+        text.push_str(&doc.to_string());
+    }
     Ok(out)
 }
 

@@ -61,8 +61,27 @@ pub struct LatencyFit {
     pub deployment: String,
     pub requests: usize,
     pub rejected_429: usize,
-    /// 2xx requests with a latency: the observations.
+    /// 2xx requests with a latency.
     pub served: usize,
+    /// The latencies written (see `alone`): their count and quantiles.
+    pub observations: usize,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    /// Whether those are of the requests that found nothing else in flight at the deployment
+    /// (which waited for no slot: the service time), rather than of every served request
+    /// (too few of those).
+    pub alone: bool,
+    /// By requests in flight at the deployment when a request arrived (itself included, from
+    /// 1), for as long as each has [`MIN_LATENCY_OBSERVATIONS`].
+    pub by_in_flight: Vec<InFlight>,
+}
+
+/// Latencies of the served requests that arrived with `in_flight` requests at the deployment,
+/// themselves included.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InFlight {
+    pub in_flight: u32,
+    pub observations: usize,
     pub p50_ms: f64,
     pub p95_ms: f64,
 }
@@ -284,49 +303,92 @@ pub(super) fn fit_evictions(
     (fits, notes)
 }
 
-/// Latency quantiles per deployment.
+/// Latency quantiles per deployment, and by requests in flight at arrival.
 pub(super) fn fit_latencies(t: &Traffic, w: Window) -> (Vec<LatencyFit>, Vec<String>) {
     let mut fits = vec![];
     let mut notes = vec![];
     for (endpoint, deployment) in t.deployments() {
-        let mine: Vec<_> = t
+        let mine: Vec<&traffic::Request> = t
             .requests
             .iter()
             .filter(|r| r.endpoint == endpoint && r.deployment == deployment && inside(w, r.time))
             .collect();
-        let mut latencies: Vec<f64> = mine
-            .iter()
-            .filter(|r| (200..300).contains(&r.code))
-            .filter_map(|r| r.latency_ms)
-            .collect();
-        latencies.sort_by(f64::total_cmp);
+        // Requests in flight when each arrived: a sweep over starts, with the ends of the
+        // admitted requests (a 429 never held a slot) in a min-heap.
+        let mut ends = std::collections::BinaryHeap::new();
+        let mut by_k: Vec<Vec<f64>> = vec![];
+        let mut all: Vec<f64> = vec![];
+        for r in &mine {
+            while ends.peek().is_some_and(|std::cmp::Reverse(e)| *e <= r.time) {
+                ends.pop();
+            }
+            let k = ends.len() + 1;
+            if r.code != 429 {
+                ends.push(std::cmp::Reverse(r.end));
+            }
+            if let (true, Some(l)) = ((200..300).contains(&r.code), r.latency_ms) {
+                all.push(l);
+                if by_k.len() < k {
+                    by_k.resize(k, vec![]);
+                }
+                by_k[k - 1].push(l);
+            }
+        }
         let label = if deployment.is_empty() {
             endpoint.clone()
         } else {
             format!("{endpoint}/{deployment}")
         };
-        if latencies.len() < MIN_LATENCY_OBSERVATIONS {
+        if all.len() < MIN_LATENCY_OBSERVATIONS {
             notes.push(format!(
                 "latencies of {label}: {} served request{} with a latency, fewer than {MIN_LATENCY_OBSERVATIONS}",
-                latencies.len(),
-                if latencies.len() == 1 { "" } else { "s" }
+                all.len(),
+                if all.len() == 1 { "" } else { "s" }
             ));
             continue;
         }
+        let by_in_flight: Vec<InFlight> = by_k
+            .iter_mut()
+            .enumerate()
+            .map_while(|(i, v)| {
+                (v.len() >= MIN_LATENCY_OBSERVATIONS).then(|| {
+                    v.sort_by(f64::total_cmp);
+                    InFlight {
+                        in_flight: i as u32 + 1,
+                        observations: v.len(),
+                        p50_ms: fit::quantile(v, 0.5),
+                        p95_ms: fit::quantile(v, 0.95),
+                    }
+                })
+            })
+            .collect();
+        all.sort_by(f64::total_cmp);
+        let (observations, p50_ms, p95_ms, alone) = match by_in_flight.first() {
+            Some(a) => (a.observations, a.p50_ms, a.p95_ms, true),
+            None => {
+                notes.push(format!(
+                    "latencies of {label}: fewer than {MIN_LATENCY_OBSERVATIONS} requests found the deployment idle: every served request's latency is used, waits included"
+                ));
+                (
+                    all.len(),
+                    fit::quantile(&all, 0.5),
+                    fit::quantile(&all, 0.95),
+                    false,
+                )
+            }
+        };
         fits.push(LatencyFit {
             requests: mine.len(),
             rejected_429: mine.iter().filter(|r| r.code == 429).count(),
-            served: latencies.len(),
-            p50_ms: fit::quantile(&latencies, 0.5),
-            p95_ms: fit::quantile(&latencies, 0.95),
+            served: all.len(),
+            observations,
+            p50_ms,
+            p95_ms,
+            alone,
+            by_in_flight,
             endpoint,
             deployment,
         });
-    }
-    if !fits.is_empty() {
-        notes.push(
-            "latencies are per deployment: the traffic log names no instance, so they cannot be told apart by requests in flight per instance; they are written for the deployment's own max_concurrent_requests_per_instance".into(),
-        );
     }
     (fits, notes)
 }
@@ -455,9 +517,17 @@ fn paste_toml(
     }
     for l in &out.latencies {
         t.push_str(&format!(
-            "\n# Endpoint {}, deployment {}: {} served requests, p50 {:.1} ms, p95 {:.1} ms. For its [[traffic]]:\n\
+            "\n# Endpoint {}, deployment {}: {} of {} served requests {}: p50 {:.1} ms, p95 {:.1} ms. For its [[traffic]]:\n\
              # latency_profile = [{{ size = \"<the deployment's instance_type>\", concurrency = <its max_concurrent_requests_per_instance>, p50_ms = {:.1}, p95_ms = {:.1} }}]\n",
-            l.endpoint, l.deployment, l.served, l.p50_ms, l.p95_ms, l.p50_ms, l.p95_ms
+            l.endpoint,
+            l.deployment,
+            l.observations,
+            l.served,
+            if l.alone { "found it idle" } else { "(all, waits included)" },
+            l.p50_ms,
+            l.p95_ms,
+            l.p50_ms,
+            l.p95_ms
         ));
     }
     t

@@ -10,8 +10,9 @@
 //!   `[[compute]]` named like the cluster, if its `tier` is `low_priority`;
 //! - a deployment's latencies: `latency_profile` of every `[[traffic]]` aimed at the
 //!   `[[endpoint]]` named like the endpoint (or the deployment), one row for the endpoint's
-//!   `instance_type` at its `max_concurrent_requests_per_instance` (the deployment's own
-//!   setting, which the logged latencies were measured at); the traffic's other service-time
+//!   `instance_type` at its `max_concurrent_requests_per_instance`, with the latencies of the
+//!   requests that found the deployment idle (the service time at the deployment's own
+//!   setting, without waits; see `capsim calibrate`); the traffic's other service-time
 //!   models (`service_time`, `service_time_by_size`, `latency_profile_file`) are removed, and a
 //!   traffic with a `token_model` is left alone.
 //!
@@ -67,12 +68,21 @@ pub fn dist_table(d: &Dist, empirical_file: &str) -> InlineTable {
             t.insert("mean", secs(*mean));
         }
         Dist::LogNormal { .. } => {
-            t.insert("median", secs(d.quantile(0.5)));
-            t.insert("p95", secs(d.quantile(0.95)));
+            let (median, p95) = (round(d.quantile(0.5), 1), round(d.quantile(0.95), 1));
+            if p95 <= median {
+                // Too narrow to tell apart at a tenth of a second: a constant.
+                return dist_table(&Dist::Constant { value: median }, empirical_file);
+            }
+            t.insert("median", secs(median));
+            t.insert("p95", secs(p95));
         }
         Dist::Gamma { shape, .. } => {
+            let cv = round(1.0 / shape.sqrt(), 4);
+            if cv <= 0.0 {
+                return dist_table(&Dist::Constant { value: d.mean() }, empirical_file);
+            }
             t.insert("mean", secs(d.mean()));
-            t.insert("cv", round(1.0 / shape.sqrt(), 4).into());
+            t.insert("cv", cv.into());
         }
         Dist::Empirical { .. } => {
             t.insert("file", empirical_file.into());

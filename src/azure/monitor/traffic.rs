@@ -1,13 +1,13 @@
 //! `AmlOnlineEndpointTrafficLog`: one row per request to a managed online endpoint, read into
 //! a request trace and latencies per deployment.
 //!
-//! A request's time is its `TimeGenerated` (the log does not say whether that is when the
-//! request came or went; a request lasts milliseconds, which is nothing at the scale of a
-//! trace). Its latency is the time the deployment took after the request had arrived:
-//! `ResponseDurationMs` (from the request's start to the model's first response byte) minus
-//! `RequestDurationMs` (from its start to its last byte received), or `ResponseDurationMs`
-//! alone when the other is missing. That is the wait for a free slot plus the scoring, so at
-//! light load it is the service time. Requests with the same `XRequestId` are one request
+//! A row's `TimeGenerated` is taken as when the log entry was written, at the end of the
+//! request; the request started `TotalDurationMs` before it (`ResponseDurationMs` before it
+//! without that column, at `TimeGenerated` without either). Its latency is the time the
+//! deployment took after the request had arrived: `ResponseDurationMs` (from the request's
+//! start to the model's first response byte) minus `RequestDurationMs` (from its start to its
+//! last byte received), or `ResponseDurationMs` alone when the other is missing. That is the
+//! wait for a free slot plus the scoring. Requests with the same `XRequestId` are one request
 //! logged twice; without that column, identical rows are.
 
 use super::table::{self, MonitorError, ReadReport, Schema};
@@ -31,8 +31,10 @@ pub const SCHEMA: Schema = Schema {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
     pub line: u64,
-    /// Nanoseconds since 1970-01-01 UTC.
+    /// When it started, nanoseconds since 1970-01-01 UTC.
     pub time: i64,
+    /// When it ended (`TimeGenerated`).
+    pub end: i64,
     pub endpoint: String,
     pub deployment: String,
     pub code: u32,
@@ -88,7 +90,7 @@ fn read_row(r: &mut table::Row<'_>, _: &mut ReadReport) -> Option<Row> {
     let code = r.required_text("ResponseCode");
     let request_ms = r.opt_number("RequestDurationMs");
     let response_ms = r.opt_number("ResponseDurationMs");
-    let _ = r.opt_number("TotalDurationMs");
+    let total_ms = r.opt_number("TotalDurationMs");
     let code = match code.as_deref().map(str::parse::<u32>) {
         Some(Ok(c)) if (100..600).contains(&c) => Some(c),
         Some(_) => {
@@ -105,9 +107,12 @@ fn read_row(r: &mut table::Row<'_>, _: &mut ReadReport) -> Option<Row> {
         (Some(resp), _) if resp >= 0.0 => Some(resp),
         _ => None,
     };
+    let end = time?;
+    let lasted_ms = total_ms.or(response_ms).unwrap_or(0.0).max(0.0);
     let request = Request {
         line: r.line,
-        time: time?,
+        time: end - (lasted_ms * 1e6).round() as i64,
+        end,
         endpoint: endpoint?,
         deployment: r.text("DeploymentName"),
         code: code?,
@@ -116,7 +121,7 @@ fn read_row(r: &mut table::Row<'_>, _: &mut ReadReport) -> Option<Row> {
     Some(Row {
         id: r.text("XRequestId"),
         key: (
-            request.time,
+            request.end,
             request.code,
             request_ms.map(f64::to_bits),
             response_ms.map(f64::to_bits),
@@ -155,11 +160,11 @@ mod tests {
 
     #[test]
     fn latency_is_the_deployments_time_and_repeats_are_dropped() {
-        let data = "TimeGenerated,EndpointName,DeploymentName,ResponseCode,RequestDurationMs,ResponseDurationMs,XRequestId\n\
-                    2026-11-02T10:00:01Z,scorer,blue,200,2,82,a\n\
-                    2026-11-02T10:00:00Z,scorer,blue,429,1,1,b\n\
-                    2026-11-02T10:00:01Z,scorer,blue,200,2,82,a\n\
-                    2026-11-02T10:00:02Z,scorer,green,200,,90,c\n";
+        let data = "TimeGenerated,EndpointName,DeploymentName,ResponseCode,RequestDurationMs,ResponseDurationMs,TotalDurationMs,XRequestId\n\
+                    2026-11-02T10:00:01Z,scorer,blue,200,2,82,85,a\n\
+                    2026-11-02T10:00:00Z,scorer,blue,429,1,1,2,b\n\
+                    2026-11-02T10:00:01Z,scorer,blue,200,2,82,85,a\n\
+                    2026-11-02T10:00:02Z,scorer,green,200,,90,,c\n";
         let t = parse(Path::new("t.csv"), data.as_bytes(), OnBadRow::Error).unwrap();
         assert_eq!(t.report.duplicates, 1);
         let got: Vec<(u32, Option<f64>)> =
@@ -169,6 +174,10 @@ mod tests {
             [(429, Some(0.0)), (200, Some(80.0)), (200, Some(90.0))]
         );
         assert_eq!(t.deployments().len(), 2);
+        // Each started its total duration (else its response duration) before it was logged.
+        let start = crate::azure::monitor::parse_time("2026-11-02T10:00:01Z").unwrap();
+        assert_eq!(t.requests[1].time, start - 85_000_000);
+        assert_eq!(t.requests[2].time, start + 1_000_000_000 - 90_000_000);
         let bad = data.replace("429", "OK");
         let errors = parse(Path::new("t.csv"), bad.as_bytes(), OnBadRow::Error).unwrap_err();
         assert_eq!(
