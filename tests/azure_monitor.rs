@@ -323,3 +323,11 @@ fn debug_trajectory() {
         capsim::azure::monitor::format_time(b.window.0)
     );
 }
+
+#[test]
+fn debug_sizes() {
+    let e = generate::generate(&generate::truth(EXAMPLE_DAYS));
+    for (n, t) in e.files() {
+        println!("{n}: {} bytes, {} lines", t.len(), t.lines().count());
+    }
+}
