@@ -166,13 +166,28 @@ fn calibrate_recovers_the_ground_truth() {
     let ep = &truth.endpoint;
     println!(
         "{}/{}: {} lone requests of {} served: p50 {} ms (truth {}), p95 {} ms (truth {}); {} of {} rejected with 429",
-        l.endpoint, l.deployment, l.observations, l.served, l.p50_ms, ep.service_p50_ms, l.p95_ms, ep.service_p95_ms, l.rejected_429, l.requests
+        l.endpoint,
+        l.deployment,
+        l.observations,
+        l.served,
+        l.p50_ms,
+        ep.service_p50_ms,
+        l.p95_ms,
+        ep.service_p95_ms,
+        l.rejected_429,
+        l.requests
     );
-    assert_eq!((l.endpoint.as_str(), l.deployment.as_str()), (ep.endpoint, ep.deployment));
+    assert_eq!(
+        (l.endpoint.as_str(), l.deployment.as_str()),
+        (ep.endpoint, ep.deployment)
+    );
     assert!(l.alone && l.observations > 1000, "{l:?}");
     assert!(within(l.p50_ms, ep.service_p50_ms, 0.05), "{l:?}");
     assert!(within(l.p95_ms, ep.service_p95_ms, 0.10), "{l:?}");
-    assert!(l.rejected_429 > 0, "the bursts were rejected in part: {l:?}");
+    assert!(
+        l.rejected_429 > 0,
+        "the bursts were rejected in part: {l:?}"
+    );
     // Requests that found others in flight waited: their latencies are longer.
     assert!(l.by_in_flight.len() >= 2 && l.by_in_flight[1].p50_ms > l.p50_ms);
     // The messy parts were seen and counted.
@@ -182,7 +197,10 @@ fn calibrate_recovers_the_ground_truth() {
     }
     let nodes = &o.reads[0];
     assert!(
-        nodes.ignored.iter().any(|(why, n)| why.contains("never became ready") && *n > 0),
+        nodes
+            .ignored
+            .iter()
+            .any(|(why, n)| why.contains("never became ready") && *n > 0),
         "{:?}",
         nodes.ignored
     );
@@ -240,7 +258,13 @@ fn backtest_of_the_ground_truth_matches_it() {
         }
     }
     assert_eq!(row(&b.rows, "scorer", "requests").error_pct, Some(0.0));
-    assert!(row(&b.rows, "scorer", "rejected_429").error_pct.unwrap().abs() <= 15.0);
+    assert!(
+        row(&b.rows, "scorer", "rejected_429")
+            .error_pct
+            .unwrap()
+            .abs()
+            <= 15.0
+    );
 
     // The folder: a run's files plus the comparison, with the schema's columns.
     let dir = &b.out_dir;
@@ -250,7 +274,12 @@ fn backtest_of_the_ground_truth_matches_it() {
     };
     assert_eq!(header(bt::FILE.name), bt::FILE.header(&[]).join(","));
     assert_eq!(header(on::FILE.name), on::FILE.header(&[]).join(","));
-    for f in ["summary.csv", "timeseries.csv", "run.json", "backtest_jobs.csv"] {
+    for f in [
+        "summary.csv",
+        "timeseries.csv",
+        "run.json",
+        "backtest_jobs.csv",
+    ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
     // Its scenario.toml reruns as it is: what-ifs start from it.
@@ -283,13 +312,24 @@ fn calibrate_writes_into_a_scenario_and_keeps_its_comments() {
     assert!(e.unmatched.is_empty(), "{:?}", e.unmatched);
     // Two provisioning times, one eviction rate, one latency profile replacing a guess.
     assert_eq!(
-        e.changes.iter().filter(|c| c.contains(".provisioning_time = ")).count(),
+        e.changes
+            .iter()
+            .filter(|c| c.contains(".provisioning_time = "))
+            .count(),
         2,
         "{:?}",
         e.changes
     );
-    assert!(e.changes.iter().any(|c| c.starts_with("compute.cpu-spot.preemption = ")));
-    assert!(e.changes.iter().any(|c| c == "traffic.requests.service_time removed"));
+    assert!(
+        e.changes
+            .iter()
+            .any(|c| c.starts_with("compute.cpu-spot.preemption = "))
+    );
+    assert!(
+        e.changes
+            .iter()
+            .any(|c| c == "traffic.requests.service_time removed")
+    );
     assert!(edited.contains("latency_profile = [{ size = \"Standard_F4s_v2\", concurrency = 1"));
     // Every comment of the file is still there.
     for line in team.lines().filter(|l| l.trim_start().starts_with('#')) {
@@ -309,7 +349,9 @@ fn problems_are_located_and_bad_rows_can_be_skipped() {
     // Line 3 gets a time without a zone, line 5 an unknown priority.
     let mut lines: Vec<String> = good.lines().map(String::from).collect();
     lines[2] = lines[2].replacen('Z', "", 1);
-    lines[4] = lines[4].replace("Dedicated", "Premium").replace("LowPriority", "Premium");
+    lines[4] = lines[4]
+        .replace("Dedicated", "Premium")
+        .replace("LowPriority", "Premium");
     let bad = dir.path().join("nodes.csv");
     std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
     let request = |skip| CalibrateRequest {
@@ -317,10 +359,15 @@ fn problems_are_located_and_bad_rows_can_be_skipped() {
         skip_bad_rows: skip,
         ..CalibrateRequest::default()
     };
-    let e = commands::calibrate(&request(false)).unwrap_err().to_string();
+    let e = commands::calibrate(&request(false))
+        .unwrap_err()
+        .to_string();
     let shown: Vec<&str> = e.lines().collect();
     assert_eq!(shown.len(), 2, "{e}");
-    assert!(shown[0].starts_with(&format!("{}:3: ", bad.display())), "{e}");
+    assert!(
+        shown[0].starts_with(&format!("{}:3: ", bad.display())),
+        "{e}"
+    );
     assert!(shown[0].contains("no time zone"), "{e}");
     assert!(
         shown[1].starts_with(&format!("{}:5: VmPriority: `Premium`", bad.display())),
@@ -336,5 +383,8 @@ fn problems_are_located_and_bad_rows_can_be_skipped() {
     })
     .unwrap_err()
     .to_string();
-    assert!(e.contains("the columns are those of an AmlComputeClusterEvent export"), "{e}");
+    assert!(
+        e.contains("the columns are those of an AmlComputeClusterEvent export"),
+        "{e}"
+    );
 }

@@ -72,18 +72,17 @@ fn status_and_cluster_filters_select_rows_on_one_clock() {
     // cluster b's 09:00 job.
     assert_eq!(
         got,
-        [
-            (1800.0, 2700.0),
-            (3600.0, 93_600.5),
-            (7200.0, 129_600.0)
-        ]
+        [(1800.0, 2700.0), (3600.0, 93_600.5), (7200.0, 129_600.0)]
     );
 }
 
 #[test]
 fn without_filters_a_row_without_a_run_time_is_an_error_as_before() {
     let e = load(&scenario("")).unwrap_err().to_string();
-    assert!(e.contains("history.csv:5:1: error: run_time: is empty"), "{e}");
+    assert!(
+        e.contains("history.csv:5:1: error: run_time: is empty"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -91,9 +90,17 @@ fn a_filter_needs_its_column_and_its_values() {
     let e = load(&scenario(r#", status_column = "status""#))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("statuses: is required with status_column"), "{e}");
-    let e = load(&scenario(r#", clusters = ["a"]"#)).unwrap_err().to_string();
-    assert!(e.contains("cluster_column: is required with clusters"), "{e}");
+    assert!(
+        e.contains("statuses: is required with status_column"),
+        "{e}"
+    );
+    let e = load(&scenario(r#", clusters = ["a"]"#))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("cluster_column: is required with clusters"),
+        "{e}"
+    );
     let e = load(&scenario(r#", status_column = "Status", statuses = ["x"]"#))
         .unwrap_err()
         .to_string();
@@ -104,5 +111,8 @@ fn a_filter_needs_its_column_and_its_values() {
         r#"{ process = "poisson", rate_per_hour = 1.0, statuses = ["x"] }"#,
     ) + "duration = { dist = \"constant\", value = \"1h\" }\n";
     let e = load(&poisson).unwrap_err().to_string();
-    assert!(e.contains("statuses: applies only to process = \"trace\""), "{e}");
+    assert!(
+        e.contains("statuses: applies only to process = \"trace\""),
+        "{e}"
+    );
 }

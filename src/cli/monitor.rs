@@ -65,7 +65,7 @@ fn calibrate_text(o: &CalibrateOutcome) -> String {
             "Provisioning time of {} ({}), {} node{} of {}: {}\n",
             p.vm_size,
             p.priority.as_str(),
-            f.n,
+            count(f.n),
             if f.n == 1 { "" } else { "s" },
             p.clusters.join(", "),
             describe(&f.chosen)
@@ -113,11 +113,11 @@ fn calibrate_text(o: &CalibrateOutcome) -> String {
             "Latency of {}/{}: {} served of {} requests ({} rejected with 429); {}: p50 {:.1} ms, p95 {:.1} ms\n",
             l.endpoint,
             l.deployment,
-            l.served,
-            l.requests,
-            l.rejected_429,
+            count(l.served),
+            count(l.requests),
+            count(l.rejected_429),
             if l.alone {
-                format!("the {} that found it idle", l.observations)
+                format!("the {} that found it idle", count(l.observations))
             } else {
                 "all of them, waits included".into()
             },
@@ -127,7 +127,10 @@ fn calibrate_text(o: &CalibrateOutcome) -> String {
         for k in &l.by_in_flight {
             t.push_str(&format!(
                 "  {} in flight at arrival: {} requests, p50 {:.1} ms, p95 {:.1} ms\n",
-                k.in_flight, k.observations, k.p50_ms, k.p95_ms
+                k.in_flight,
+                count(k.observations),
+                k.p50_ms,
+                k.p95_ms
             ));
         }
     }
@@ -156,24 +159,39 @@ fn describe(d: &Dist) -> String {
     }
 }
 
+/// A count with thousands separators.
+fn count(n: usize) -> String {
+    crate::text::number::group_thousands(n as u64)
+}
+
 /// One line on what reading an export found.
 fn read_line(r: &ReadReport) -> String {
-    let mut parts = vec![format!("{} rows", r.rows)];
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    let mut parts = vec![format!("{} row{}", count(r.rows), s(r.rows))];
     if r.duplicates > 0 {
-        parts.push(format!("{} duplicates dropped", r.duplicates));
+        parts.push(format!(
+            "{} duplicate{} dropped",
+            count(r.duplicates),
+            s(r.duplicates)
+        ));
     }
     if !r.skipped.is_empty() {
         let (line, why) = &r.skipped[0];
         parts.push(format!(
-            "{} bad rows skipped (the first, line {line}: {why})",
-            r.skipped.len()
+            "{} bad row{} skipped (the first, line {line}: {why})",
+            count(r.skipped.len()),
+            s(r.skipped.len())
         ));
     }
-    for (why, n) in &r.ignored {
-        parts.push(format!("{n} {why} ignored"));
+    for why in r.ignored_text() {
+        parts.push(format!("{why} ignored"));
     }
     if !r.lacking.is_empty() {
-        parts.push(format!("no column {}", r.lacking.join(", ")));
+        parts.push(format!(
+            "without the optional column{} {}",
+            s(r.lacking.len()),
+            r.lacking.join(", ")
+        ));
     }
     format!(
         "Read {} ({}): {}\n",
@@ -221,7 +239,7 @@ pub fn backtest(args: BacktestArgs) -> Result<(), CommandError> {
         "Backtest from {} to {} ({days:.1} days): {} jobs on {}{}.\n",
         format_time(o.window.0),
         format_time(o.window.1),
-        o.jobs,
+        count(o.jobs),
         o.clusters.join(", "),
         if o.endpoints.is_empty() {
             String::new()
@@ -241,7 +259,7 @@ pub fn backtest(args: BacktestArgs) -> Result<(), CommandError> {
         t.push_str(&format!(
             "The simulation matches the history: node-hours within {}% on every cluster ({}).\n\
              What-ifs can start from the scenario shown to match: {} (e.g. capsim run {} --set compute.{}.max_instances=N).\n",
-            number(o.tolerance_pct),
+            o.tolerance_pct,
             errors.join(", "),
             scenario.display(),
             scenario.display(),
@@ -251,7 +269,7 @@ pub fn backtest(args: BacktestArgs) -> Result<(), CommandError> {
         t.push_str(&format!(
             "The simulation does NOT match the history: node-hours are off by more than {}% ({}). \
              What-ifs from {} would carry that error: see the notes and backtest.csv.\n",
-            number(o.tolerance_pct),
+            o.tolerance_pct,
             errors.join(", "),
             scenario.display()
         ));

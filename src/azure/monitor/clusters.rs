@@ -223,7 +223,7 @@ fn read_row(r: &mut table::Row<'_>, report: &mut ReadReport) -> Option<Row> {
     let preempted = r.opt_count("PreemptedNodeCount");
     let (time, cluster) = (time?, cluster?);
     let Some(current) = current else {
-        report.ignore("rows without a CurrentNodeCount");
+        report.ignore("row{s} without a CurrentNodeCount");
         return None;
     };
     Some(Row {

@@ -240,7 +240,7 @@ fn assemble(events: Vec<Event>, mut report: ReadReport) -> JobHistory {
     for e in events {
         let Some(kind) = e.kind else {
             report.ignore(
-                "events of a type other than submitted, running, succeeded, failed or canceled",
+                "event{s} of a type other than submitted, running, succeeded, failed or canceled",
             );
             continue;
         };

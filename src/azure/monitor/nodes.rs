@@ -178,7 +178,7 @@ fn dedupe(nodes: Vec<NodeSetup>, mut report: ReadReport) -> NodeEvents {
     }
     for n in &out {
         if n.ready.is_none() {
-            report.ignore("nodes that never became ready (no StartTaskEndTime)");
+            report.ignore("node{s} that never became ready (no StartTaskEndTime)");
         }
     }
     NodeEvents { nodes: out, report }

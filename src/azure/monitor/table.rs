@@ -67,17 +67,26 @@ pub struct ReadReport {
     /// Rows that repeat an earlier row's event exactly (exports of overlapping queries, or
     /// events logged twice), dropped.
     pub duplicates: usize,
-    /// Rows read but not used, and why (say, job events of a type capsim does not read).
+    /// Rows read but not used, and why (say, job events of a type capsim does not read): the
+    /// reason with `{s}` where a plural takes an `s`, and the count.
     pub ignored: Vec<(String, usize)>,
 }
 
 impl ReadReport {
-    /// Counts a row ignored for `why`.
+    /// Counts a row ignored for `why` (`"node{s} that never became ready"`).
     pub fn ignore(&mut self, why: &str) {
         match self.ignored.iter_mut().find(|(w, _)| w == why) {
             Some((_, n)) => *n += 1,
             None => self.ignored.push((why.to_string(), 1)),
         }
+    }
+
+    /// The rows ignored, in words: `3 nodes that never became ready`.
+    pub fn ignored_text(&self) -> Vec<String> {
+        self.ignored
+            .iter()
+            .map(|(why, n)| format!("{n} {}", why.replace("{s}", if *n == 1 { "" } else { "s" })))
+            .collect()
     }
 }
 
@@ -519,10 +528,10 @@ mod tests {
         optional: &["NodeId"],
     };
 
-    fn rows(
-        data: &str,
-        mode: OnBadRow,
-    ) -> Result<(Vec<(u64, i64, String)>, ReadReport), Vec<MonitorError>> {
+    /// (line, time, job) of each row read.
+    type Rows = Vec<(u64, i64, String)>;
+
+    fn rows(data: &str, mode: OnBadRow) -> Result<(Rows, ReadReport), Vec<MonitorError>> {
         parse(Path::new("j.csv"), data.as_bytes(), &S, mode, |r, _| {
             let t = r.time("TimeGenerated");
             let id = r.required_text("JobId");
