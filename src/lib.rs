@@ -11,7 +11,9 @@
 //! The layers depend one way: [`cli`] → [`commands`] → [`output`] / [`sweep`] → [`scenario`] →
 //! [`model`], [`targets`], [`workload`] → [`engine`]. The engine knows time, events, random
 //! streams and statistics and nothing of Azure; Azure's semantics live in [`targets`]; file
-//! formats live in [`scenario`] and [`output`]; [`commands`] are the program's commands as
+//! formats live in [`scenario`] and [`output`], and Azure's own formats (Azure Monitor log
+//! exports) at the edge, in [`azure`], which [`commands`] use; [`fit`] fits distributions and
+//! rates to observations, knowing nothing of Azure; [`commands`] are the program's commands as
 //! library calls, and only [`cli`] prints.
 //!
 //! Determinism: every random draw comes from a stream derived from (seed, replication, purpose),

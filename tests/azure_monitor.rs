@@ -388,3 +388,49 @@ fn problems_are_located_and_bad_rows_can_be_skipped() {
         "{e}"
     );
 }
+
+#[test]
+fn the_command_line_prints_toml_to_paste_and_refuses_bad_input() {
+    let ex = example_dir();
+    let out = assert_cmd::Command::cargo_bin("capsim")
+        .unwrap()
+        .args(["calibrate", "--nodes"])
+        .arg(export(&ex, 2))
+        .arg("--clusters")
+        .arg(export(&ex, 1))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // Everything it prints is TOML: the summary as comments, then the tables.
+    let text = String::from_utf8(out.stdout).unwrap();
+    let doc: toml::Table = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(doc["compute"].as_array().map(Vec::len), Some(2));
+    // A missing export, and a window that ends before it starts: invalid input, exit code 2.
+    let missing = assert_cmd::Command::cargo_bin("capsim")
+        .unwrap()
+        .args(["backtest", "--jobs", "nope.csv", "--clusters"])
+        .arg(export(&ex, 1))
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        e.contains("nope.csv: cannot read the AmlComputeJobEvent export"),
+        "{e}"
+    );
+    let window = assert_cmd::Command::cargo_bin("capsim")
+        .unwrap()
+        .args([
+            "calibrate",
+            "--from",
+            "2026-11-03T00:00:00Z",
+            "--to",
+            "2026-11-02T00:00:00Z",
+            "--nodes",
+        ])
+        .arg(export(&ex, 2))
+        .output()
+        .unwrap();
+    assert_eq!(window.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&window.stderr).contains("--to: must be after --from"));
+}

@@ -270,7 +270,18 @@ pub fn backtest(
         &Edits::default(),
         false,
         observer,
-    )?;
+    )
+    .map_err(|e| match e {
+        // Said of the scenario the folder would hold, not of its staging copy.
+        CommandError::Scenario(e) => CommandError::Input(format!(
+            "the scenario written from the logs does not load (a size the catalog lacks?):\n{}",
+            e.to_string().replace(
+                &staged.display().to_string(),
+                &out_dir.join("scenario.toml").display().to_string()
+            )
+        )),
+        e => e,
+    })?;
     let run_req = RunRequest {
         file: out_dir.join("scenario.toml"),
         threads: req.threads,
