@@ -19,8 +19,6 @@
 //!
 //! Nothing here is capsim's: it is used by `tests/azure_monitor.rs` only.
 
-#![allow(dead_code)]
-
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt::Write as _;
