@@ -35,6 +35,10 @@ pub enum Unit {
     Share,
     /// `yes` or `no`.
     YesNo,
+    /// A percentage.
+    Percent,
+    /// Whatever the row's own `unit` column says (files with one row per measure).
+    OfRow,
 }
 
 impl Unit {
@@ -55,6 +59,8 @@ impl Unit {
             Unit::UsdPerHour => "USD per hour",
             Unit::Share => "0 to 1",
             Unit::YesNo => "yes / no",
+            Unit::Percent => "%",
+            Unit::OfRow => "the row's `unit`",
         }
     }
 }

@@ -8,7 +8,10 @@ pub mod sizing;
 mod variants;
 pub mod workloads;
 
-pub use files::{OutputDir, OutputError, finish as files_finish, foreign_entries};
+pub use files::{
+    BACKTEST_REQUESTS, OutputDir, OutputError, finish as files_finish, foreign_entries,
+    is_backtest_requests,
+};
 pub use sizing::sizing_csv;
 pub use variants::VariantFiles;
 

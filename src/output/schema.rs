@@ -801,6 +801,96 @@ pub mod shard {
     };
 }
 
+/// `backtest.csv` (`capsim backtest`): one row per target and measure, what the simulation of
+/// a workspace's history gave against what its Azure Monitor logs show.
+pub mod backtest {
+    use super::*;
+
+    pub const TARGET: Column = col(
+        "target",
+        Unit::Text,
+        "the cluster (or endpoint) as the logs name it, and as the backtest's scenario.toml names its target",
+    );
+    pub const MEASURE: Column = col(
+        "measure",
+        Unit::Text,
+        "what is compared: `node_hours`, `cost_usd`, `nodes_peak`, `nodes_mean`, `wait_mean_s`, `preemptions` (low-priority clusters), `requests`, `rejected_429` (endpoints)",
+    );
+    pub const UNIT: Column = col(
+        "unit",
+        Unit::Text,
+        "the measure's unit: `hours`, `USD`, `nodes`, `s` or `count`",
+    );
+    pub const OBSERVED: Column = col(
+        "observed",
+        Unit::OfRow,
+        "the measure in the logs over the backtest's window; `basis` says how it was read",
+    );
+    pub const SIMULATED: Column = col(
+        "simulated",
+        Unit::OfRow,
+        "the mean over replications of the same measure in the simulation of the history",
+    );
+    pub const SIMULATED_CI95: Column = col(
+        "simulated_ci95",
+        Unit::OfRow,
+        "the half-width of the 95% confidence interval of `simulated` (Student t); empty from one replication",
+    );
+    pub const ERROR_PCT: Column = col(
+        "error_pct",
+        Unit::Percent,
+        "(simulated − observed) / observed × 100; empty when nothing was observed",
+    );
+    pub const OBSERVATIONS: Column = col(
+        "observations",
+        Unit::Count,
+        "what the observed value was computed from: jobs, log rows or requests",
+    );
+    pub const BASIS: Column = col(
+        "basis",
+        Unit::Text,
+        "how the observed value was read from the logs, in words",
+    );
+
+    pub const FILE: FileSchema = FileSchema {
+        name: "backtest.csv",
+        parts: &[Part::Columns(&[
+            TARGET,
+            MEASURE,
+            UNIT,
+            OBSERVED,
+            SIMULATED,
+            SIMULATED_CI95,
+            ERROR_PCT,
+            OBSERVATIONS,
+            BASIS,
+        ])],
+    };
+}
+
+/// `observed_nodes.csv` (`capsim backtest`): the node count each cluster's
+/// `AmlComputeClusterEvent` rows show, as steps on the simulation's clock.
+pub mod observed_nodes {
+    use super::*;
+
+    pub const TIME_S: Column = col(
+        "time_s",
+        Unit::Seconds,
+        "seconds since the backtest's window starts (simulated time zero, as in timeseries.csv)",
+    );
+    pub const TARGET: Column = col("target", Unit::Text, "the cluster's name");
+    pub const NODES_OBSERVED: Column = col(
+        "nodes_observed",
+        Unit::Count,
+        "the cluster's CurrentNodeCount from this time until the next row of the cluster (the last row is the window's end)",
+    );
+
+    pub const FILE: FileSchema = FileSchema {
+        name: "observed_nodes.csv",
+        parts: &[Part::Columns(&[TIME_S, TARGET, NODES_OBSERVED])],
+    };
+}
+
 /// Every CSV file capsim writes, in the order `docs/outputs.md` documents them.
 pub const FILES: &[FileSchema] = &[
     summary::FILE,
@@ -810,6 +900,8 @@ pub const FILES: &[FileSchema] = &[
     tradeoff::FILE,
     sizing::FILE,
     shard::FILE,
+    backtest::FILE,
+    observed_nodes::FILE,
 ];
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod backtest;
 pub mod charts;
 pub mod data;
 pub mod png;
@@ -174,6 +175,10 @@ pub fn build_report(out_dir: &Path, opts: &ReportOptions) -> anyhow::Result<Repo
     b.headline();
     b.results();
     b.charts()?;
+    if let Some((blocks, charts)) = backtest::section(out_dir, &b.charts)? {
+        b.blocks.extend(blocks);
+        b.charts.extend(charts);
+    }
     b.assumptions();
     let doc = Doc {
         title: format!("Capacity report: {}", run.simulated.scenario),

@@ -151,6 +151,12 @@ pub struct RawArrivals {
     pub end: Option<Spanned<Dur>>,
     pub repeat: Option<bool>,
     pub on_bad_row: Option<Spanned<String>>,
+    /// Replay only the rows whose `status_column` holds one of `statuses`.
+    pub status_column: Option<Spanned<String>>,
+    pub statuses: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Replay only the rows whose `cluster_column` holds one of `clusters`.
+    pub cluster_column: Option<Spanned<String>>,
+    pub clusters: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A distribution of durations. One flat table for every family, checked after parsing, so
