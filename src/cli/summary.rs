@@ -104,13 +104,12 @@ fn lead_header(plan: &Plan, several: bool) -> Vec<String> {
 }
 
 /// A row's leading cells: with several variants, its number and its swept values.
-fn lead_cells(plan: &Plan, v: &Variant, several: bool) -> Vec<String> {
+fn lead_cells(v: &Variant, several: bool) -> Vec<String> {
     if !several {
         return vec![];
     }
-    let n_set = v.params.len() - plan.axes.len();
     std::iter::once(v.index.to_string())
-        .chain(v.params[n_set..].iter().map(|(_, x)| x.clone()))
+        .chain(v.params.iter().map(|(_, x)| x.clone()))
         .collect()
 }
 
@@ -149,7 +148,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
             // Endpoints have requests, not jobs: they get a table of their own below.
             if matches!(s.system.targets[t].kind, TargetKind::Endpoint { .. }) {
                 let mut row = vec![];
-                row.extend(lead_cells(plan, v, several));
+                row.extend(lead_cells(v, several));
                 let ms = |x: f64| {
                     if x.is_finite() {
                         format!("{x:.0} ms")
@@ -187,7 +186,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
             // rows hold the same jobs' waits and the whole bill).
             if matches!(s.system.targets[t].kind, TargetKind::Batch { .. }) {
                 let mut row = vec![];
-                row.extend(lead_cells(plan, v, several));
+                row.extend(lead_cells(v, several));
                 let n = |m: M| {
                     let x = g(m).mean;
                     if x.is_finite() {
@@ -225,7 +224,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                 continue;
             }
             let mut row = vec![];
-            row.extend(lead_cells(plan, v, several));
+            row.extend(lead_cells(v, several));
             row.extend([
                 s.system.targets[t].name.clone(),
                 format!("{:.0}", g(M::jobs_completed).mean),

@@ -46,7 +46,7 @@ fn identity(s: &Scenario, t: usize) -> Vec<String> {
     ]
 }
 
-/// The paths of the plan's `parameter_<path>` columns: every swept or `--set` field.
+/// The paths of the plan's `parameter_<path>` columns: every swept field.
 fn parameters(plan: &Plan) -> Vec<String> {
     plan.variants.first().map_or(vec![], |v| {
         v.params.iter().map(|(p, _)| p.clone()).collect()

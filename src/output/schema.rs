@@ -7,7 +7,7 @@
 //!
 //! The metric columns come from [`crate::metrics::METRICS`] and
 //! [`crate::metrics::WORKLOAD_METRICS`], which give each metric its unit and meaning. Two kinds of
-//! column are patterns rather than names: one `parameter_<path>` per swept or `--set` field,
+//! column are patterns rather than names: one `parameter_<path>` per swept field,
 //! and `<column>_ci95`, the half-width of the 95% confidence interval of the mean before it.
 //!
 //! ```
@@ -47,7 +47,7 @@ pub const fn metric(m: M) -> Column {
 /// What follows a column whose values are means over replications.
 pub const CI95_SUFFIX: &str = "_ci95";
 
-/// What every swept or `--set` field's column starts with.
+/// What every swept field's column starts with.
 pub const PARAMETER_PREFIX: &str = "parameter_";
 
 /// `<column>_ci95`: the half-width of the 95% confidence interval of `column`'s mean.
@@ -55,7 +55,7 @@ pub fn ci95_name(column: &str) -> String {
     format!("{column}{CI95_SUFFIX}")
 }
 
-/// `parameter_<path>`: the column of a swept or `--set` field.
+/// `parameter_<path>`: the column of a swept field.
 pub fn parameter_name(path: &str) -> String {
     format!("{PARAMETER_PREFIX}{path}")
 }
@@ -116,7 +116,7 @@ pub enum Part {
     Columns(&'static [Column]),
     /// These columns, each followed by its `_ci95`.
     WithCi95(&'static [Column]),
-    /// One `parameter_<path>` per swept or `--set` field, in axis order.
+    /// One `parameter_<path>` per swept field, in axis order.
     Parameters,
     /// Every metric of the list, each followed by its `_ci95` when `ci95`.
     Metrics {
@@ -238,7 +238,7 @@ pub const VARIANT: Column = col(
 pub const PARAMETER: Column = col(
     "parameter_<path>",
     Unit::Text,
-    "one column per swept or `--set` field, named by its path (`parameter_compute.gpu-cluster.min_instances`): the field's value in this variant, as written",
+    "one column per swept field, named by its path (`parameter_compute.gpu-cluster.min_instances`): the field's value in this variant, as written",
 );
 pub const TARGET: Column = col(
     "target",

@@ -1771,12 +1771,19 @@ impl Builder<'_> {
         match &run.scenario_text {
             Some(src) => {
                 self.blocks.push(Block::H3("The scenario, verbatim".into()));
+                // A folder of this capsim holds the scenario as run, the command line's edits
+                // written in; an older one holds the file as given.
+                let options = if run.facts().is_some() {
+                    "the command line's options are written into it"
+                } else {
+                    "with the options listed above, if any"
+                };
                 self.blocks.push(Block::P(vec![
                     text("Save it as a file and run "),
                     code("capsim run FILE"),
-                    text(
-                        " to reproduce these results (with the options listed above, if any); files it names, such as price lists or traces, are relative to it.",
-                    ),
+                    text(format!(
+                        " to reproduce these results ({options}); files it names, such as price lists or traces, are relative to it."
+                    )),
                 ]));
                 self.blocks.push(Block::Pre {
                     lang: "toml".into(),

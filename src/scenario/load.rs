@@ -4,8 +4,8 @@ use super::edit::{self, Edit, Edited};
 use super::from;
 use super::sizing::{self, SizingTable};
 use super::sweep::{
-    Expanded, Plan, at_command_line, expand_variants, goal_table, invalid, label, split_assignment,
-    sweep_table, toml_text, toml_value,
+    Expanded, Plan, at_command_line, expand_variants, goal_table, invalid, split_assignment,
+    sweep_table, toml_value,
 };
 use super::validate::parse_doc;
 use super::{LoadError, LoadOptions, MAX_REPLICATIONS};
@@ -131,28 +131,24 @@ pub fn load(source: &Source, edits: &Edits) -> Result<Plan, LoadError> {
 fn load_doc(source: &Source, doc: Spanned<DeTable<'_>>, edits: &Edits) -> Result<Plan, LoadError> {
     let path = source.path.as_path();
     let text = &*source.text;
-    let (list, sets) = edit_list(edits)?;
+    let list = edit_list(edits)?;
     if list.is_empty() {
-        return build(source, text, doc, edits, &sets, source.text.clone());
+        return build(source, text, doc, edits, source.text.clone());
     }
     drop(doc);
     let edited = edit::apply(text, list).map_err(invalid)?;
     let result = parse_doc(path, &edited.text).and_then(|doc| {
         let effective: Arc<str> = Arc::from(edited.text.as_str());
-        build(source, &edited.text, doc, edits, &sets, effective)
+        build(source, &edited.text, doc, edits, effective)
     });
     relocate(result, &edited, source)
 }
 
-/// (path, value as shown) of each `--set`, in order: parameters of every variant.
-type Params = Vec<(String, String)>;
-
-/// The document changes `edits` asks for, in the order they are made, and each `--set` as
-/// (path, value as shown) for the variants' parameters. A flag whose value cannot be put in a
-/// document at all is an error here.
-fn edit_list(edits: &Edits) -> Result<(Vec<Edit>, Params), LoadError> {
+/// The document changes `edits` asks for, in the order they are made. A flag whose value cannot
+/// be put in a document at all is an error here. A `--set` is an edit of the file like any other,
+/// not a parameter column: the folder's scenario.toml then reruns to the same bytes.
+fn edit_list(edits: &Edits) -> Result<Vec<Edit>, LoadError> {
     let mut list = vec![];
-    let mut sets = vec![];
     let mut errors = vec![];
     let one = |flag: &str, field: &str, value: toml_edit::Value| Edit {
         flag: flag.into(),
@@ -169,7 +165,6 @@ fn edit_list(edits: &Edits) -> Result<(Vec<Edit>, Params), LoadError> {
                 ));
             }
             Some((path, value)) => {
-                sets.push((path.clone(), label(&toml_text(&value))));
                 list.push(Edit {
                     flag: format!("--set {s}"),
                     path: path.split('.').map(String::from).collect(),
@@ -237,7 +232,7 @@ fn edit_list(edits: &Edits) -> Result<(Vec<Edit>, Params), LoadError> {
         }
     }
     if errors.is_empty() {
-        Ok((list, sets))
+        Ok(list)
     } else {
         Err(invalid(errors))
     }
@@ -249,7 +244,6 @@ fn build(
     text: &str,
     mut doc: Spanned<DeTable<'_>>,
     edits: &Edits,
-    sets: &[(String, String)],
     effective_text: Arc<str>,
 ) -> Result<Plan, LoadError> {
     let map = SourceMap::new(&source.path, text);
@@ -274,7 +268,7 @@ fn build(
         axes,
         mut variants,
         warnings,
-    } = expand_variants(doc, &map, &options, sweep, sets, errors)?;
+    } = expand_variants(doc, &map, &options, sweep, errors)?;
     // Outputs record the scenario as run: the file with the command line's edits, one copy of
     // its text for every variant, so that a folder's scenario.toml reruns what it holds.
     for v in &mut variants {

@@ -41,7 +41,7 @@ pub const MAX_VARIANTS: usize = 100_000;
 #[derive(Clone, Debug)]
 pub struct Variant {
     pub index: usize,
-    /// (path, value as written) for every swept or `--set` field, in axis order.
+    /// (path, value as written) for every swept field, in axis order.
     pub params: Vec<(String, String)>,
     pub scenario: Scenario,
 }
@@ -171,13 +171,6 @@ pub(super) fn toml_value(value: &str) -> toml_edit::Value {
     value
         .parse::<toml_edit::Value>()
         .unwrap_or_else(|_| toml_edit::Value::from(value))
-}
-
-/// A value's TOML text, without the spacing around it.
-pub(super) fn toml_text(value: &toml_edit::Value) -> String {
-    let mut bare = value.clone();
-    bare.decor_mut().clear();
-    bare.to_string()
 }
 
 /// How a value is shown in outputs: strings without quotes.
@@ -584,15 +577,13 @@ pub(super) struct Expanded {
 }
 
 /// The variants of `base` (the document without its `[sweep]`, `[goal]` and `[sizing]`, its
-/// positions in `map`): one per setting of the axes of `sweep`, each with the `--set`
-/// assignments `sets` (path, value as shown) among its parameters. `errors` are the problems
+/// positions in `map`): one per setting of the axes of `sweep`. `errors` are the problems
 /// found so far; with any, no variant is built.
 pub(super) fn expand_variants(
     base: Spanned<DeTable<'_>>,
     map: &SourceMap,
     options: &LoadOptions,
     sweep: SweepTable,
-    sets: &[(String, String)],
     mut errors: Vec<Diagnostic>,
 ) -> Result<Expanded, LoadError> {
     let (path, text) = (map.file, map.text);
@@ -646,7 +637,6 @@ pub(super) fn expand_variants(
         }
     }
     let count = count.unwrap_or(1);
-    let set_params = || sets.to_vec();
 
     // The base must be valid on its own terms before variants are built, so that its errors keep
     // their exact locations.
@@ -656,7 +646,7 @@ pub(super) fn expand_variants(
             axes: vec![],
             variants: vec![Variant {
                 index: 0,
-                params: set_params(),
+                params: vec![],
                 scenario: loaded.scenario,
             }],
             warnings: loaded.warnings,
@@ -674,7 +664,7 @@ pub(super) fn expand_variants(
     let mut variant_errors = vec![];
     for (index, row) in rows.iter().enumerate() {
         let mut doc = base.clone();
-        let mut params = set_params();
+        let mut params = vec![];
         let mut bad = None;
         for (axis, text_value) in axes.iter().zip(row) {
             let text_value = text_value.as_str();

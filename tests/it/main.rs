@@ -36,6 +36,7 @@ mod model_properties;
 mod preemption;
 mod queueing_theory;
 mod report;
+mod reproduce;
 mod resource_guards;
 mod scenarios;
 mod shards;
