@@ -7,7 +7,7 @@
 //! the structs.
 
 use super::super::raw::{
-    RawArrivals, RawAutoscale, RawCompute, RawDist, RawEndpoint, RawLatencyRow, RawPreemption,
+    RawArrivals, RawAutoscale, RawCompute, RawDist, RawEndpoint, RawLatencyRow, RawPreemption, RawSpotPrice,
     RawProfile, RawRequestArrivals, RawRequestSettings, RawRetrySettings, RawRule,
     RawScaleSettings, RawScenario, RawSchedule, RawSlo, RawTokenModel, RawTraffic, RawWorkload,
 };
@@ -143,6 +143,7 @@ pub(super) fn scenario_schema() -> Schema {
                         ("start_time", leaf(fields_of::<RawDist>())),
                         ("startup_time", leaf(fields_of::<RawDist>())),
                         ("preemption", leaf(fields_of::<RawPreemption>())),
+                        ("spot_price", leaf(fields_of::<RawSpotPrice>())),
                         ("schedules", leaf(fields_of::<RawSchedule>())),
                     ],
                     free: &[],

@@ -44,6 +44,7 @@ mod instance;
 pub(super) mod keys;
 mod kubernetes;
 mod prices;
+mod spot;
 mod replay;
 mod serverless;
 mod service;
@@ -473,6 +474,8 @@ struct Context<'a> {
     catalog: &'a Catalog,
     prices: Option<prices::PriceTable>,
     discount: f64,
+    /// The region prices are looked up for (a target's own `region`, while it is read).
+    region: String,
     /// Days since 1970-01-01 of simulated time zero, and of the horizon's end.
     start_day: i64,
     end_day: Option<i64>,
