@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod import;
 pub mod merge;
+pub mod prices;
 pub mod report;
 pub mod run;
 pub mod size;
@@ -18,6 +19,7 @@ pub mod validate;
 pub use catalog::{CatalogRequest, catalog};
 pub use import::{ImportOutcome, ImportRequest, import};
 pub use merge::{MergeOutcome, MergeRequest, merge};
+pub use prices::{PricesImportOutcome, PricesImportRequest, prices_import};
 pub use report::{ReportRequest, report};
 pub use run::{RunOutcome, RunRequest, ShardRun, run};
 pub use size::{SizeOutcome, SizeRequest, size};

@@ -17,7 +17,16 @@
 //!   belongs to the floor and has no timer);
 //!   the `min_instances` nodes exist, ready, from time zero (ours: the cluster was created before
 //!   the simulated period starts);
-//! - a node is billed from the moment it is requested until it is released.
+//! - a node is billed from the moment it is requested until it is released;
+//! - low priority is Spot from 31 March 2026 (`targets::defaults::SPOT_SINCE`): a node may be
+//!   evicted for capacity at any time, its job re-queued and run again from its last checkpoint
+//!   (none: from the start), and an evicted node is billed while it is powered on
+//!   (`eviction_time`, an assumption: the 30 s notice of a Spot eviction), as is its
+//!   replacement's provisioning.
+//!
+//! Ours, for evictions: the replacement is asked for when the eviction starts, and the evicted
+//! node does not count against `max_instances` while it goes (it is billed and counted in
+//! `nodes_peak`).
 //!
 //! Ours, where Azure says nothing: a starting job takes the most recently idled nodes (so surplus
 //! nodes age and time out, as they would in a cluster that packs work); an idle node whose timer
@@ -546,6 +555,8 @@ impl Cluster {
                     n.state = NodeState::Released;
                     self.n_evicting -= 1;
                     self.free_node_ids.push(id);
+                    self.dispatch(now, s);
+                    self.autoscale(now, s);
                 }
             }
             ClusterEvent::MiniBatchDone { worker, attempt } => {
@@ -835,7 +846,12 @@ impl Cluster {
 
     #[inline(never)]
     fn scale_out(&mut self, now: SimTime, supply: u64, s: &mut impl Schedule<ClusterEvent>) {
-        let room = self.spec.max_instances.saturating_sub(self.allocated()) as u64;
+        // Nodes on their way out do not hold a place: their replacements are asked for at once
+        // (ours: Azure says only that a pool seeks back to its target after preemption).
+        let room = self
+            .spec
+            .max_instances
+            .saturating_sub(self.allocated() - self.n_evicting) as u64;
         let add = (self.queued_demand - supply).min(room);
         for _ in 0..add {
             let id = self.new_node(NodeState::Provisioning);
