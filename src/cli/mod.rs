@@ -4,14 +4,15 @@
 //! The only module that prints, parses arguments or handles Ctrl-C.
 
 mod args;
+mod monitor;
 mod sizing;
 pub mod summary;
 mod terminal;
 
 pub use args::{
-    CatalogArgs, CatalogFormat, CheckArgs, Cli, Command, ImportArgs, MergeArgs, PricesCommand, PricesImportArgs,
-    ReportArgs,
-    RunArgs, SizeArgs, ValidateArgs,
+    BacktestArgs, CalibrateArgs, CatalogArgs, CatalogFormat, CheckArgs, Cli, Command, ImportArgs,
+    MergeArgs, MonitorArgs, PricesCommand, PricesImportArgs, ReportArgs, RunArgs, SizeArgs,
+    ValidateArgs,
 };
 
 use crate::catalog::list;
@@ -47,6 +48,8 @@ pub fn execute(cli: Cli) -> Result<(), CommandError> {
         Command::Merge(args) => merge(args),
         Command::Size(args) => size(args),
         Command::Import(args) => import(args),
+        Command::Calibrate(args) => monitor::calibrate(args),
+        Command::Backtest(args) => monitor::backtest(args),
         Command::Prices(PricesCommand::Import(args)) => prices_import(args),
     }
 }
