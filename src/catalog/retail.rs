@@ -166,9 +166,10 @@ pub fn parse_page(file: &Path, text: &str) -> Result<Page, RetailError> {
     let Some(items) = items.as_array() else {
         return Err(field(file, "$.Items", "must be an array of price items"));
     };
-    let page_name = file
-        .file_name()
-        .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into());
+    let page_name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
     let mut page = Page {
         next_page,
         ..Page::default()
@@ -322,7 +323,9 @@ pub fn parse_page(file: &Path, text: &str) -> Result<Page, RetailError> {
                 return Err(field(
                     file,
                     &format!("{at}.type"),
-                    format!("unknown type `{other}` (Consumption, Reservation or DevTestConsumption)"),
+                    format!(
+                        "unknown type `{other}` (Consumption, Reservation or DevTestConsumption)"
+                    ),
                 ));
             }
         }

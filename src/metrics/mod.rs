@@ -295,7 +295,10 @@ fn cluster_values(r: &ClusterReport) -> Vec<f64> {
     set(M::lost_cost, node_h(r.lost_area) * price);
     set(M::idle_cost, idle_cost);
     if let Some(s) = &r.spot {
-        set(M::spot_price_paid, if billed > 0.0 { price } else { f64::NAN });
+        set(
+            M::spot_price_paid,
+            if billed > 0.0 { price } else { f64::NAN },
+        );
         if let Some(d) = s.dedicated_cost_usd {
             set(M::dedicated_cost, d);
             set(M::costs_more_than_dedicated, f64::from(u8::from(cost > d)));

@@ -46,9 +46,15 @@ pub enum SpotPriceModel {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fraction {
     Constant(f64),
-    Uniform { low: f64, high: f64 },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
     /// Log-normal by the log's mean and standard deviation.
-    LogNormal { mu: f64, sigma: f64 },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
     /// Drawn uniformly from observed fractions.
     Empirical(Arc<[f64]>),
 }
@@ -102,8 +108,7 @@ impl PricePath {
     /// A path from its steps; the first must start at 0 and they must rise.
     pub fn from_steps(points: Vec<(SimTime, f64)>) -> Self {
         assert!(
-            points.first().is_some_and(|p| p.0 == 0)
-                && points.windows(2).all(|w| w[0].0 < w[1].0),
+            points.first().is_some_and(|p| p.0 == 0) && points.windows(2).all(|w| w[0].0 < w[1].0),
             "a price path starts at 0 and rises"
         );
         PricePath { points }
@@ -257,7 +262,10 @@ mod tests {
         let path = s.path(&mut rng, 1000 * H);
         assert_eq!(path.steps().len(), 1001);
         assert!(path.steps().iter().all(|p| p.1 <= 2.0 && p.1 >= 0.0));
-        assert!(path.steps().iter().any(|p| p.1 == 2.0), "some draws hit the cap");
+        assert!(
+            path.steps().iter().any(|p| p.1 == 2.0),
+            "some draws hit the cap"
+        );
     }
 
     #[test]

@@ -25,7 +25,11 @@ fn pages_become_one_row_per_size_and_region() {
         r.stdout
     );
     // NC6s_v3 in westeurope has a reservation but no pay-as-you-go price: left out, said so.
-    assert!(r.stderr.contains("Standard_NC6s_v3 in westeurope"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Standard_NC6s_v3 in westeurope"),
+        "{}",
+        r.stderr
+    );
     let rows = csv_records(&out);
     assert_eq!(rows.len(), 3);
     let d4 = &rows[0];
@@ -68,7 +72,10 @@ fn pages_become_one_row_per_size_and_region() {
          duration = { dist = \"constant\", value = \"10m\" }\n",
     )
     .unwrap();
-    let v = run(capsim().arg("validate").arg(&scenario).arg("--deny-warnings"));
+    let v = run(capsim()
+        .arg("validate")
+        .arg(&scenario)
+        .arg("--deny-warnings"));
     assert_eq!(v.code, Some(0), "{}{}", v.stdout, v.stderr);
 }
 

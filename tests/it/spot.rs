@@ -65,7 +65,10 @@ fn an_evicted_node_is_billed_until_it_is_gone() {
     assert_eq!(r.evicting_area, s(60) as u128);
     assert_eq!(r.idle_area, 0);
     assert_eq!(r.nodes_requested, 3);
-    assert_eq!(r.peak_nodes, 1, "the evicting node holds its place against max_instances");
+    assert_eq!(
+        r.peak_nodes, 1,
+        "the evicting node holds its place against max_instances"
+    );
     let v = capsim::metrics::values(&capsim::targets::TargetReport::Cluster(r));
     use capsim::metrics::M;
     // 2500 node-s at $3.60 an hour = $2.50.
@@ -98,7 +101,11 @@ fn a_variable_price_bills_each_node_second_at_the_price_that_held() {
     let path = PricePath::from_steps(vec![(0, 3.6), (s(1015), 7.2)]);
     let r = run_one(sp, Some(path), 2500);
     let spot = r.spot.clone().expect("a Spot cluster reports its bill");
-    assert!((spot.node_cost_usd - 3.985).abs() < 1e-9, "{}", spot.node_cost_usd);
+    assert!(
+        (spot.node_cost_usd - 3.985).abs() < 1e-9,
+        "{}",
+        spot.node_cost_usd
+    );
     let v = capsim::metrics::values(&capsim::targets::TargetReport::Cluster(r));
     use capsim::metrics::M;
     assert!((v[M::cost as usize] - 3.985).abs() < 1e-9);
@@ -150,13 +157,20 @@ fn low_priority_is_spot_from_31_march_2026_and_fixed_price_before() {
     assert_eq!(before.eviction_time, 0);
     assert!(before.spot.is_none());
     assert_eq!(before.price_usd_per_hour, 0.023232);
-    assert!(source.starts_with("catalog spot price as low-priority price"), "{source}");
+    assert!(
+        source.starts_with("catalog spot price as low-priority price"),
+        "{source}"
+    );
     assert!(warnings.is_empty(), "{warnings:?}");
     // The day itself: evictions at 5% an hour (mean life 3600 / -ln 0.95 s), 30 s billed after
     // each, the price a risk around the catalog's Spot fraction, capped at pay-as-you-go
     // ($0.192), and a warning for each default relied on.
     let (on, source, warnings) = cluster_spec(&scenario("2026-03-31", ""));
-    let mean = on.preemption.as_ref().expect("eviction on by default").mean_s();
+    let mean = on
+        .preemption
+        .as_ref()
+        .expect("eviction on by default")
+        .mean_s();
     assert!((mean - 3600.0 / -(0.95f64).ln()).abs() < 1e-6, "{mean}");
     assert_eq!(on.eviction_time, s(30));
     let sp = on.spot.as_ref().expect("Spot pricing");
@@ -172,8 +186,15 @@ fn low_priority_is_spot_from_31_march_2026_and_fixed_price_before() {
     let Fraction::LogNormal { mu, .. } = fraction else {
         panic!("{fraction:?}")
     };
-    assert!((mu.exp() - 0.023232 / 0.192).abs() < 1e-12, "median {}", mu.exp());
-    assert!(source.starts_with("Spot (low priority from 2026-03-31)"), "{source}");
+    assert!(
+        (mu.exp() - 0.023232 / 0.192).abs() < 1e-12,
+        "median {}",
+        mu.exp()
+    );
+    assert!(
+        source.starts_with("Spot (low priority from 2026-03-31)"),
+        "{source}"
+    );
     assert_eq!(warnings, ["compute.c.preemption", "compute.c.spot_price"]);
     // Given, neither default warns.
     let (given, _, warnings) = cluster_spec(&scenario(
@@ -189,7 +210,12 @@ fn low_priority_is_spot_from_31_march_2026_and_fixed_price_before() {
 fn summary(text: &str) -> std::collections::HashMap<String, String> {
     let (dir, path) = write_temp("s.toml", text);
     let out = dir.path().join("out");
-    let r = run(capsim().arg("run").arg(&path).arg("--out").arg(&out).arg("-q"));
+    let r = run(capsim()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .arg("-q"));
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     csv_records(&out.join("summary.csv")).remove(0)
 }
@@ -267,7 +293,10 @@ fn price_risk_widens_the_cost_interval_by_its_closed_form() {
     let (mean, sd) = (scale * 0.3, scale * 0.4 / 12f64.sqrt());
     let se = sd / 20.0;
     let got = num(&risky, "cost_usd");
-    assert!((got - mean).abs() < 4.0 * se, "mean {got} vs {mean} (se {se})");
+    assert!(
+        (got - mean).abs() < 4.0 * se,
+        "mean {got} vs {mean} (se {se})"
+    );
     let half = num(&risky, "cost_usd_ci95");
     let want = 1.966 * se;
     assert!((half / want - 1.0).abs() < 0.15, "ci95 {half} vs {want}");

@@ -7,9 +7,10 @@
 //! the structs.
 
 use super::super::raw::{
-    RawArrivals, RawAutoscale, RawCompute, RawDist, RawEndpoint, RawLatencyRow, RawPreemption, RawSpotPrice,
+    RawArrivals, RawAutoscale, RawCompute, RawDist, RawEndpoint, RawLatencyRow, RawPreemption,
     RawProfile, RawRequestArrivals, RawRequestSettings, RawRetrySettings, RawRule,
-    RawScaleSettings, RawScenario, RawSchedule, RawSlo, RawTokenModel, RawTraffic, RawWorkload,
+    RawScaleSettings, RawScenario, RawSchedule, RawSlo, RawSpotPrice, RawTokenModel, RawTraffic,
+    RawWorkload,
 };
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use toml::Spanned;

@@ -103,7 +103,8 @@ pub fn load(path: &Path) -> Result<PriceTable, Vec<Diagnostic>> {
         pf::SAVINGS_PLAN_3Y,
     ]
     .map(|name| (name, col(name)));
-    let (region_col, source_col, date_col) = (col(pf::REGION), col(pf::SOURCE), col(pf::PRICE_DATE));
+    let (region_col, source_col, date_col) =
+        (col(pf::REGION), col(pf::SOURCE), col(pf::PRICE_DATE));
     let mut errors = vec![];
     let mut by_size = HashMap::new();
     for (i, rec) in reader.records().enumerate() {

@@ -52,7 +52,12 @@ pub(super) fn pricing(
     let listed = size.listed.as_ref().and_then(|u| {
         u.spot_price_usd_per_hour
             .or(u.low_priority_price_usd_per_hour)
-            .map(|s| (s / u.price_usd_per_hour.max(f64::MIN_POSITIVE), "price list"))
+            .map(|s| {
+                (
+                    s / u.price_usd_per_hour.max(f64::MIN_POSITIVE),
+                    "price list",
+                )
+            })
     });
     let observed = listed.or_else(|| {
         let vm = size.vm?;
@@ -204,7 +209,10 @@ fn model(
                     c.error(
                         file.span().start,
                         &f("spot_price.observed"),
-                        format!("the Spot price history {} has errors (below)", path.display()),
+                        format!(
+                            "the Spot price history {} has errors (below)",
+                            path.display()
+                        ),
                     );
                     c.diags.extend(errors);
                     None
@@ -254,7 +262,10 @@ fn fraction(c: &mut Checker, field: &str, v: &Spanned<toml::Value>) -> Option<Fr
         return if in_range(x) && x <= 1.0 {
             Some(Fraction::Constant(x))
         } else {
-            bad(c, format!("must be from 0 to 1 (Spot never costs more than pay-as-you-go), got {x}"))
+            bad(
+                c,
+                format!("must be from 0 to 1 (Spot never costs more than pay-as-you-go), got {x}"),
+            )
         };
     }
     let Some(t) = v.get_ref().as_table() else {
@@ -299,7 +310,10 @@ fn fraction(c: &mut Checker, field: &str, v: &Spanned<toml::Value>) -> Option<Fr
                 Some(v) if !v.is_empty() && v.iter().all(|&x| in_range(x)) => {
                     Some(Fraction::Empirical(Arc::from(v)))
                 }
-                _ => bad(c, "empirical needs values, a list of fractions of zero or more".into()),
+                _ => bad(
+                    c,
+                    "empirical needs values, a list of fractions of zero or more".into(),
+                ),
             }
         }
     }
