@@ -370,6 +370,7 @@ impl Serverless {
         }
         let workloads: Vec<WorkloadReport> = self.breakdown.workloads;
         ClusterReport {
+            hourly_node_hours: vec![],
             window: self.window_to.saturating_sub(self.window_from),
             price_usd_per_hour: self.spec.price_usd_per_hour,
             jobs_arrived: self.jobs_arrived,
@@ -391,6 +392,8 @@ impl Serverless {
             lost_area: self.lost_area,
             workloads,
             total_cancelled: 0,
+            evicting_area: 0,
+            spot: None,
             jobs_cancelled: None,
             batches: vec![],
         }

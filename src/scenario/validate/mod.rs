@@ -49,6 +49,7 @@ mod serverless;
 mod service;
 mod settings;
 mod sizes;
+mod spot;
 mod trace_filters;
 mod traffic;
 mod workload;
@@ -474,6 +475,10 @@ struct Context<'a> {
     catalog: &'a Catalog,
     prices: Option<prices::PriceTable>,
     discount: f64,
+    /// The region prices are looked up for (a target's own `region`, while it is read).
+    region: String,
+    /// Commitment prices of dedicated `amlcompute` clusters, by target name.
+    commitments: std::collections::HashMap<String, crate::catalog::price_file::CommitmentPrices>,
     /// Days since 1970-01-01 of simulated time zero, and of the horizon's end.
     start_day: i64,
     end_day: Option<i64>,
@@ -571,7 +576,18 @@ fn build(
         );
         return None;
     }
+    let commitments = targets
+        .iter()
+        .map(|t| match t.kind {
+            crate::targets::TargetKind::Cluster {
+                type_name: "amlcompute",
+                ..
+            } => ctx.commitments.get(&t.name).cloned(),
+            _ => None,
+        })
+        .collect();
     Some(Scenario {
+        commitments,
         name: fields.name,
         file: path.to_path_buf(),
         source: std::sync::Arc::from(text),
