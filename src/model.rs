@@ -128,6 +128,11 @@ pub fn service_purpose(traffic: &str) -> String {
 pub fn provisioning_purpose(target: &str) -> String {
     format!("target/{target}/provisioning")
 }
+/// A low-priority (Spot) cluster's price path: a stream of its own, so that price risk never
+/// moves a provisioning, eviction or arrival draw.
+pub fn spot_price_purpose(target: &str) -> String {
+    format!("target/{target}/spot_price")
+}
 /// A batch endpoint's per-file processing times, keyed by its traffic's name like arrivals.
 pub fn files_purpose(workload: &str) -> String {
     format!("workload/{workload}/files")
@@ -221,6 +226,55 @@ fn request(
     }
 }
 
+/// The paired comparison of a low-priority (Spot) cluster with the same cluster dedicated: the
+/// whole system again, in the same replication, with every Spot cluster made dedicated (no
+/// evictions, pay-as-you-go). Arrivals, durations and provisioning times come from the same
+/// streams (keyed by name), so both see the same jobs. The twin is simulated rather than priced
+/// from the Spot cluster's own node time: evictions add node time (re-provisioning, work run
+/// again, nodes billed while they go), and pricing that at pay-as-you-go would overstate the
+/// dedicated cost and so understate how often low priority costs more.
+fn dedicated_twins(
+    system: &System,
+    seed: u64,
+    replication: u64,
+    reports: &mut [Option<TargetReport>],
+) {
+    let spot: Vec<usize> = system
+        .targets
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(&t.kind, TargetKind::Cluster { spec, .. } if spec.spot.is_some()))
+        .map(|(i, _)| i)
+        .collect();
+    if spot.is_empty() {
+        return;
+    }
+    let mut twin = system.clone();
+    for &i in &spot {
+        if let TargetKind::Cluster { spec, .. } = &mut twin.targets[i].kind
+            && let Some(sp) = spec.spot.take()
+        {
+            spec.tier = crate::targets::Tier::Dedicated;
+            spec.preemption = None;
+            spec.eviction_time = 0;
+            spec.price_usd_per_hour = sp.payg_usd_per_hour;
+        }
+    }
+    let result = run_replication(&twin, seed, replication, None);
+    for &i in &spot {
+        if let (Some(TargetReport::Cluster(r)), TargetReport::Cluster(t)) =
+            (&mut reports[i], &result.targets[i])
+            && let Some(outcome) = &mut r.spot
+        {
+            let area = t.billed_area();
+            let hours = area as f64 / crate::engine::time::MICROS_PER_HOUR as f64;
+            let window_h = t.window as f64 / crate::engine::time::MICROS_PER_HOUR as f64;
+            outcome.dedicated_cost_usd =
+                Some(hours * t.price_usd_per_hour + t.fixed_usd_per_hour * window_h);
+        }
+    }
+}
+
 /// Runs replication `replication` of `system` with scenario seed `seed`.
 pub fn run_replication(
     system: &System,
@@ -242,7 +296,12 @@ pub fn run_replication(
             let rng = stream(seed, replication, &provisioning_purpose(&t.name));
             match &t.kind {
                 TargetKind::Cluster { spec, .. } => {
-                    TargetModel::Cluster(Cluster::new(spec.clone(), rng, system.warmup, horizon))
+                    let mut c = Cluster::new(spec.clone(), rng, system.warmup, horizon);
+                    if let Some(sp) = &spec.spot {
+                        let mut prices = stream(seed, replication, &spot_price_purpose(&t.name));
+                        c.set_price_path(sp.path(&mut prices, horizon));
+                    }
+                    TargetModel::Cluster(c)
                 }
                 TargetKind::ComputeInstance(spec) => {
                     TargetModel::Instance(Instance::new(spec.clone(), rng, system.warmup, horizon))
@@ -412,7 +471,7 @@ pub fn run_replication(
                 let jobs = c.workloads.get(w as usize).cloned().unwrap_or_default();
                 let report = BatchReport {
                     window: c.window,
-                    price_usd_per_hour: c.price_usd_per_hour,
+                    price_usd_per_hour: c.paid_usd_per_hour(),
                     max_concurrency_per_instance: spec.max_concurrency_per_instance,
                     jobs,
                     stats,
@@ -425,6 +484,7 @@ pub fn run_replication(
     for (t, report) in batch_reports {
         reports[t] = Some(TargetReport::Batch(report));
     }
+    dedicated_twins(system, seed, replication, &mut reports);
     ReplicationResult {
         replication,
         replication_seed: crate::engine::derive_seed(seed, replication),

@@ -5,6 +5,8 @@
 //! it was gathered and which values are doubtful.
 
 pub mod list;
+pub mod price_file;
+pub mod retail;
 
 use serde::Deserialize;
 use std::collections::HashMap;

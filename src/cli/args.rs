@@ -43,6 +43,30 @@ pub enum Command {
     /// Replay a workspace's job history (Azure Monitor log exports) against its clusters' own
     /// settings and compare the simulation with what the logs show; writes backtest.csv.
     Backtest(BacktestArgs),
+    /// Prices: `capsim prices import` turns Azure Retail Prices API responses into a price file.
+    #[command(subcommand)]
+    Prices(PricesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PricesCommand {
+    /// Read Azure Retail Prices API response pages (JSON) and write the price file a scenario's
+    /// `prices` names: per size and region, pay-as-you-go, Low Priority and Spot, 1- and
+    /// 3-year reservation and savings-plan prices per hour, with source and date.
+    Import(PricesImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PricesImportArgs {
+    /// The response pages, as fetched (every page of each query: follow NextPageLink).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The price file to write (replaced if it exists; nothing is written after an error).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]

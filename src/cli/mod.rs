@@ -11,7 +11,8 @@ mod terminal;
 
 pub use args::{
     BacktestArgs, CalibrateArgs, CatalogArgs, CatalogFormat, CheckArgs, Cli, Command, ImportArgs,
-    MergeArgs, MonitorArgs, ReportArgs, RunArgs, SizeArgs, ValidateArgs,
+    MergeArgs, MonitorArgs, PricesCommand, PricesImportArgs, ReportArgs, RunArgs, SizeArgs,
+    ValidateArgs,
 };
 
 use crate::catalog::list;
@@ -49,6 +50,7 @@ pub fn execute(cli: Cli) -> Result<(), CommandError> {
         Command::Import(args) => import(args),
         Command::Calibrate(args) => monitor::calibrate(args),
         Command::Backtest(args) => monitor::backtest(args),
+        Command::Prices(PricesCommand::Import(args)) => prices_import(args),
     }
 }
 
@@ -235,6 +237,41 @@ fn import(args: ImportArgs) -> Result<(), CommandError> {
             outcome.placeholders,
             s(outcome.placeholders),
             written.display(),
+        );
+    }
+    Ok(())
+}
+
+fn prices_import(args: PricesImportArgs) -> Result<(), CommandError> {
+    let outcome = commands::prices_import(&commands::PricesImportRequest {
+        files: args.files,
+        out: args.out.clone(),
+    })?;
+    if !args.quiet {
+        for w in &outcome.warnings {
+            let _ = writeln!(std::io::stderr(), "warning: {w}");
+        }
+        let skipped = [
+            (outcome.skipped_windows, "Windows"),
+            (outcome.skipped_devtest, "Dev/Test"),
+            (outcome.skipped_other, "other services'"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect::<Vec<_>>();
+        let skipped = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(" (skipped {} meters)", skipped.join(", "))
+        };
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}: {} size{} priced in {}{skipped}",
+            args.out.display(),
+            outcome.rows,
+            if outcome.rows == 1 { "" } else { "s" },
+            outcome.regions.join(", "),
         );
     }
     Ok(())

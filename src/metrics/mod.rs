@@ -111,10 +111,11 @@ metrics! {
     utilization = "utilization" [Share]: "busy_node_hours / node_hours: the share of billed node time spent running jobs (0 to 1); for endpoints, busy request slots over the slots of billed instances",
     nodes_mean = "nodes_mean" [Count]: "time-average number of allocated (billed) nodes",
     nodes_peak = "nodes_peak" [Count]: "most nodes allocated at once, over the whole run including warm-up",
-    node_hours = "node_hours" [Hours]: "billed node time, hours = busy + idle + provisioning",
+    node_hours = "node_hours" [Hours]: "billed node time, hours = busy + idle + provisioning + evicting",
     busy_node_hours = "busy_node_hours" [Hours]: "node time running jobs, hours",
     idle_node_hours = "idle_node_hours" [Hours]: "node time allocated and ready but without a job, hours",
     provisioning_node_hours = "provisioning_node_hours" [Hours]: "node time between a node's request and its being ready, hours",
+    evicting_node_hours = "evicting_node_hours" [Hours]: "node time of low-priority nodes taken back but not yet gone (billed, doing nothing: Spot, from 2026-03-31), hours",
     nodes_requested = "nodes_requested" [Count]: "nodes the autoscaler asked for during the whole run",
     cost = "cost_usd" [Usd]: "cost of billed node time plus fixed costs, US dollars",
     fixed_cost = "fixed_cost_usd" [Usd]: "costs billed whatever the state (a compute instance's OS disk and load balancer), US dollars",
@@ -127,6 +128,9 @@ metrics! {
     cost_per_job = "cost_per_job_usd" [Usd]: "cost_usd / jobs_completed, US dollars",
     cost_per_month = "cost_per_month_usd" [Usd]: "cost_usd scaled to a month (730 hours, as Azure's pricing calculator counts) of the observed window, US dollars",
     idle_cost_per_month = "idle_cost_per_month_usd" [Usd]: "idle_cost_usd scaled to a month (730 hours) of the observed window, US dollars",
+    spot_price_paid = "spot_price_paid_usd_per_hour" [UsdPerHour]: "low-priority clusters simulated from 2026-03-31 (Spot): the mean price paid per node-hour in the replication (its Spot price varies, capped at pay-as-you-go), US dollars per hour",
+    dedicated_cost = "dedicated_cost_usd" [Usd]: "low-priority clusters simulated from 2026-03-31 (Spot): cost_usd of the same cluster at tier dedicated, simulated in the same replication on the same jobs (no evictions, pay-as-you-go), US dollars",
+    costs_more_than_dedicated = "costs_more_than_dedicated" [Share]: "low-priority clusters simulated from 2026-03-31 (Spot): 1 when cost_usd exceeds dedicated_cost_usd in the replication, else 0 (its mean is the probability that the low-priority cluster costs more than the same cluster dedicated)",
     running_at_end = "jobs_running_at_end" [Count]: "jobs still running at the horizon",
     queued_at_end = "jobs_queued_at_end" [Count]: "jobs still queued at the horizon",
     requests = "requests" [Count]: "endpoints: requests that arrived after warm-up (= served + rejected_429 + rejected_503 + timed_out_408 + requests_in_flight_at_end)",
@@ -250,10 +254,16 @@ fn cluster_values(r: &ClusterReport) -> Vec<f64> {
     let busy = node_h(r.busy_area);
     let idle = node_h(r.idle_area);
     let prov = node_h(r.provisioning_area);
-    let billed = busy + idle + prov;
+    let evicting = node_h(r.evicting_area);
+    let billed = busy + idle + prov + evicting;
     let fixed_cost = r.fixed_usd_per_hour * window_h;
-    let cost = billed * r.price_usd_per_hour + fixed_cost;
-    let idle_cost = (idle + prov) * r.price_usd_per_hour;
+    let price = r.paid_usd_per_hour();
+    let node_cost = match &r.spot {
+        Some(s) => s.node_cost_usd,
+        None => billed * price,
+    };
+    let cost = node_cost + fixed_cost;
+    let idle_cost = (idle + prov) * price;
     let mut v = vec![f64::NAN; METRICS.len()];
     waits(&mut v, &r.waits);
     let mut set = |m: M, x: f64| v[m as usize] = x;
@@ -275,14 +285,25 @@ fn cluster_values(r: &ClusterReport) -> Vec<f64> {
     set(M::busy_node_hours, busy);
     set(M::idle_node_hours, idle);
     set(M::provisioning_node_hours, prov);
+    set(M::evicting_node_hours, evicting);
     set(M::nodes_requested, r.nodes_requested as f64);
     set(M::cost, cost);
     set(M::fixed_cost, fixed_cost);
     set(M::startups, r.startups as f64);
     set(M::preemptions, r.preemptions as f64);
     set(M::lost_node_hours, node_h(r.lost_area));
-    set(M::lost_cost, node_h(r.lost_area) * r.price_usd_per_hour);
+    set(M::lost_cost, node_h(r.lost_area) * price);
     set(M::idle_cost, idle_cost);
+    if let Some(s) = &r.spot {
+        set(
+            M::spot_price_paid,
+            if billed > 0.0 { price } else { f64::NAN },
+        );
+        if let Some(d) = s.dedicated_cost_usd {
+            set(M::dedicated_cost, d);
+            set(M::costs_more_than_dedicated, f64::from(u8::from(cost > d)));
+        }
+    }
     set(
         M::idle_cost_share,
         if cost > 0.0 {

@@ -27,6 +27,8 @@ pub struct RawScenario {
     pub prices: Option<Spanned<String>>,
     /// A fraction taken off catalog list prices (reservations, savings plans, agreements).
     pub discount: Option<Spanned<f64>>,
+    /// The Azure region prices are looked up for (`armRegionName`, e.g. `eastus`).
+    pub region: Option<Spanned<String>>,
     /// vCPU quota per VM family (catalog series name) and `low_priority`.
     pub quota: Option<Spanned<BTreeMap<String, Spanned<i64>>>>,
     #[serde(default)]
@@ -62,6 +64,10 @@ pub struct RawCompute {
     pub preemption: Option<Spanned<RawPreemption>>,
     /// A preempted job restarts from its last checkpoint, taken this often.
     pub checkpoint_interval: Option<Spanned<Dur>>,
+    /// This target's Azure region, when not the scenario's.
+    pub region: Option<Spanned<String>>,
+    /// Low priority as Spot: the price as a risk.
+    pub spot_price: Option<Spanned<RawSpotPrice>>,
     // Fixed pools (kubernetes, remote_vm, attached, local):
     pub instance_count: Option<Spanned<i64>>,
     /// `always_on` or `external`.
@@ -101,6 +107,23 @@ pub struct RawSchedule {
 pub struct RawPreemption {
     pub mean_time_between: Option<Spanned<Dur>>,
     pub probability_per_hour: Option<Spanned<f64>>,
+    /// How long a node taken back stays billed before it is gone.
+    pub eviction_time: Option<Spanned<Dur>>,
+}
+
+/// `{ fraction = 0.2 }`, `{ fraction = { dist = "uniform", low = 0.1, high = 0.4 }, per = "1d",
+/// correlation = 0.8 }` or `{ observed = "spot_prices.csv" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpotPrice {
+    /// A fraction of pay-as-you-go: a number or a distribution table.
+    pub fraction: Option<Spanned<toml::Value>>,
+    /// Draw a new fraction this often (default: once per replication).
+    pub per: Option<Spanned<Dur>>,
+    /// Correlation of consecutive periods' fractions.
+    pub correlation: Option<Spanned<f64>>,
+    /// A CSV of `time,spot_price_usd_per_hour`.
+    pub observed: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -17,7 +17,16 @@
 //!   belongs to the floor and has no timer);
 //!   the `min_instances` nodes exist, ready, from time zero (ours: the cluster was created before
 //!   the simulated period starts);
-//! - a node is billed from the moment it is requested until it is released.
+//! - a node is billed from the moment it is requested until it is released;
+//! - low priority is Spot from 31 March 2026 (`targets::defaults::SPOT_SINCE`): a node may be
+//!   evicted for capacity at any time, its job re-queued and run again from its last checkpoint
+//!   (none: from the start), and an evicted node is billed while it is powered on
+//!   (`eviction_time`, an assumption: the 30 s notice of a Spot eviction), as is its
+//!   replacement's provisioning.
+//!
+//! Ours, for evictions: the replacement is asked for when the eviction starts, and the evicted
+//! node does not count against `max_instances` while it goes (it is billed and counted in
+//! `nodes_peak`).
 //!
 //! Ours, where Azure says nothing: a starting job takes the most recently idled nodes (so surplus
 //! nodes age and time out, as they would in a cluster that packs work); an idle node whose timer
@@ -28,6 +37,7 @@
 use super::batch::{BatchSpec, BatchStats, BatchWork, Ended};
 use super::breakdown::{Breakdown, WorkloadReport};
 use super::queue::{JobQueue, Prioritized};
+use super::spot::{PricePath, SpotPricing};
 use crate::engine::stats::{DurationStats, Levels, TimeWeighted};
 use crate::engine::{Sampler, Schedule, SimTime, StreamRng};
 use rand::SeedableRng;
@@ -66,6 +76,12 @@ pub struct ClusterSpec {
     pub preemption: Option<Sampler>,
     /// A preempted job restarts from its last checkpoint (`None`: from the start).
     pub checkpoint_interval: Option<SimTime>,
+    /// How long a node taken back stays allocated, billed and doing nothing, before it is gone
+    /// (zero: it leaves at once, the model before Spot).
+    pub eviction_time: SimTime,
+    /// Low priority as Spot: the node's price is a risk, drawn per replication into the path
+    /// given with [`Cluster::set_price_path`]; `price_usd_per_hour` is then its central value.
+    pub spot: Option<Arc<SpotPricing>>,
 }
 
 /// A unit of work submitted to a target.
@@ -94,6 +110,8 @@ pub enum ClusterEvent {
     JobDone { slot: u32, run: u32 },
     /// A low-priority node is taken back.
     Preempt { node: u32, life: u32 },
+    /// A node taken back is gone, `eviction_time` after it was taken.
+    Gone { node: u32, life: u32 },
     /// Fires `idle_time_before_scale_down` after a node went idle; stale when the node's epoch
     /// has moved on (it was used or released meanwhile).
     IdleTimeout { node: u32, epoch: u32 },
@@ -107,6 +125,8 @@ enum NodeState {
     Provisioning,
     Idle,
     Busy,
+    /// Taken back by Azure but still allocated (billed) until it is gone.
+    Evicting,
     Released,
 }
 
@@ -174,6 +194,10 @@ pub struct ClusterReport {
     /// job's last checkpoint), inside the window.
     pub preemptions: u64,
     pub lost_area: u128,
+    /// Node × microseconds of nodes taken back but not yet gone (billed, doing nothing).
+    pub evicting_area: u128,
+    /// Low priority as Spot: what its variable price made of the node time.
+    pub spot: Option<SpotOutcome>,
     /// The same measures per workload, indexed by the workload's position in the scenario
     /// (workloads aimed elsewhere have empty entries or none).
     pub workloads: Vec<WorkloadReport>,
@@ -185,6 +209,47 @@ pub struct ClusterReport {
     /// The mini-batch level of the batch workloads run here: (workload, settings, measures,
     /// jobs of it still queued at the horizon).
     pub batches: Vec<(u32, Arc<BatchSpec>, BatchStats, u64)>,
+}
+
+impl ClusterReport {
+    /// Billed node time in the window, node × microseconds.
+    pub fn billed_area(&self) -> u128 {
+        self.busy_area + self.idle_area + self.provisioning_area + self.evicting_area
+    }
+
+    /// The mean price paid per node-hour: the Spot bill over the node time when the price
+    /// varied, else the fixed price.
+    pub fn paid_usd_per_hour(&self) -> f64 {
+        let area = self.billed_area();
+        match &self.spot {
+            Some(s) if area > 0 => {
+                s.node_cost_usd / (area as f64 / crate::engine::time::MICROS_PER_HOUR as f64)
+            }
+            _ => self.price_usd_per_hour,
+        }
+    }
+}
+
+/// The bill of a low-priority cluster priced as Spot, in one replication.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpotOutcome {
+    /// Node time in the window times the price that held, US dollars.
+    pub node_cost_usd: f64,
+    pub payg_usd_per_hour: f64,
+    /// The cost of the same cluster at tier dedicated on the same arrivals (see
+    /// `model::run_replication`), US dollars; `None` until the twin has run.
+    pub dedicated_cost_usd: Option<f64>,
+}
+
+/// Integrates allocated nodes × the price path (microseconds × US dollars per hour).
+#[derive(Clone, Debug)]
+struct SpotBill {
+    path: PricePath,
+    cursor: usize,
+    last: SimTime,
+    nodes: u64,
+    window: f64,
+    total: f64,
 }
 
 /// A state snapshot for time series.
@@ -217,6 +282,8 @@ pub struct Cluster {
     preempt_rng: StreamRng,
     preemptions: u64,
     lost_area: u128,
+    n_evicting: u32,
+    bill: Option<SpotBill>,
     /// Idle nodes whose timer expired while a blocked job needed them: (node, epoch).
     kept: Vec<(u32, u32)>,
     running: Vec<Running>,
@@ -224,8 +291,9 @@ pub struct Cluster {
     n_provisioning: u32,
     n_busy: u32,
 
-    /// Provisioning, busy and idle nodes and queued jobs, integrated over the window.
-    levels: Levels<4>,
+    /// Provisioning, busy and idle nodes, queued jobs and evicting nodes, integrated over the
+    /// window.
+    levels: Levels<5>,
     billed_since_zero: TimeWeighted,
     waits: DurationStats,
     jobs_arrived: u64,
@@ -238,6 +306,23 @@ pub struct Cluster {
     batch: BatchWork,
     total_cancelled: u64,
     jobs_cancelled: u64,
+}
+
+const MICROS_PER_HOUR_F: f64 = crate::engine::time::MICROS_PER_HOUR as f64;
+
+impl SpotBill {
+    /// `nodes` held from the last change up to `now`; `allocated` from `now` on.
+    #[inline]
+    fn advance(&mut self, now: SimTime, allocated: u64, from: SimTime, to: SimTime) {
+        if now > self.last && self.nodes > 0 {
+            let n = self.nodes as f64;
+            let (a, b) = (self.last.max(from), now.min(to));
+            self.window += n * self.path.integral_from(&mut self.cursor.clone(), a, b);
+            self.total += n * self.path.integral_from(&mut self.cursor, self.last, now);
+        }
+        self.last = self.last.max(now);
+        self.nodes = allocated;
+    }
 }
 
 impl Cluster {
@@ -258,6 +343,8 @@ impl Cluster {
             preempt_rng,
             preemptions: 0,
             lost_area: 0,
+            n_evicting: 0,
+            bill: None,
             rng,
             window_from,
             window_to,
@@ -305,7 +392,20 @@ impl Cluster {
     }
 
     fn allocated(&self) -> u32 {
-        self.n_provisioning + self.n_busy + self.idle.len() as u32
+        self.n_provisioning + self.n_busy + self.idle.len() as u32 + self.n_evicting
+    }
+
+    /// The price this replication pays per node-hour over time (low priority as Spot). Set
+    /// before the first event.
+    pub fn set_price_path(&mut self, path: PricePath) {
+        self.bill = Some(SpotBill {
+            path,
+            cursor: 0,
+            last: 0,
+            nodes: self.allocated() as u64,
+            window: 0.0,
+            total: 0.0,
+        });
     }
 
     fn new_node(&mut self, state: NodeState) -> u32 {
@@ -363,9 +463,13 @@ impl Cluster {
                 self.n_busy as u64,
                 self.idle.len() as u64,
                 self.queue.len() as u64,
+                self.n_evicting as u64,
             ],
         );
         let allocated = self.allocated();
+        if let Some(b) = &mut self.bill {
+            b.advance(now, allocated as u64, self.window_from, self.window_to);
+        }
         self.billed_since_zero.set(now, allocated as u64);
         self.peak_nodes = self.peak_nodes.max(allocated);
     }
@@ -445,6 +549,16 @@ impl Cluster {
                 self.dispatch(now, s);
             }
             ClusterEvent::IdleTimeout { node, epoch } => self.idle_timeout(node, epoch),
+            ClusterEvent::Gone { node: id, life } => {
+                let n = &mut self.nodes[id as usize];
+                if n.life == life && n.state == NodeState::Evicting {
+                    n.state = NodeState::Released;
+                    self.n_evicting -= 1;
+                    self.free_node_ids.push(id);
+                    self.dispatch(now, s);
+                    self.autoscale(now, s);
+                }
+            }
             ClusterEvent::MiniBatchDone { worker, attempt } => {
                 let window = (self.window_from, self.window_to);
                 if let Some((slot, _)) = self.batch.attempt_done(now, worker, attempt, window, s) {
@@ -676,10 +790,24 @@ impl Cluster {
                     restarted: true,
                 });
             }
-            NodeState::Released => return,
+            NodeState::Released | NodeState::Evicting => return,
         }
-        self.nodes[id as usize].state = NodeState::Released;
-        self.free_node_ids.push(id);
+        if self.spec.eviction_time > 0 {
+            // Billed until it is gone; its replacement is asked for now (below).
+            let node = &mut self.nodes[id as usize];
+            node.state = NodeState::Evicting;
+            self.n_evicting += 1;
+            s.schedule(
+                now.saturating_add(self.spec.eviction_time),
+                ClusterEvent::Gone {
+                    node: id,
+                    life: node.life,
+                },
+            );
+        } else {
+            self.nodes[id as usize].state = NodeState::Released;
+            self.free_node_ids.push(id);
+        }
         self.dispatch(now, s);
         self.autoscale(now, s);
     }
@@ -721,7 +849,12 @@ impl Cluster {
 
     #[inline(never)]
     fn scale_out(&mut self, now: SimTime, supply: u64, s: &mut impl Schedule<ClusterEvent>) {
-        let room = self.spec.max_instances.saturating_sub(self.allocated()) as u64;
+        // Nodes on their way out do not hold a place: their replacements are asked for at once
+        // (ours: Azure says only that a pool seeks back to its target after preemption).
+        let room = self
+            .spec
+            .max_instances
+            .saturating_sub(self.allocated() - self.n_evicting) as u64;
         let add = (self.queued_demand - supply).min(room);
         for _ in 0..add {
             let id = self.new_node(NodeState::Provisioning);
@@ -745,7 +878,12 @@ impl Cluster {
             nodes_provisioning: self.n_provisioning,
             nodes_idle: self.idle.len() as u32,
             queue_jobs: self.queue.len() as u32,
-            cumulative_cost_usd: node_us as f64 / 3.6e9 * self.spec.price_usd_per_hour,
+            cumulative_cost_usd: match &self.bill {
+                Some(b) => {
+                    (b.total + b.nodes as f64 * b.path.integral(b.last, now)) / MICROS_PER_HOUR_F
+                }
+                None => node_us as f64 / 3.6e9 * self.spec.price_usd_per_hour,
+            },
         }
     }
 
@@ -784,6 +922,15 @@ impl Cluster {
             startups: 0,
             preemptions: self.preemptions,
             lost_area: self.lost_area,
+            evicting_area: self.levels.area(4),
+            spot: match (&self.bill, &self.spec.spot) {
+                (Some(b), Some(sp)) => Some(SpotOutcome {
+                    node_cost_usd: b.window / MICROS_PER_HOUR_F,
+                    payg_usd_per_hour: sp.payg_usd_per_hour,
+                    dedicated_cost_usd: None,
+                }),
+                _ => None,
+            },
             total_cancelled: self.total_cancelled,
             jobs_cancelled: self.batch.is_any().then_some(self.jobs_cancelled),
             batches: {

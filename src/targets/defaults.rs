@@ -161,3 +161,43 @@ pub const BATCH_MAX_CONCURRENCY_PER_INSTANCE: u64 = 1;
 pub const BATCH_MAX_RETRIES: u32 = 3;
 /// `settings.retry_settings.timeout`: longest a mini-batch may run, seconds.
 pub const BATCH_TIMEOUT_S: f64 = 30.0;
+
+// --- Low priority as Spot (from 31 March 2026) ---
+
+/// The day Azure ML's low-priority VMs were retired: from this simulated date on, the nodes of a
+/// `tier = "low_priority"` cluster are Spot VMs. "Low-priority virtual machines (VMs) were
+/// retired for Azure Machine Learning on March 31, 2026. Compute clusters that specify
+/// `tier: low_priority` still pass validation and still run jobs, but Azure Batch now allocates
+/// their nodes as Spot VMs" (`how-to-manage-optimize-cost.md`, MicrosoftDocs/azure-ai-docs pull
+/// request 806, 2026-08; the same note in `how-to-use-low-priority-batch.md`, pull request 791;
+/// Azure/Batch issue 196, "Low-Priority compute nodes migration to Spot-based compute nodes
+/// beginning in March 2026", 2026-02-25). Earlier dates keep the fixed low-priority price.
+pub const SPOT_SINCE: &str = "2026-03-31";
+
+/// ASSUMPTION (Azure publishes no eviction rate for a cluster): the chance that a Spot node is
+/// evicted within an hour. The Azure portal and Azure Resource Graph (`SpotResources`,
+/// `microsoft.compute/skuspotevictionrate/location`) show a size's eviction rate only as a band
+/// per hour: 0-5%, 5-10%, 10-15%, 15-20%, 20+% ("an eviction rate of 10% means that there is a
+/// 10% chance that a VM will be evicted within the next hour": Azure Architecture Center,
+/// <https://learn.microsoft.com/azure/architecture/guide/spot/spot-eviction>). capsim takes the
+/// top of the lowest band, 5% an hour (a node lives 19.5 h on average): the band most sizes
+/// show, read at its pessimistic end. Set `preemption` from your size's band in your region.
+pub const ASSUMED_SPOT_EVICTION_PROBABILITY_PER_HOUR: f64 = 0.05;
+
+/// ASSUMPTION: how long an evicted Spot node stays powered on, billed and useless, before it is
+/// gone, seconds. Azure gives a Spot VM at least 30 seconds' notice of eviction (a `Preempt`
+/// scheduled event, <https://learn.microsoft.com/azure/virtual-machines/spot-vms>); evicted
+/// nodes "are billed while powered on" (the Azure ML notes above). Azure ML does not hand the
+/// notice to the job, so capsim counts the job's work as lost when the eviction starts and bills
+/// the node for the notice. Set `preemption.eviction_time`.
+pub const ASSUMED_SPOT_EVICTION_TIME_S: f64 = 30.0;
+
+/// ASSUMPTION (the Spot rate varies by region and demand and Azure publishes no distribution):
+/// when a scenario gives no `spot_price`, the Spot price of a node is drawn once per replication
+/// as a fraction of pay-as-you-go, log-normal with the observed fraction (the price list's or
+/// the catalog's Spot price over its list price) as median and this many times it as 95th
+/// percentile, capped at pay-as-you-go. Give `spot_price` from your region's price history.
+pub const ASSUMED_SPOT_PRICE_P95_OVER_MEDIAN: f64 = 2.0;
+
+/// The catalog's region when a scenario names none: every catalog price is East US's.
+pub const DEFAULT_REGION: &str = "eastus";

@@ -491,6 +491,8 @@ impl Instance {
             lost_area: self.lost_area.round() as u128,
             workloads,
             total_cancelled: 0,
+            evicting_area: 0,
+            spot: None,
             jobs_cancelled: None,
             batches: vec![],
         }

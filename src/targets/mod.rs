@@ -15,14 +15,18 @@ pub mod instance;
 pub mod job_kinds;
 pub mod queue;
 pub mod serverless;
+pub mod spot;
 
 pub use batch::{BatchReport, BatchSpec, BatchStats};
 pub use breakdown::{Breakdown, WorkloadReport};
-pub use cluster::{Cluster, ClusterEvent, ClusterReport, ClusterSample, ClusterSpec, Job, Tier};
+pub use cluster::{
+    Cluster, ClusterEvent, ClusterReport, ClusterSample, ClusterSpec, Job, SpotOutcome, Tier,
+};
 pub use endpoint::{Billing, RouterAutoscale};
 pub use endpoint::{Endpoint, EndpointEvent, EndpointReport, EndpointSpec};
 pub use instance::{Instance, InstanceEvent, InstanceSpec};
 pub use serverless::{Serverless, ServerlessEvent, ServerlessSpec};
+pub use spot::{Fraction, PricePath, SpotPriceModel, SpotPricing};
 
 /// The configuration of one compute target.
 #[derive(Clone, Debug)]

@@ -391,6 +391,8 @@ impl Serverless {
             lost_area: self.lost_area,
             workloads,
             total_cancelled: 0,
+            evicting_area: 0,
+            spot: None,
             jobs_cancelled: None,
             batches: vec![],
         }

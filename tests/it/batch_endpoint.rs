@@ -29,6 +29,8 @@ fn cluster_spec(min: u32, provisioning_s: f64, preempt_after_s: Option<f64>) -> 
         price_usd_per_hour: PRICE,
         preemption: preempt_after_s.map(Sampler::constant_s),
         checkpoint_interval: None,
+        eviction_time: 0,
+        spot: None,
     }
 }
 

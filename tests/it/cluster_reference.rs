@@ -68,6 +68,8 @@ fn model(jobs: &[(SimTime, SimTime, u32)], horizon: SimTime) -> ClusterReport {
         price_usd_per_hour: 3.6,
         preemption: None,
         checkpoint_interval: None,
+        eviction_time: 0,
+        spot: None,
     };
     let mut cluster = Cluster::new(spec, stream(1, 0, "reference"), 0, horizon);
     let mut queue: EventQueue<ClusterEvent> = EventQueue::new();

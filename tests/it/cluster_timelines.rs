@@ -51,6 +51,8 @@ impl Cfg {
             price_usd_per_hour: PRICE,
             preemption: None,
             checkpoint_interval: None,
+            eviction_time: 0,
+            spot: None,
         }
     }
 }

@@ -18,6 +18,8 @@ fn spec(preempt_s: u64, checkpoint_s: Option<u64>) -> ClusterSpec {
         price_usd_per_hour: 3.6,
         preemption: Some(Sampler::constant_s(preempt_s as f64)),
         checkpoint_interval: checkpoint_s.map(s),
+        eviction_time: 0,
+        spot: None,
     }
 }
 

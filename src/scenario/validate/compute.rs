@@ -67,6 +67,7 @@ fn group_fields(g: Group) -> &'static [&'static str] {
             "backfill",
             "preemption",
             "checkpoint_interval",
+            "spot_price",
         ],
         Group::Attached => &[
             "min_instances",
@@ -126,6 +127,7 @@ fn given_fields(rc: &RawCompute) -> Vec<(&'static str, usize)> {
         ("preemption", given(&rc.preemption)),
         ("schedules", given(&rc.schedules)),
         ("checkpoint_interval", given(&rc.checkpoint_interval)),
+        ("spot_price", given(&rc.spot_price)),
     ];
     // `backfill` is a plain bool without a location: the error points at the type.
     if rc.backfill.is_some() {
@@ -207,6 +209,11 @@ fn compute<'a>(
     };
     facts.type_name = type_name;
     let misplaced = misplaced_fields(c, &f, rc, type_name, group);
+    // A target's own region stands for the scenario's while it is read.
+    let scenario_region = rc.region.as_ref().map(|r| {
+        let own = super::settings::region(c, r, &f("region"));
+        std::mem::replace(&mut ctx.region, own)
+    });
     let node = node(c, &f, rc, name, type_name, group, ctx);
     facts.vm = node.sized.vm;
     let target = match group {
@@ -219,6 +226,9 @@ fn compute<'a>(
         }
         Group::Serverless => serverless(c, &f, rc, node, ctx, &mut facts),
     };
+    if let Some(r) = scenario_region {
+        ctx.region = r;
+    }
     (if misplaced { None } else { target }, facts)
 }
 
@@ -359,7 +369,10 @@ fn cluster(
         scaling_pool(c, f, rc, group, ctx)
     };
     facts.max_instances = pool.max;
-    let (preemption, checkpoint) = preemption(c, f, rc, pool.tier);
+    let spot = group == Group::Autoscaled
+        && pool.tier == Tier::LowPriority
+        && ctx.start_day >= super::spot::spot_since_day();
+    let (preemption, checkpoint, eviction) = preemption(c, f, rc, pool.tier, spot);
     if group == Group::Autoscaled
         && let Some(vm) = node.sized.vm
     {
@@ -369,23 +382,21 @@ fn cluster(
             .map_or(node.sized.at, |m| m.span().start);
         quota(c, &f("max_instances"), at, vm, pool.max, pool.tier, ctx);
     }
-    let (price, price_source) = if node.free {
-        let why = if node.type_name == "local" {
-            "local machine: no cost"
-        } else {
-            "billing = external: not billed to this scenario"
-        };
-        (Some(0.0), why.to_string())
+    let (price, price_source, spot_pricing) = if spot {
+        super::spot::pricing(c, f, rc, &node.sized, ctx)
     } else {
-        price(
-            c,
-            f,
-            &rc.price_usd_per_hour,
-            &node.sized,
-            pool.tier,
-            ctx,
-            "give the price with price_usd_per_hour on the target, or a prices file",
-        )
+        if let Some(sp) = &rc.spot_price {
+            c.warn(
+                sp.span().start,
+                &f("spot_price"),
+                format!(
+                    "ignored: only low_priority clusters simulated from {} on are Spot VMs (this one is billed at a fixed price)",
+                    d::SPOT_SINCE
+                ),
+            );
+        }
+        let (p, s) = cluster_price(c, f, rc, &node, pool.tier, ctx);
+        (p, s, Some(None))
     };
     Some(TargetSpec {
         name: node.name,
@@ -403,9 +414,39 @@ fn cluster(
                 price_usd_per_hour: price?,
                 preemption: preemption?,
                 checkpoint_interval: checkpoint?.map(from_secs_f64),
+                eviction_time: from_secs_f64(eviction?),
+                spot: spot_pricing?,
             },
         },
     })
+}
+
+/// A cluster's price at its tier (free pools cost nothing).
+fn cluster_price(
+    c: &mut Checker,
+    f: &dyn Fn(&str) -> String,
+    rc: &RawCompute,
+    node: &Node,
+    tier: Tier,
+    ctx: &Context,
+) -> (Option<f64>, String) {
+    if node.free {
+        let why = if node.type_name == "local" {
+            "local machine: no cost"
+        } else {
+            "billing = external: not billed to this scenario"
+        };
+        return (Some(0.0), why.to_string());
+    }
+    price(
+        c,
+        f,
+        &rc.price_usd_per_hour,
+        &node.sized,
+        tier,
+        ctx,
+        "give the price with price_usd_per_hour on the target, or a prices file",
+    )
 }
 
 /// A fixed pool's `instance_count` and `billing`: its nodes are always there.
@@ -564,21 +605,49 @@ pub(super) fn tier(
     }
 }
 
-/// Low-priority preemption: a node's lifetime distribution (exponential) and the checkpoint
-/// interval. `Some(None)` when absent; `None` after an error.
+/// Low-priority preemption: a node's lifetime distribution (exponential), the checkpoint
+/// interval and how long an evicted node stays billed. `Some(None)` when absent; `None` after an
+/// error. As Spot (`spot`: low priority simulated from 31 March 2026), eviction is on by default
+/// (a labelled assumption, with a warning) and an evicted node is billed for
+/// [`d::ASSUMED_SPOT_EVICTION_TIME_S`] unless `preemption.eviction_time` says otherwise.
 #[allow(clippy::type_complexity)]
 pub(super) fn preemption(
     c: &mut Checker,
     f: &dyn Fn(&str) -> String,
     rc: &RawCompute,
     tier: Tier,
-) -> (Option<Option<Sampler>>, Option<Option<f64>>) {
+    spot: bool,
+) -> (Option<Option<Sampler>>, Option<Option<f64>>, Option<f64>) {
     let checkpoint = match &rc.checkpoint_interval {
         None => Some(None),
         Some(v) => c.dur(v, &f("checkpoint_interval"), false).map(Some),
     };
+    let default_eviction = if spot {
+        d::ASSUMED_SPOT_EVICTION_TIME_S
+    } else {
+        0.0
+    };
     let Some(p) = &rc.preemption else {
-        return (Some(None), checkpoint);
+        if spot {
+            let q = d::ASSUMED_SPOT_EVICTION_PROBABILITY_PER_HOUR;
+            let mean_s = 3600.0 / -(1.0 - q).ln();
+            c.warn(
+                rc.tier.as_ref().map_or(rc.name.span().start, |t| t.span().start),
+                &f("preemption"),
+                format!(
+                    "low_priority nodes are Spot VMs since {}: evicted at an assumed {}% per hour (a node lives {} on average), since Azure publishes no eviction rate; set preemption = {{ probability_per_hour = ... }} from your size's eviction-rate band in the Azure portal",
+                    d::SPOT_SINCE,
+                    crate::text::num(q * 100.0),
+                    crate::text::duration::format_duration(mean_s),
+                ),
+            );
+            return (
+                Some(Some(Sampler::exponential_s(mean_s))),
+                checkpoint,
+                Some(default_eviction),
+            );
+        }
+        return (Some(None), checkpoint, Some(default_eviction));
     };
     let at = p.span().start;
     if tier != Tier::LowPriority {
@@ -587,9 +656,13 @@ pub(super) fn preemption(
             &f("preemption"),
             "applies to tier = \"low_priority\" only: dedicated nodes are not preempted",
         );
-        return (None, checkpoint);
+        return (None, checkpoint, None);
     }
     let p = p.get_ref();
+    let eviction = match &p.eviction_time {
+        Some(v) => c.dur(v, &f("preemption.eviction_time"), true),
+        None => Some(default_eviction),
+    };
     let mean_s = match (&p.mean_time_between, &p.probability_per_hour) {
         (Some(m), None) => c.dur(m, &f("preemption.mean_time_between"), false),
         (None, Some(q)) => {
@@ -615,5 +688,9 @@ pub(super) fn preemption(
             None
         }
     };
-    (mean_s.map(|m| Some(Sampler::exponential_s(m))), checkpoint)
+    (
+        mean_s.map(|m| Some(Sampler::exponential_s(m))),
+        checkpoint,
+        eviction,
+    )
 }

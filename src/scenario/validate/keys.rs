@@ -9,7 +9,8 @@
 use super::super::raw::{
     RawArrivals, RawAutoscale, RawCompute, RawDist, RawEndpoint, RawLatencyRow, RawPreemption,
     RawProfile, RawRequestArrivals, RawRequestSettings, RawRetrySettings, RawRule,
-    RawScaleSettings, RawScenario, RawSchedule, RawSlo, RawTokenModel, RawTraffic, RawWorkload,
+    RawScaleSettings, RawScenario, RawSchedule, RawSlo, RawSpotPrice, RawTokenModel, RawTraffic,
+    RawWorkload,
 };
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use toml::Spanned;
@@ -143,6 +144,7 @@ pub(super) fn scenario_schema() -> Schema {
                         ("start_time", leaf(fields_of::<RawDist>())),
                         ("startup_time", leaf(fields_of::<RawDist>())),
                         ("preemption", leaf(fields_of::<RawPreemption>())),
+                        ("spot_price", leaf(fields_of::<RawSpotPrice>())),
                         ("schedules", leaf(fields_of::<RawSchedule>())),
                     ],
                     free: &[],

@@ -171,7 +171,9 @@ fn node_price(
             "scenario override (per node)".to_string(),
         )
     } else if let (Some(u), Some(t)) = (
-        ctx.prices.as_ref().and_then(|p| p.get(&vm.size).cloned()),
+        ctx.prices
+            .as_ref()
+            .and_then(|p| p.get(&ctx.region, &vm.size).cloned()),
         &ctx.prices,
     ) {
         (

@@ -49,6 +49,7 @@ mod serverless;
 mod service;
 mod settings;
 mod sizes;
+mod spot;
 mod trace_filters;
 mod traffic;
 mod workload;
@@ -474,6 +475,8 @@ struct Context<'a> {
     catalog: &'a Catalog,
     prices: Option<prices::PriceTable>,
     discount: f64,
+    /// The region prices are looked up for (a target's own `region`, while it is read).
+    region: String,
     /// Days since 1970-01-01 of simulated time zero, and of the horizon's end.
     start_day: i64,
     end_day: Option<i64>,

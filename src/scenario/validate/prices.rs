@@ -1,5 +1,8 @@
-//! User price lists: a CSV of `size,price_usd_per_hour[,low_priority_price_usd_per_hour]`.
+//! User price lists: the CSV of [`crate::catalog::price_file`] (at least
+//! `size,price_usd_per_hour`; a region, the low-priority, Spot, reservation and savings-plan
+//! prices, source and date when given).
 
+use crate::catalog::price_file as pf;
 use crate::text::diagnostic::{Diagnostic, Severity};
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,19 +11,44 @@ use std::path::Path;
 pub struct UserPrice {
     pub price_usd_per_hour: f64,
     pub low_priority_price_usd_per_hour: Option<f64>,
+    pub spot_price_usd_per_hour: Option<f64>,
+    pub reserved_1y_usd_per_hour: Option<f64>,
+    pub reserved_3y_usd_per_hour: Option<f64>,
+    pub savings_plan_1y_usd_per_hour: Option<f64>,
+    pub savings_plan_3y_usd_per_hour: Option<f64>,
+    /// The row's own source and date, when the file gives them.
+    pub source: Option<String>,
+    pub price_date: Option<String>,
 }
 
 #[derive(Clone, Debug)]
 pub struct PriceTable {
     /// How outputs name this source: the file's path.
     pub source: String,
-    by_size: HashMap<String, UserPrice>,
+    /// By (region, lowercase size); region "" for rows that price every region.
+    by_size: HashMap<(String, String), UserPrice>,
 }
 
 impl PriceTable {
-    /// The row of a size, in any case.
-    pub fn get(&self, size: &str) -> Option<&UserPrice> {
-        self.by_size.get(&size.to_ascii_lowercase())
+    /// The row of a size, in any case, in `region` (else a row without a region).
+    pub fn get(&self, region: &str, size: &str) -> Option<&UserPrice> {
+        let size = size.to_ascii_lowercase();
+        self.by_size
+            .get(&(region.to_string(), size.clone()))
+            .or_else(|| self.by_size.get(&(String::new(), size)))
+    }
+
+    /// The regions the list prices (rows without one aside).
+    pub fn regions(&self) -> Vec<&str> {
+        let mut r: Vec<&str> = self
+            .by_size
+            .keys()
+            .map(|k| k.0.as_str())
+            .filter(|r| !r.is_empty())
+            .collect();
+        r.sort_unstable();
+        r.dedup();
+        r
     }
 }
 
@@ -66,7 +94,17 @@ pub fn load(path: &Path) -> Result<PriceTable, Vec<Diagnostic>> {
             ),
         )]);
     };
-    let lp_col = col("low_priority_price_usd_per_hour");
+    let optional = [
+        pf::LOW_PRIORITY,
+        pf::SPOT,
+        pf::RESERVED_1Y,
+        pf::RESERVED_3Y,
+        pf::SAVINGS_PLAN_1Y,
+        pf::SAVINGS_PLAN_3Y,
+    ]
+    .map(|name| (name, col(name)));
+    let (region_col, source_col, date_col) =
+        (col(pf::REGION), col(pf::SOURCE), col(pf::PRICE_DATE));
     let mut errors = vec![];
     let mut by_size = HashMap::new();
     for (i, rec) in reader.records().enumerate() {
@@ -103,26 +141,55 @@ pub fn load(path: &Path) -> Result<PriceTable, Vec<Diagnostic>> {
             }
         };
         let price = number(price_col, "price_usd_per_hour", &mut errors);
-        let lp = match lp_col {
-            Some(c) if !rec.get(c).unwrap_or("").is_empty() => {
-                number(c, "low_priority_price_usd_per_hour", &mut errors)
-            }
+        let [lp, spot, r1, r3, sp1, sp3] = optional.map(|(name, c)| match c {
+            Some(c) if !rec.get(c).unwrap_or("").is_empty() => number(c, name, &mut errors),
             _ => None,
+        });
+        let text = |c: Option<usize>| {
+            c.and_then(|c| rec.get(c))
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
         };
+        let region = text(region_col)
+            .map(|r| r.replace(' ', "").to_ascii_lowercase())
+            .unwrap_or_default();
+        let price_date = text(date_col);
+        if let Some(d) = &price_date
+            && crate::text::date::parse(d).is_none()
+        {
+            errors.push(diag(
+                path,
+                line,
+                pf::PRICE_DATE,
+                format!("must be a date such as 2026-11-01, got `{d}`"),
+            ));
+        }
         if let Some(p) = price {
             let previous = by_size.insert(
-                size.to_ascii_lowercase(),
+                (region.clone(), size.to_ascii_lowercase()),
                 UserPrice {
                     price_usd_per_hour: p,
                     low_priority_price_usd_per_hour: lp,
+                    spot_price_usd_per_hour: spot,
+                    reserved_1y_usd_per_hour: r1,
+                    reserved_3y_usd_per_hour: r3,
+                    savings_plan_1y_usd_per_hour: sp1,
+                    savings_plan_3y_usd_per_hour: sp3,
+                    source: text(source_col),
+                    price_date,
                 },
             );
             if previous.is_some() {
+                let where_ = if region.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {region}")
+                };
                 errors.push(diag(
                     path,
                     line,
                     "size",
-                    format!("`{size}` is priced twice"),
+                    format!("`{size}` is priced twice{where_}"),
                 ));
             }
         }

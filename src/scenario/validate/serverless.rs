@@ -55,7 +55,12 @@ pub(super) fn serverless(
             );
             (None, Some(None))
         }
-        _ => preemption(c, f, rc, tier),
+        _ => {
+            // Serverless Spot jobs keep their fixed Spot price and opt-in preemption: the 2026
+            // retirement concerns compute clusters' low-priority nodes.
+            let (p, ck, _) = preemption(c, f, rc, tier, false);
+            (p, ck)
+        }
     };
     let (price, price_source) = price(
         c,

@@ -135,6 +135,10 @@ pub(super) fn context<'a>(
         (None, None) => None,
     };
     let discount = discount(c, raw);
+    let region = match &raw.region {
+        Some(r) => region(c, r, "region"),
+        None => crate::targets::defaults::DEFAULT_REGION.to_string(),
+    };
     let catalog = Catalog::builtin();
     let start_day = settings.start_day;
     Context {
@@ -142,6 +146,7 @@ pub(super) fn context<'a>(
         catalog,
         prices,
         discount,
+        region,
         start_day,
         end_day: settings
             .horizon
@@ -149,6 +154,26 @@ pub(super) fn context<'a>(
         quota: quota_table(c, raw, catalog),
         quota_use: BTreeMap::new(),
     }
+}
+
+/// A region as Azure's `armRegionName` spells it: `East US` and `eastus` are the same.
+pub(super) fn region(c: &mut Checker, r: &toml::Spanned<String>, field: &str) -> String {
+    let name: String = r
+        .get_ref()
+        .chars()
+        .filter(|ch| !ch.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric()) {
+        c.error_hint(
+            r.span().start,
+            field,
+            format!("`{}` is not an Azure region name", r.get_ref()),
+            "use the region's armRegionName, e.g. \"eastus\" or \"westeurope\"".into(),
+        );
+        return crate::targets::defaults::DEFAULT_REGION.to_string();
+    }
+    name
 }
 
 /// `discount`: a fraction off every catalog price; none after an error.

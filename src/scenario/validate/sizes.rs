@@ -29,7 +29,11 @@ impl<'a> Size<'a> {
         priced: bool,
     ) -> Self {
         let vm = name.and_then(|n| ctx.catalog.get(n));
-        let listed = name.and_then(|n| ctx.prices.as_ref().and_then(|p| p.get(n).cloned()));
+        let listed = name.and_then(|n| {
+            ctx.prices
+                .as_ref()
+                .and_then(|p| p.get(&ctx.region, n).cloned())
+        });
         if let Some(n) = name
             && vm.is_none()
             && listed.is_none()
@@ -94,6 +98,19 @@ pub(super) fn price(
     let Some(vm) = size.vm else {
         return (None, String::new());
     };
+    if ctx.region != vm.price_region {
+        let listed = ctx.prices.as_ref().map_or(String::new(), |t| {
+            format!(" (the price list prices: {})", t.regions().join(", "))
+        });
+        c.warn(
+            size.at,
+            &size.field,
+            format!(
+                "region {} has no row for `{}` in a price list{listed}: using the catalog's {} price",
+                ctx.region, vm.size, vm.price_region
+            ),
+        );
+    }
     let (list, label) = match tier {
         Tier::Dedicated => (vm.price_usd_per_hour, "catalog list price"),
         Tier::LowPriority => (
