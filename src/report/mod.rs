@@ -1146,6 +1146,7 @@ impl Builder<'_> {
         self.blocks
             .push(Block::H2("Charts".into(), "charts".into()));
         self.cost_chart()?;
+        self.waterfall_charts()?;
         self.nodes_charts()?;
         self.waits_chart()?;
         self.latency_chart()?;
