@@ -140,7 +140,7 @@ fn remove_stale_charts(dir: &Path, charts: &[Chart], png: bool) {
             || base == "waits"
             || base == "latency"
             || base == "sizing"
-            || ["nodes-", "tradeoff-", "heatmap-", "sizing-"]
+            || ["nodes-", "tradeoff-", "heatmap-", "sizing-", "waterfall-"]
                 .iter()
                 .any(|p| base.starts_with(p));
         let current = charts
