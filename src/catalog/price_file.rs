@@ -40,10 +40,7 @@ pub const SAVINGS_PLAN_3Y: &str = "savings_plan_3y_usd_per_hour";
 pub const SOURCE: &str = "source";
 pub const PRICE_DATE: &str = "price_date";
 
-/// Hours in a month, the unit of monthly costs (Azure's pricing calculator uses 730).
-pub const HOURS_PER_MONTH: f64 = 730.0;
-
 /// Hours in a reservation term of `years` years (12 months of 730 hours a year).
 pub fn term_hours(years: u32) -> f64 {
-    years as f64 * 12.0 * HOURS_PER_MONTH
+    years as f64 * 12.0 * super::HOURS_PER_MONTH
 }

@@ -279,7 +279,7 @@ pub struct RunArgs {
     #[arg(long, requires = "report")]
     pub png: bool,
     /// Run only the K-th of N disjoint slices of the variant x replication pairs and write them
-    /// for `capsim merge` (e.g. --shard 3/8; see the README for Kubernetes, Slurm, Azure ML).
+    /// for `capsim merge` (e.g. --shard 3/8; docs/shards.md has recipes for Kubernetes, Slurm, Azure ML).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::sweep::Shard>,
     /// Run even if the estimate says it would take over an hour or more memory than the

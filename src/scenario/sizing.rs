@@ -709,8 +709,7 @@ pub(super) fn no_table(file: &std::path::Path) -> Diagnostic {
         field: "sizing".into(),
         message: "the scenario has no [sizing] table: capsim size needs one".into(),
         hint: Some(
-            "add [sizing] with model_memory_gib and latency_slo_ms; see the README, `capsim size`"
-                .into(),
+            "add [sizing] with model_memory_gib and latency_slo_ms; see docs/sizing.md".into(),
         ),
     }
 }

@@ -3,8 +3,9 @@
 //! Azure ML's advice for choosing a SKU is to scale up first, then scale out: "start with a
 //! machine that has 150% of the RAM your model requires, profile the result and find a machine
 //! that has the performance you need. Once you've learned that, increase the number of machines
-//! to fit your need for concurrent inference" (the compute-targets page,
-//! `shared/reference/seed-azureml-compute-targets.sv.txt`, the note on cluster SKUs). This module
+//! to fit your need for concurrent inference" ("What are compute targets in Azure Machine
+//! Learning?", the note on cluster SKUs,
+//! <https://learn.microsoft.com/azure/machine-learning/concept-compute-target>). This module
 //! does exactly that for the sizes of a scenario's `[sizing]` table:
 //!
 //! 1. **Scale up** ([`search::recommend`]): keep the sizes with at least `memory_headroom` times

@@ -24,9 +24,13 @@
 //!   (`eviction_time`, an assumption: the 30 s notice of a Spot eviction), as is its
 //!   replacement's provisioning.
 //!
-//! Ours, for evictions: the replacement is asked for when the eviction starts, and the evicted
-//! node does not count against `max_instances` while it goes (it is billed and counted in
-//! `nodes_peak`).
+//! An evicted node holds its place against `max_instances` until it is gone, and its
+//! replacement is asked for then: Azure Batch, which allocates Azure ML's cluster nodes, counts
+//! preempted nodes among a pool's current Spot nodes (the Batch REST API's pool
+//! `currentLowPriorityNodes`, <https://learn.microsoft.com/rest/api/batchservice/pool/get>), and
+//! a Spot VM under its eviction notice still exists and holds its cores
+//! (<https://learn.microsoft.com/azure/virtual-machines/spot-vms>). That Azure ML's
+//! `max_instances` is checked against that count is ours (Azure ML says nothing more).
 //!
 //! Ours, where Azure says nothing: a starting job takes the most recently idled nodes (so surplus
 //! nodes age and time out, as they would in a cluster that packs work); an idle node whose timer
@@ -815,7 +819,8 @@ impl Cluster {
             NodeState::Released | NodeState::Evicting => return,
         }
         if self.spec.eviction_time > 0 {
-            // Billed until it is gone; its replacement is asked for now (below).
+            // Billed, and holding its place, until it is gone; its replacement is asked for
+            // then (the `Gone` event scales out).
             let node = &mut self.nodes[id as usize];
             node.state = NodeState::Evicting;
             self.n_evicting += 1;
@@ -871,12 +876,8 @@ impl Cluster {
 
     #[inline(never)]
     fn scale_out(&mut self, now: SimTime, supply: u64, s: &mut impl Schedule<ClusterEvent>) {
-        // Nodes on their way out do not hold a place: their replacements are asked for at once
-        // (ours: Azure says only that a pool seeks back to its target after preemption).
-        let room = self
-            .spec
-            .max_instances
-            .saturating_sub(self.allocated() - self.n_evicting) as u64;
+        // Evicting nodes hold their place (see the module's docs): `Gone` scales out again.
+        let room = self.spec.max_instances.saturating_sub(self.allocated()) as u64;
         let add = (self.queued_demand - supply).min(room);
         for _ in 0..add {
             let id = self.new_node(NodeState::Provisioning);

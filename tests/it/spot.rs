@@ -50,29 +50,30 @@ fn run_one(
 
 #[test]
 fn an_evicted_node_is_billed_until_it_is_gone() {
-    // A job of 2000 s at t=0, no checkpoints; eviction takes 30 s.
+    // A job of 2000 s at t=0, no checkpoints; eviction takes 30 s, and the evicting node holds
+    // the cluster's one place until it is gone.
     //   A: requested 0, ready 100, runs the job 100..1000; evicted at 1000 (900 s lost), billed
-    //      while it goes, 1000..1030. Its replacement B is requested at 1000.
-    //   B: ready 1100, runs the job 1100..2000; evicted at 2000 (900 s lost), billed 2000..2030.
-    //   C: requested 2000, ready 2100, runs the job 2100..2500 (the horizon).
-    // Billed node-seconds: provisioning 3 x 100 + busy 900 + 900 + 400 + evicting 2 x 30 = 2560.
+    //      while it goes, 1000..1030. Its replacement B is requested when it is gone, at 1030.
+    //   B: ready 1130, runs the job 1130..2030; evicted at 2030 (900 s lost), billed 2030..2060.
+    //   C: requested 2060, ready 2160, runs the job 2160..2500 (the horizon).
+    // Billed node-seconds: provisioning 3 x 100 + busy 900 + 900 + 340 + evicting 2 x 30 = 2500.
     let r = run_one(spec(30), None, 2500);
     assert_eq!(r.preemptions, 2);
     assert_eq!(r.lost_area, s(1800) as u128);
     assert_eq!(r.provisioning_area, s(300) as u128);
-    assert_eq!(r.busy_area, s(2200) as u128);
+    assert_eq!(r.busy_area, s(2140) as u128);
     assert_eq!(r.evicting_area, s(60) as u128);
     assert_eq!(r.idle_area, 0);
     assert_eq!(r.nodes_requested, 3);
     assert_eq!(
-        r.peak_nodes, 2,
-        "the evicting node and its replacement overlap"
+        r.peak_nodes, 1,
+        "the evicting node holds its place against max_instances"
     );
     let v = capsim::metrics::values(&capsim::targets::TargetReport::Cluster(r));
     use capsim::metrics::M;
-    // 2560 node-s at $3.60 an hour = $2.56.
-    assert!((v[M::cost as usize] - 2.56).abs() < 1e-12);
-    assert!((v[M::node_hours as usize] - 2560.0 / 3600.0).abs() < 1e-12);
+    // 2500 node-s at $3.60 an hour = $2.50.
+    assert!((v[M::cost as usize] - 2.5).abs() < 1e-12);
+    assert!((v[M::node_hours as usize] - 2500.0 / 3600.0).abs() < 1e-12);
     assert!((v[M::evicting_node_hours as usize] - 60.0 / 3600.0).abs() < 1e-12);
     // Before Spot (no eviction time) the same timeline bills 2500 node-s.
     let old = run_one(spec(0), None, 2500);
@@ -85,10 +86,9 @@ fn an_evicted_node_is_billed_until_it_is_gone() {
 
 #[test]
 fn a_variable_price_bills_each_node_second_at_the_price_that_held() {
-    // The timeline above, the price $3.60 an hour until 1015 s and $7.20 after. Allocated
-    // nodes: 1 on [0, 1000), 2 on [1000, 1030), 1 on [1030, 2000), 2 on [2000, 2030), 1 on
-    // [2030, 2500). At $3.60: 1000 + 2 x 15 = 1030 node-s; at $7.20: 2 x 15 + 970 + 60 + 470 =
-    // 1530 node-s. Cost = (1030 x 3.6 + 1530 x 7.2) / 3600 = $4.09.
+    // The timeline above, the price $3.60 an hour until 1015 s and $7.20 after. One node is
+    // allocated all along (A on [0, 1030), B on [1030, 2060), C on [2060, 2500)): 1015 node-s
+    // at $3.60 and 1485 at $7.20. Cost = (1015 x 3.6 + 1485 x 7.2) / 3600 = $3.985.
     let mut sp = spec(30);
     sp.spot = Some(Arc::new(SpotPricing {
         payg_usd_per_hour: 7.2,
@@ -102,15 +102,15 @@ fn a_variable_price_bills_each_node_second_at_the_price_that_held() {
     let r = run_one(sp, Some(path), 2500);
     let spot = r.spot.clone().expect("a Spot cluster reports its bill");
     assert!(
-        (spot.node_cost_usd - 4.09).abs() < 1e-9,
+        (spot.node_cost_usd - 3.985).abs() < 1e-9,
         "{}",
         spot.node_cost_usd
     );
     let v = capsim::metrics::values(&capsim::targets::TargetReport::Cluster(r));
     use capsim::metrics::M;
-    assert!((v[M::cost as usize] - 4.09).abs() < 1e-9);
-    // The mean price paid: $4.09 over 2560 node-s.
-    let paid = 4.09 / (2560.0 / 3600.0);
+    assert!((v[M::cost as usize] - 3.985).abs() < 1e-9);
+    // The mean price paid: $3.985 over 2500 node-s.
+    let paid = 3.985 / (2500.0 / 3600.0);
     assert!((v[M::spot_price_paid as usize] - paid).abs() < 1e-9);
 }
 

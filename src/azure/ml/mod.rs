@@ -13,6 +13,8 @@
 //! Imports nothing of the crate above `text` and `catalog`, so that `scenario` may use it.
 
 mod map;
+mod rules;
+mod values;
 pub mod yaml;
 
 use crate::text::{Diagnostic, Severity};
