@@ -147,9 +147,10 @@ fn without_a_minimum_every_idle_node_is_tail() {
 ///
 /// - 0-60: N1 provisioning (60); its eviction comes at 700.
 /// - 60-700: the job runs (busy 640). At 700 it has run 640 s: 600 s are checkpointed, 40 s are
-///   lost (run again); 200 s remain. N1 is evicting 700-730 (30, billed, lost); N2 is asked for
-///   at once: provisioning 700-760 (60).
-/// - 760-960: the job's last 200 s run on N2 (busy 200); N2 idle 960-1060 (tail 100), released.
+///   lost (run again); 200 s remain. N1 is evicting 700-730 (30, billed, lost), holding its
+///   place against `max_instances` = 1; N2 is asked for when it is gone: provisioning 730-790
+///   (60).
+/// - 790-990: the job's last 200 s run on N2 (busy 200); N2 idle 990-1090 (tail 100), released.
 ///
 /// Billed 120 + 840 + 30 + 100 = 1090 node-s = $1.09 = busy (840 − 40) 0.80 + lost (40 + 30)
 /// 0.07 + provisioning 0.12 + tail 0.10.
@@ -494,4 +495,72 @@ fn every_bundled_scenario_adds_up_to_the_cent() {
             }
         }
     }
+}
+
+/// A batch job on a 1-node cluster (min 0, provisioning 60 s, idle time 600 s), 2 workers per
+/// node; 3 files of 20 s in mini-batches of 2: mb0 (2 files, 40 s) and mb1 (1 file, 20 s);
+/// `retry_settings.timeout` 30 s, `max_retries` 1. The job arrives at 0; horizon 1000 s.
+///
+/// - 0-60: the node provisions (60).
+/// - 60: w0 takes mb0, stopped at the timeout at 90; w1 takes mb1, done at 80.
+/// - 90: mb0 is retried (its first timeout), 90-120, and stopped again: it fails (files
+///   failed, no threshold) and the job ends at 120. Node busy 60-120 (60); idle 120-720 (tail
+///   600), then released.
+///
+/// The two stopped attempts ran 30 s each on a worker worth half the node: 30 node-s lost.
+/// Cluster: billed 60 + 60 + 600 = 720 node-s = $0.72 = busy (60 − 30) 0.03 + lost 0.03 +
+/// provisioning 0.06 + tail 0.60. The batch endpoint's row: the job held its node 60 s, $0.06
+/// = busy 0.03 + lost 0.03.
+#[test]
+fn timed_out_mini_batch_attempts_are_lost_work() {
+    use capsim::targets::{BatchReport, BatchSpec};
+    use std::sync::Arc;
+    let horizon = s(1000);
+    let mut c = Cluster::new(spec(0, 4, 600, 60), stream(1, 0, "test"), 0, horizon);
+    c.add_batch(
+        0,
+        Arc::new(BatchSpec {
+            endpoint: "scorer".into(),
+            endpoint_target: 1,
+            files: 3,
+            mini_batch_size: 2,
+            max_concurrency_per_instance: 2,
+            max_retries: 1,
+            timeout: s(30),
+            error_threshold: None,
+            time_per_file: Sampler::constant_s(20.0),
+        }),
+        stream(1, 0, "files"),
+    );
+    let mut q = EventQueue::<ClusterEvent>::new();
+    c.submit(0, job(0, 0, 1), &mut q);
+    advance(&mut c, &mut q, horizon, MAX_EVENTS);
+    let mut r = c.finish(horizon);
+    let (_, _, stats, _) = r.batches[0].clone();
+    assert_eq!((stats.retries, stats.mini_batches_failed), (1, 1));
+    assert_close(stats.timed_out_area, s(30) as f64, "timed-out area");
+    let v = metrics::values(&TargetReport::Cluster(r.clone()));
+    let p = assert_adds_up(&v, "batch cluster");
+    for (got, want, what) in [
+        (p[0], 0.03, "busy"),
+        (p[2], 0.60, "tail"),
+        (p[3], 0.06, "provisioning"),
+        (p[4], 0.03, "lost work"),
+        (v[M::cost as usize], 0.72, "cost"),
+    ] {
+        assert_close(got, want, what);
+    }
+    let report = BatchReport {
+        window: r.window,
+        price_usd_per_hour: r.price_usd_per_hour,
+        max_concurrency_per_instance: 2,
+        jobs: r.workloads.remove(0),
+        stats,
+        queued_at_end: 0,
+    };
+    let v = metrics::values(&TargetReport::Batch(report));
+    let p = assert_adds_up(&v, "batch endpoint");
+    assert_close(p[0], 0.03, "batch busy");
+    assert_close(p[4], 0.03, "batch lost work");
+    assert_close(v[M::cost as usize], 0.06, "batch cost");
 }
