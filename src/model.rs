@@ -295,8 +295,12 @@ pub fn run_replication(
         .map(|t| {
             let rng = stream(seed, replication, &provisioning_purpose(&t.name));
             match &t.kind {
-                TargetKind::Cluster { spec, .. } => {
+                TargetKind::Cluster { spec, type_name } => {
                     let mut c = Cluster::new(spec.clone(), rng, system.warmup, horizon);
+                    // Reservations and savings plans cover dedicated Azure ML compute only.
+                    if *type_name == "amlcompute" && spec.tier == crate::targets::Tier::Dedicated {
+                        c.record_hourly_usage();
+                    }
                     if let Some(sp) = &spec.spot {
                         let mut prices = stream(seed, replication, &spot_price_purpose(&t.name));
                         c.set_price_path(sp.path(&mut prices, horizon));

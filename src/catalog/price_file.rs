@@ -44,3 +44,20 @@ pub const PRICE_DATE: &str = "price_date";
 pub fn term_hours(years: u32) -> f64 {
     years as f64 * 12.0 * super::HOURS_PER_MONTH
 }
+
+/// What commitments cost for one dedicated cluster's VM size in its region, US dollars per
+/// hour: the pay-as-you-go price it is billed at, and the reservation and savings-plan prices a
+/// price file gives (`None`: no price is known, and capsim does not invent one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommitmentPrices {
+    pub size: String,
+    pub region: String,
+    pub payg_usd_per_hour: f64,
+    pub reserved_1y_usd_per_hour: Option<f64>,
+    pub reserved_3y_usd_per_hour: Option<f64>,
+    pub savings_plan_1y_usd_per_hour: Option<f64>,
+    pub savings_plan_3y_usd_per_hour: Option<f64>,
+    /// Where the commitment prices come from (the price file and its row's source and date),
+    /// or why there are none.
+    pub source: String,
+}

@@ -276,6 +276,8 @@ pub(super) fn simulate(
     };
     let mut kept: Vec<(usize, RunResult)> = vec![];
     let mut pending: Vec<(usize, ReplicationRow)> = vec![];
+    // Commitment rows need every replication's hourly usage, which shrinking drops.
+    let mut commitments = vec![];
     let mut interrupted = false;
     let mut at = mine.start;
     while at < mine.end && !interrupted {
@@ -312,6 +314,13 @@ pub(super) fn simulate(
             batch.retain(|(v, r)| r.rows.len() as u64 == plan.variants[*v].scenario.replications);
         }
         files.write(plan, &batch).map_err(csv_failed)?;
+        for (v, r) in batch.iter().filter(|_| req.shard.is_none()) {
+            commitments.extend(crate::sweep::commitments::analyse(
+                *v,
+                &plan.variants[*v].scenario,
+                r,
+            ));
+        }
         for (v, mut r) in batch {
             r.shrink(first.system.targets.len());
             kept.push((v, r));
@@ -327,6 +336,13 @@ pub(super) fn simulate(
         output::files_finish(file).map_err(|e| writing(&e))?;
     }
     files.finish(plan).map_err(io)?;
+    if !commitments.is_empty() {
+        out.write(
+            "commitments.csv",
+            &output::commitments_csv(plan, &commitments).map_err(csv_failed)?,
+        )
+        .map_err(io)?;
+    }
     Ok((kept, interrupted))
 }
 

@@ -71,6 +71,7 @@ pub const KNOWN_ENTRIES: &[&str] = &[
     "replications.csv",
     "timeseries.csv",
     "tradeoff.csv",
+    "commitments.csv",
     "scenario.toml",
     "run.json",
     "report.html",

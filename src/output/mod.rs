@@ -147,6 +147,40 @@ pub fn tradeoff_csv(plan: &Plan, rows: &[tradeoff::Row]) -> csv::Result<Vec<u8>>
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
+/// `commitments.csv` from the rows of [`crate::sweep::commitments::analyse`].
+pub fn commitments_csv(
+    plan: &Plan,
+    rows: &[crate::sweep::commitments::Row],
+) -> csv::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(schema::commitments::FILE.header(&parameters(plan)))?;
+    let opt = |x: Option<f64>| x.map_or(String::new(), num);
+    for r in rows {
+        let mut row = variant_cells(&plan.variants[r.variant]);
+        row.extend([
+            r.size.clone(),
+            r.region.clone(),
+            r.targets.clone(),
+            r.commitment.to_string(),
+            r.reserved_instances
+                .map_or(String::new(), |k| k.to_string()),
+            opt(r.commitment_usd_per_hour),
+            opt(r.price_usd_per_hour),
+        ]);
+        for e in [r.cost, r.saving, r.coverage, r.utilisation] {
+            row.push(num(e.mean));
+            row.push(num(e.ci95));
+        }
+        row.push(opt(r.break_even_utilisation));
+        row.push(if r.best { "yes" } else { "no" }.to_string());
+        row.push(opt(r.best_level.map(|e| e.mean)));
+        row.push(opt(r.best_level.map(|e| e.ci95)));
+        row.push(r.note.clone());
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
 /// Streams `timeseries.csv` rows as the simulation produces them, so memory does not grow with
 /// the horizon. The first write error is kept and reported when the run ends.
 pub struct TimeseriesWriter<W: Write> {

@@ -476,6 +476,105 @@ pub mod timeseries {
     };
 }
 
+/// `commitments.csv`: dedicated clusters' node time priced under reservations and savings plans.
+pub mod commitments {
+    use super::*;
+    pub use super::{SCENARIO, VARIANT};
+
+    pub const SIZE: Column = col("size", Unit::Text, "the VM size whose node time is priced");
+    pub const REGION: Column = col(
+        "region",
+        Unit::Text,
+        "its Azure region (`armRegionName`): the scenario's or the target's `region`",
+    );
+    pub const TARGETS: Column = col(
+        "targets",
+        Unit::Text,
+        "the dedicated `amlcompute` clusters of this size and region whose node time is pooled, `;`-separated",
+    );
+    pub const COMMITMENT: Column = col(
+        "commitment",
+        Unit::Text,
+        "`pay_as_you_go`, `reserved_1y`, `reserved_3y` (k reserved VMs), `savings_plan_1y` or `savings_plan_3y` (c dollars an hour)",
+    );
+    pub const RESERVED_INSTANCES: Column = col(
+        "reserved_instances",
+        Unit::Count,
+        "reservations: k, the VMs reserved (0 up to the most node-hours in any hour); empty for savings plans",
+    );
+    pub const COMMITMENT_USD_PER_HOUR: Column = col(
+        "commitment_usd_per_hour",
+        Unit::UsdPerHour,
+        "what the commitment costs every hour, used or not: k × the reservation's hourly price, or the savings plan's c",
+    );
+    pub const PRICE_USD_PER_HOUR: Column = col(
+        "price_usd_per_hour",
+        Unit::UsdPerHour,
+        "pay-as-you-go: the price billed per node-hour; reservations: one VM's price per hour of the term; savings plans: the size's plan rate per node-hour; empty when no price is known",
+    );
+    pub const COST_USD: Column = col(
+        "cost_usd",
+        Unit::Usd,
+        "cost of the pooled node time over the observed window under this commitment (the commitment for every hour of the window, the usage above it at pay-as-you-go), US dollars",
+    );
+    pub const SAVING_USD: Column = col(
+        "saving_usd",
+        Unit::Usd,
+        "pay-as-you-go cost minus cost_usd, paired by replication (negative: the commitment costs more), US dollars",
+    );
+    pub const COVERAGE: Column = col(
+        "coverage",
+        Unit::Share,
+        "share of the node time the commitment pays for (0 to 1)",
+    );
+    pub const UTILISATION: Column = col(
+        "utilisation",
+        Unit::Share,
+        "share of the commitment's hours (k VM-hours, or c / plan rate node-hours, every hour) that usage filled (0 to 1)",
+    );
+    pub const BREAK_EVEN_UTILISATION: Column = col(
+        "break_even_utilisation",
+        Unit::Share,
+        "price_usd_per_hour / the pay-as-you-go price: a reserved VM (or a dollar of plan) used less than this share of its hours costs more than pay-as-you-go; a price ratio, so it has no interval",
+    );
+    pub const BEST: Column = col(
+        "best",
+        Unit::YesNo,
+        "`yes` on the level of lowest mean cost_usd for this commitment kind (the smallest of equals)",
+    );
+    pub const BEST_LEVEL: Column = col(
+        "best_level_per_replication",
+        Unit::Text,
+        "on the `best` row: the mean over replications of each replication's own cost-minimising k (reservations) or c in US dollars an hour (savings plans)",
+    );
+    pub const NOTE: Column = col(
+        "note",
+        Unit::Text,
+        "where the commitment prices come from (the price file, its row's source and date), or that no price is known and the row is empty",
+    );
+
+    pub const FILE: FileSchema = FileSchema {
+        name: "commitments.csv",
+        parts: &[
+            Part::Columns(&[SCENARIO, VARIANT]),
+            Part::Parameters,
+            Part::Columns(&[
+                SIZE,
+                REGION,
+                TARGETS,
+                COMMITMENT,
+                RESERVED_INSTANCES,
+                COMMITMENT_USD_PER_HOUR,
+                PRICE_USD_PER_HOUR,
+            ]),
+            Part::WithCi95(&[COST_USD, SAVING_USD, COVERAGE, UTILISATION]),
+            Part::Columns(&[BREAK_EVEN_UTILISATION, BEST]),
+            Part::WithCi95(&[BEST_LEVEL]),
+            Part::Columns(&[NOTE]),
+        ],
+    };
+}
+
 /// `tradeoff.csv`: sweeps only; cost against waiting per variant and target.
 pub mod tradeoff {
     use super::*;
@@ -898,6 +997,7 @@ pub const FILES: &[FileSchema] = &[
     workloads::FILE,
     timeseries::FILE,
     tradeoff::FILE,
+    commitments::FILE,
     sizing::FILE,
     shard::FILE,
     backtest::FILE,

@@ -168,6 +168,7 @@ pub fn read_rows(bytes: &[u8], what: &str) -> Result<Vec<(usize, ReplicationRow)
                         replication_seed: seed,
                         events,
                         targets: vec![values],
+                        usage: vec![],
                     },
                 ))
             }
@@ -218,6 +219,7 @@ mod tests {
                     replication_seed: u64::MAX,
                     events: 17,
                     targets: vec![with_breakdown, empty_breakdown, values.clone().into()],
+                    usage: vec![],
                 }]),
             ),
         ];

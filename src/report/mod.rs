@@ -19,6 +19,7 @@
 
 pub mod backtest;
 pub mod charts;
+pub mod commitments;
 pub mod data;
 pub mod png;
 pub mod render;
@@ -176,6 +177,10 @@ pub fn build_report(out_dir: &Path, opts: &ReportOptions) -> anyhow::Result<Repo
     b.results();
     b.charts()?;
     if let Some((blocks, charts)) = backtest::section(out_dir, &b.charts)? {
+        b.blocks.extend(blocks);
+        b.charts.extend(charts);
+    }
+    if let Some((blocks, charts)) = commitments::section(out_dir, &b.charts)? {
         b.blocks.extend(blocks);
         b.charts.extend(charts);
     }

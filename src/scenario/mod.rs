@@ -43,6 +43,9 @@ pub struct Scenario {
     /// The calendar date simulated time zero stands for (`YYYY-MM-DD`).
     pub start_date: String,
     pub system: System,
+    /// Per target (scenario order): the commitment prices of a dedicated `amlcompute` cluster,
+    /// `None` for other targets.
+    pub commitments: Vec<Option<crate::catalog::price_file::CommitmentPrices>>,
 }
 
 /// Defaults for scenario-level fields, named so the README and code agree.

@@ -8,6 +8,7 @@ use crate::metrics::{self, Values};
 use crate::model::{SampleSink, run_replication};
 use crate::scenario::Scenario;
 use crate::scenario::sweep::Plan;
+pub mod commitments;
 pub mod estimate;
 pub mod tradeoff;
 
@@ -22,6 +23,17 @@ pub struct ReplicationRow {
     pub replication_seed: u64,
     pub events: u64,
     pub targets: Vec<Values>,
+    /// Per target: node-hours per hour of the window, for dedicated `amlcompute` clusters
+    /// (empty for other targets, and in rows read back from shards).
+    pub usage: Vec<Vec<f64>>,
+}
+
+/// The hourly usage a target's report carries (see [`ReplicationRow::usage`]).
+fn usage_of(r: &crate::targets::TargetReport) -> Vec<f64> {
+    match r {
+        crate::targets::TargetReport::Cluster(c) => c.hourly_node_hours.clone(),
+        _ => vec![],
+    }
 }
 
 /// The replications of one variant: every replication's values while they are being written
@@ -161,6 +173,7 @@ pub fn run(
                     replication_seed: result.replication_seed,
                     events: result.events,
                     targets: result.targets.iter().map(metrics::values).collect(),
+                    usage: result.targets.iter().map(usage_of).collect(),
                 }
             })
             .collect()
@@ -302,6 +315,7 @@ pub fn run_plan_with(
                         replication_seed: result.replication_seed,
                         events: result.events,
                         targets: result.targets.iter().map(metrics::values).collect(),
+                        usage: result.targets.iter().map(usage_of).collect(),
                     },
                 ))
             })

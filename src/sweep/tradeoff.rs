@@ -308,6 +308,7 @@ wait_p95 = "10m"
                                 replication_seed: 0,
                                 events: 0,
                                 targets: vec![values.into()],
+                                usage: vec![],
                             }
                         })
                         .collect(),

@@ -42,6 +42,7 @@ use super::batch::{BatchSpec, BatchStats, BatchWork, Ended};
 use super::breakdown::{Breakdown, WorkloadReport};
 use super::queue::{JobQueue, Prioritized};
 use super::spot::{PricePath, SpotPricing};
+use super::usage::HourlyUsage;
 use crate::engine::stats::{DurationStats, Levels, TimeWeighted};
 use crate::engine::{Sampler, Schedule, SimTime, StreamRng};
 use rand::SeedableRng;
@@ -207,6 +208,9 @@ pub struct ClusterReport {
     pub evicting_area: u128,
     /// Low priority as Spot: what its variable price made of the node time.
     pub spot: Option<SpotOutcome>,
+    /// Dedicated `amlcompute` clusters: allocated node-hours in each hour of the window, what
+    /// reservations and savings plans apply to (empty for other targets).
+    pub hourly_node_hours: Vec<f64>,
     /// The same measures per workload, indexed by the workload's position in the scenario
     /// (workloads aimed elsewhere have empty entries or none).
     pub workloads: Vec<WorkloadReport>,
@@ -305,6 +309,7 @@ pub struct Cluster {
     lost_area: u128,
     n_evicting: u32,
     bill: Option<SpotBill>,
+    usage: Option<HourlyUsage>,
     /// Idle nodes whose timer expired while a blocked job needed them: (node, epoch).
     kept: Vec<(u32, u32)>,
     running: Vec<Running>,
@@ -366,6 +371,7 @@ impl Cluster {
             lost_area: 0,
             n_evicting: 0,
             bill: None,
+            usage: None,
             rng,
             window_from,
             window_to,
@@ -497,7 +503,18 @@ impl Cluster {
             b.advance(now, allocated as u64, self.window_from, self.window_to);
         }
         self.billed_since_zero.set(now, allocated as u64);
+        if let Some(u) = &mut self.usage {
+            u.set(now, allocated as u64);
+        }
         self.peak_nodes = self.peak_nodes.max(allocated);
+    }
+
+    /// Records allocated node time per hour of the window (for commitments). Set before the
+    /// first event.
+    pub fn record_hourly_usage(&mut self) {
+        let mut u = HourlyUsage::new(self.window_from, self.window_to);
+        u.set(0, self.allocated() as u64);
+        self.usage = Some(u);
     }
 
     pub fn submit(&mut self, now: SimTime, job: Job, s: &mut impl Schedule<ClusterEvent>) {
@@ -947,6 +964,7 @@ impl Cluster {
             preemptions: self.preemptions,
             lost_area: self.lost_area,
             evicting_area: self.levels.area(4),
+            hourly_node_hours: self.usage.as_ref().map_or(vec![], HourlyUsage::node_hours),
             spot: match (&self.bill, &self.spec.spot) {
                 (Some(b), Some(sp)) => Some(SpotOutcome {
                     node_cost_usd: b.window / MICROS_PER_HOUR_F,

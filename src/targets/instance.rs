@@ -470,6 +470,7 @@ impl Instance {
         }
         let workloads: Vec<WorkloadReport> = self.breakdown.workloads;
         ClusterReport {
+            hourly_node_hours: vec![],
             window: self.window_to.saturating_sub(self.window_from),
             price_usd_per_hour: self.spec.price_usd_per_hour,
             jobs_arrived: self.jobs_arrived,

@@ -16,6 +16,7 @@ pub mod job_kinds;
 pub mod queue;
 pub mod serverless;
 pub mod spot;
+pub mod usage;
 
 pub use batch::{BatchReport, BatchSpec, BatchStats};
 pub use breakdown::{Breakdown, WorkloadReport};

@@ -396,6 +396,13 @@ fn cluster(
             );
         }
         let (p, s) = cluster_price(c, f, rc, &node, pool.tier, ctx);
+        if let Some(payg) = p
+            && node.type_name == "amlcompute"
+            && pool.tier == Tier::Dedicated
+        {
+            let prices = commitment_prices(&node, payg, ctx);
+            ctx.commitments.insert(node.name.clone(), prices);
+        }
         (p, s, Some(None))
     };
     Some(TargetSpec {
@@ -419,6 +426,41 @@ fn cluster(
             },
         },
     })
+}
+
+/// What reservations and savings plans would cost for a dedicated cluster's size in its region:
+/// from the price file's row only (the built-in catalog has no commitment prices).
+fn commitment_prices(
+    node: &Node,
+    payg: f64,
+    ctx: &Context,
+) -> crate::catalog::price_file::CommitmentPrices {
+    let listed = node.sized.listed.as_ref();
+    let get = |f: fn(&super::prices::UserPrice) -> Option<f64>| listed.and_then(f);
+    let source = match (listed, &ctx.prices) {
+        (Some(u), Some(table)) => {
+            let mut s = format!("price list {}", table.source);
+            if let Some(src) = &u.source {
+                s.push_str(&format!(" ({src}"));
+                if let Some(d) = &u.price_date {
+                    s.push_str(&format!(", {d}"));
+                }
+                s.push(')');
+            }
+            s
+        }
+        _ => "no price list row: the catalog has no reservation or savings-plan prices".into(),
+    };
+    crate::catalog::price_file::CommitmentPrices {
+        size: node.size.clone(),
+        region: ctx.region.clone(),
+        payg_usd_per_hour: payg,
+        reserved_1y_usd_per_hour: get(|u| u.reserved_1y_usd_per_hour),
+        reserved_3y_usd_per_hour: get(|u| u.reserved_3y_usd_per_hour),
+        savings_plan_1y_usd_per_hour: get(|u| u.savings_plan_1y_usd_per_hour),
+        savings_plan_3y_usd_per_hour: get(|u| u.savings_plan_3y_usd_per_hour),
+        source,
+    }
 }
 
 /// A cluster's price at its tier (free pools cost nothing).
@@ -638,7 +680,7 @@ pub(super) fn preemption(
                     "low_priority nodes are Spot VMs since {}: evicted at an assumed {}% per hour (a node lives {} on average), since Azure publishes no eviction rate; set preemption = {{ probability_per_hour = ... }} from your size's eviction-rate band in the Azure portal",
                     d::SPOT_SINCE,
                     crate::text::num(q * 100.0),
-                    crate::text::duration::format_duration(mean_s),
+                    format!("{:.1} h", mean_s / 3600.0),
                 ),
             );
             return (

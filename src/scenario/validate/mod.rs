@@ -477,6 +477,8 @@ struct Context<'a> {
     discount: f64,
     /// The region prices are looked up for (a target's own `region`, while it is read).
     region: String,
+    /// Commitment prices of dedicated `amlcompute` clusters, by target name.
+    commitments: std::collections::HashMap<String, crate::catalog::price_file::CommitmentPrices>,
     /// Days since 1970-01-01 of simulated time zero, and of the horizon's end.
     start_day: i64,
     end_day: Option<i64>,
@@ -574,7 +576,18 @@ fn build(
         );
         return None;
     }
+    let commitments = targets
+        .iter()
+        .map(|t| match t.kind {
+            crate::targets::TargetKind::Cluster {
+                type_name: "amlcompute",
+                ..
+            } => ctx.commitments.get(&t.name).cloned(),
+            _ => None,
+        })
+        .collect();
     Some(Scenario {
+        commitments,
         name: fields.name,
         file: path.to_path_buf(),
         source: std::sync::Arc::from(text),

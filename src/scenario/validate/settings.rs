@@ -153,6 +153,7 @@ pub(super) fn context<'a>(
             .map(|h| start_day + (h / 86_400.0).ceil() as i64),
         quota: quota_table(c, raw, catalog),
         quota_use: BTreeMap::new(),
+        commitments: Default::default(),
     }
 }
 
