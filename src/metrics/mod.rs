@@ -164,6 +164,13 @@ metrics! {
     files_scored = "files_scored" [Count]: "batch endpoints: input files in mini-batches scored",
     files_failed = "files_failed" [Count]: "batch endpoints: input files in failed mini-batches",
     cost_per_1000_files = "cost_per_1000_files_usd" [Usd]: "batch endpoints: cost_usd per 1,000 files scored, US dollars",
+    spend_busy = "spend_busy_usd" [Usd]: "where the money goes (the spend_ columns add up to cost_usd): useful work. Node targets and batch endpoints: busy node time minus the lost work in spend_lost_work_usd; endpoints: the instance capacity requests used (request-seconds / max_concurrent_requests_per_instance), US dollars",
+    spend_floor = "spend_floor_usd" [Usd]: "where the money goes: idle nodes held only by min_instances (at each instant, min(idle, max(0, min_instances − nodes not idle)) of the idle nodes), US dollars; 0 for endpoints",
+    spend_tail = "spend_tail_usd" [Usd]: "where the money goes: the other idle nodes, above the minimum, waiting for scale-down (a compute instance's idle time before it stops), US dollars; 0 for endpoints",
+    spend_provisioning = "spend_provisioning_usd" [Usd]: "where the money goes: node (or instance) time provisioning, from request to ready, US dollars",
+    spend_lost_work = "spend_lost_work_usd" [Usd]: "where the money goes: work thrown away and run again (since the last checkpoint, at a preemption, an eviction or a compute instance's scheduled stop), evicted nodes billed while they go, and batch mini-batch attempts stopped at retry_settings.timeout or with their failed job, US dollars",
+    spend_headroom = "spend_headroom_usd" [Usd]: "where the money goes, endpoints: ready instance capacity no request used, (ready instance-seconds × max_concurrent_requests_per_instance − request-seconds) / max_concurrent_requests_per_instance at the instance price, US dollars; 0 for other targets",
+    spend_fixed = "spend_fixed_usd" [Usd]: "where the money goes: costs billed whatever the state (fixed_cost_usd, a compute instance's disk and load balancer), US dollars; 0 where there are none",
 }
 
 pub mod workload;
@@ -248,6 +255,28 @@ fn waits(v: &mut [f64], w: &DurationStats) {
     v[M::wait_max as usize] = w.max().map_or(f64::NAN, |m| secs(m as f64));
 }
 
+/// One replication's cost of one target split by where the money goes, in US dollars: the
+/// parts add up to its `cost_usd`.
+struct Spend {
+    busy: f64,
+    floor: f64,
+    tail: f64,
+    provisioning: f64,
+    lost_work: f64,
+    headroom: f64,
+    fixed: f64,
+}
+
+fn spend(v: &mut [f64], s: Spend) {
+    v[M::spend_busy as usize] = s.busy;
+    v[M::spend_floor as usize] = s.floor;
+    v[M::spend_tail as usize] = s.tail;
+    v[M::spend_provisioning as usize] = s.provisioning;
+    v[M::spend_lost_work as usize] = s.lost_work;
+    v[M::spend_headroom as usize] = s.headroom;
+    v[M::spend_fixed as usize] = s.fixed;
+}
+
 fn cluster_values(r: &ClusterReport) -> Vec<f64> {
     let node_h = |area: u128| area as f64 / MICROS_PER_HOUR as f64;
     let window_h = r.window as f64 / MICROS_PER_HOUR as f64;
@@ -265,6 +294,23 @@ fn cluster_values(r: &ClusterReport) -> Vec<f64> {
     let cost = node_cost + fixed_cost;
     let idle_cost = (idle + prov) * price;
     let mut v = vec![f64::NAN; METRICS.len()];
+    // Where the money goes. Lost work was busy time; the batch mini-batches run here lost theirs
+    // to timeouts on top of preemption.
+    let timed_out: f64 = r.batches.iter().map(|b| b.2.timed_out_area).sum();
+    let lost = (node_h(r.lost_area) + timed_out / MICROS_PER_HOUR as f64).min(busy);
+    let floor = node_h(r.floor_idle_area);
+    spend(
+        &mut v,
+        Spend {
+            busy: (busy - lost) * price,
+            floor: floor * price,
+            tail: (idle - floor) * price,
+            provisioning: prov * price,
+            lost_work: (lost + evicting) * price,
+            headroom: 0.0,
+            fixed: fixed_cost,
+        },
+    );
     waits(&mut v, &r.waits);
     let mut set = |m: M, x: f64| v[m as usize] = x;
     set(M::jobs_arrived, r.jobs_arrived as f64);
@@ -354,6 +400,39 @@ fn endpoint_values(r: &EndpointReport) -> Vec<f64> {
     let ms = |us: f64| us / 1000.0;
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
     let mut v = vec![f64::NAN; METRICS.len()];
+    // Requests still running on an instance already scaled in use capacity no longer billed:
+    // the capacity used is at most the ready instance time.
+    let used = busy.min(ready);
+    // What one instance-hour of the replicas costs: the price, or the node pool's bill spread
+    // over the replicas' time.
+    let per_hour = match r.billing {
+        Billing::PerInstance => Some(r.price_usd_per_hour),
+        Billing::NodePool { .. } => (billed > 0.0).then(|| cost / billed),
+    };
+    spend(
+        &mut v,
+        match per_hour {
+            Some(p) => Spend {
+                busy: used * p,
+                floor: 0.0,
+                tail: 0.0,
+                provisioning: prov * p,
+                lost_work: 0.0,
+                headroom: (ready - used) * p,
+                fixed: 0.0,
+            },
+            // A node pool with no replica at all: its whole bill is unused capacity.
+            None => Spend {
+                busy: 0.0,
+                floor: 0.0,
+                tail: 0.0,
+                provisioning: 0.0,
+                lost_work: 0.0,
+                headroom: cost,
+                fixed: 0.0,
+            },
+        },
+    );
     let mut set = |m: M, x: f64| v[m as usize] = x;
     set(M::requests, r.requests as f64);
     set(M::served, r.served as f64);
@@ -412,6 +491,20 @@ fn batch_values(r: &BatchReport) -> Vec<f64> {
     let busy = node_h(j.busy_area);
     let cost = busy * r.price_usd_per_hour;
     let mut v = vec![f64::NAN; METRICS.len()];
+    // Its cost is busy node time by definition: split only into useful and lost work.
+    let lost = node_h(b.lost_area + b.timed_out_area).min(busy);
+    spend(
+        &mut v,
+        Spend {
+            busy: (busy - lost) * r.price_usd_per_hour,
+            floor: 0.0,
+            tail: 0.0,
+            provisioning: 0.0,
+            lost_work: lost * r.price_usd_per_hour,
+            headroom: 0.0,
+            fixed: 0.0,
+        },
+    );
     waits(&mut v, &j.waits);
     let mut set = |m: M, x: f64| v[m as usize] = x;
     set(M::jobs_arrived, j.jobs_arrived as f64);

@@ -5,6 +5,9 @@
 //! charts on every machine. Colours differ in lightness and lines in dash pattern or marker, so
 //! the charts read in greyscale too.
 
+mod waterfall;
+pub use waterfall::{STEPS as WATERFALL_STEPS, Waterfall, waterfall_chart};
+
 use super::data::Sample;
 use super::render::html_escape;
 use crate::metrics::Estimate;

@@ -141,7 +141,7 @@ fn remove_stale_charts(dir: &Path, charts: &[Chart], png: bool) {
             || base == "waits"
             || base == "latency"
             || base == "sizing"
-            || ["nodes-", "tradeoff-", "heatmap-", "sizing-"]
+            || ["nodes-", "tradeoff-", "heatmap-", "sizing-", "waterfall-"]
                 .iter()
                 .any(|p| base.starts_with(p));
         let current = charts
@@ -1151,6 +1151,7 @@ impl Builder<'_> {
         self.blocks
             .push(Block::H2("Charts".into(), "charts".into()));
         self.cost_chart()?;
+        self.waterfall_charts()?;
         self.nodes_charts()?;
         self.waits_chart()?;
         self.latency_chart()?;

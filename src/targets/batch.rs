@@ -61,6 +61,11 @@ pub struct BatchStats {
     /// Node × microseconds of attempts thrown away by preemption (a worker counts
     /// 1/`max_concurrency_per_instance` of its node).
     pub lost_area: f64,
+    /// Node × microseconds of attempts that produced nothing because of the retry settings:
+    /// every attempt stopped at `retry_settings.timeout` (retried or, at the last try, failed),
+    /// and attempts still running when their job was stopped as failed (a worker counts
+    /// 1/`max_concurrency_per_instance` of its node, as in `lost_area`).
+    pub timed_out_area: f64,
     /// Nodes its jobs lost to preemption.
     pub preemptions: u64,
     /// Over the whole run, for conservation: started jobs that ended in each way.
@@ -319,6 +324,10 @@ impl BatchWork {
         let in_window = now >= window.0 && now <= window.1;
         d.stats.worker_busy_area += clip(started, now, window);
         let files = d.spec.files_in(mb) as u64;
+        let share = 1.0 / d.spec.max_concurrency_per_instance.max(1) as f64;
+        if run.times[mb as usize] > d.spec.timeout {
+            d.stats.timed_out_area += clip(started, now, window) as f64 * share;
+        }
         if run.times[mb as usize] <= d.spec.timeout {
             if in_window {
                 d.stats.mini_batches_succeeded += 1;
@@ -356,10 +365,16 @@ impl BatchWork {
         let d = self.deployments[run.workload as usize]
             .as_mut()
             .expect("batch run");
+        let share = 1.0 / d.spec.max_concurrency_per_instance.max(1) as f64;
         for &id in &run.workers {
             let w = &mut self.workers[id as usize];
             if w.running.take().is_some() {
-                d.stats.worker_busy_area += clip(w.started, now, window);
+                let ran = clip(w.started, now, window);
+                d.stats.worker_busy_area += ran;
+                if how == Ended::Failed {
+                    // Stopped with its job: its work is thrown away.
+                    d.stats.timed_out_area += ran as f64 * share;
+                }
             }
             self.free_workers.push(id);
         }

@@ -182,6 +182,11 @@ pub struct ClusterReport {
     pub provisioning_area: u128,
     pub busy_area: u128,
     pub idle_area: u128,
+    /// Of `idle_area`, the idle nodes held only by `min_instances` (the floor): at every instant
+    /// `min(idle, max(0, min_instances − (allocated − idle)))` nodes, where `allocated` counts
+    /// provisioning, busy, idle and evicting nodes. The rest of `idle_area` is the tail: idle
+    /// nodes above the minimum, waiting for scale-down (see [`floor_idle_nodes`]).
+    pub floor_idle_area: u128,
     /// Queued jobs × microseconds.
     pub queue_area: u128,
     pub peak_nodes: u32,
@@ -249,6 +254,18 @@ pub struct SpotOutcome {
     pub dedicated_cost_usd: Option<f64>,
 }
 
+/// How many of a cluster's `idle` nodes are the floor: idle only because `min_instances` holds
+/// them. Rank the `allocated` nodes with every node that is not idle (provisioning, busy,
+/// evicting) first: an idle node ranked at or below `min_instances` is floor, one ranked above it
+/// is tail (it waits for scale-down, which may release it without going under the minimum). So
+/// the floor is `min(idle, max(0, min_instances − (allocated − idle)))`. Which idle nodes are the
+/// floor does not matter to the bill: they all cost the same at any instant.
+#[inline(always)]
+pub fn floor_idle_nodes(min_instances: u32, allocated: u32, idle: u32) -> u32 {
+    let not_idle = allocated - idle;
+    idle.min(min_instances.saturating_sub(not_idle))
+}
+
 /// Integrates allocated nodes × the price path (microseconds × US dollars per hour).
 #[derive(Clone, Debug)]
 struct SpotBill {
@@ -300,9 +317,9 @@ pub struct Cluster {
     n_provisioning: u32,
     n_busy: u32,
 
-    /// Provisioning, busy and idle nodes, queued jobs and evicting nodes, integrated over the
-    /// window.
-    levels: Levels<5>,
+    /// Provisioning, busy and idle nodes, queued jobs, evicting nodes and floor idle nodes,
+    /// integrated over the window.
+    levels: Levels<6>,
     billed_since_zero: TimeWeighted,
     waits: DurationStats,
     jobs_arrived: u64,
@@ -474,6 +491,11 @@ impl Cluster {
                 self.idle.len() as u64,
                 self.queue.len() as u64,
                 self.n_evicting as u64,
+                floor_idle_nodes(
+                    self.spec.min_instances,
+                    self.allocated(),
+                    self.idle.len() as u32,
+                ) as u64,
             ],
         );
         let allocated = self.allocated();
@@ -929,6 +951,7 @@ impl Cluster {
             provisioning_area: self.levels.area(0),
             busy_area: self.levels.area(1),
             idle_area: self.levels.area(2),
+            floor_idle_area: self.levels.area(5),
             queue_area: self.levels.area(3),
             peak_nodes: self.peak_nodes,
             nodes_requested: self.nodes_requested,

@@ -479,6 +479,8 @@ impl Instance {
             provisioning_area: self.levels.area(0),
             busy_area: self.levels.area(1),
             idle_area: self.levels.area(2),
+            // No minimum holds a node here: all idle time is tail.
+            floor_idle_area: 0,
             queue_area: self.levels.area(3),
             peak_nodes: self.peak_nodes,
             nodes_requested: self.startups,

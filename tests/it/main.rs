@@ -47,4 +47,5 @@ mod target_timelines;
 mod trace_reader;
 mod trace_replay;
 mod validation;
+mod waste;
 mod workloads;

@@ -140,7 +140,12 @@ fn quickstart_report_has_every_section_and_the_csv_numbers() {
     let (html, md) = check_common(&out, &written);
     assert_eq!(
         chart_names(&out),
-        ["cost.svg", "nodes-gpu-cluster.svg", "waits.svg"]
+        [
+            "cost.svg",
+            "nodes-gpu-cluster.svg",
+            "waits.svg",
+            "waterfall-gpu-cluster.svg"
+        ]
     );
 
     // The headline shows the summary's cells, formatted.
@@ -245,7 +250,12 @@ fn a_sweep_of_one_value_is_a_single_variant() {
     let (html, _) = check_common(&out, &written);
     assert_eq!(
         chart_names(&out),
-        ["cost.svg", "nodes-gpu-cluster.svg", "waits.svg"]
+        [
+            "cost.svg",
+            "nodes-gpu-cluster.svg",
+            "waits.svg",
+            "waterfall-gpu-cluster.svg"
+        ]
     );
     assert!(section(&html, "assumptions").contains("compute.gpu-cluster.min_instances = 1"));
 }
@@ -269,7 +279,8 @@ fn two_axis_sweep_has_heat_map_tradeoff_and_recommendation() {
             "heatmap-gpu-cluster.svg",
             "nodes-gpu-cluster.svg",
             "tradeoff-gpu-cluster.svg",
-            "waits.svg"
+            "waits.svg",
+            "waterfall-gpu-cluster.svg"
         ]
     );
     let t = Table::read(&out.join("tradeoff.csv")).unwrap();
@@ -393,7 +404,10 @@ fn missing_optional_files_become_sentences() {
     }
     let written = write_report(&out, &ReportOptions::default()).unwrap();
     let (html, _) = check_common(&out, &written);
-    assert_eq!(chart_names(&out), ["cost.svg", "waits.svg"]);
+    assert_eq!(
+        chart_names(&out),
+        ["cost.svg", "waits.svg", "waterfall-gpu-cluster.svg"]
+    );
     assert!(html.contains("timeseries.csv is missing"));
     assert!(html.contains("tradeoff.csv is missing"));
     assert!(html.contains("scenario.toml is missing"));
