@@ -234,7 +234,7 @@ impl TraceError {
 
 /// Reads, checks, sorts and windows a trace file.
 pub fn load(spec: &TraceSpec) -> Result<Trace, Vec<TraceError>> {
-    match std::fs::read(&spec.file) {
+    match crate::text::input::read(&spec.file, crate::text::input::TRACE) {
         Ok(data) => parse(spec, &data),
         Err(e) => Err(vec![error(
             &spec.file,

@@ -38,6 +38,7 @@ mod resource_guards;
 mod scenarios;
 mod shards;
 mod sizing;
+mod special_files;
 mod target_timelines;
 mod trace_reader;
 mod trace_replay;
