@@ -210,12 +210,11 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         info.finish(Status::Complete);
     }
     out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
+    // The report is built from the staged files and committed with them: no moment shows the
+    // new results without their report. A report that fails leaves the results without one.
+    let report = (req.report && !interrupted).then(|| super::report::stage(&mut out, req.png));
     let out_dir = commit(out, &out_dir, interrupted)?;
-    let report = if req.report && !interrupted {
-        super::report::write(&out_dir, req.png)?
-    } else {
-        vec![]
-    };
+    let report = report.transpose()?.unwrap_or_default();
     Ok(RunOutcome {
         out_dir,
         events: results.iter().map(|r| r.events()).sum(),

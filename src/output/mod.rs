@@ -8,7 +8,9 @@ pub mod sizing;
 mod variants;
 pub mod workloads;
 
-pub use files::{OutputDir, OutputError, finish as files_finish, foreign_entries};
+pub use files::{
+    CHARTS, OutputDir, OutputError, finish as files_finish, foreign_entries, unsupported_entries,
+};
 pub use sizing::sizing_csv;
 pub use variants::VariantFiles;
 
