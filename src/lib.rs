@@ -11,19 +11,22 @@
 //! The layers depend one way: [`cli`] → [`commands`] → [`output`] / [`sweep`] → [`scenario`] →
 //! [`model`], [`targets`], [`workload`] → [`engine`]. The engine knows time, events, random
 //! streams and statistics and nothing of Azure; Azure's semantics live in [`targets`]; file
-//! formats live in [`scenario`] and [`output`]; [`commands`] are the program's commands as
-//! library calls, and only [`cli`] prints. [`azureml`] reads Azure ML CLI v2 YAML (clusters,
-//! endpoints, deployments) as scenario tables, for `capsim import` and a scenario's `from`.
+//! formats live in [`scenario`] and [`output`], and Azure's own formats at the edge, in
+//! [`azure`] (Azure ML CLI v2 YAML, read as scenario tables for `capsim import` and a scenario's
+//! `from`; Azure Monitor log exports, for calibration and backtests); [`fit`] fits distributions
+//! and rates to observations, knowing nothing of Azure; [`commands`] are the program's commands
+//! as library calls, and only [`cli`] prints.
 //!
 //! Determinism: every random draw comes from a stream derived from (seed, replication, purpose),
 //! and replications are gathered in order, so the same scenario and seed give byte-identical
 //! outputs on any number of threads.
 
-pub mod azureml;
+pub mod azure;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod engine;
+pub mod fit;
 pub mod metrics;
 pub mod model;
 pub mod output;

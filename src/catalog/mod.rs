@@ -10,6 +10,13 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+/// Hours in the month every monthly figure is quoted for (`cost_per_month_usd`, a budget per
+/// month, the sizing table's monthly cost): 730, as Azure's pricing calculator counts a month
+/// (365 days × 24 h / 12; azure.microsoft.com/pricing/calculator, its FAQ "How are monthly
+/// costs calculated?"), so that capsim's monthly figures compare with the calculator's and a
+/// list price × 730 is the monthly bill of a node that never stops.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
 /// The CSV shipped with capsim.
 pub const CATALOG_CSV: &str = include_str!("vm_catalog.csv");
 

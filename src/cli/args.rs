@@ -37,6 +37,12 @@ pub enum Command {
     /// Turn Azure ML CLI v2 YAML (compute, online and batch endpoints and deployments) into a
     /// scenario, with placeholders for the work Azure's YAML does not describe.
     Import(ImportArgs),
+    /// Fit provisioning times, eviction rates and endpoint latencies to a workspace's Azure
+    /// Monitor log exports; write them into a scenario or print the TOML to paste.
+    Calibrate(CalibrateArgs),
+    /// Replay a workspace's job history (Azure Monitor log exports) against its clusters' own
+    /// settings and compare the simulation with what the logs show; writes backtest.csv.
+    Backtest(BacktestArgs),
 }
 
 #[derive(Args, Debug)]
@@ -49,6 +55,81 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Print nothing but errors (the scenario still goes to standard output without --out).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The Azure Monitor exports `calibrate` and `backtest` read, and how.
+#[derive(Args, Debug, Default)]
+pub struct MonitorArgs {
+    /// An AmlComputeClusterNodeEvent export (CSV): provisioning times.
+    #[arg(long, value_name = "FILE")]
+    pub nodes: Option<PathBuf>,
+    /// An AmlOnlineEndpointTrafficLog export (CSV): requests and latencies.
+    #[arg(long, value_name = "FILE")]
+    pub traffic: Option<PathBuf>,
+    /// Only this cluster (repeatable); every cluster by default.
+    #[arg(long = "cluster", value_name = "NAME")]
+    pub cluster_names: Vec<String>,
+    /// Only what happened from this time (ISO 8601 with a zone, e.g. 2026-11-01T00:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Only what happened before this time.
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Leave rows with bad cells out (and count them) instead of refusing the file.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// An AmlComputeClusterEvent export (CSV): eviction rates, and the clusters' settings.
+    #[arg(long, value_name = "FILE")]
+    pub clusters: Option<PathBuf>,
+    #[command(flatten)]
+    pub monitor: MonitorArgs,
+    /// Write the fitted values into this scenario (comments kept); without it, print the TOML.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct BacktestArgs {
+    /// An AmlComputeJobEvent export (CSV): the jobs to replay.
+    #[arg(long, value_name = "FILE")]
+    pub jobs: PathBuf,
+    /// An AmlComputeClusterEvent export (CSV): the clusters' settings and node counts.
+    #[arg(long, value_name = "FILE")]
+    pub clusters: PathBuf,
+    #[command(flatten)]
+    pub monitor: MonitorArgs,
+    /// A scenario whose [[endpoint]] tables describe the endpoints of --traffic (the logs do
+    /// not record instance types or counts), to compare 429s.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Replications of the history.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub replications: u64,
+    /// The seed of the simulation's random draws (provisioning times, evictions).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Node-hours within this many percent on every cluster count as a match.
+    #[arg(long, value_name = "PERCENT", default_value_t = crate::commands::backtest::DEFAULT_TOLERANCE_PCT)]
+    pub tolerance: f64,
+    /// Worker threads; 0 uses every core. Results are identical for any value.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Folder for the results [default: output/backtest].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Also write report.html, report.md and charts/, with observed and simulated nodes.
+    #[arg(long)]
+    pub report: bool,
+    /// With --report: also write every chart as PNG beside its SVG.
+    #[arg(long, requires = "report")]
+    pub png: bool,
+    /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -4,13 +4,14 @@
 //! The only module that prints, parses arguments or handles Ctrl-C.
 
 mod args;
+mod monitor;
 mod sizing;
 pub mod summary;
 mod terminal;
 
 pub use args::{
-    CatalogArgs, CatalogFormat, CheckArgs, Cli, Command, ImportArgs, MergeArgs, ReportArgs,
-    RunArgs, SizeArgs, ValidateArgs,
+    BacktestArgs, CalibrateArgs, CatalogArgs, CatalogFormat, CheckArgs, Cli, Command, ImportArgs,
+    MergeArgs, MonitorArgs, ReportArgs, RunArgs, SizeArgs, ValidateArgs,
 };
 
 use crate::catalog::list;
@@ -46,6 +47,8 @@ pub fn execute(cli: Cli) -> Result<(), CommandError> {
         Command::Merge(args) => merge(args),
         Command::Size(args) => size(args),
         Command::Import(args) => import(args),
+        Command::Calibrate(args) => monitor::calibrate(args),
+        Command::Backtest(args) => monitor::backtest(args),
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::scenario::SizingTarget;
 use crate::sizing::Est;
 use crate::sizing::report::{AZURE_HA_MIN_INSTANCES, SizingRun, ordered};
-use crate::sizing::search::{HOURS_PER_30D, Outcome};
+use crate::sizing::search::{HOURS_PER_MONTH, Outcome};
 use crate::text::num;
 use std::fmt::Write as _;
 
@@ -30,7 +30,7 @@ pub fn terminal_table(outcome: &Outcome, goal: &SizingTarget, info: &SizingRun) 
         "p95 ms".into(),
         "p99 ms".into(),
         "429 %".into(),
-        "USD/30d".into(),
+        "USD/month".into(),
         "verdict".into(),
     ];
     let mut cells: Vec<[String; 9]> = vec![header];
@@ -59,7 +59,7 @@ pub fn terminal_table(outcome: &Outcome, goal: &SizingTarget, info: &SizingRun) 
                     3,
                 )
             }),
-            r.cost_per_30d_usd()
+            r.cost_per_month_usd()
                 .map_or("-".into(), |c| format!("{c:.0}")),
             r.verdict.to_string(),
         ]);
@@ -109,26 +109,26 @@ pub fn terminal_table(outcome: &Outcome, goal: &SizingTarget, info: &SizingRun) 
         Some(r) => {
             let _ = writeln!(
                 s,
-                "Recommendation: {} x {} ({} ms {p}, {} USD per 30 days at {} USD/h x {} h).",
+                "Recommendation: {} x {} ({} ms {p}, {} USD per month at {} USD/h x {} h).",
                 r.instances.unwrap_or(0),
                 r.candidate.size,
                 r.measured.map_or("-".into(), |m| format!(
                     "{:.0}",
                     m.latency_ms(goal.percentile).mean
                 )),
-                r.cost_per_30d_usd()
+                r.cost_per_month_usd()
                     .map_or("-".into(), |c| format!("{c:.0}")),
                 r.candidate
                     .price_usd_per_hour
                     .map_or("-".into(), |x| format!("{x}")),
-                HOURS_PER_30D
+                HOURS_PER_MONTH
             );
             if let Some(a) = r.autoscale {
                 let _ = writeln!(
                     s,
                     "Autoscale for the traffic's profile: min {}{}, max {} instances (closed form \
                      hour by hour); instant scaling would use {:.0}% of the instance-hours of fixed \
-                     peak capacity and save up to {:.0} USD per 30 days. New instances take minutes \
+                     peak capacity and save up to {:.0} USD per month. New instances take minutes \
                      (5-15, an assumption): check the rules with [endpoint.autoscale] and capsim run.",
                     a.min_instances,
                     if a.min_instances < AZURE_HA_MIN_INSTANCES {
@@ -138,7 +138,7 @@ pub fn terminal_table(outcome: &Outcome, goal: &SizingTarget, info: &SizingRun) 
                     },
                     a.max_instances,
                     a.instance_hours_share * 100.0,
-                    a.saving_per_30d_usd
+                    a.saving_per_month_usd
                 );
             }
         }

@@ -48,7 +48,8 @@ pub fn print(run: &Finished<'_>) {
     );
     let _ = writeln!(
         stdout,
-        "Means over replications, ± the 95% confidence half-width. {} events in {:.2} s.\nResults in {}/",
+        "Means over replications, ± the 95% confidence half-width; a month is 730 hours, as Azure's \
+         pricing calculator counts. {} events in {:.2} s.\nResults in {}/",
         run.events,
         run.elapsed.as_secs_f64(),
         run.out_dir.display()
@@ -127,13 +128,12 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
             "wait mean",
             "wait p95",
             "util",
-            "cost",
-            "idle cost",
+            "cost/month",
+            "idle/month",
         ]
         .map(String::from),
     );
     if several {
-        header.push("cost/30d".into());
         header.push("pareto".into());
         if plan.goal.is_some() {
             header.push("goal".into());
@@ -173,8 +173,12 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                     with_ci(ms(g(M::latency_p95).mean), g(M::latency_p95).ci95, ms),
                     ms(g(M::latency_p99).mean),
                     format!("{:.1}", g(M::instances_mean).mean),
-                    with_ci(fmt_usd(g(M::cost).mean), g(M::cost).ci95, fmt_usd),
-                    fmt_usd(g(M::idle_cost).mean),
+                    with_ci(
+                        fmt_usd(g(M::cost_per_month).mean),
+                        g(M::cost_per_month).ci95,
+                        fmt_usd,
+                    ),
+                    fmt_usd(g(M::idle_cost_per_month).mean),
                 ]);
                 endpoint_rows.push(row);
                 continue;
@@ -206,7 +210,11 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                     n(M::mini_batch_retries),
                     n(M::files_failed),
                     format!("{:.0}%", g(M::utilization).mean * 100.0),
-                    with_ci(fmt_usd(g(M::cost).mean), g(M::cost).ci95, fmt_usd),
+                    with_ci(
+                        fmt_usd(g(M::cost_per_month).mean),
+                        g(M::cost_per_month).ci95,
+                        fmt_usd,
+                    ),
                     if per_1000.is_finite() {
                         format!("${per_1000:.4}")
                     } else {
@@ -229,14 +237,17 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                 ),
                 fmt_duration_s(g(M::wait_p95).mean),
                 format!("{:.0}%", g(M::utilization).mean * 100.0),
-                with_ci(fmt_usd(g(M::cost).mean), g(M::cost).ci95, fmt_usd),
-                fmt_usd(g(M::idle_cost).mean),
+                with_ci(
+                    fmt_usd(g(M::cost_per_month).mean),
+                    g(M::cost_per_month).ci95,
+                    fmt_usd,
+                ),
+                fmt_usd(g(M::idle_cost_per_month).mean),
             ]);
             // Trade-off rows run target by target, variants within: find this one's.
             if let Some(r) =
                 tradeoff.and_then(|tr| tr.iter().find(|r| r.variant == vi && r.target == t))
             {
-                row.push(fmt_usd(r.cost_per_30d_usd.mean));
                 row.push(if r.pareto { "*".into() } else { String::new() });
                 if plan.goal.is_some() {
                     let mut cell = r.meets_goal.map_or("", |g| g.as_str()).to_string();
@@ -272,8 +283,8 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                 "latency p95",
                 "p99",
                 "instances",
-                "cost",
-                "idle cost",
+                "cost/month",
+                "idle/month",
             ]
             .map(String::from),
         );
@@ -296,7 +307,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                 "retries",
                 "files failed",
                 "workers busy",
-                "cost",
+                "cost/month",
                 "per 1000 files",
             ]
             .map(String::from),
@@ -309,14 +320,14 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
     }
     if several && let Some(g) = &plan.goal {
         let best = tradeoff.and_then(|t| t.iter().find(|r| r.recommended));
-        let goal = match (g.wait_p95_s, g.budget_per_30d_usd) {
+        let goal = match (g.wait_p95_s, g.budget_per_month_usd) {
             (Some(w), Some(b)) => format!(
-                "p95 wait <= {} and cost <= {}/30d",
+                "p95 wait <= {} and cost <= {}/month",
                 fmt_duration_s(w),
                 fmt_usd(b)
             ),
             (Some(w), None) => format!("p95 wait <= {}", fmt_duration_s(w)),
-            (None, Some(b)) => format!("cost <= {}/30d", fmt_usd(b)),
+            (None, Some(b)) => format!("cost <= {}/month", fmt_usd(b)),
             (None, None) => "none".into(),
         };
         match best {

@@ -8,7 +8,7 @@
 //! scenario is complete once the user has filled them.
 
 use super::CommandError;
-use crate::azureml::{self, Imported, Note, Scalar, Section, Target};
+use crate::azure::ml::{self, Imported, Note, Scalar, Section, Target};
 use crate::scenario::Diagnostic;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -53,7 +53,7 @@ pub fn import(req: ImportRequest) -> Result<ImportOutcome, CommandError> {
             .map_err(|e| CommandError::Input(format!("cannot read {}: {e}", f.display())))?;
         files.push((f.clone(), text));
     }
-    let imported = azureml::import(&files);
+    let imported = ml::import(&files);
     let warnings: Vec<Diagnostic> = imported.notes.iter().map(Note::diagnostic).collect();
     if !imported.errors.is_empty() {
         let mut message = String::new();

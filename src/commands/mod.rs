@@ -1,5 +1,6 @@
 //! The program's commands as library calls: `run`, `merge`, `size`, `validate`, `report`,
-//! `catalog` and `import`.
+//! `catalog`, `import` (Azure ML YAML), and `calibrate` and `backtest` (which read a
+//! workspace's Azure Monitor exports).
 //!
 //! Each takes a typed request and returns a typed result or a [`CommandError`], whose kind is the
 //! exit code the command line gives it. Commands that simulate report their progress and the
@@ -7,6 +8,8 @@
 //! Nothing here prints, parses arguments or installs a signal handler: that is the `cli`
 //! module's work, and a program (or a bench) that runs a scenario calls these functions directly.
 
+pub mod backtest;
+pub mod calibrate;
 pub mod catalog;
 pub mod import;
 pub mod merge;
@@ -15,6 +18,8 @@ pub mod run;
 pub mod size;
 pub mod validate;
 
+pub use backtest::{BacktestOutcome, BacktestRequest, backtest};
+pub use calibrate::{CalibrateOutcome, CalibrateRequest, calibrate};
 pub use catalog::{CatalogRequest, catalog};
 pub use import::{ImportOutcome, ImportRequest, import};
 pub use merge::{MergeOutcome, MergeRequest, merge};

@@ -229,7 +229,7 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
 }
 
 /// `run.json` as the run starts; the end is recorded when it ends.
-fn run_info(req: &RunRequest<'_>, plan: &Plan) -> RunInfo {
+pub(super) fn run_info(req: &RunRequest<'_>, plan: &Plan) -> RunInfo {
     let first = &plan.variants[0].scenario;
     let mut info = RunInfo::start(&req.file, &first.source);
     info.seed = first.seed;
@@ -248,7 +248,7 @@ fn run_info(req: &RunRequest<'_>, plan: &Plan) -> RunInfo {
 /// Simulates the pairs `mine` chunk by chunk and streams their rows into the per-variant files
 /// (and replication 0 of variant 0 into `timeseries.csv`). Returns each variant's result, shrunk
 /// (for a full run only the variants whose every replication ran), and whether it was stopped.
-fn simulate(
+pub(super) fn simulate(
     req: &RunRequest<'_>,
     plan: &Plan,
     all_pairs: &[(usize, u64)],

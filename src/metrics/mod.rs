@@ -5,8 +5,9 @@
 //! metric's column name, unit and meaning, from which [`crate::output::schema`] builds those
 //! files' headers and `docs/outputs.md` their column tables.
 
+use crate::catalog::HOURS_PER_MONTH;
 use crate::engine::stats::{DurationStats, mean_ci95};
-use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SECOND};
+use crate::engine::time::{MICROS_PER_HOUR, MICROS_PER_SECOND};
 use crate::targets::{BatchReport, Billing, ClusterReport, EndpointReport, TargetReport};
 
 /// The unit of the values of an output column.
@@ -34,6 +35,10 @@ pub enum Unit {
     Share,
     /// `yes` or `no`.
     YesNo,
+    /// A percentage.
+    Percent,
+    /// Whatever the row's own `unit` column says (files with one row per measure).
+    OfRow,
 }
 
 impl Unit {
@@ -54,6 +59,8 @@ impl Unit {
             Unit::UsdPerHour => "USD per hour",
             Unit::Share => "0 to 1",
             Unit::YesNo => "yes / no",
+            Unit::Percent => "%",
+            Unit::OfRow => "the row's `unit`",
         }
     }
 }
@@ -118,8 +125,8 @@ metrics! {
     idle_cost = "idle_cost_usd" [Usd]: "cost of idle plus provisioning node time, US dollars",
     idle_cost_share = "idle_cost_share" [Share]: "idle_cost_usd / cost_usd (0 to 1)",
     cost_per_job = "cost_per_job_usd" [Usd]: "cost_usd / jobs_completed, US dollars",
-    cost_per_30d = "cost_per_30d_usd" [Usd]: "cost_usd scaled to 30 days of the observed window, US dollars",
-    idle_cost_per_30d = "idle_cost_per_30d_usd" [Usd]: "idle_cost_usd scaled to 30 days of the observed window, US dollars",
+    cost_per_month = "cost_per_month_usd" [Usd]: "cost_usd scaled to a month (730 hours, as Azure's pricing calculator counts) of the observed window, US dollars",
+    idle_cost_per_month = "idle_cost_per_month_usd" [Usd]: "idle_cost_usd scaled to a month (730 hours) of the observed window, US dollars",
     running_at_end = "jobs_running_at_end" [Count]: "jobs still running at the horizon",
     queued_at_end = "jobs_queued_at_end" [Count]: "jobs still queued at the horizon",
     requests = "requests" [Count]: "endpoints: requests that arrived after warm-up (= served + rejected_429 + rejected_503 + timed_out_408 + requests_in_flight_at_end)",
@@ -292,9 +299,9 @@ fn cluster_values(r: &ClusterReport) -> Vec<f64> {
             f64::NAN
         },
     );
-    let per_30d = (30 * MICROS_PER_DAY) as f64 / r.window as f64;
-    set(M::cost_per_30d, cost * per_30d);
-    set(M::idle_cost_per_30d, idle_cost * per_30d);
+    let per_month = HOURS_PER_MONTH * MICROS_PER_HOUR as f64 / r.window as f64;
+    set(M::cost_per_month, cost * per_month);
+    set(M::idle_cost_per_month, idle_cost * per_month);
     set(M::running_at_end, r.running_at_end as f64);
     set(M::queued_at_end, r.queued_at_end as f64);
     if let Some(n) = r.jobs_cancelled {
@@ -367,9 +374,9 @@ fn endpoint_values(r: &EndpointReport) -> Vec<f64> {
         M::cost_per_1000_requests,
         ratio(cost * 1000.0, r.served as f64),
     );
-    let per_30d = (30 * MICROS_PER_DAY) as f64 / r.window as f64;
-    set(M::cost_per_30d, cost * per_30d);
-    set(M::idle_cost_per_30d, idle_cost * per_30d);
+    let per_month = HOURS_PER_MONTH * MICROS_PER_HOUR as f64 / r.window as f64;
+    set(M::cost_per_month, cost * per_month);
+    set(M::idle_cost_per_month, idle_cost * per_month);
     v
 }
 
@@ -401,8 +408,8 @@ fn batch_values(r: &BatchReport) -> Vec<f64> {
     set(M::provisioning_node_hours, 0.0);
     set(M::cost, cost);
     set(M::cost_per_job, ratio(cost, j.jobs_completed as f64));
-    let per_30d = (30 * MICROS_PER_DAY) as f64 / r.window as f64;
-    set(M::cost_per_30d, cost * per_30d);
+    let per_month = HOURS_PER_MONTH * MICROS_PER_HOUR as f64 / r.window as f64;
+    set(M::cost_per_month, cost * per_month);
     set(M::preemptions, b.preemptions as f64);
     set(M::lost_node_hours, node_h(b.lost_area));
     set(M::lost_cost, node_h(b.lost_area) * r.price_usd_per_hour);

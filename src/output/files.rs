@@ -88,10 +88,17 @@ pub const KNOWN_ENTRIES: &[&str] = &[
     "shard.toml",
     "sizing.csv",
     "workloads.csv",
+    "backtest.csv",
+    "observed_nodes.csv",
+    "backtest_jobs.csv",
 ];
 
 /// The folder of a report's charts, the one folder an output folder may hold.
 pub const CHARTS: &str = "charts";
+
+/// What the names of the request traces `capsim backtest` writes, one per endpoint, start and
+/// end with (`backtest_requests_<endpoint>.csv`).
+pub const BACKTEST_REQUESTS: (&str, &str) = ("backtest_requests_", ".csv");
 
 /// Files other capsim commands write into a run's default folder (`capsim size`): a run that
 /// replaces the folder carries them over (hard-linked, else copied) unless it writes them itself.
@@ -309,9 +316,16 @@ fn is_capsim_temp(name: &str) -> bool {
     !pid.is_empty()
         && pid.bytes().all(|b| b.is_ascii_digit())
         && (KNOWN_ENTRIES.contains(&base)
+            || is_backtest_requests(base)
             || base == ".write-check"
             || base.ends_with(".svg")
             || base.ends_with(".png"))
+}
+
+/// A request trace of `capsim backtest` (see [`BACKTEST_REQUESTS`]).
+pub fn is_backtest_requests(name: &str) -> bool {
+    let (head, tail) = BACKTEST_REQUESTS;
+    name.len() > head.len() + tail.len() && name.starts_with(head) && name.ends_with(tail)
 }
 
 /// Entries of an existing output folder that capsim did not write: anything but
@@ -336,7 +350,10 @@ pub fn foreign_entries(dir: &Path) -> io::Result<Vec<String>> {
                 })
             })
         } else {
-            kind.is_file() && (KNOWN_ENTRIES.contains(&name.as_str()) || is_capsim_temp(&name))
+            kind.is_file()
+                && (KNOWN_ENTRIES.contains(&name.as_str())
+                    || is_backtest_requests(&name)
+                    || is_capsim_temp(&name))
         };
         if !ours {
             foreign.push(name);

@@ -9,7 +9,8 @@ mod variants;
 pub mod workloads;
 
 pub use files::{
-    CHARTS, OutputDir, OutputError, finish as files_finish, foreign_entries, unsupported_entries,
+    BACKTEST_REQUESTS, CHARTS, OutputDir, OutputError, finish as files_finish, foreign_entries,
+    is_backtest_requests, unsupported_entries,
 };
 pub use sizing::sizing_csv;
 pub use variants::VariantFiles;
@@ -117,15 +118,15 @@ pub fn tradeoff_csv(plan: &Plan, rows: &[tradeoff::Row]) -> csv::Result<Vec<u8>>
         let mut row = variant_cells(v);
         row.push(v.scenario.system.targets[r.target].name.clone());
         for e in [
-            r.cost_per_30d_usd,
-            r.idle_cost_per_30d_usd,
+            r.cost_per_month_usd,
+            r.idle_cost_per_month_usd,
             r.wait_mean_s,
             r.wait_p95_s,
         ] {
             row.push(num(e.mean));
             row.push(num(e.ci95));
         }
-        for d in [r.cost_diff_per_30d_usd, r.wait_p95_diff_s] {
+        for d in [r.cost_diff_per_month_usd, r.wait_p95_diff_s] {
             row.push(num(d.mean));
             row.push(num(d.ci95));
             row.push(if r.variant == 0 {

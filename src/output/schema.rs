@@ -481,19 +481,19 @@ pub mod tradeoff {
     use super::*;
     pub use super::{SCENARIO, TARGET, VARIANT};
 
-    pub const COST_PER_30D_USD: Column = metric(M::cost_per_30d);
-    pub const IDLE_COST_PER_30D_USD: Column = metric(M::idle_cost_per_30d);
+    pub const COST_PER_MONTH_USD: Column = metric(M::cost_per_month);
+    pub const IDLE_COST_PER_MONTH_USD: Column = metric(M::idle_cost_per_month);
     pub const WAIT_MEAN_S: Column = metric(M::wait_mean);
     pub const WAIT_P95_S: Column = metric(M::wait_p95);
-    pub const COST_DIFF_PER_30D_USD: Column = col(
-        "cost_diff_per_30d_usd",
+    pub const COST_DIFF_PER_MONTH_USD: Column = col(
+        "cost_diff_per_month_usd",
         Unit::Usd,
-        "cost_per_30d_usd minus variant 0's, estimated from per-replication differences (paired by common random numbers)",
+        "cost_per_month_usd minus variant 0's, estimated from per-replication differences (paired by common random numbers)",
     );
     pub const COST_DIFF_SIGNIFICANT: Column = col(
         "cost_diff_significant",
         Unit::YesNo,
-        "`yes` when the 95% interval of cost_diff_per_30d_usd excludes zero; empty for variant 0",
+        "`yes` when the 95% interval of cost_diff_per_month_usd excludes zero; empty for variant 0",
     );
     pub const WAIT_P95_DIFF_S: Column = col(
         "wait_p95_diff_s",
@@ -533,12 +533,12 @@ pub mod tradeoff {
             Part::Parameters,
             Part::Columns(&[TARGET]),
             Part::WithCi95(&[
-                COST_PER_30D_USD,
-                IDLE_COST_PER_30D_USD,
+                COST_PER_MONTH_USD,
+                IDLE_COST_PER_MONTH_USD,
                 WAIT_MEAN_S,
                 WAIT_P95_S,
             ]),
-            Part::WithCi95(&[COST_DIFF_PER_30D_USD]),
+            Part::WithCi95(&[COST_DIFF_PER_MONTH_USD]),
             Part::Columns(&[COST_DIFF_SIGNIFICANT]),
             Part::WithCi95(&[WAIT_P95_DIFF_S]),
             Part::Columns(&[
@@ -589,10 +589,10 @@ pub mod sizing {
         Unit::Count,
         "request slots per instance",
     );
-    pub const COST_PER_30D_USD: Column = col(
-        "cost_per_30d_usd",
+    pub const COST_PER_MONTH_USD: Column = col(
+        "cost_per_month_usd",
         Unit::Usd,
-        "the cost of `instances` for 30 days as simulated (instances bill around the clock), else price × instances × 720 h; empty without a count",
+        "the cost of `instances` for a month (730 h) as simulated (instances bill around the clock), else price × instances × 730 h; empty without a count",
     );
     pub const PERCENTILE: Column = col(
         "percentile",
@@ -689,10 +689,10 @@ pub mod sizing {
         Unit::Share,
         "instance-hours with instant scaling over those of fixed peak capacity",
     );
-    pub const AUTOSCALE_SAVING_PER_30D_USD: Column = col(
-        "autoscale_saving_per_30d_usd",
+    pub const AUTOSCALE_SAVING_PER_MONTH_USD: Column = col(
+        "autoscale_saving_per_month_usd",
         Unit::Usd,
-        "what instant scaling would save per 30 days against fixed peak capacity: an upper bound",
+        "what instant scaling would save per month (730 h) against fixed peak capacity: an upper bound",
     );
     pub const REPLICATIONS: Column = col(
         "replications",
@@ -719,7 +719,7 @@ pub mod sizing {
                 INSTANCES,
                 MAX_CONCURRENT_REQUESTS_PER_INSTANCE,
             ]),
-            Part::WithCi95(&[COST_PER_30D_USD]),
+            Part::WithCi95(&[COST_PER_MONTH_USD]),
             Part::Columns(&[
                 PERCENTILE,
                 LATENCY_SLO_MS,
@@ -748,7 +748,7 @@ pub mod sizing {
                 AUTOSCALE_MIN_INSTANCES,
                 AUTOSCALE_MAX_INSTANCES,
                 AUTOSCALE_INSTANCE_HOURS_SHARE,
-                AUTOSCALE_SAVING_PER_30D_USD,
+                AUTOSCALE_SAVING_PER_MONTH_USD,
                 SEED,
                 REPLICATIONS,
             ]),
@@ -801,6 +801,96 @@ pub mod shard {
     };
 }
 
+/// `backtest.csv` (`capsim backtest`): one row per target and measure, what the simulation of
+/// a workspace's history gave against what its Azure Monitor logs show.
+pub mod backtest {
+    use super::*;
+
+    pub const TARGET: Column = col(
+        "target",
+        Unit::Text,
+        "the cluster (or endpoint) as the logs name it, and as the backtest's scenario.toml names its target",
+    );
+    pub const MEASURE: Column = col(
+        "measure",
+        Unit::Text,
+        "what is compared: `node_hours`, `cost_usd`, `nodes_peak`, `nodes_mean`, `wait_mean_s`, `preemptions` (low-priority clusters), `requests`, `rejected_429` (endpoints)",
+    );
+    pub const UNIT: Column = col(
+        "unit",
+        Unit::Text,
+        "the measure's unit: `hours`, `USD`, `nodes`, `s` or `count`",
+    );
+    pub const OBSERVED: Column = col(
+        "observed",
+        Unit::OfRow,
+        "the measure in the logs over the backtest's window; `basis` says how it was read",
+    );
+    pub const SIMULATED: Column = col(
+        "simulated",
+        Unit::OfRow,
+        "the mean over replications of the same measure in the simulation of the history",
+    );
+    pub const SIMULATED_CI95: Column = col(
+        "simulated_ci95",
+        Unit::OfRow,
+        "the half-width of the 95% confidence interval of `simulated` (Student t); empty from one replication",
+    );
+    pub const ERROR_PCT: Column = col(
+        "error_pct",
+        Unit::Percent,
+        "(simulated − observed) / observed × 100; empty when nothing was observed",
+    );
+    pub const OBSERVATIONS: Column = col(
+        "observations",
+        Unit::Count,
+        "what the observed value was computed from: jobs, log rows or requests",
+    );
+    pub const BASIS: Column = col(
+        "basis",
+        Unit::Text,
+        "how the observed value was read from the logs, in words",
+    );
+
+    pub const FILE: FileSchema = FileSchema {
+        name: "backtest.csv",
+        parts: &[Part::Columns(&[
+            TARGET,
+            MEASURE,
+            UNIT,
+            OBSERVED,
+            SIMULATED,
+            SIMULATED_CI95,
+            ERROR_PCT,
+            OBSERVATIONS,
+            BASIS,
+        ])],
+    };
+}
+
+/// `observed_nodes.csv` (`capsim backtest`): the node count each cluster's
+/// `AmlComputeClusterEvent` rows show, as steps on the simulation's clock.
+pub mod observed_nodes {
+    use super::*;
+
+    pub const TIME_S: Column = col(
+        "time_s",
+        Unit::Seconds,
+        "seconds since the backtest's window starts (simulated time zero, as in timeseries.csv)",
+    );
+    pub const TARGET: Column = col("target", Unit::Text, "the cluster's name");
+    pub const NODES_OBSERVED: Column = col(
+        "nodes_observed",
+        Unit::Count,
+        "the cluster's CurrentNodeCount from this time until the next row of the cluster (the last row is the window's end)",
+    );
+
+    pub const FILE: FileSchema = FileSchema {
+        name: "observed_nodes.csv",
+        parts: &[Part::Columns(&[TIME_S, TARGET, NODES_OBSERVED])],
+    };
+}
+
 /// Every CSV file capsim writes, in the order `docs/outputs.md` documents them.
 pub const FILES: &[FileSchema] = &[
     summary::FILE,
@@ -810,6 +900,8 @@ pub const FILES: &[FileSchema] = &[
     tradeoff::FILE,
     sizing::FILE,
     shard::FILE,
+    backtest::FILE,
+    observed_nodes::FILE,
 ];
 
 #[cfg(test)]
@@ -965,10 +1057,10 @@ mod tests {
         assert_eq!(
             t[3..9],
             [
-                "cost_per_30d_usd",
-                "cost_per_30d_usd_ci95",
-                "idle_cost_per_30d_usd",
-                "idle_cost_per_30d_usd_ci95",
+                "cost_per_month_usd",
+                "cost_per_month_usd_ci95",
+                "idle_cost_per_month_usd",
+                "idle_cost_per_month_usd_ci95",
                 "wait_mean_s",
                 "wait_mean_s_ci95"
             ]

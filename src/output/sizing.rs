@@ -29,9 +29,12 @@ pub fn sizing_csv(
         let m = r.measured.as_ref();
         let single = r.single_request.as_ref();
         let cost = match (m, r.instances) {
-            (Some(m), Some(_)) => [num(m.cost_per_30d_usd.mean), num(m.cost_per_30d_usd.ci95)],
+            (Some(m), Some(_)) => [
+                num(m.cost_per_month_usd.mean),
+                num(m.cost_per_month_usd.ci95),
+            ],
             _ => [
-                r.cost_per_30d_usd().map_or(String::new(), num),
+                r.cost_per_month_usd().map_or(String::new(), num),
                 String::new(),
             ],
         };
@@ -88,7 +91,7 @@ pub fn sizing_csv(
             a.map_or(String::new(), |a| a.min_instances.to_string()),
             a.map_or(String::new(), |a| a.max_instances.to_string()),
             a.map_or(String::new(), |a| num(a.instance_hours_share)),
-            a.map_or(String::new(), |a| num(a.saving_per_30d_usd)),
+            a.map_or(String::new(), |a| num(a.saving_per_month_usd)),
         ]);
         row.push(info.seed.to_string());
         row.push(info.replications.to_string());

@@ -219,14 +219,14 @@ fn category_range(n: usize) -> std::ops::Range<f64> {
 /// Two opposite corners of a rectangle, in chart coordinates.
 type Corners = ((f64, f64), (f64, f64));
 
-/// A bar of the cost chart: the cost per 30 days split into its parts.
+/// A bar of the cost chart: the cost per month split into its parts.
 #[derive(Clone, Debug)]
 pub struct CostBar {
     pub label: String,
     pub busy: f64,
     pub idle: f64,
     pub provisioning: f64,
-    /// `cost_per_30d_usd` minus the three node-time parts (fixed costs), when material.
+    /// `cost_per_month_usd` minus the three node-time parts (fixed costs), when material.
     pub other: f64,
     pub total: Estimate,
 }
@@ -273,7 +273,7 @@ pub fn cost_chart(
             .max_light_lines(0)
             .bold_line_style(GRID)
             .y_label_formatter(&|v| usd(*v))
-            .y_desc("Cost per month (30 days), USD")
+            .y_desc("Cost per month (730 h), USD")
             .x_desc(x_desc)
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))
@@ -604,6 +604,89 @@ pub fn nodes_chart(
     })
 }
 
+/// Observed against simulated nodes over time, for a backtest: two step lines, `(seconds,
+/// nodes)` each, over `[0, end_s]`.
+pub fn observed_simulated_chart(
+    observed: &[(f64, f64)],
+    simulated: &[(f64, f64)],
+    end_s: f64,
+    title: &str,
+) -> anyhow::Result<String> {
+    let day = 86_400.0;
+    let x1 = (end_s / day).max(1.0 / 24.0);
+    let step = |pts: &[(f64, f64)]| -> Vec<(f64, f64)> {
+        let mut out: Vec<(f64, f64)> = vec![];
+        for &(t, v) in pts {
+            let t = t / day;
+            if let Some(&(_, prev)) = out.last() {
+                if prev == v {
+                    continue;
+                }
+                out.push((t, prev));
+            }
+            out.push((t, v));
+        }
+        if let Some(&(t, v)) = out.last()
+            && t < x1
+        {
+            out.push((x1, v));
+        }
+        out
+    };
+    let (obs, sim) = (step(observed), step(simulated));
+    let top = obs.iter().chain(&sim).map(|p| p.1).fold(1.0f64, f64::max);
+    let y_top = (top * 1.3).ceil().max(2.0);
+    render(title, (WIDTH, HEIGHT), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 20))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..x1, 0.0..y_top)
+            .map_err(draw_err)?;
+        let int_tick = |v: &f64| {
+            if (v - v.round()).abs() < 1e-9 {
+                group_thousands(v.round().max(0.0) as u64)
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .x_labels((x1.ceil() as usize + 1).clamp(2, 16))
+            .y_labels((y_top as usize + 1).min(10))
+            .max_light_lines(0)
+            .bold_line_style(GRID)
+            .x_label_formatter(&|v| axis_number(*v))
+            .y_label_formatter(&int_tick)
+            .x_desc("Days since the backtest's window starts")
+            .y_desc("Nodes allocated")
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(LineSeries::new(obs, DARK.stroke_width(2)))
+            .map_err(draw_err)?
+            .label("observed (CurrentNodeCount in AmlComputeClusterEvent)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], DARK.stroke_width(2)));
+        chart
+            .draw_series(LineSeries::new(sim, MID.stroke_width(1)))
+            .map_err(draw_err)?
+            .label("simulated (replication 0, nodes_allocated in timeseries.csv)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MID.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.92))
+            .border_style(INK)
+            .label_font((FONT, 13))
+            .draw()
+            .map_err(draw_err)?;
+        Ok(())
+    })
+}
+
 /// The unit a set of durations reads best in: (divisor, name).
 pub fn duration_unit(max_s: f64) -> (f64, &'static str) {
     if max_s < 120.0 {
@@ -847,7 +930,7 @@ pub fn tradeoff_chart(
             .bold_line_style(GRID)
             .x_label_formatter(&|v| usd(*v))
             .y_label_formatter(&|v| axis_number(*v))
-            .x_desc("Cost per month (30 days), USD — mean with 95% CI")
+            .x_desc("Cost per month (730 h), USD — mean with 95% CI")
             .y_desc(format!("p95 wait ({unit}) — mean with 95% CI"))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))

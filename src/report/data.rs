@@ -219,11 +219,11 @@ pub struct Simulated {
 }
 
 impl Simulated {
-    /// 30 days divided by the observed window: turns a cost over the window into a cost per 30
-    /// days exactly as `cost_per_30d_usd` is computed.
-    pub fn per_30d(&self) -> Option<f64> {
+    /// A month (730 hours) divided by the observed window: turns a cost over the window into a
+    /// cost per month exactly as `cost_per_month_usd` is computed.
+    pub fn per_month(&self) -> Option<f64> {
         let window = self.horizon_s? - self.warmup_s.unwrap_or(0.0);
-        (window > 0.0).then(|| 30.0 * 86_400.0 / window)
+        (window > 0.0).then(|| crate::catalog::HOURS_PER_MONTH * 3600.0 / window)
     }
 }
 
@@ -470,15 +470,15 @@ impl Run {
         self.facts()?
             .goal
             .clone()
-            .filter(|g| g.wait_p95_s.is_some() || g.budget_per_30d_usd.is_some())
+            .filter(|g| g.wait_p95_s.is_some() || g.budget_per_month_usd.is_some())
     }
 
-    /// The summed cost per 30 days over targets in each replication of variant 0, from
+    /// The summed cost per month over targets in each replication of variant 0, from
     /// `replications.csv`, for the total's confidence interval.
     pub fn total_cost_per_replication(&self) -> Option<Vec<f64>> {
         let path = self.dir.join(replications::FILE.name);
         let t = Table::read(&path).ok()?;
-        if !t.has(replications::REPLICATION) || !t.has(M::cost_per_30d) {
+        if !t.has(replications::REPLICATION) || !t.has(M::cost_per_month) {
             return None;
         }
         let first_variant = self.variants.first()?.clone();
@@ -488,7 +488,7 @@ impl Run {
                 continue;
             }
             let rep = t.str(i, replications::REPLICATION)?.to_string();
-            let cost = t.num(i, M::cost_per_30d)?;
+            let cost = t.num(i, M::cost_per_month)?;
             match sums.iter_mut().find(|(r, _, _)| *r == rep) {
                 Some(e) => {
                     e.1 += cost;
@@ -512,7 +512,7 @@ pub fn describe_goal(goal: &Goal) -> String {
     if let Some(w) = goal.wait_p95_s {
         parts.push(format!("p95 wait ≤ {}", duration(w)));
     }
-    if let Some(b) = goal.budget_per_30d_usd {
+    if let Some(b) = goal.budget_per_month_usd {
         parts.push(format!("cost ≤ {} / month", usd(b)));
     }
     parts.join(" and ")

@@ -17,6 +17,7 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod backtest;
 pub mod charts;
 pub mod data;
 pub mod png;
@@ -218,6 +219,10 @@ pub fn build_report(out_dir: &Path, opts: &ReportOptions) -> anyhow::Result<Repo
     b.headline();
     b.results();
     b.charts()?;
+    if let Some((blocks, charts)) = backtest::section(out_dir, &b.charts)? {
+        b.blocks.extend(blocks);
+        b.charts.extend(charts);
+    }
     b.assumptions();
     let doc = Doc {
         title: format!("Capacity report: {}", run.simulated.scenario),
@@ -266,8 +271,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 /// Every metric of the per-target table, with its label; the column's unit says how to format it.
 const METRIC_ROWS: &[(&str, M)] = &[
-    ("Cost per month (30 days)", M::cost_per_30d),
-    ("Idle and provisioning cost per month", M::idle_cost_per_30d),
+    ("Cost per month (730 h)", M::cost_per_month),
+    (
+        "Idle and provisioning cost per month",
+        M::idle_cost_per_month,
+    ),
     ("Idle share of the cost", M::idle_cost_share),
     ("Cost over the observed window", M::cost),
     ("Idle and provisioning cost over the window", M::idle_cost),
@@ -454,7 +462,7 @@ impl Builder<'_> {
             None => "Values are means over the replications; ± is the half-width of the 95% confidence interval of that mean.".to_string(),
         };
         self.blocks.push(Block::P(vec![text(format!(
-            "A month is 30 days of the observed window (cost_per_30d_usd). {note}"
+            "A month is 730 hours, as Azure's pricing calculator counts (cost_per_month_usd: the cost over the observed window scaled to 730 hours). {note}"
         ))]));
     }
 
@@ -470,8 +478,8 @@ impl Builder<'_> {
                 paras.push(self.endpoint_headline(t, row));
                 continue;
             }
-            let cost = self.est(row, M::cost_per_30d);
-            let idle = self.est(row, M::idle_cost_per_30d);
+            let cost = self.est(row, M::cost_per_month);
+            let idle = self.est(row, M::idle_cost_per_month);
             let share = self.est(row, M::idle_cost_share);
             let p95 = self.est(row, M::wait_p95);
             let util = self.est(row, M::utilization);
@@ -513,11 +521,11 @@ impl Builder<'_> {
                 .collect();
             let total: Option<f64> = rows
                 .iter()
-                .map(|&r| run.summary.num(r, M::cost_per_30d))
+                .map(|&r| run.summary.num(r, M::cost_per_month))
                 .sum();
             let idle: Option<f64> = rows
                 .iter()
-                .map(|&r| run.summary.num(r, M::idle_cost_per_30d))
+                .map(|&r| run.summary.num(r, M::idle_cost_per_month))
                 .sum();
             let ci = run
                 .total_cost_per_replication()
@@ -546,8 +554,8 @@ impl Builder<'_> {
 
     /// `scorer costs $1,234 ± $5 per month; p95 latency 412 ± 9 ms; 0.3% rejected (429); ...`
     fn endpoint_headline(&self, t: &str, row: usize) -> Para {
-        let cost = self.est(row, M::cost_per_30d);
-        let idle = self.est(row, M::idle_cost_per_30d);
+        let cost = self.est(row, M::cost_per_month);
+        let idle = self.est(row, M::idle_cost_per_month);
         let p95 = self.est(row, M::latency_p95);
         let r429 = self.est(row, M::rejected_429_share);
         let slo = self.est(row, M::slo_attainment);
@@ -649,7 +657,7 @@ impl Builder<'_> {
                 String::new()
             };
             if let Some(r) = rec {
-                let cost = tr.est(r, trade::COST_PER_30D_USD);
+                let cost = tr.est(r, trade::COST_PER_MONTH_USD);
                 let p95 = tr.est(r, trade::WAIT_P95_S);
                 let v = run.variant_of(tr, r);
                 let share = run
@@ -691,7 +699,10 @@ impl Builder<'_> {
                     .filter(|&i| tr.flag(i, trade::MEETS_GOAL).as_deref() == Some("uncertain"))
                     .collect();
                 uncertain.sort_by(|&a, &b| {
-                    let c = |i| tr.num(i, trade::COST_PER_30D_USD).unwrap_or(f64::INFINITY);
+                    let c = |i| {
+                        tr.num(i, trade::COST_PER_MONTH_USD)
+                            .unwrap_or(f64::INFINITY)
+                    };
                     c(a).total_cmp(&c(b))
                 });
                 if uncertain.is_empty() {
@@ -700,7 +711,7 @@ impl Builder<'_> {
                         w(a).total_cmp(&w(b))
                     }) {
                         let p95 = tr.est(best, trade::WAIT_P95_S);
-                        let cost = tr.est(best, trade::COST_PER_30D_USD);
+                        let cost = tr.est(best, trade::COST_PER_MONTH_USD);
                         p.push(text(format!(
                             " The shortest p95 wait is {} with setting {} at {} per month.",
                             duration_ci(p95.known_mean(), p95.known_ci95()),
@@ -713,7 +724,7 @@ impl Builder<'_> {
                         .iter()
                         .take(5)
                         .map(|&i| {
-                            let cost = tr.est(i, trade::COST_PER_30D_USD);
+                            let cost = tr.est(i, trade::COST_PER_MONTH_USD);
                             let p95 = tr.est(i, trade::WAIT_P95_S);
                             format!(
                                 "{} at {} per month, p95 wait {}",
@@ -744,8 +755,8 @@ impl Builder<'_> {
                 let mut p = vec![text(format!(
                     "{prefix}Without a goal nothing is recommended."
                 ))];
-                if let Some(c) = by(trade::COST_PER_30D_USD) {
-                    let cost = tr.est(c, trade::COST_PER_30D_USD);
+                if let Some(c) = by(trade::COST_PER_MONTH_USD) {
+                    let cost = tr.est(c, trade::COST_PER_MONTH_USD);
                     p.push(text(format!(
                         " Cheapest: {} at {} per month.",
                         label(c),
@@ -783,7 +794,7 @@ impl Builder<'_> {
         let Some(tr) = &run.tradeoff else {
             return vec![];
         };
-        let diff = tr.est(rec, trade::COST_DIFF_PER_30D_USD);
+        let diff = tr.est(rec, trade::COST_DIFF_PER_MONTH_USD);
         let wait = tr.est(rec, trade::WAIT_P95_DIFF_S);
         let base_label = base.map_or("setting #0".to_string(), |b| {
             format!("setting #0 ({})", run.params_long(tr, b))
@@ -997,8 +1008,8 @@ impl Builder<'_> {
             }));
             let e = |m: M| s.est(i, m);
             cells.push(usd_ci(
-                e(M::cost_per_30d).known_mean(),
-                e(M::cost_per_30d).known_ci95(),
+                e(M::cost_per_month).known_mean(),
+                e(M::cost_per_month).known_ci95(),
             ));
             cells.push(percent_ci(
                 e(M::idle_cost_share).known_mean(),
@@ -1020,7 +1031,7 @@ impl Builder<'_> {
                 });
                 match r {
                     Some(r) => {
-                        let d = tr.est(r, trade::COST_DIFF_PER_30D_USD);
+                        let d = tr.est(r, trade::COST_DIFF_PER_MONTH_USD);
                         let w = tr.est(r, trade::WAIT_P95_DIFF_S);
                         let ns = |col: schema::Column| {
                             if tr.flag(r, col).as_deref() == Some("no") {
@@ -1123,7 +1134,7 @@ impl Builder<'_> {
             .filter(|i| !keep.contains(i))
             .collect();
         rest.sort_by(|&a, &b| {
-            let c = |i| s.num(i, M::cost_per_30d).unwrap_or(f64::INFINITY);
+            let c = |i| s.num(i, M::cost_per_month).unwrap_or(f64::INFINITY);
             c(a).total_cmp(&c(b))
         });
         let room = max.saturating_sub(keep.len());
@@ -1192,14 +1203,14 @@ impl Builder<'_> {
     fn cost_chart(&mut self) -> anyhow::Result<()> {
         let run = self.run;
         let s = &run.summary;
-        if !s.has(M::cost_per_30d) {
+        if !s.has(M::cost_per_month) {
             self.blocks.push(Block::Missing(
-                "No cost chart: summary.csv has no cost_per_30d_usd column.".into(),
+                "No cost chart: summary.csv has no cost_per_month_usd column.".into(),
             ));
             return Ok(());
         }
         let mut split_from_hours = true;
-        let has_idle = s.has(M::idle_cost_per_30d);
+        let has_idle = s.has(M::idle_cost_per_month);
         let mut bars = vec![];
         // A batch endpoint's cost is node time of its cluster, whose bar already holds it: a
         // bar of its own would count the money twice in a reader's sum.
@@ -1210,13 +1221,13 @@ impl Builder<'_> {
             MAX_BARS,
         );
         for i in shown {
-            let total = s.est(i, M::cost_per_30d);
-            let per_30d = {
+            let total = s.est(i, M::cost_per_month);
+            let per_month = {
                 let h = s.num(i, sum::HORIZON_S);
                 let w = s.num(i, sum::WARMUP_S).unwrap_or(0.0);
                 h.map(|h| h - w)
                     .filter(|win| *win > 0.0)
-                    .map(|win| 30.0 * 86_400.0 / win)
+                    .map(|win| crate::catalog::HOURS_PER_MONTH * 3600.0 / win)
             };
             let price = s.num(i, sum::PRICE_USD_PER_HOUR);
             let hours = |m: M| s.num(i, m);
@@ -1229,7 +1240,7 @@ impl Builder<'_> {
                 total,
             };
             match (
-                per_30d,
+                per_month,
                 price,
                 hours(M::busy_node_hours),
                 hours(M::idle_node_hours),
@@ -1249,14 +1260,14 @@ impl Builder<'_> {
                 _ if run.is_endpoint_row(i) => {
                     // Endpoints bill instances, not nodes: busy capacity and idle capacity.
                     let t = total.known_mean().unwrap_or(0.0);
-                    let idle = s.num(i, M::idle_cost_per_30d).unwrap_or(0.0).min(t);
+                    let idle = s.num(i, M::idle_cost_per_month).unwrap_or(0.0).min(t);
                     bar.busy = (t - idle).max(0.0);
                     bar.idle = idle;
                 }
                 _ => {
                     split_from_hours = false;
                     let t = total.known_mean().unwrap_or(0.0);
-                    match s.num(i, M::idle_cost_per_30d) {
+                    match s.num(i, M::idle_cost_per_month) {
                         Some(idle) if has_idle => {
                             bar.busy = (t - idle).max(0.0);
                             bar.idle = idle.min(t);
@@ -1289,13 +1300,13 @@ impl Builder<'_> {
         };
         let svg = charts::cost_chart(&bars, names, &self.category_desc(), title)?;
         let caption = if split_from_hours {
-            "Bars are cost_per_30d_usd (the figure above each bar; whiskers: its 95% CI). The parts are busy_node_hours, idle_node_hours and provisioning_node_hours × price_usd_per_hour × 30 days / (horizon_s − warmup_s), the scaling behind cost_per_30d_usd; any remainder (fixed costs) is shown as \"fixed and other\".".to_string()
+            "Bars are cost_per_month_usd (the figure above each bar; whiskers: its 95% CI). The parts are busy_node_hours, idle_node_hours and provisioning_node_hours × price_usd_per_hour × 730 h / (horizon_s − warmup_s), the scaling behind cost_per_month_usd; any remainder (fixed costs) is shown as \"fixed and other\".".to_string()
         } else {
-            "Bars are cost_per_30d_usd (whiskers: its 95% CI). Node-hour columns, prices or the horizon are missing from summary.csv, so a bar is split only into idle_cost_per_30d_usd (idle and provisioning together) and the rest, where that column exists.".to_string()
+            "Bars are cost_per_month_usd (whiskers: its 95% CI). Node-hour columns, prices or the horizon are missing from summary.csv, so a bar is split only into idle_cost_per_month_usd (idle and provisioning together) and the rest, where that column exists.".to_string()
         };
         let caption = if (0..s.rows.len()).any(|i| run.is_endpoint_row(i)) {
             format!(
-                "{caption} An endpoint's bar is split into its idle capacity (idle_cost_per_30d_usd: instance time without a request) and the rest (busy)."
+                "{caption} An endpoint's bar is split into its idle capacity (idle_cost_per_month_usd: instance time without a request) and the rest (busy)."
             )
         } else {
             caption
@@ -1533,7 +1544,7 @@ impl Builder<'_> {
                 .into_iter()
                 .map(|i| TradeoffPoint {
                     variant: run.variant_of(tr, i),
-                    cost: tr.est(i, trade::COST_PER_30D_USD),
+                    cost: tr.est(i, trade::COST_PER_MONTH_USD),
                     wait_p95: tr.est(i, trade::WAIT_P95_S),
                     pareto: tr.flag(i, trade::PARETO_OPTIMAL).as_deref() == Some("yes"),
                     recommended: tr.flag(i, trade::RECOMMENDED).as_deref() == Some("yes"),
@@ -1552,14 +1563,14 @@ impl Builder<'_> {
             let svg = charts::tradeoff_chart(
                 &points,
                 goal.as_ref().and_then(|g| g.wait_p95_s),
-                goal.as_ref().and_then(|g| g.budget_per_30d_usd),
+                goal.as_ref().and_then(|g| g.budget_per_month_usd),
                 &title,
             )?;
             let file = chart_file("tradeoff", t, &self.charts);
             self.push_chart(Chart {
                 file,
                 title,
-                caption: "Each point is a setting (tradeoff.csv: cost_per_30d_usd and wait_p95_s, bars: their _ci95). The line joins the Pareto-optimal settings (pareto_optimal = yes: no other is both cheaper and faster); the ring marks the recommended setting (recommended = yes); the dashed line is the [goal] of scenario.toml. Labels are setting numbers (#0 is the baseline).".into(),
+                caption: "Each point is a setting (tradeoff.csv: cost_per_month_usd and wait_p95_s, bars: their _ci95). The line joins the Pareto-optimal settings (pareto_optimal = yes: no other is both cheaper and faster); the ring marks the recommended setting (recommended = yes); the dashed line is the [goal] of scenario.toml. Labels are setting numbers (#0 is the baseline).".into(),
                 svg,
             });
         }
@@ -1609,7 +1620,7 @@ impl Builder<'_> {
                 cells.push(HeatCell {
                     row,
                     col,
-                    cost: s.num(i, M::cost_per_30d),
+                    cost: s.num(i, M::cost_per_month),
                     wait_p95_s: s.num(i, M::wait_p95),
                     recommended,
                 });
@@ -1635,7 +1646,7 @@ impl Builder<'_> {
                 file,
                 title,
                 caption: format!(
-                    "cost_per_30d_usd of each setting (darker costs more), with its wait_p95_s below; rows are {}, columns {}. The outlined cell is the recommended setting.",
+                    "cost_per_month_usd of each setting (darker costs more), with its wait_p95_s below; rows are {}, columns {}. The outlined cell is the recommended setting.",
                     ra.path, ca.path
                 ),
                 svg,
@@ -1863,7 +1874,7 @@ mod tests {
             "seed" => "5",
             "horizon_s" => "172800",
             "warmup_s" => "3600",
-            "cost_per_30d_usd" => "100",
+            "cost_per_month_usd" => "100",
             _ => "",
         };
         let mut w = csv::Writer::from_writer(vec![]);
@@ -1898,7 +1909,7 @@ mod tests {
             warmup_s: 3600.0,
             goal: Some(Goal {
                 wait_p95_s: Some(600.0),
-                budget_per_30d_usd: None,
+                budget_per_month_usd: None,
             }),
             targets: vec![TargetFacts {
                 name: "gpu-cluster".into(),

@@ -62,7 +62,7 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
     let mut head: Vec<Para> = vec![];
     match rec {
         Some(r) => {
-            let cost = t.est(r, col::COST_PER_30D_USD);
+            let cost = t.est(r, col::COST_PER_MONTH_USD);
             let lat = t.est(r, lat_col);
             let share = t.est(r, col::REJECTED_429_SHARE);
             head.push(vec![
@@ -80,7 +80,7 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
                     t.num(r, col::MAX_429_SHARE).map_or("-".into(), percent)
                 )),
             ]);
-            if let Some(saving) = t.num(r, col::AUTOSCALE_SAVING_PER_30D_USD) {
+            if let Some(saving) = t.num(r, col::AUTOSCALE_SAVING_PER_MONTH_USD) {
                 head.push(vec![text(format!(
                     "With autoscale between {} and {} instances, up to {} per month less (an upper bound: instant scaling).",
                     s(r, col::AUTOSCALE_MIN_INSTANCES),
@@ -117,7 +117,7 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
             let lat = t.est(r, lat_col);
             let p99 = t.est(r, col::LATENCY_P99_MS);
             let share = t.est(r, col::REJECTED_429_SHARE);
-            let cost = t.est(r, col::COST_PER_30D_USD);
+            let cost = t.est(r, col::COST_PER_MONTH_USD);
             TableRow {
                 cells: vec![
                     s(r, col::SIZE),
@@ -147,18 +147,18 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
     let costed: Vec<usize> = rows
         .iter()
         .copied()
-        .filter(|&r| t.num(r, col::COST_PER_30D_USD).is_some())
+        .filter(|&r| t.num(r, col::COST_PER_MONTH_USD).is_some())
         .collect();
     if costed.is_empty() {
         blocks.push(Block::Missing(
-            "No sizing chart: no candidate was simulated (cost_per_30d_usd is empty everywhere)."
+            "No sizing chart: no candidate was simulated (cost_per_month_usd is empty everywhere)."
                 .into(),
         ));
     } else {
         let bars: Vec<CostBar> = costed
             .iter()
             .map(|&r| {
-                let total = t.est(r, col::COST_PER_30D_USD);
+                let total = t.est(r, col::COST_PER_MONTH_USD);
                 let m = total.known_mean().unwrap_or(0.0);
                 let lat = t
                     .num(r, lat_col)
@@ -193,7 +193,7 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
             file: "sizing.svg".into(),
             title: title.clone(),
             caption: format!(
-                "cost_per_30d_usd of each simulated candidate at its instance count (whiskers: 95% CI), coloured by verdict; {lat_col} in brackets."
+                "cost_per_month_usd of each simulated candidate at its instance count (whiskers: 95% CI), coloured by verdict; {lat_col} in brackets."
             ),
             svg,
         };

@@ -1,6 +1,6 @@
 //! Azure ML YAML in a scenario: `from = "cluster.yml"` in a `[[compute]]` table (or `from =
 //! ["endpoint.yml", "blue-deployment.yml"]` in an `[[endpoint]]`) takes the table's values from
-//! Azure ML CLI v2 YAML files, read by [`crate::azureml`].
+//! Azure ML CLI v2 YAML files, read by [`crate::azure::ml`].
 //!
 //! The YAML's values are written into the document before it is checked, each key the table does
 //! not already have (a value written in the TOML table wins), with a comment naming the file and
@@ -14,7 +14,7 @@
 
 use super::LoadError;
 use super::edit::{self, Origin as Traced, Step};
-use crate::azureml::{self, Scalar, Section};
+use crate::azure::ml::{self, Scalar, Section};
 use crate::text::diagnostic::{Diagnostic, Severity, SourceMap};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -26,7 +26,7 @@ pub(super) struct Merged {
     pub text: String,
     steps: Vec<Step>,
     /// Per merged value: where in the YAML it came from.
-    origins: Vec<azureml::Origin>,
+    origins: Vec<ml::Origin>,
     /// What the YAML says that changes the real resource but is not simulated (probes,
     /// schedules, a traffic split), at its place in the YAML.
     pub warnings: Vec<Diagnostic>,
@@ -39,7 +39,7 @@ pub const PLACEHOLDER: &str = "FILL:";
 struct Request {
     section: Section,
     index: usize,
-    target: azureml::Target,
+    target: ml::Target,
 }
 
 /// Merges every `from` of `doc` (the parsed `text` of the scenario at `path`); `None` when there
@@ -146,7 +146,7 @@ pub(super) fn merge(
             if files.len() < names.len() {
                 continue;
             }
-            let imported = azureml::import(&files);
+            let imported = ml::import(&files);
             let found = |mut d: Diagnostic| {
                 d.file = dir.join(&d.file);
                 d
@@ -249,7 +249,7 @@ pub(super) fn merge(
                 repr.trim(),
                 Some(origins.len()),
             ));
-            origins.push(azureml::Origin {
+            origins.push(ml::Origin {
                 file: dir.join(&f.origin.file),
                 ..f.origin.clone()
             });

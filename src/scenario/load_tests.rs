@@ -230,3 +230,24 @@ fn an_edits_error_is_at_the_command_line_and_the_files_stay_in_place() {
     );
     assert_eq!(e[0].column, "size = ".len() + 1);
 }
+
+#[test]
+fn a_budget_per_30_days_is_refused_with_the_same_budget_per_month() {
+    // 1440 USD per 30 days (720 h) is 2 USD an hour: 1460 USD per month of 730 hours.
+    let text = scenario(None, "[goal]\nbudget_per_30d_usd = 1440\n");
+    let Err(LoadError::Invalid { errors, .. }) = load_text(&text, &Edits::default()) else {
+        panic!("a 30-day budget loads");
+    };
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = &errors[0];
+    assert_eq!(e.field, "goal.budget_per_30d_usd");
+    assert_eq!(e.line, 20);
+    assert!(e.message.contains("is now budget_per_month_usd"), "{e}");
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("write budget_per_month_usd = 1460 (the same budget: 1440 per 30 days × 730 / 720)")
+    );
+    let ok = scenario(None, "[goal]\nbudget_per_month_usd = 1460\n");
+    let plan = load_text(&ok, &Edits::default()).unwrap();
+    assert_eq!(plan.goal.unwrap().budget_per_month_usd, Some(1460.0));
+}

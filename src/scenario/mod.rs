@@ -10,6 +10,7 @@
 //! table is checked against the result (`sizing`). Every problem found is reported, each with
 //! file, line, column and field, or with the command-line argument it came from.
 
+pub mod calibrated;
 mod edit;
 mod from;
 mod load;

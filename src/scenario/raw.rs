@@ -151,6 +151,12 @@ pub struct RawArrivals {
     pub end: Option<Spanned<Dur>>,
     pub repeat: Option<bool>,
     pub on_bad_row: Option<Spanned<String>>,
+    /// Replay only the rows whose `status_column` holds one of `statuses`.
+    pub status_column: Option<Spanned<String>>,
+    pub statuses: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Replay only the rows whose `cluster_column` holds one of `clusters`.
+    pub cluster_column: Option<Spanned<String>>,
+    pub clusters: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A distribution of durations. One flat table for every family, checked after parsing, so
@@ -508,7 +514,9 @@ impl<'de> Deserialize<'de> for RawAxis {
 pub struct RawGoal {
     /// The cheapest setting whose p95 wait is at most this.
     pub wait_p95: Option<Spanned<Dur>>,
-    /// The cheapest setting whose cost per 30 days is at most this.
+    /// The cheapest setting whose cost per month (730 h) is at most this.
+    pub budget_per_month_usd: Option<Spanned<f64>>,
+    /// The key's name before a month was 730 hours: refused, with the figure to write instead.
     pub budget_per_30d_usd: Option<Spanned<f64>>,
 }
 
@@ -529,6 +537,8 @@ pub struct RawSizing {
     pub max_429_share: Option<Spanned<f64>>,
     pub sizes: Option<Spanned<Vec<Spanned<String>>>>,
     pub series: Option<Spanned<Vec<Spanned<String>>>>,
+    pub budget_per_month_usd: Option<Spanned<f64>>,
+    /// Refused as in `[goal]`.
     pub budget_per_30d_usd: Option<Spanned<f64>>,
     pub max_instances: Option<Spanned<f64>>,
 }

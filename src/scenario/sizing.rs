@@ -12,7 +12,7 @@
 //! peak_rate_per_second = 40.0    # default: the traffic's rate
 //! max_429_share = 0.001          # at most 0.1% of requests turned away
 //! series = ["FSv2", "Dv3"]       # or sizes = ["Standard_F4s_v2", ...]
-//! budget_per_30d_usd = 2000      # optional
+//! budget_per_month_usd = 2000      # optional
 //! max_instances = 50             # optional, at most Azure's 50 per deployment
 //! ```
 //!
@@ -144,7 +144,7 @@ pub struct SizingTarget {
     pub percentile: Percentile,
     pub peak_rate_per_second: f64,
     pub max_429_share: f64,
-    pub budget_per_30d_usd: Option<f64>,
+    pub budget_per_month_usd: Option<f64>,
     /// Most instances a deployment may have.
     pub max_instances: u32,
     pub max_concurrent_requests_per_instance: u32,
@@ -248,7 +248,7 @@ pub(super) fn check(
             }
             "sizes" | "series" if whole => "must be a list of names, such as [\"...\"]".into(),
             "sizes" | "series" => "must be a list of names (strings)".into(),
-            "budget_per_30d_usd" => "must be a number of US dollars greater than zero".into(),
+            "budget_per_month_usd" => "must be a number of US dollars greater than zero".into(),
             "max_instances" => max_instances_want.clone(),
             _ => return None,
         })
@@ -576,9 +576,12 @@ pub(super) fn check(
         &mut errors,
     )
     .unwrap_or(DEFAULT_MAX_429_SHARE);
-    let budget_per_30d_usd = num(
-        &r.budget_per_30d_usd,
-        "budget_per_30d_usd",
+    if let Some(old) = &r.budget_per_30d_usd {
+        errors.push(super::sweep::renamed_budget(map, old, "sizing"));
+    }
+    let budget_per_month_usd = num(
+        &r.budget_per_month_usd,
+        "budget_per_month_usd",
         &positive,
         "a number of US dollars greater than zero",
         &mut errors,
@@ -683,7 +686,7 @@ pub(super) fn check(
             percentile,
             peak_rate_per_second: peak_rate_per_second.unwrap_or(0.0),
             max_429_share,
-            budget_per_30d_usd,
+            budget_per_month_usd,
             max_instances,
             max_concurrent_requests_per_instance: mcr,
             load_profile,

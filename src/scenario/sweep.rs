@@ -12,7 +12,7 @@
 //!
 //! [goal]
 //! wait_p95 = "10m"            # name the cheapest setting whose p95 wait is at most this
-//! budget_per_30d_usd = 5000   # or whose cost per 30 days is at most this
+//! budget_per_month_usd = 5000  # or whose cost per month (730 h) is at most this
 //! ```
 //!
 //! A path names a top-level field (`horizon`), or a field of a compute target, workload, endpoint
@@ -50,7 +50,7 @@ pub struct Variant {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Goal {
     pub wait_p95_s: Option<f64>,
-    pub budget_per_30d_usd: Option<f64>,
+    pub budget_per_month_usd: Option<f64>,
 }
 
 /// A loaded scenario: its variants (one without a sweep), its goal and `[sizing]` table, and the
@@ -515,18 +515,22 @@ pub(super) fn goal_table(
     const BUDGET: &str = "must be a number of US dollars greater than zero";
     let wants = |key: &str, _: bool| match key {
         "wait_p95" => Some(WAIT.to_string()),
-        "budget_per_30d_usd" => Some(BUDGET.to_string()),
+        "budget_per_month_usd" => Some(BUDGET.to_string()),
         _ => None,
     };
     let rules = TableRules {
         name: "goal",
         known: Some(fields_of::<RawGoal>()),
-        unknown_hint: "[goal] accepts wait_p95 and budget_per_30d_usd",
+        unknown_hint: "[goal] accepts wait_p95 and budget_per_month_usd",
         wants: &wants,
     };
     let raw: RawGoal = read(value, &rules, map, errors)?;
     let mut goal = Goal::default();
     let mut ok = true;
+    if let Some(old) = &raw.budget_per_30d_usd {
+        errors.push(renamed_budget(map, old, "goal"));
+        ok = false;
+    }
     if let Some(w) = &raw.wait_p95 {
         let s = w.get_ref().0;
         if s.is_finite() && s >= 0.0 {
@@ -536,21 +540,40 @@ pub(super) fn goal_table(
             ok = false;
         }
     }
-    if let Some(b) = &raw.budget_per_30d_usd {
+    if let Some(b) = &raw.budget_per_month_usd {
         let usd = *b.get_ref();
         if usd.is_finite() && usd > 0.0 {
-            goal.budget_per_30d_usd = Some(usd);
+            goal.budget_per_month_usd = Some(usd);
         } else {
             errors.push(map.diag(
                 Severity::Error,
                 b.span().start,
-                "goal.budget_per_30d_usd",
+                "goal.budget_per_month_usd",
                 BUDGET,
             ));
             ok = false;
         }
     }
     ok.then_some(goal)
+}
+
+/// `budget_per_30d_usd`, the name of a budget before every monthly figure became a month of
+/// 730 hours (Azure's pricing calculator's month): refused, with the figure that keeps the budget
+/// as it was meant (a 30-day budget × 730 / 720), so that no old file silently changes meaning.
+pub(super) fn renamed_budget(map: &SourceMap, old: &Spanned<f64>, table: &str) -> Diagnostic {
+    let usd = *old.get_ref();
+    let mut d = map.diag(
+        Severity::Error,
+        old.span().start,
+        format!("{table}.budget_per_30d_usd"),
+        "is now budget_per_month_usd, for a month of 730 hours as Azure's pricing calculator counts",
+    );
+    d.hint = Some(format!(
+        "write budget_per_month_usd = {} (the same budget: {} per 30 days × 730 / 720)",
+        crate::text::num((usd * 730.0 / 720.0 * 100.0).round() / 100.0),
+        crate::text::num(usd)
+    ));
+    d
 }
 
 /// A plan's variants before the `[sizing]` check.

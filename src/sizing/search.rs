@@ -7,8 +7,7 @@ use crate::workload::requests::latency_at;
 use std::collections::HashMap;
 use std::fmt;
 
-/// Hours in the 30 days every monthly figure is quoted for (as `cost_per_30d_usd`).
-pub const HOURS_PER_30D: f64 = 720.0;
+pub use crate::catalog::HOURS_PER_MONTH;
 
 /// The single-request probe runs at the instance limit; if the peak rate would still make more
 /// than this share of requests wait there (M/M/c/K estimate), it runs at a lower rate, so that
@@ -57,7 +56,7 @@ pub struct Measured {
     pub latency_p99_ms: Est,
     pub service_time_mean_ms: Est,
     pub slo_attainment: Est,
-    pub cost_per_30d_usd: Est,
+    pub cost_per_month_usd: Est,
 }
 
 impl Measured {
@@ -157,8 +156,8 @@ pub enum Verdict {
     /// At the instance limit not one request was served: every one timed out or was rejected.
     NothingServed,
     OverBudget {
-        cost_per_30d_usd: f64,
-        budget_per_30d_usd: f64,
+        cost_per_month_usd: f64,
+        budget_per_month_usd: f64,
     },
 }
 
@@ -230,11 +229,11 @@ impl fmt::Display for Verdict {
                 "nothing served: every request timed out (408) or was turned away (429)"
             ),
             Verdict::OverBudget {
-                cost_per_30d_usd,
-                budget_per_30d_usd,
+                cost_per_month_usd,
+                budget_per_month_usd,
             } => write!(
                 f,
-                "over budget: {cost_per_30d_usd:.0} USD per 30 days, budget {budget_per_30d_usd:.0}"
+                "over budget: {cost_per_month_usd:.0} USD per month, budget {budget_per_month_usd:.0}"
             ),
         }
     }
@@ -261,14 +260,14 @@ pub struct Row {
 }
 
 impl Row {
-    /// Cost per 30 days at the row's count: measured when simulated, else list price x count.
-    pub fn cost_per_30d_usd(&self) -> Option<f64> {
+    /// Cost per month (730 h) at the row's count: measured when simulated, else list price x count.
+    pub fn cost_per_month_usd(&self) -> Option<f64> {
         match (&self.measured, self.instances) {
-            (Some(m), Some(_)) => Some(m.cost_per_30d_usd.mean),
+            (Some(m), Some(_)) => Some(m.cost_per_month_usd.mean),
             (_, Some(n)) => self
                 .candidate
                 .price_usd_per_hour
-                .map(|p| p * n as f64 * HOURS_PER_30D),
+                .map(|p| p * n as f64 * HOURS_PER_MONTH),
             _ => None,
         }
     }
@@ -361,9 +360,9 @@ pub struct AutoscaleAdvice {
     pub max_instances: u32,
     /// Instance-hours with ideal autoscaling over those of fixed peak capacity (0 to 1).
     pub instance_hours_share: f64,
-    /// What ideal (instant) autoscaling would save per 30 days against fixed peak capacity, US
+    /// What ideal (instant) autoscaling would save per month against fixed peak capacity, US
     /// dollars: an upper bound, since new instances take minutes to arrive.
-    pub saving_per_30d_usd: f64,
+    pub saving_per_month_usd: f64,
 }
 
 /// Hour by hour, the closed form's smallest count at that hour's rate, shifted by the peak's
@@ -399,7 +398,7 @@ pub fn autoscale_advice(goal: &SizingTarget, row: &Row) -> Option<AutoscaleAdvic
         min_instances: counts.iter().copied().min().unwrap_or(peak),
         max_instances: peak,
         instance_hours_share: share,
-        saving_per_30d_usd: (1.0 - share) * f64::from(peak) * price * HOURS_PER_30D,
+        saving_per_month_usd: (1.0 - share) * f64::from(peak) * price * HOURS_PER_MONTH,
     })
 }
 
@@ -565,12 +564,12 @@ pub fn recommend(
                 message: why.clone().unwrap_or_default(),
             }
         } else if let Some(p) = c.price_usd_per_hour {
-            match goal.budget_per_30d_usd {
-                Some(b) if p * HOURS_PER_30D > b => {
+            match goal.budget_per_month_usd {
+                Some(b) if p * HOURS_PER_MONTH > b => {
                     r.instances = Some(1);
                     Verdict::OverBudget {
-                        cost_per_30d_usd: p * HOURS_PER_30D,
-                        budget_per_30d_usd: b,
+                        cost_per_month_usd: p * HOURS_PER_MONTH,
+                        budget_per_month_usd: b,
                     }
                 }
                 _ => Verdict::Meets,
@@ -696,15 +695,15 @@ pub fn recommend(
         let a = analytic(goal, s_ms, lo_fail + 1, max, single / exponential);
         rows[i].analytic = a;
         if let (Some(b), Some(p)) = (
-            goal.budget_per_30d_usd,
+            goal.budget_per_month_usd,
             rows[i].candidate.price_usd_per_hour,
         ) && lo_fail < max
-            && p * HOURS_PER_30D * (lo_fail + 1) as f64 > b
+            && p * HOURS_PER_MONTH * (lo_fail + 1) as f64 > b
         {
             rows[i].instances = Some(lo_fail + 1);
             rows[i].verdict = Verdict::OverBudget {
-                cost_per_30d_usd: p * HOURS_PER_30D * (lo_fail + 1) as f64,
-                budget_per_30d_usd: b,
+                cost_per_month_usd: p * HOURS_PER_MONTH * (lo_fail + 1) as f64,
+                budget_per_month_usd: b,
             };
             continue;
         }
@@ -749,13 +748,13 @@ pub fn recommend(
             Some(n) => {
                 r.instances = Some(n);
                 r.measured = cache.get(&(s.row, n)).copied();
-                let cost = r.cost_per_30d_usd().unwrap_or(f64::INFINITY);
-                if let Some(b) = goal.budget_per_30d_usd
+                let cost = r.cost_per_month_usd().unwrap_or(f64::INFINITY);
+                if let Some(b) = goal.budget_per_month_usd
                     && cost > b
                 {
                     r.verdict = Verdict::OverBudget {
-                        cost_per_30d_usd: cost,
-                        budget_per_30d_usd: b,
+                        cost_per_month_usd: cost,
+                        budget_per_month_usd: b,
                     };
                 }
             }
@@ -775,7 +774,7 @@ pub fn recommend(
         .enumerate()
         .filter(|(_, r)| r.verdict == Verdict::Meets)
         .min_by(|(_, a), (_, b)| {
-            let c = |r: &Row| r.cost_per_30d_usd().unwrap_or(f64::INFINITY);
+            let c = |r: &Row| r.cost_per_month_usd().unwrap_or(f64::INFINITY);
             c(a).total_cmp(&c(b))
         })
         .map(|(i, _)| i);
@@ -819,7 +818,7 @@ mod tests {
             percentile: Percentile::P95,
             peak_rate_per_second: 20.0,
             max_429_share: 0.001,
-            budget_per_30d_usd: None,
+            budget_per_month_usd: None,
             max_instances: 50,
             max_concurrent_requests_per_instance: 1,
             load_profile: vec![],
@@ -854,7 +853,7 @@ mod tests {
                         latency_p99_ms: e(q.sojourn_quantile(0.99) * 1000.0),
                         service_time_mean_ms: e(s),
                         slo_attainment: e(1.0 - q.sojourn_survival(0.3)),
-                        cost_per_30d_usd: e(prices[&p.size] * p.count as f64 * HOURS_PER_30D),
+                        cost_per_month_usd: e(prices[&p.size] * p.count as f64 * HOURS_PER_MONTH),
                     }
                 })
                 .collect())
@@ -873,8 +872,8 @@ mod tests {
         //   c = 3: p ∝ 1, 1, 1/2, 1/6, 1/18, 1/54, 1/162 -> blocking 0.00617/2.747 = 0.00225
         //   c = 4: ... 1/24, 1/96, 1/384, 1/1536, 1/6144 -> blocking 0.000163/2.722 = 0.00006
         // so 4 instances are the fewest with at most 0.1% turned away. On "big" (a = 0.8),
-        // c = 3 blocks 0.00162/2.236 = 0.00072: 3 instances, but at 0.80 USD/h that is 1728 USD
-        // per 30 days against 4 x 0.20 x 720 = 576 for "fast".
+        // c = 3 blocks 0.00162/2.236 = 0.00072: 3 instances, but at 0.80 USD/h that is 1752 USD
+        // per month (730 h) against 4 x 0.20 x 730 = 584 for "fast".
         let g = goal();
         let sizes = [
             ("small", 8.0, 0.10, 50.0),
@@ -904,7 +903,7 @@ mod tests {
         assert_eq!(fast.simulated_counts, vec![3, 4, 50]);
         let m = fast.measured.unwrap();
         assert!(m.rejected_429_share.mean <= 0.001 && m.latency_p95_ms.mean <= 300.0);
-        assert!((fast.cost_per_30d_usd().unwrap() - 576.0).abs() < 1e-9);
+        assert!((fast.cost_per_month_usd().unwrap() - 584.0).abs() < 1e-9);
         assert_eq!(out.rows[out.recommended.unwrap()].candidate.size, "fast");
     }
 
@@ -970,7 +969,7 @@ mod tests {
         assert_eq!((a.min_instances, a.max_instances), (2, 4));
         // (4 + 3 + 2 + 2) / (4 x 4) instance-hours.
         assert!((a.instance_hours_share - 11.0 / 16.0).abs() < 1e-12);
-        assert!((a.saving_per_30d_usd - 5.0 / 16.0 * 4.0 * 0.20 * 720.0).abs() < 1e-9);
+        assert!((a.saving_per_month_usd - 5.0 / 16.0 * 4.0 * 0.20 * 730.0).abs() < 1e-9);
     }
 
     #[test]
@@ -1000,7 +999,7 @@ mod tests {
                     Measured {
                         latency_p95_ms: Est::exact(if ok { 100.0 } else { 900.0 }),
                         service_time_mean_ms: Est::exact(50.0),
-                        cost_per_30d_usd: Est::exact(p.count as f64 * 144.0),
+                        cost_per_month_usd: Est::exact(p.count as f64 * 144.0),
                         ..Measured::default()
                     }
                 })
@@ -1073,13 +1072,13 @@ mod tests {
         let mut g = goal();
         g.peak_rate_per_second = 40.0;
         g.max_instances = 4;
-        g.budget_per_30d_usd = Some(500.0);
+        g.budget_per_month_usd = Some(500.0);
         let cands = vec![
             cand("cheap", 16.0, 0.1),
             cand("dear", 16.0, 1.0),
             cand("slowish", 16.0, 0.12),
         ];
-        // 0.1 USD/h x 720 h = 72 USD per instance; "dear" is 720 USD at one instance.
+        // 0.1 USD/h x 730 h = 73 USD per instance; "dear" is 730 USD at one instance.
         let service = [("cheap", 50.0), ("dear", 1.0), ("slowish", 90.0)]
             .iter()
             .map(|(a, b)| (a.to_string(), *b))

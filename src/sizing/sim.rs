@@ -205,7 +205,7 @@ impl Evaluator for SimEvaluator<'_> {
             idx("latency_p99_ms")?,
             idx("service_time_mean_ms")?,
             idx("slo_attainment")?,
-            idx("cost_per_30d_usd")?,
+            idx("cost_per_month_usd")?,
         ];
         Ok(outcome
             .by_variant(&plan)
@@ -223,7 +223,7 @@ impl Evaluator for SimEvaluator<'_> {
                     latency_p99_ms: e(6),
                     service_time_mean_ms: e(7),
                     slo_attainment: e(8),
-                    cost_per_30d_usd: e(9),
+                    cost_per_month_usd: e(9),
                 }
             })
             .collect())

@@ -45,7 +45,7 @@ struct Kept {
 
 /// The metrics compared replication by replication between variants (common random numbers):
 /// what [`tradeoff`] reads. A shrunk result keeps them.
-pub const PAIRED: [metrics::M; 2] = [metrics::M::cost_per_30d, metrics::M::wait_p95];
+pub const PAIRED: [metrics::M; 2] = [metrics::M::cost_per_month, metrics::M::wait_p95];
 
 impl RunResult {
     pub fn new(rows: Vec<ReplicationRow>) -> RunResult {

@@ -86,11 +86,11 @@ impl Diff {
 pub struct Row {
     pub variant: usize,
     pub target: usize,
-    pub cost_per_30d_usd: Estimate,
-    pub idle_cost_per_30d_usd: Estimate,
+    pub cost_per_month_usd: Estimate,
+    pub idle_cost_per_month_usd: Estimate,
     pub wait_mean_s: Estimate,
     pub wait_p95_s: Estimate,
-    pub cost_diff_per_30d_usd: Diff,
+    pub cost_diff_per_month_usd: Diff,
     pub wait_p95_diff_s: Diff,
     pub pareto: bool,
     pub meets_goal: Option<Verdict>,
@@ -165,18 +165,18 @@ pub fn analyse(plan: &Plan, results: &[RunResult]) -> Vec<Row> {
                 if let Some(w) = g.wait_p95_s {
                     meets = Some(combine(meets, verdict(&e(M::wait_p95), w)));
                 }
-                if let Some(b) = g.budget_per_30d_usd {
-                    meets = Some(combine(meets, verdict(&e(M::cost_per_30d), b)));
+                if let Some(b) = g.budget_per_month_usd {
+                    meets = Some(combine(meets, verdict(&e(M::cost_per_month), b)));
                 }
             }
             rows.push(Row {
                 variant: v,
                 target: t,
-                cost_per_30d_usd: e(M::cost_per_30d),
-                idle_cost_per_30d_usd: e(M::idle_cost_per_30d),
+                cost_per_month_usd: e(M::cost_per_month),
+                idle_cost_per_month_usd: e(M::idle_cost_per_month),
                 wait_mean_s: e(M::wait_mean),
                 wait_p95_s: e(M::wait_p95),
-                cost_diff_per_30d_usd: paired(results, v, 0, t, M::cost_per_30d),
+                cost_diff_per_month_usd: paired(results, v, 0, t, M::cost_per_month),
                 wait_p95_diff_s: paired(results, v, 0, t, M::wait_p95),
                 pareto: false,
                 meets_goal: meets,
@@ -188,7 +188,10 @@ pub fn analyse(plan: &Plan, results: &[RunResult]) -> Vec<Row> {
         // (no jobs) counts as no wait.
         let key = |r: &Row| {
             let w = r.wait_p95_s.mean;
-            (r.cost_per_30d_usd.mean, if w.is_finite() { w } else { 0.0 })
+            (
+                r.cost_per_month_usd.mean,
+                if w.is_finite() { w } else { 0.0 },
+            )
         };
         let block: Vec<(f64, f64)> = rows[first..].iter().map(key).collect();
         for (i, row) in rows[first..].iter_mut().enumerate() {
@@ -203,9 +206,9 @@ pub fn analyse(plan: &Plan, results: &[RunResult]) -> Vec<Row> {
             .enumerate()
             .filter(|(_, r)| r.meets_goal == Some(Verdict::Yes))
             .min_by(|a, b| {
-                a.1.cost_per_30d_usd
+                a.1.cost_per_month_usd
                     .mean
-                    .total_cmp(&b.1.cost_per_30d_usd.mean)
+                    .total_cmp(&b.1.cost_per_month_usd.mean)
             })
             .map(|(i, _)| first + i)
         {
@@ -219,7 +222,7 @@ pub fn analyse(plan: &Plan, results: &[RunResult]) -> Vec<Row> {
                 if row.variant == r {
                     continue;
                 }
-                let d = paired(results, row.variant, r, t, M::cost_per_30d);
+                let d = paired(results, row.variant, r, t, M::cost_per_month);
                 let could = match row.meets_goal {
                     Some(Verdict::Yes) => d.within_noise(),
                     Some(Verdict::Uncertain) => !(d.significant() && d.mean > 0.0),
@@ -237,7 +240,7 @@ pub fn analyse(plan: &Plan, results: &[RunResult]) -> Vec<Row> {
         for row in rows[first..].iter_mut() {
             let mut noise = vec![];
             if row.variant != 0 {
-                if row.cost_diff_per_30d_usd.within_noise() {
+                if row.cost_diff_per_month_usd.within_noise() {
                     noise.push(Noise::CostDiffWithinCi);
                 }
                 if row.wait_p95_diff_s.within_noise() {
@@ -298,7 +301,7 @@ wait_p95 = "10m"
                     (0..4)
                         .map(|r| {
                             let mut values = vec![1.0; METRICS.len()];
-                            values[M::cost_per_30d as usize] = cost[v][r];
+                            values[M::cost_per_month as usize] = cost[v][r];
                             values[M::wait_p95 as usize] = wait[v][r];
                             ReplicationRow {
                                 replication: r as u64,
@@ -334,8 +337,8 @@ wait_p95 = "10m"
         );
         assert!(rows[1].recommended);
         // Paired cost differences are exactly 100 and 200 with zero spread.
-        assert_eq!(rows[1].cost_diff_per_30d_usd.mean, 100.0);
-        assert_eq!(rows[1].cost_diff_per_30d_usd.ci95, 0.0);
+        assert_eq!(rows[1].cost_diff_per_month_usd.mean, 100.0);
+        assert_eq!(rows[1].cost_diff_per_month_usd.ci95, 0.0);
         assert!(rows.iter().all(|r| r.noise.is_empty()), "{rows:?}");
     }
 

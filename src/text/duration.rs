@@ -163,6 +163,58 @@ fn parse_iso8601(text: &str, iso: &str) -> Result<f64, String> {
     Ok(total)
 }
 
+/// A clock-style duration as job histories and KQL print them: `HH:MM:SS`, `H:MM:SS.fff`, or
+/// KQL's timespan `[-]D.HH:MM:SS[.fffffff]` (`1.02:03:04.5` is a day, 2 h, 3 min and 4.5 s), in
+/// seconds. `None` when `text` has no `:` (not this form at all), so callers can try other
+/// forms first. Without a day part the hours may exceed 23 (`36:00:00`); minutes and seconds
+/// are below 60.
+pub fn parse_timespan(text: &str) -> Option<Result<f64, String>> {
+    let s = text.trim();
+    if !s.contains(':') {
+        return None;
+    }
+    let bad = |why: &str| Err(format!("`{text}` is not a duration: {why}"));
+    let (sign, body) = match s.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, s),
+    };
+    let parts: Vec<&str> = body.split(':').collect();
+    let [hours, minutes, seconds] = parts.as_slice() else {
+        return Some(bad(
+            "write hours, minutes and seconds as HH:MM:SS (or D.HH:MM:SS)",
+        ));
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    // A day part is the text before a `.` in the hours field: `1.02`.
+    let (days, hours): (Option<&str>, &str) = match hours.split_once('.') {
+        Some((d, h)) => (Some(d), h),
+        None => (None, hours),
+    };
+    if !days.is_none_or(digits) || !digits(hours) || !digits(minutes) {
+        return Some(bad("expected whole numbers in D.HH:MM:SS"));
+    }
+    let (whole, fraction): (&str, Option<&str>) = match seconds.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (seconds, None),
+    };
+    if !digits(whole) || !fraction.is_none_or(digits) {
+        return Some(bad("expected seconds such as 05 or 05.250"));
+    }
+    let number = |t: &str| t.parse::<f64>().unwrap_or(f64::INFINITY);
+    let (h, m, sec) = (number(hours), number(minutes), number(seconds));
+    if m >= 60.0 || sec >= 60.0 {
+        return Some(bad("minutes and seconds must be below 60"));
+    }
+    if days.is_some() && h >= 24.0 {
+        return Some(bad("after a day part, hours must be below 24"));
+    }
+    let total = days.map_or(0.0, number) * 86_400.0 + h * 3600.0 + m * 60.0 + sec;
+    if !total.is_finite() {
+        return Some(bad("too large"));
+    }
+    Some(Ok(sign * total))
+}
+
 /// Formats seconds back in the largest unit that divides them, for messages.
 pub fn format_duration(seconds: f64) -> String {
     for (unit, scale) in [("d", 86_400.0), ("h", 3600.0), ("m", 60.0), ("s", 1.0)] {
@@ -281,6 +333,37 @@ mod tests {
         assert!(why("PT1..5S").contains("bad number"));
         // Lower case is capsim's own grammar, where `p` is no unit.
         assert!(parse_duration("pt5m").is_err());
+    }
+
+    #[test]
+    fn clock_durations_and_kql_timespans() {
+        let ok = |s: &str| parse_timespan(s).map(|r| r.unwrap());
+        assert_eq!(ok("01:30:00"), Some(5400.0));
+        assert_eq!(ok("0:00:05.250"), Some(5.25));
+        assert_eq!(ok("36:00:00"), Some(129_600.0));
+        // KQL: a day, 2 h, 3 min, 4.5 s, with 7 fractional digits.
+        assert_eq!(ok("1.02:03:04.5000000"), Some(93_784.5));
+        assert_eq!(ok("-00:01:00"), Some(-60.0));
+        assert_eq!(parse_timespan("90"), None);
+        assert_eq!(parse_timespan("1h30m"), None);
+        for bad in [
+            "1:30",
+            "1:2:3:4",
+            "00:60:00",
+            "00:00:60",
+            "1.24:00:00",
+            "a:00:00",
+            "00:00:",
+            ":00:00",
+            "00:00:1.",
+            "1..02:00:00",
+            "00:00:1e3",
+        ] {
+            assert!(
+                parse_timespan(bad).is_some_and(|r| r.is_err()),
+                "{bad} should be refused"
+            );
+        }
     }
 
     #[test]

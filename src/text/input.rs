@@ -1,5 +1,5 @@
 //! Reading the files a user names: every reader of an input file (scenario, prices, traces,
-//! empirical samples, latency profiles, Azure ML YAML, and the files of an output folder that
+//! empirical samples, latency profiles, Azure ML YAML, Azure Monitor exports, and the files of an output folder that
 //! `merge` and `report` read back) goes through here.
 //!
 //! Only regular files are read, and only up to a size limit that the error states. A path to
@@ -46,6 +46,11 @@ pub const TABLE: Limit = Limit {
 pub const TRACE: Limit = Limit {
     bytes: GIB,
     what: "a trace",
+};
+/// An Azure Monitor log export (`capsim calibrate`, `capsim backtest`), read whole: 1 GiB.
+pub const MONITOR_EXPORT: Limit = Limit {
+    bytes: GIB,
+    what: "an Azure Monitor export",
 };
 /// A file of an output folder that capsim reads back (`merge`, `report`): 4 GiB.
 pub const OUTPUT: Limit = Limit {

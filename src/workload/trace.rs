@@ -17,6 +17,10 @@
 //! * [`TraceSpec::time_scale`] multiplies the gaps between submissions (and so every offset):
 //!   `0.5` replays the trace twice as fast. Durations are not scaled.
 //! * Rows may be in any order: they are sorted by submit time, ties kept in file order.
+//! * [`RowFilter`]s (say, a status column and the statuses to replay) select rows: a row whose
+//!   filter column holds none of the values asked for is left out without its other columns
+//!   being read, but its submit time still counts for time zero, so workloads that split one
+//!   file (by cluster, say) keep one clock. Values match after trimming, ignoring ASCII case.
 //! * Blank lines, lines of spaces and rows whose fields are all empty are ignored. Every other
 //!   row must have as many fields as the header and a valid value in each column used; columns
 //!   not named in the spec are not looked at. All rows are checked, inside the window or not.
@@ -27,7 +31,7 @@
 //! kept, the skipped rows' reasons, and at most [`MAX_ERRORS`] errors.
 
 use crate::text::diagnostic::{Diagnostic, Severity};
-use crate::text::duration::parse_duration;
+use crate::text::duration::{parse_duration, parse_timespan};
 use chrono::format::{Item, ParseErrorKind, Parsed, StrftimeItems};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -184,6 +188,23 @@ pub struct Trace {
     pub was_sorted: bool,
     /// From the window start to the last submission, after scaling; 0 with no rows.
     pub span_s: f64,
+    /// Rows left out by the [`RowFilter`]s.
+    pub filtered_rows: usize,
+}
+
+/// Keeps the rows whose `column` holds one of `values` (after trimming, ignoring ASCII case).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowFilter {
+    pub column: String,
+    pub values: Vec<String>,
+}
+
+impl RowFilter {
+    fn keeps(&self, field: &str) -> bool {
+        self.values
+            .iter()
+            .any(|v| v.trim().eq_ignore_ascii_case(field))
+    }
 }
 
 /// A problem with the trace, located in its file.
@@ -234,8 +255,13 @@ impl TraceError {
 
 /// Reads, checks, sorts and windows a trace file.
 pub fn load(spec: &TraceSpec) -> Result<Trace, Vec<TraceError>> {
+    load_filtered(spec, &[])
+}
+
+/// [`load`], keeping only the rows every filter keeps.
+pub fn load_filtered(spec: &TraceSpec, filters: &[RowFilter]) -> Result<Trace, Vec<TraceError>> {
     match crate::text::input::read(&spec.file, crate::text::input::TRACE) {
-        Ok(data) => parse(spec, &data),
+        Ok(data) => parse_filtered(spec, filters, &data),
         Err(e) => Err(vec![error(
             &spec.file,
             0,
@@ -247,6 +273,15 @@ pub fn load(spec: &TraceSpec) -> Result<Trace, Vec<TraceError>> {
 
 /// As [`load`], on the file's bytes; `spec.file` only names the file in messages.
 pub fn parse(spec: &TraceSpec, data: &[u8]) -> Result<Trace, Vec<TraceError>> {
+    parse_filtered(spec, &[], data)
+}
+
+/// As [`load_filtered`], on the file's bytes.
+pub fn parse_filtered(
+    spec: &TraceSpec,
+    filters: &[RowFilter],
+    data: &[u8],
+) -> Result<Trace, Vec<TraceError>> {
     let file = spec.file.as_path();
     let spec_errors = check_spec(spec);
     if !spec_errors.is_empty() {
@@ -293,12 +328,15 @@ pub fn parse(spec: &TraceSpec, data: &[u8]) -> Result<Trace, Vec<TraceError>> {
         .iter()
         .map(|f| String::from_utf8_lossy(f).into_owned())
         .collect();
-    let columns = find_columns(spec, &header, file, header_line)?;
+    let columns = find_columns(spec, filters, &header, file, header_line)?;
 
     // The rows.
     let mut report = Report::new(file, spec.on_bad_row);
     let mut good: Vec<(i128, TraceRow)> = vec![];
     let mut was_sorted = true;
+    // The earliest submission of the rows the filters left out, and how many they were.
+    let mut earliest_filtered: Option<i128> = None;
+    let mut filtered_rows = 0;
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -319,7 +357,11 @@ pub fn parse(spec: &TraceSpec, data: &[u8]) -> Result<Trace, Vec<TraceError>> {
         }
         let line = lines.line_of(&record);
         match read_row(&record, line, header.len(), &columns, &time) {
-            Ok((t, row)) => {
+            Ok(Read::Filtered(t)) => {
+                filtered_rows += 1;
+                earliest_filtered = Some(earliest_filtered.map_or(t, |e| e.min(t)));
+            }
+            Ok(Read::Kept(t, row)) => {
                 if let Some((last, _)) = good.last()
                     && t < *last
                 {
@@ -344,8 +386,10 @@ pub fn parse(spec: &TraceSpec, data: &[u8]) -> Result<Trace, Vec<TraceError>> {
             skipped_rows: report.skipped,
             was_sorted,
             span_s: 0.0,
+            filtered_rows,
         });
     };
+    let earliest = earliest_filtered.map_or(earliest, |e| e.min(earliest));
     let window_start = earliest.saturating_add(secs_to_nanos(spec.start.unwrap_or(0.0)));
     let window_end = spec.end.map(|e| earliest.saturating_add(secs_to_nanos(e)));
     let rows: Vec<TraceRow> = good
@@ -362,6 +406,7 @@ pub fn parse(spec: &TraceSpec, data: &[u8]) -> Result<Trace, Vec<TraceError>> {
         skipped_rows: report.skipped,
         was_sorted,
         span_s,
+        filtered_rows,
     })
 }
 
@@ -428,10 +473,12 @@ struct Columns {
     nodes: Option<(String, usize)>,
     gpus: Option<(String, usize)>,
     extra: Vec<(String, usize)>,
+    filters: Vec<((String, usize), RowFilter)>,
 }
 
 fn find_columns(
     spec: &TraceSpec,
+    filters: &[RowFilter],
     header: &[String],
     file: &Path,
     header_line: u64,
@@ -490,16 +537,19 @@ fn find_columns(
     let nodes = spec.nodes_column.as_deref().map(&mut find);
     let gpus = spec.gpus_column.as_deref().map(&mut find);
     let extra: Vec<Option<(String, usize)>> = spec.extra_columns.iter().map(|c| find(c)).collect();
+    let filter_columns: Vec<Option<(String, usize)>> =
+        filters.iter().map(|f| find(&f.column)).collect();
     if !errors.is_empty() {
         return Err(errors);
     }
     // With no errors every lookup succeeded.
-    let (Some(submit), Some(duration), Some(nodes), Some(gpus), Some(extra)) = (
+    let (Some(submit), Some(duration), Some(nodes), Some(gpus), Some(extra), Some(filter_columns)) = (
         submit,
         duration.map_or(Some(None), |d| d.map(Some)),
         nodes.map_or(Some(None), |d| d.map(Some)),
         gpus.map_or(Some(None), |d| d.map(Some)),
         extra.into_iter().collect::<Option<Vec<_>>>(),
+        filter_columns.into_iter().collect::<Option<Vec<_>>>(),
     ) else {
         return Err(vec![error(
             file,
@@ -514,6 +564,10 @@ fn find_columns(
         nodes,
         gpus,
         extra,
+        filters: filter_columns
+            .into_iter()
+            .zip(filters.iter().cloned())
+            .collect(),
     })
 }
 
@@ -620,6 +674,12 @@ fn nanos_to_secs(n: i128) -> f64 {
 
 type Problems = Vec<(String, String)>;
 
+/// A row read: kept, with its submit time, or left out by a filter (its submit time only).
+enum Read {
+    Kept(i128, TraceRow),
+    Filtered(i128),
+}
+
 /// Reads one row's columns; all of its problems when any.
 fn read_row(
     record: &csv::ByteRecord,
@@ -627,7 +687,7 @@ fn read_row(
     header_len: usize,
     columns: &Columns,
     time: &TimeParser<'_>,
-) -> Result<(i128, TraceRow), Problems> {
+) -> Result<Read, Problems> {
     if record.len() != header_len {
         return Err(vec![(
             String::new(),
@@ -638,6 +698,22 @@ fn read_row(
                 header_len
             ),
         )]);
+    }
+    let filtered_out = columns.filters.iter().any(|((_, index), filter)| {
+        let bytes = record.get(*index).unwrap_or_default();
+        !std::str::from_utf8(bytes).is_ok_and(|s| filter.keeps(s))
+    });
+    if filtered_out {
+        let bytes = record.get(columns.submit.1).unwrap_or_default();
+        let name = &columns.submit.0;
+        return match std::str::from_utf8(bytes) {
+            Ok("") => Err(vec![(name.clone(), "is empty".into())]),
+            Ok(s) => time
+                .parse(s)
+                .map(Read::Filtered)
+                .map_err(|m| vec![(name.clone(), m)]),
+            Err(_) => Err(vec![(name.clone(), "is not valid UTF-8 text".into())]),
+        };
     }
     let mut problems: Problems = vec![];
     let mut field = |(name, index): &(String, usize)| -> Option<&str> {
@@ -684,7 +760,7 @@ fn read_row(
         return Err(problems);
     }
     match submit {
-        Some(t) => Ok((
+        Some(t) => Ok(Read::Kept(
             t,
             TraceRow {
                 line,
@@ -705,6 +781,18 @@ fn take<T>(problems: &mut Problems, column: &(String, usize), r: Result<T, Strin
 }
 
 fn parse_duration_s(s: &str) -> Result<f64, String> {
+    // `HH:MM:SS` and KQL's `D.HH:MM:SS.fffffff`, as job histories print run times.
+    if let Some(clock) = parse_timespan(s) {
+        let v = clock?;
+        return if v >= 0.0 {
+            Ok(if v == 0.0 { 0.0 } else { v })
+        } else {
+            Err(format!(
+                "must be a duration of zero or more seconds, got `{}`",
+                shown(s)
+            ))
+        };
+    }
     // `parse_duration` trips a debug assertion on a lone sign (`-`), and in release reads it
     // as -0: a duration without a digit is refused here first.
     if !s.bytes().any(|b| b.is_ascii_digit()) {
@@ -741,7 +829,7 @@ fn parse_number(s: &str) -> Result<f64, String> {
 }
 
 /// A field as quoted in messages: control characters escaped, long text cut.
-fn shown(s: &str) -> String {
+pub(crate) fn shown(s: &str) -> String {
     let mut out: String = s
         .chars()
         .take(MAX_SHOWN_CHARS)
@@ -827,7 +915,7 @@ impl<'a> Report<'a> {
 /// csv's own `Position::line` is where the reader stood before a record, which is the previous
 /// record's line when lines end in CRLF or blank lines come between; so the record's start is
 /// found here instead: the position's byte, past any line ends.
-struct LineCounter<'a> {
+pub(crate) struct LineCounter<'a> {
     data: &'a [u8],
     /// Bytes counted so far, and the line at that byte.
     byte: usize,
@@ -835,7 +923,7 @@ struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
-    fn new(data: &'a [u8]) -> Self {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
         LineCounter {
             data,
             byte: 0,
@@ -843,13 +931,13 @@ impl<'a> LineCounter<'a> {
         }
     }
 
-    fn line_of(&mut self, record: &csv::ByteRecord) -> u64 {
+    pub(crate) fn line_of(&mut self, record: &csv::ByteRecord) -> u64 {
         record
             .position()
             .map_or(self.line, |p| self.line_at_byte(p.byte()))
     }
 
-    fn line_at_byte(&mut self, byte: u64) -> u64 {
+    pub(crate) fn line_at_byte(&mut self, byte: u64) -> u64 {
         let mut at = usize::try_from(byte)
             .unwrap_or(usize::MAX)
             .min(self.data.len());
@@ -948,6 +1036,63 @@ mod tests {
         ] {
             assert!(parse_duration_s(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn durations_take_clock_times_and_kql_timespans() {
+        assert_eq!(parse_duration_s("01:30:00"), Ok(5400.0));
+        assert_eq!(parse_duration_s("1.00:00:30.5000000"), Ok(86_430.5));
+        assert_eq!(
+            parse_duration_s("-00:00:00").map(f64::to_bits),
+            Ok(0.0f64.to_bits())
+        );
+        for bad in ["-00:01:00", "1:30", "00:99:00"] {
+            assert!(parse_duration_s(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn filters_select_rows_and_keep_the_clock() {
+        // Row 3 (cluster b) is the earliest submission: it sets time zero though it is left
+        // out; row 5 is left out without its bad duration being read.
+        let data = b"t,d,status,cluster\n\
+                     100,00:10:00,Completed,a\n\
+                     50,10,Completed,b\n\
+                     160,5m, failed ,a\n\
+                     170,bad,Canceled,a\n\
+                     190,1.00:00:00,completed,A\n";
+        let mut s = spec("epoch_s");
+        s.duration_column = Some("d".into());
+        let filters = [
+            RowFilter {
+                column: "status".into(),
+                values: vec!["Completed".into(), "Failed".into()],
+            },
+            RowFilter {
+                column: "cluster".into(),
+                values: vec!["a".into()],
+            },
+        ];
+        let trace = parse_filtered(&s, &filters, data).unwrap();
+        assert_eq!(offsets(&trace), [50.0, 110.0, 140.0]);
+        let durations: Vec<_> = trace.rows.iter().map(|r| r.duration_s).collect();
+        assert_eq!(durations, [Some(600.0), Some(300.0), Some(86_400.0)]);
+        assert_eq!(trace.filtered_rows, 2);
+        // Without filters the bad row is an error, as before.
+        let errors = parse(&s, data).unwrap_err();
+        assert_eq!((errors[0].line, errors[0].column.as_str()), (5, "d"));
+        // A filter column the header lacks is an error at the header.
+        let missing = [RowFilter {
+            column: "Status".into(),
+            values: vec!["x".into()],
+        }];
+        let errors = parse_filtered(&s, &missing, data).unwrap_err();
+        assert_eq!((errors[0].line, errors[0].column.as_str()), (1, "Status"));
+        assert!(
+            errors[0].message.contains("did you mean `status`"),
+            "{}",
+            errors[0]
+        );
     }
 
     #[test]

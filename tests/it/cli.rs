@@ -37,7 +37,7 @@ const DOCUMENTED_METRICS: [&str; 24] = [
     "idle_cost_usd",
     "idle_cost_share",
     "cost_per_job_usd",
-    "cost_per_30d_usd",
+    "cost_per_month_usd",
     "jobs_running_at_end",
     "jobs_queued_at_end",
 ];
@@ -111,7 +111,7 @@ fn run_writes_every_file_with_the_documented_headers() {
         "cost_usd_ci95",
         "idle_cost_usd",
         "cost_per_job_usd",
-        "cost_per_30d_usd",
+        "cost_per_month_usd",
     ] {
         col(&header, c);
     }
@@ -514,7 +514,7 @@ duration = { dist = "constant", value = "10m" }
     let (v, t, c) = (
         col(&h, "variant"),
         col(&h, "target"),
-        col(&h, "cost_per_30d_usd"),
+        col(&h, "cost_per_month_usd"),
     );
     for row in &rows {
         let dollars = row[c].parse::<f64>().unwrap().round() as i64;
@@ -525,14 +525,15 @@ duration = { dist = "constant", value = "10m" }
             .find(|l| l.split_whitespace().next() == Some(row[v].as_str()) && l.contains(&row[t]))
             .unwrap_or_else(|| panic!("no line for {want}:\n{}", out.stdout));
         let cells: Vec<&str> = line.split_whitespace().collect();
-        // The cost/30d cell follows the idle cost; both are whole dollars with separators.
+        // The first dollar cell is the cost per month (then its ± and the idle part), in whole
+        // dollars with separators.
         let shown: Vec<i64> = cells
             .iter()
             .filter(|x| x.starts_with('$'))
             .map(|x| x.trim_start_matches('$').replace(',', "").parse().unwrap())
             .collect();
         assert_eq!(
-            shown.last().copied(),
+            shown.first().copied(),
             Some(dollars),
             "line for {want}: {line}"
         );

@@ -195,8 +195,8 @@ fn one_job_into_an_empty_cluster() {
     assert_close(metric(&r, M::throughput), 0.36, "throughput");
     assert_close(metric(&r, M::queue_mean), 0.03, "queue_jobs_mean");
     assert_close(metric(&r, M::nodes_mean), 0.102, "nodes_mean");
-    // $1.02 over 10,000 s scaled to 30 days = 1.02 × 2,592,000 / 10,000.
-    assert_close(metric(&r, M::cost_per_30d), 264.384, "cost_per_30d");
+    // $1.02 over 10,000 s scaled to a month of 730 h = 1.02 × 2,628,000 / 10,000.
+    assert_close(metric(&r, M::cost_per_month), 268.056, "cost_per_month");
 }
 
 #[test]

@@ -148,8 +148,8 @@ fn quickstart_report_has_every_section_and_the_csv_numbers() {
     let head = section(&html, "headline");
     for shown in [
         usd_ci(
-            s.num(0, "cost_per_30d_usd"),
-            s.num(0, "cost_per_30d_usd_ci95"),
+            s.num(0, "cost_per_month_usd"),
+            s.num(0, "cost_per_month_usd_ci95"),
         ),
         percent_ci(
             s.num(0, "idle_cost_share"),
@@ -157,8 +157,8 @@ fn quickstart_report_has_every_section_and_the_csv_numbers() {
         ),
         duration_ci(s.num(0, "wait_p95_s"), s.num(0, "wait_p95_s_ci95")),
         usd_ci(
-            s.num(0, "idle_cost_per_30d_usd"),
-            s.num(0, "idle_cost_per_30d_usd_ci95"),
+            s.num(0, "idle_cost_per_month_usd"),
+            s.num(0, "idle_cost_per_month_usd_ci95"),
         ),
     ] {
         assert!(
@@ -168,13 +168,13 @@ fn quickstart_report_has_every_section_and_the_csv_numbers() {
         let in_md = shown.replace('<', "\\<").replace('$', "\\$");
         assert!(md.contains(&in_md), "report.md shows {in_md}");
     }
-    assert!(s.num(0, "cost_per_30d_usd_ci95").is_some());
+    assert!(s.num(0, "cost_per_month_usd_ci95").is_some());
     assert!(head.contains("±"));
 
     // The per-target table names its columns.
     let results = section(&html, "results");
     for col in [
-        "cost_per_30d_usd",
+        "cost_per_month_usd",
         "wait_p99_s",
         "utilization",
         "node_hours",
@@ -208,13 +208,13 @@ fn quickstart_report_has_every_section_and_the_csv_numbers() {
 fn one_replication_renders_without_intervals() {
     let (_tmp, out) = simulate(&quickstart("3d", 1), &[]);
     let s = Table::read(&out.join("summary.csv")).unwrap();
-    assert_eq!(s.str(0, "cost_per_30d_usd_ci95"), Some(""));
+    assert_eq!(s.str(0, "cost_per_month_usd_ci95"), Some(""));
     let written = write_report(&out, &ReportOptions::default()).unwrap();
     let (html, _) = check_common(&out, &written);
     let head = section(&html, "headline");
     let callout = &head[head.find("<div class=\"callout\">").unwrap()..];
     let callout = &callout[..callout.find("</div>").unwrap()];
-    let cost = usd_ci(s.num(0, "cost_per_30d_usd"), None);
+    let cost = usd_ci(s.num(0, "cost_per_month_usd"), None);
     assert!(callout.contains(&format!("<strong>{cost}</strong> per month")));
     assert!(!callout.contains("±"), "no interval from one replication");
     assert!(head.contains("one replication"));
@@ -280,8 +280,8 @@ fn two_axis_sweep_has_heat_map_tradeoff_and_recommendation() {
             let v = t.str(r, "variant").unwrap();
             assert!(head.contains(&format!("setting #{v} (")), "{head}");
             let cost = usd_ci(
-                t.num(r, "cost_per_30d_usd"),
-                t.num(r, "cost_per_30d_usd_ci95"),
+                t.num(r, "cost_per_month_usd"),
+                t.num(r, "cost_per_month_usd_ci95"),
             );
             assert!(head.contains(&esc(&cost)), "{cost} in {head}");
             if v != "0" {
@@ -295,7 +295,7 @@ fn two_axis_sweep_has_heat_map_tradeoff_and_recommendation() {
     let s = Table::read(&out.join("summary.csv")).unwrap();
     let heat = read(&out.join("charts/heatmap-gpu-cluster.svg"));
     for i in 0..s.rows.len() {
-        let cost = capsim::text::format::usd(s.num(i, "cost_per_30d_usd").unwrap());
+        let cost = capsim::text::format::usd(s.num(i, "cost_per_month_usd").unwrap());
         assert!(
             heat.contains(&format!("\n{cost}\n")),
             "{cost} in the heat map"
@@ -404,7 +404,7 @@ fn missing_columns_degrade() {
     let (_tmp, out) = simulate(&quickstart("2d", 2), &[]);
     // Keep only a few columns of summary.csv.
     let s = Table::read(&out.join("summary.csv")).unwrap();
-    let keep = ["scenario", "variant", "target", "cost_per_30d_usd"];
+    let keep = ["scenario", "variant", "target", "cost_per_month_usd"];
     let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(keep).unwrap();
     w.write_record(keep.map(|c| s.str(0, c).unwrap())).unwrap();
@@ -412,7 +412,7 @@ fn missing_columns_degrade() {
     let written = write_report(&out, &ReportOptions::default()).unwrap();
     let (html, _) = check_common(&out, &written);
     assert!(html.contains("No wait-time chart"));
-    assert!(html.contains(&esc(&usd_ci(s.num(0, "cost_per_30d_usd"), None))));
+    assert!(html.contains(&esc(&usd_ci(s.num(0, "cost_per_month_usd"), None))));
 }
 
 #[test]

@@ -28,8 +28,8 @@ use std::path::Path;
 ///     c = 2: 1, 1/2, 1/8, 1/32, 1/128                  -> 0.0078 / 1.664   = 0.0047  > 0.001
 ///     c = 3: 1, 1/2, 1/8, 1/48, 1/288, 1/1728, 1/10368 -> 0.0000965 / 1.650 = 0.00006
 ///   so 3 instances.
-/// Cost per 30 days (720 h): F8s_v2 4 x 0.338 x 720 = 973.44 USD; F16s_v2 3 x 0.677 x 720 =
-/// 1462.32 USD. Recommendation: 4 x Standard_F8s_v2.
+/// Cost per month (730 h): F8s_v2 4 x 0.338 x 730 = 986.96 USD; F16s_v2 3 x 0.677 x 730 =
+/// 1482.63 USD. Recommendation: 4 x Standard_F8s_v2.
 const HAND: &str = r#"
 name = "hand"
 horizon = "1h"
@@ -84,7 +84,7 @@ fn size_picks_the_hand_computed_size_and_count() {
     assert_eq!(f8[col("verdict")], "recommended");
     assert_eq!(f8[col("instances")], "4");
     assert_eq!(f8[col("analytic_instances")], "4");
-    assert_eq!(f8[col("cost_per_30d_usd")], "973.44");
+    assert_eq!(f8[col("cost_per_month_usd")], "986.96");
     let share: f64 = f8[col("rejected_429_share")].parse().unwrap();
     assert!(share <= 0.001, "{share}");
     let p95: f64 = f8[col("latency_p95_ms")].parse().unwrap();
@@ -106,7 +106,7 @@ fn size_picks_the_hand_computed_size_and_count() {
     let f16 = row("Standard_F16s_v2");
     assert_eq!(f16[col("verdict")], "meets_goal");
     assert_eq!(f16[col("instances")], "3");
-    assert_eq!(f16[col("cost_per_30d_usd")], "1462.32");
+    assert_eq!(f16[col("cost_per_month_usd")], "1482.63");
     for r in &rows {
         assert_eq!(r[col("seed")], "5");
         assert_eq!(r[col("replications")], "3");
@@ -388,7 +388,7 @@ fn size_report_names_the_recommendation_and_every_candidate() {
     let headline =
         &html[html.find("id=\"headline\"").unwrap()..html.find("id=\"candidates\"").unwrap()];
     assert!(headline.contains("4 × Standard_F8s_v2"), "{headline}");
-    assert!(headline.contains("$973"), "{headline}");
+    assert!(headline.contains("$987"), "{headline}");
     for size in [
         "Standard_F4s_v2",
         "Standard_D4_v3",
@@ -430,9 +430,9 @@ fn rows_by_size(out_dir: &Path) -> impl Fn(&str, &str) -> String {
 /// `--prices` makes the hand case's winner dear. The counts do not depend on prices (they come
 /// from the service times: 4 x F8s_v2, 3 x F16s_v2, see HAND), so with the price list
 ///   Standard_F4s_v2 0.01, Standard_F8s_v2 0.50, Standard_F16s_v2 0.60 USD/h
-/// the costs per 30 days (720 h) are
-///   F8s_v2:  4 x 0.50 x 720 = 1440.00 USD
-///   F16s_v2: 3 x 0.60 x 720 = 1296.00 USD  <- now the cheaper: 3 x Standard_F16s_v2.
+/// the costs per month (730 h) are
+///   F8s_v2:  4 x 0.50 x 730 = 1460.00 USD
+///   F16s_v2: 3 x 0.60 x 730 = 1314.00 USD  <- now the cheaper: 3 x Standard_F16s_v2.
 /// Standard_D4_v3 is not in the list and keeps its catalog price (0.192 USD/h); Standard_F4s_v2,
 /// ruled out by memory before any simulation, still shows the list's price.
 #[test]
@@ -467,11 +467,11 @@ fn prices_file_changes_the_recommendation() {
     assert_eq!(at("Standard_F16s_v2", "verdict"), "recommended");
     assert_eq!(at("Standard_F16s_v2", "instances"), "3");
     assert_eq!(at("Standard_F16s_v2", "price_usd_per_hour"), "0.6");
-    assert_eq!(at("Standard_F16s_v2", "cost_per_30d_usd"), "1296");
+    assert_eq!(at("Standard_F16s_v2", "cost_per_month_usd"), "1314");
     assert_eq!(at("Standard_F8s_v2", "verdict"), "meets_goal");
     assert_eq!(at("Standard_F8s_v2", "instances"), "4");
     assert_eq!(at("Standard_F8s_v2", "price_usd_per_hour"), "0.5");
-    assert_eq!(at("Standard_F8s_v2", "cost_per_30d_usd"), "1440");
+    assert_eq!(at("Standard_F8s_v2", "cost_per_month_usd"), "1460");
     assert_eq!(at("Standard_D4_v3", "price_usd_per_hour"), "0.192");
     assert_eq!(at("Standard_F4s_v2", "verdict"), "too_little_memory");
     assert_eq!(at("Standard_F4s_v2", "price_usd_per_hour"), "0.01");
@@ -494,21 +494,21 @@ fn prices_file_changes_the_recommendation() {
 /// - `sizing.max_429_share=0.01`, 20 requests/s, 1 slot per instance:
 ///   F8s_v2 (a = 1 erlang): c = 2 blocks 0.043 > 0.01, c = 3 blocks 0.0022 -> 3 instances;
 ///   F16s_v2 (a = 0.5): c = 1 blocks 0.25 / 1.75 = 0.14, c = 2 blocks 0.0047 -> 2 instances.
-///   3 x 0.338 x 720 = 730.08 USD < 2 x 0.677 x 720 = 974.88 USD: 3 x Standard_F8s_v2.
+///   3 x 0.338 x 730 = 740.22 USD < 2 x 0.677 x 730 = 988.42 USD: 3 x Standard_F8s_v2.
 /// - `traffic.requests.arrivals.rate_per_second=10`, max 0.001:
-///   F8s_v2 (a = 0.5): c = 2 blocks 0.0047 > 0.001, c = 3 blocks 0.00006 -> 3 instances, 730.08;
+///   F8s_v2 (a = 0.5): c = 2 blocks 0.0047 > 0.001, c = 3 blocks 0.00006 -> 3 instances, 740.22;
 ///   F16s_v2 (a = 0.25): c = 2: p = 1, 1/4, 1/32, 1/256, 1/2048 -> 0.00049 / 1.2856 = 0.00038
-///   <= 0.001, c = 1 blocks 0.0625 / 1.3125 = 0.048 -> 2 instances, 974.88: 3 x Standard_F8s_v2.
+///   <= 0.001, c = 1 blocks 0.0625 / 1.3125 = 0.048 -> 2 instances, 988.42: 3 x Standard_F8s_v2.
 /// - `...max_concurrent_requests_per_instance=2`, 20 requests/s, max 0.001: the slots needed
 ///   are those of HAND (4 for F8s_v2, 3 for F16s_v2), 2 per instance: 2 instances of either;
-///   2 x 0.338 x 720 = 486.72 USD: 2 x Standard_F8s_v2.
+///   2 x 0.338 x 730 = 493.48 USD: 2 x Standard_F8s_v2.
 #[test]
 fn set_changes_the_search_as_the_table_would() {
     let cases = [
         (
             "sizing.max_429_share=0.01",
             "3",
-            "730.08",
+            "740.22",
             "2",
             "0.01",
             "20",
@@ -516,7 +516,7 @@ fn set_changes_the_search_as_the_table_would() {
         (
             "traffic.requests.arrivals.rate_per_second=10",
             "3",
-            "730.08",
+            "740.22",
             "2",
             "0.001",
             "10",
@@ -524,7 +524,7 @@ fn set_changes_the_search_as_the_table_would() {
         (
             "endpoint.scorer.request_settings.max_concurrent_requests_per_instance=2",
             "2",
-            "486.72",
+            "493.48",
             "2",
             "0.001",
             "20",
@@ -541,7 +541,11 @@ fn set_changes_the_search_as_the_table_would() {
         let at = rows_by_size(&out_dir);
         assert_eq!(at("Standard_F8s_v2", "verdict"), "recommended", "{set}");
         assert_eq!(at("Standard_F8s_v2", "instances"), f8_count, "{set}");
-        assert_eq!(at("Standard_F8s_v2", "cost_per_30d_usd"), f8_cost, "{set}");
+        assert_eq!(
+            at("Standard_F8s_v2", "cost_per_month_usd"),
+            f8_cost,
+            "{set}"
+        );
         assert_eq!(at("Standard_F16s_v2", "instances"), f16_count, "{set}");
         assert_eq!(at("Standard_F8s_v2", "max_429_share"), share, "{set}");
         assert_eq!(at("Standard_F8s_v2", "peak_rate_per_second"), rate, "{set}");

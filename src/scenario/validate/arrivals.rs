@@ -40,7 +40,7 @@ pub(super) fn poisson_keys(ra: &RawArrivals) -> [(&'static str, bool); 5] {
 }
 
 /// The keys of a trace's arrivals, and whether each is given: refused by the other processes.
-pub(super) fn trace_keys(ra: &RawArrivals) -> [(&'static str, bool); 11] {
+pub(super) fn trace_keys(ra: &RawArrivals) -> [(&'static str, bool); 15] {
     [
         ("file", ra.file.is_some()),
         ("submit_column", ra.submit_column.is_some()),
@@ -53,6 +53,10 @@ pub(super) fn trace_keys(ra: &RawArrivals) -> [(&'static str, bool); 11] {
         ("end", ra.end.is_some()),
         ("repeat", ra.repeat.is_some()),
         ("on_bad_row", ra.on_bad_row.is_some()),
+        ("status_column", ra.status_column.is_some()),
+        ("statuses", ra.statuses.is_some()),
+        ("cluster_column", ra.cluster_column.is_some()),
+        ("clusters", ra.clusters.is_some()),
     ]
 }
 

@@ -49,6 +49,7 @@ mod serverless;
 mod service;
 mod settings;
 mod sizes;
+mod trace_filters;
 mod traffic;
 mod workload;
 

@@ -99,7 +99,19 @@ pub(super) fn load_trace(
     f: &dyn Fn(&str) -> String,
     what: &str,
 ) -> Option<trace::Trace> {
-    let trace = match trace::load(spec) {
+    load_trace_with(c, spec, &[], file_at, f, what)
+}
+
+/// [`load_trace`], replaying only the rows `filters` keep.
+pub(super) fn load_trace_with(
+    c: &mut Checker,
+    spec: &TraceSpec,
+    filters: &[trace::RowFilter],
+    file_at: usize,
+    f: &dyn Fn(&str) -> String,
+    what: &str,
+) -> Option<trace::Trace> {
+    let trace = match trace::load_filtered(spec, filters) {
         Ok(t) => t,
         Err(errors) => {
             c.error(
@@ -247,7 +259,13 @@ pub(super) fn trace_arrivals(
         end,
         on_bad_row,
     };
-    let trace = load_trace(c, &spec, file.span().start, &f, "job")?;
+    let filters = super::trace_filters::filters(c, ra, &f)?;
+    let what = if filters.is_empty() {
+        "job"
+    } else {
+        "job (after the status and cluster filters)"
+    };
+    let trace = load_trace_with(c, &spec, &filters, file.span().start, &f, what)?;
     let (jobs, too_big) = trace_jobs(c, &f, &trace, &spec, file.span().start, facts)?;
     let skipped_too_big = too_big * usize::from(on_bad_row == OnBadRow::Skip);
     Some(TraceJobs {

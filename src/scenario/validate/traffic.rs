@@ -190,6 +190,11 @@ pub(super) fn workload_arrivals(
         end: ra.end.clone(),
         repeat: ra.repeat,
         on_bad_row: ra.on_bad_row.clone(),
+        // Requests have no status or cluster filters (RawRequestArrivals refuses the keys).
+        status_column: None,
+        statuses: None,
+        cluster_column: None,
+        clusters: None,
     }
 }
 
