@@ -120,7 +120,8 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
     let mut next = 0;
     for (k, dir) in by_index.iter().enumerate() {
         let path = dir.join(ROWS);
-        let bytes = input::read(&path, input::OUTPUT).map_err(|e| input(format!("{}: {e}", path.display())))?;
+        let bytes = input::read(&path, input::OUTPUT)
+            .map_err(|e| input(format!("{}: {e}", path.display())))?;
         let rows = read_rows(&bytes, &path.display().to_string()).map_err(input)?;
         let want = Shard {
             index: k + 1,
@@ -189,10 +190,7 @@ fn order(
             )));
         }
         if m.sweep_identity() != first_manifest.sweep_identity()
-            || read_to_string(&dir.join("scenario.toml"))
-                .ok()
-                .as_deref()
-                != Some(scenario_text)
+            || read_to_string(&dir.join("scenario.toml")).ok().as_deref() != Some(scenario_text)
         {
             return Err(input(format!(
                 "{} and {} are shards of different runs (scenario, arguments or shard count differ)",

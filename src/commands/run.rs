@@ -66,6 +66,9 @@ pub struct RunOutcome {
     pub shard: Option<ShardRun>,
     /// Files the report wrote.
     pub report: Vec<PathBuf>,
+    /// Interrupted before any variant finished, with earlier results in the folder: nothing
+    /// was written, and the folder and any `<folder>.interrupted` are as they were.
+    pub nothing_written: bool,
 }
 
 /// What one shard of a sweep ran.
@@ -83,6 +86,13 @@ impl RunOutcome {
     pub fn status(&self) -> Result<(), CommandError> {
         if !self.interrupted {
             return Ok(());
+        }
+        if self.nothing_written {
+            return Err(CommandError::Interrupted(format!(
+                "interrupted before any variant finished: nothing written ({}/ keeps the \
+                 earlier results)",
+                self.out_dir.display()
+            )));
         }
         let n = self.plan.variants.len();
         Err(CommandError::Interrupted(format!(
@@ -162,6 +172,7 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
             elapsed,
             events: 0,
             interrupted: false,
+            nothing_written: false,
             shard: Some(ShardRun {
                 shard,
                 replications: mine.len(),
@@ -213,9 +224,18 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
     // The report is built from the staged files and committed with them: no moment shows the
     // new results without their report. A report that fails leaves the results without one.
     let report = (req.report && !interrupted).then(|| super::report::stage(&mut out, req.png));
-    let out_dir = commit(out, &out_dir, interrupted)?;
+    // An early Ctrl-C leaves earlier results, and an earlier `<folder>.interrupted`, alone
+    // rather than replacing them with a folder of nothing.
+    let nothing_written = interrupted && plan.variants.is_empty() && has_earlier_results(&out_dir);
+    let out_dir = if nothing_written {
+        drop(out);
+        out_dir
+    } else {
+        commit(out, &out_dir, interrupted)?
+    };
     let report = report.transpose()?.unwrap_or_default();
     Ok(RunOutcome {
+        nothing_written,
         out_dir,
         events: results.iter().map(|r| r.events()).sum(),
         plan,

@@ -619,7 +619,9 @@ impl OutputDir {
                 for e in fs::read_dir(entry.path())? {
                     let e = e?;
                     let n = format!("{CHARTS}/{}", e.file_name().to_string_lossy());
-                    if e.file_type()?.is_file() && !is_capsim_temp(&n[CHARTS.len() + 1..]) && keep(&n)
+                    if e.file_type()?.is_file()
+                        && !is_capsim_temp(&n[CHARTS.len() + 1..])
+                        && keep(&n)
                     {
                         self.carry_file(&e.path(), &n)?;
                     }
@@ -670,8 +672,12 @@ impl OutputDir {
     pub fn create(&mut self, name: &str) -> io::Result<BufWriter<File>> {
         let (path, fin) = (self.work.join(name), self.dir.join(name));
         if let Some((folder, _)) = name.split_once('/') {
-            fs::create_dir_all(self.work.join(folder))
-                .map_err(|e| err(e, format!("cannot create {}", self.dir.join(folder).display())))?;
+            fs::create_dir_all(self.work.join(folder)).map_err(|e| {
+                err(
+                    e,
+                    format!("cannot create {}", self.dir.join(folder).display()),
+                )
+            })?;
         }
         let file = OpenOptions::new()
             .write(true)
@@ -955,13 +961,22 @@ mod tests {
         // The old report and its charts are not carried; the rest is, before the new report.
         o.carry_over(&|n| n != "report.md" && n != "charts/cost.svg")
             .unwrap();
-        assert_eq!(fs::read(o.staging().join("summary.csv")).unwrap(), b"results");
+        assert_eq!(
+            fs::read(o.staging().join("summary.csv")).unwrap(),
+            b"results"
+        );
         o.write("report.md", b"# report").unwrap();
         o.write("charts/waits.svg", b"new chart").unwrap();
         assert_eq!(fs::read(out.join("report.md")).unwrap(), b"old report");
         let written = o.commit().unwrap();
-        assert_eq!(written, [out.join("charts/waits.svg"), out.join("report.md")]);
-        assert_eq!(names(&out), ["charts", "notes.txt", "report.md", "summary.csv"]);
+        assert_eq!(
+            written,
+            [out.join("charts/waits.svg"), out.join("report.md")]
+        );
+        assert_eq!(
+            names(&out),
+            ["charts", "notes.txt", "report.md", "summary.csv"]
+        );
         assert_eq!(names(&out.join("charts")), ["mine.svg", "waits.svg"]);
         assert_eq!(fs::read(out.join("report.md")).unwrap(), b"# report");
         assert_eq!(names(tmp.path()), ["out"]);

@@ -300,8 +300,11 @@ impl Run {
         } else {
             None
         };
-        let scenario_text =
-            crate::text::input::read_to_string(&dir.join("scenario.toml"), crate::text::input::OUTPUT).ok();
+        let scenario_text = crate::text::input::read_to_string(
+            &dir.join("scenario.toml"),
+            crate::text::input::OUTPUT,
+        )
+        .ok();
         let run_json = match RunInfo::read(dir) {
             Ok(Some(info)) => Some(info),
             Ok(None) => {

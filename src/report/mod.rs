@@ -112,8 +112,7 @@ fn stage_files(
     // Messages and notes name the folder the files will be in, not the hidden staging folder.
     let (hidden, shown) = (staging.display().to_string(), dir.display().to_string());
     let named = |s: String| s.replace(&hidden, &shown);
-    let report =
-        build_any(&staging, opts).map_err(|e| anyhow::anyhow!(named(format!("{e:#}"))))?;
+    let report = build_any(&staging, opts).map_err(|e| anyhow::anyhow!(named(format!("{e:#}"))))?;
     let mut files: Vec<(String, Vec<u8>)> = vec![];
     for c in &report.charts {
         files.push((

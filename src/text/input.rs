@@ -169,7 +169,9 @@ pub struct Limited {
 impl Read for Limited {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // One byte past the limit tells a file that grew from one that ends there.
-        let want = buf.len().min(usize::try_from(self.left + 1).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left + 1).unwrap_or(usize::MAX));
         let n = self.file.read(&mut buf[..want])?;
         if n as u64 > self.left {
             return Err(too_large(None, self.limit));
@@ -207,9 +209,14 @@ pub fn read_to_string(path: &Path, limit: Limit) -> io::Result<String> {
 /// 1-based line and column (in characters) of byte `at`, counting `\n` as the line end.
 pub fn line_column(bytes: &[u8], at: usize) -> (usize, usize) {
     let before = &bytes[..at.min(bytes.len())];
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
     let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
+    let column = 1 + String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count();
     (line, column)
 }
 
@@ -243,10 +250,14 @@ mod tests {
             "the file holds 6 bytes, over the 3 bytes limit for a test file"
         );
         let e = read(dir.path(), SCENARIO).unwrap_err();
-        assert!(e.to_string().contains("a folder, not a regular file"), "{e}");
+        assert!(
+            e.to_string().contains("a folder, not a regular file"),
+            "{e}"
+        );
         let e = read(Path::new("/dev/zero"), TRACE).unwrap_err();
         assert!(
-            e.to_string().contains("a character device, not a regular file"),
+            e.to_string()
+                .contains("a character device, not a regular file"),
             "{e}"
         );
     }

@@ -560,7 +560,12 @@ fn killed_report_runs_leave_one_runs_files_and_its_report() {
     let (new, full) =
         complete_run_with(&scenario, &tmp.path().join("new"), 2, replications, &report);
     for files in [&old, &new] {
-        for name in ["report.html", "report.md", "charts/cost.svg", "charts/waits.svg"] {
+        for name in [
+            "report.html",
+            "report.md",
+            "charts/cost.svg",
+            "charts/waits.svg",
+        ] {
             assert!(files.contains_key(name), "a complete run lacks {name}");
         }
     }
@@ -614,7 +619,9 @@ fn killed_report_runs_leave_one_runs_files_and_its_report() {
         let (visible, hidden) = list(&out);
         let (from, problems) = check_one_run(&visible, &old, &new, 2);
         for p in problems {
-            failures.push(format!("attempt {attempt} ({outcome} after {delay:?}): {p}"));
+            failures.push(format!(
+                "attempt {attempt} ({outcome} after {delay:?}): {p}"
+            ));
         }
         if !hidden.is_empty() {
             failures.push(format!(

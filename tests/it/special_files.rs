@@ -123,7 +123,10 @@ endpoint = "e"
 /// text).
 fn cases() -> Vec<(&'static str, String)> {
     vec![
-        ("prices", format!("prices = \"SPECIAL\"\n{CLUSTER}{WORKLOAD}")),
+        (
+            "prices",
+            format!("prices = \"SPECIAL\"\n{CLUSTER}{WORKLOAD}"),
+        ),
         (
             "workload.w.arrivals.file",
             format!(
@@ -174,8 +177,12 @@ fn check(what: &str, special: &str, ended: &Ended, failures: &mut Vec<String>) {
         "a character device, not a regular file"
     };
     if ended.hung {
-        failures.push(format!("{what} = {special}: still running after {DEADLINE:?}"));
-    } else if ended.code != Some(2) || !ended.stderr.contains(kind) || !ended.stderr.contains(special)
+        failures.push(format!(
+            "{what} = {special}: still running after {DEADLINE:?}"
+        ));
+    } else if ended.code != Some(2)
+        || !ended.stderr.contains(kind)
+        || !ended.stderr.contains(special)
     {
         failures.push(format!(
             "{what} = {special}: exit {:?} after {:?}: {}",
@@ -195,7 +202,12 @@ fn fifos_and_devices_in_every_file_field_are_refused_at_once() {
         // The scenario itself, for each command that reads one.
         for command in ["validate", "run", "size"] {
             let ended = bounded(dir.path(), &[command, special]);
-            check(&format!("capsim {command} FILE"), special, &ended, &mut failures);
+            check(
+                &format!("capsim {command} FILE"),
+                special,
+                &ended,
+                &mut failures,
+            );
             checked += 1;
         }
         // --prices.
@@ -213,7 +225,10 @@ fn fifos_and_devices_in_every_file_field_are_refused_at_once() {
             let ended = bounded(dir.path(), &["validate", "s.toml"]);
             check(field, special, &ended, &mut failures);
             if !ended.hung && !ended.stderr.contains(field) {
-                failures.push(format!("{field} = {special}: the field is not named: {}", ended.stderr));
+                failures.push(format!(
+                    "{field} = {special}: the field is not named: {}",
+                    ended.stderr
+                ));
             }
             checked += 1;
         }
@@ -234,7 +249,9 @@ fn fifos_in_output_folders_are_refused_at_once() {
         assert_eq!(ended.code, Some(0), "{args:?}: {}", ended.stderr);
     };
     run(&["run", "s.toml", "--quiet", "--out", "out"]);
-    run(&["run", "s.toml", "--quiet", "--shard", "1/1", "--out", "shard"]);
+    run(&[
+        "run", "s.toml", "--quiet", "--shard", "1/1", "--out", "shard",
+    ]);
     let mut failures = vec![];
     let swap = |folder: &str, file: &str| -> PathBuf {
         let path = dir.path().join(folder).join(file);
@@ -279,7 +296,9 @@ fn fifos_in_output_folders_are_refused_at_once() {
         fs::remove_file(&path).unwrap();
         mkfifo_again();
         run(&["run", "s.toml", "--quiet", "--out", "out"]);
-        run(&["run", "s.toml", "--quiet", "--shard", "1/1", "--out", "shard"]);
+        run(&[
+            "run", "s.toml", "--quiet", "--shard", "1/1", "--out", "shard",
+        ]);
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
