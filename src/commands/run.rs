@@ -66,8 +66,8 @@ pub struct RunOutcome {
     pub shard: Option<ShardRun>,
     /// Files the report wrote.
     pub report: Vec<PathBuf>,
-    /// Interrupted before any variant finished, with earlier results in the folder: nothing
-    /// was written, and the folder and any `<folder>.interrupted` are as they were.
+    /// Interrupted before any variant finished, with earlier results in the folder and in
+    /// `<folder>.interrupted`: nothing was written, and both are as they were.
     pub nothing_written: bool,
 }
 
@@ -89,9 +89,10 @@ impl RunOutcome {
         }
         if self.nothing_written {
             return Err(CommandError::Interrupted(format!(
-                "interrupted before any variant finished: nothing written ({}/ keeps the \
-                 earlier results)",
-                self.out_dir.display()
+                "interrupted before any variant finished: nothing written ({}/ and {}/ keep \
+                 the earlier results)",
+                self.out_dir.display(),
+                interrupted_dir(&self.out_dir).display()
             )));
         }
         let n = self.plan.variants.len();
@@ -224,9 +225,12 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
     // The report is built from the staged files and committed with them: no moment shows the
     // new results without their report. A report that fails leaves the results without one.
     let report = (req.report && !interrupted).then(|| super::report::stage(&mut out, req.png));
-    // An early Ctrl-C leaves earlier results, and an earlier `<folder>.interrupted`, alone
-    // rather than replacing them with a folder of nothing.
-    let nothing_written = interrupted && plan.variants.is_empty() && has_earlier_results(&out_dir);
+    // An early Ctrl-C (no variant finished) does not replace an earlier `<folder>.interrupted`,
+    // which holds variants, with a folder of none.
+    let nothing_written = interrupted
+        && plan.variants.is_empty()
+        && has_earlier_results(&out_dir)
+        && has_earlier_results(&interrupted_dir(&out_dir));
     let out_dir = if nothing_written {
         drop(out);
         out_dir

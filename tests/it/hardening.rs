@@ -191,3 +191,26 @@ fn shards_of_different_sweeps_are_refused_at_merge() {
     assert!(stderr.contains("shard-2"), "{stderr}");
     assert!(!dir.path().join("merged").exists());
 }
+
+/// `shard.sh`: a `SHARD` set by hand wins over the batch system's index (it used to lose to
+/// `AZ_BATCH_TASK_ID`, which Azure Batch always sets).
+#[test]
+fn shard_sh_prefers_a_shard_given_by_hand() {
+    let (dir, _) = write_temp("s.toml", LONG.replace("replications = 2000", "replications = 2"));
+    let status = Command::new("sh")
+        .arg(crate::support::repo().join("scenarios/shards/shard.sh"))
+        .current_dir(dir.path())
+        .env("AZ_BATCH_TASK_ID", "shard-3")
+        .env("SHARD", "1")
+        .env("SHARDS", "4")
+        .env("SCENARIO", "s.toml")
+        .env("OUT", "sweep")
+        .env("CAPSIM", capsim_path())
+        .env("CAPSIM_ARGS", "--horizon 2d")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let toml = fs::read_to_string(dir.path().join("sweep/shard-1/shard.toml")).unwrap();
+    assert!(toml.contains("shard = \"1/4\""), "{toml}");
+    assert!(!dir.path().join("sweep/shard-3").exists());
+}
