@@ -124,6 +124,16 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         if !req.force {
             return Err(CommandError::Input(too_big.to_string()));
         }
+        // --force is for a long run, not one that cannot end: counts past 1e18 (u64 counters)
+        // or not finite (a rate near f64's maximum) would exhaust memory instead.
+        let endless = |x: f64| !x.is_finite() || x > 1e18;
+        if endless(estimate.events) || endless(estimate.memory_bytes) {
+            return Err(CommandError::Input(format!(
+                "this run cannot be run, even with --force: {}; an arrival rate or a rate \
+                 multiplier of the scenario is too large to simulate",
+                estimate.summary()
+            )));
+        }
         observer.forced(&estimate);
     }
     let out_dir = req

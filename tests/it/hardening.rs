@@ -196,7 +196,10 @@ fn shards_of_different_sweeps_are_refused_at_merge() {
 /// `AZ_BATCH_TASK_ID`, which Azure Batch always sets).
 #[test]
 fn shard_sh_prefers_a_shard_given_by_hand() {
-    let (dir, _) = write_temp("s.toml", LONG.replace("replications = 2000", "replications = 2"));
+    let (dir, _) = write_temp(
+        "s.toml",
+        LONG.replace("replications = 2000", "replications = 2"),
+    );
     let status = Command::new("sh")
         .arg(crate::support::repo().join("scenarios/shards/shard.sh"))
         .current_dir(dir.path())
@@ -213,4 +216,118 @@ fn shard_sh_prefers_a_shard_given_by_hand() {
     let toml = fs::read_to_string(dir.path().join("sweep/shard-1/shard.toml")).unwrap();
     assert!(toml.contains("shard = \"1/4\""), "{toml}");
     assert!(!dir.path().join("sweep/shard-3").exists());
+}
+
+/// Runs capsim in `dir` under a 2 GiB address-space limit, killed after 30 s: (exit code, stderr).
+fn bounded(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(capsim_path());
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &limit);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (status.code(), reader.join().unwrap())
+}
+
+const RATE: &str = r#"horizon = "HORIZON"
+replications = 1
+[[compute]]
+name = "c"
+type = "amlcompute"
+size = "Standard_D2s_v3"
+max_instances = 2
+[[workload]]
+name = "w"
+compute = "c"
+arrivals = ARRIVALS
+duration = { dist = "constant", value = "10m" }
+"#;
+
+/// Rates and profile multipliers up to 1e308 used to pass validation (and a run then filled
+/// memory): each is refused at its field with the figure allowed.
+#[test]
+fn absurd_rates_and_multipliers_are_refused_at_their_field() {
+    let ones = vec!["1.0"; 23].join(", ");
+    for (arrivals, field) in [
+        (
+            "{ process = \"poisson\", rate_per_hour = 1e308 }".to_string(),
+            "arrivals.rate_per_hour",
+        ),
+        (
+            "{ process = \"poisson\", rate_per_second = 2e6 }".to_string(),
+            "arrivals.rate_per_second",
+        ),
+        (
+            format!("{{ process = \"poisson\", rate_per_hour = 1.0, daily_profile = [1e300, {ones}] }}"),
+            "arrivals.daily_profile",
+        ),
+        (
+            "{ process = \"mmpp\", rates_per_hour = [1e308, 1.0], mean_sojourn = [\"1h\", \"1h\"] }"
+                .to_string(),
+            "arrivals.rates_per_hour[0]",
+        ),
+    ] {
+        let text = RATE.replace("HORIZON", "1d").replace("ARRIVALS", &arrivals);
+        let (dir, _) = write_temp("s.toml", text);
+        let (code, stderr) = bounded(dir.path(), &["validate", "s.toml"]);
+        assert_eq!(code, Some(2), "{arrivals}: {stderr}");
+        assert!(
+            stderr.contains(field) && stderr.contains("too high"),
+            "{arrivals}: {stderr}"
+        );
+    }
+}
+
+/// `--force` runs a run the guard finds too long, but not one that cannot end: the highest
+/// rate and multipliers over a long horizon is refused with a clear error at once (it used to
+/// run until memory ran out and the process aborted).
+#[test]
+fn force_refuses_a_run_that_cannot_end() {
+    let big = vec!["1e6"; 24].join(", ");
+    let arrivals = format!(
+        "{{ process = \"poisson\", rate_per_second = 1e6, daily_profile = [{big}], \
+         weekly_profile = [1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6] }}"
+    );
+    let text = RATE
+        .replace("HORIZON", "3000d")
+        .replace("ARRIVALS", &arrivals);
+    let (dir, _) = write_temp("s.toml", text);
+    let (code, stderr) = bounded(dir.path(), &["run", "s.toml", "--force", "--out", "o"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot be run, even with --force"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("o").exists());
 }
