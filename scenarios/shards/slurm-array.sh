@@ -1,10 +1,17 @@
 #!/bin/bash
-# A capsim sweep as a Slurm job array: one task per shard, then a dependent merge.
+# A capsim sweep as a Slurm job array: one task per shard. slurm-submit.sh submits it with the
+# dependent merge; by hand, from the repository root (8 shards, as --array below says):
 #
-#   sbatch --export=ALL,SCENARIO=$PWD/scenarios/min-nodes.toml,OUT=$PWD/output/sweep \
-#          scenarios/shards/slurm-array.sh
-#   # when the array has finished (or: sbatch --dependency=afterok:<jobid> ...):
-#   SHARDS=8 OUT=$PWD/output/sweep scenarios/shards/merge.sh
+#   export SCENARIO=$PWD/scenarios/min-nodes.toml OUT=$PWD/output/sweep
+#   export CAPSIM_ARGS="--sweep compute.gpu-cluster.min_instances=0,1,2"   # optional
+#   jid=$(sbatch --parsable --export=ALL scenarios/shards/slurm-array.sh)
+#   sbatch --dependency=afterok:$jid --kill-on-invalid-dep=yes --export=ALL,SHARDS=8 \
+#          --job-name=capsim-merge --wrap "sh scenarios/shards/merge.sh"
+#
+# Set variables in the environment and pass --export=ALL: sbatch --export=NAME=VALUE,... splits
+# its list at commas, so "--export=ALL,CAPSIM_ARGS=--sweep x=2,3,4" would give every shard
+# "--sweep x=2". --kill-on-invalid-dep=yes cancels the merge when a shard fails, rather than
+# leaving it pending for ever.
 #
 #SBATCH --job-name=capsim-sweep
 #SBATCH --array=0-7

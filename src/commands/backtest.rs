@@ -465,12 +465,10 @@ pub fn backtest(
     files_finish(f).map_err(io)?;
     info.finish(Status::Complete);
     out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
+    // The report is committed with the results, as `run`'s is.
+    let report = req.report.then(|| super::report::stage(&mut out, req.png));
     out.commit().map_err(io)?;
-    let report = if req.report {
-        super::report::write(&out_dir, req.png)?
-    } else {
-        vec![]
-    };
+    let report = report.transpose()?.unwrap_or_default();
     Ok(BacktestOutcome {
         out_dir,
         rows,

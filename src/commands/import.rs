@@ -49,7 +49,7 @@ pub fn import(req: ImportRequest) -> Result<ImportOutcome, CommandError> {
     }
     let mut files = vec![];
     for f in &req.files {
-        let text = std::fs::read_to_string(f)
+        let text = crate::text::input::read_to_string(f, crate::text::input::YAML)
             .map_err(|e| CommandError::Input(format!("cannot read {}: {e}", f.display())))?;
         files.push((f.clone(), text));
     }

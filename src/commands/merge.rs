@@ -9,7 +9,13 @@ use crate::output::shard::{MANIFEST, Manifest, ROWS, read_rows};
 use crate::output::{OutputDir, VariantFiles};
 use crate::scenario::sweep::Plan;
 use crate::sweep::{ReplicationRow, RunResult, Shard, tradeoff};
+use crate::text::input;
 use std::path::{Path, PathBuf};
+
+/// A shard folder's text file (`shard.toml`, `scenario.toml`), read as every input is.
+fn read_to_string(path: &Path) -> std::io::Result<String> {
+    input::read_to_string(path, input::OUTPUT)
+}
 
 /// Which shard folders to merge, and where.
 #[derive(Clone, Debug, Default)]
@@ -49,7 +55,7 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
     let mut shards: Vec<(Manifest, &Path)> = vec![];
     for dir in &req.dirs {
         let path = dir.join(MANIFEST);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        let text = read_to_string(&path).map_err(|e| {
             input(format!(
                 "{}: {e}: give the output folders of `capsim run --shard K/N`",
                 path.display()
@@ -70,7 +76,7 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
         })?
         .count;
     let scenario_path = first_dir.join("scenario.toml");
-    let scenario_text = std::fs::read_to_string(&scenario_path)
+    let scenario_text = read_to_string(&scenario_path)
         .map_err(|e| input(format!("{}: {e}", scenario_path.display())))?;
     let by_index = order(&shards, &first_manifest, first_dir, &scenario_text, count)?;
 
@@ -103,7 +109,7 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
     }
     let mut out = OutputDir::replace(&req.out).map_err(output_dir_error)?;
     let first = plan.variants[0].scenario.clone();
-    if let Ok(bytes) = std::fs::read(by_index[0].join("timeseries.csv")) {
+    if let Ok(bytes) = input::read(&by_index[0].join("timeseries.csv"), input::OUTPUT) {
         out.write("timeseries.csv", &bytes).map_err(io)?;
     }
     // Shard by shard, as `run` does chunk by chunk: complete variants are written out and
@@ -114,7 +120,8 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
     let mut next = 0;
     for (k, dir) in by_index.iter().enumerate() {
         let path = dir.join(ROWS);
-        let bytes = std::fs::read(&path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+        let bytes = input::read(&path, input::OUTPUT)
+            .map_err(|e| input(format!("{}: {e}", path.display())))?;
         let rows = read_rows(&bytes, &path.display().to_string()).map_err(input)?;
         let want = Shard {
             index: k + 1,
@@ -148,12 +155,9 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
     let tradeoff = write_tail(&mut out, &plan, &results, &first)?;
     let info = run_info(&file, &scenario_text, &plan, count);
     out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
+    let report = req.report.then(|| super::report::stage(&mut out, false));
     out.commit().map_err(io)?;
-    let report = if req.report {
-        super::report::write(&req.out, false)?
-    } else {
-        vec![]
-    };
+    let report = report.transpose()?.unwrap_or_default();
     Ok(MergeOutcome {
         out_dir: req.out,
         events: results.iter().map(|r| r.events()).sum(),
@@ -186,10 +190,7 @@ fn order(
             )));
         }
         if m.sweep_identity() != first_manifest.sweep_identity()
-            || std::fs::read_to_string(dir.join("scenario.toml"))
-                .ok()
-                .as_deref()
-                != Some(scenario_text)
+            || read_to_string(&dir.join("scenario.toml")).ok().as_deref() != Some(scenario_text)
         {
             return Err(input(format!(
                 "{} and {} are shards of different runs (scenario, arguments or shard count differ)",

@@ -90,7 +90,9 @@ fn csv_failed(e: csv::Error) -> CommandError {
 /// going wrong with it is a failure.
 fn output_dir_error(e: output::OutputError) -> CommandError {
     match e {
-        e @ output::OutputError::Foreign { .. } => CommandError::Input(e.to_string()),
+        e @ (output::OutputError::Foreign { .. } | output::OutputError::Unsupported { .. }) => {
+            CommandError::Input(e.to_string())
+        }
         output::OutputError::Io(e) => io(e),
     }
 }

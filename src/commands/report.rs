@@ -1,6 +1,7 @@
 //! `report`: HTML, Markdown and charts for a finished output folder.
 
-use super::CommandError;
+use super::{CommandError, io, output_dir_error};
+use crate::output::OutputDir;
 use crate::output::runinfo::{RunInfo, Status};
 use std::path::{Path, PathBuf};
 
@@ -14,7 +15,10 @@ pub struct ReportRequest {
 }
 
 /// Writes `report.html`, `report.md` and `charts/` into the folder; returns the paths written.
-/// A folder that `run.json` marks interrupted is refused: its results are partial.
+/// The folder is replaced as a whole with its other files carried over
+/// ([`OutputDir::update`]), so it holds the earlier report or the new one, never part of one,
+/// whenever capsim stops. A folder that `run.json` marks interrupted is refused: its results are
+/// partial.
 pub fn report(req: &ReportRequest) -> Result<Vec<PathBuf>, CommandError> {
     write(&req.dir, req.png)
 }
@@ -36,10 +40,19 @@ pub(super) fn write(dir: &Path, png: bool) -> Result<Vec<PathBuf>, CommandError>
             info.note.as_deref().unwrap_or("not every replication ran")
         )));
     }
+    let mut out = OutputDir::update(dir).map_err(output_dir_error)?;
+    let written = stage(&mut out, png)?;
+    out.commit().map_err(io)?;
+    Ok(written)
+}
+
+/// Stages the report of the files staged in `out`, to be committed with them (see
+/// [`crate::report::stage`]); when it fails, nothing of it is staged.
+pub(super) fn stage(out: &mut OutputDir, png: bool) -> Result<Vec<PathBuf>, CommandError> {
     let options = crate::report::ReportOptions {
         png,
         ..crate::report::ReportOptions::default()
     };
     // `{:#}`: the message and its causes, as `CommandError::failed` writes them.
-    crate::report::write_report(dir, &options).map_err(|e| CommandError::Failed(format!("{e:#}")))
+    crate::report::stage(out, &options).map_err(|e| CommandError::Failed(format!("{e:#}")))
 }

@@ -66,6 +66,9 @@ pub struct RunOutcome {
     pub shard: Option<ShardRun>,
     /// Files the report wrote.
     pub report: Vec<PathBuf>,
+    /// Interrupted before any variant finished, with earlier results in the folder and in
+    /// `<folder>.interrupted`: nothing was written, and both are as they were.
+    pub nothing_written: bool,
 }
 
 /// What one shard of a sweep ran.
@@ -83,6 +86,14 @@ impl RunOutcome {
     pub fn status(&self) -> Result<(), CommandError> {
         if !self.interrupted {
             return Ok(());
+        }
+        if self.nothing_written {
+            return Err(CommandError::Interrupted(format!(
+                "interrupted before any variant finished: nothing written ({}/ and {}/ keep \
+                 the earlier results)",
+                self.out_dir.display(),
+                interrupted_dir(&self.out_dir).display()
+            )));
         }
         let n = self.plan.variants.len();
         Err(CommandError::Interrupted(format!(
@@ -112,6 +123,16 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
     if let Err(too_big) = estimate.check(&Limits::of_this_machine()) {
         if !req.force {
             return Err(CommandError::Input(too_big.to_string()));
+        }
+        // --force is for a long run, not one that cannot end: counts past 1e18 (u64 counters)
+        // or not finite (a rate near f64's maximum) would exhaust memory instead.
+        let endless = |x: f64| !x.is_finite() || x > 1e18;
+        if endless(estimate.events) || endless(estimate.memory_bytes) {
+            return Err(CommandError::Input(format!(
+                "this run cannot be run, even with --force: {}; an arrival rate or a rate \
+                 multiplier of the scenario is too large to simulate",
+                estimate.summary()
+            )));
         }
         observer.forced(&estimate);
     }
@@ -162,6 +183,7 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
             elapsed,
             events: 0,
             interrupted: false,
+            nothing_written: false,
             shard: Some(ShardRun {
                 shard,
                 replications: mine.len(),
@@ -210,13 +232,24 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         info.finish(Status::Complete);
     }
     out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
-    let out_dir = commit(out, &out_dir, interrupted)?;
-    let report = if req.report && !interrupted {
-        super::report::write(&out_dir, req.png)?
+    // The report is built from the staged files and committed with them: no moment shows the
+    // new results without their report. A report that fails leaves the results without one.
+    let report = (req.report && !interrupted).then(|| super::report::stage(&mut out, req.png));
+    // An early Ctrl-C (no variant finished) does not replace an earlier `<folder>.interrupted`,
+    // which holds variants, with a folder of none.
+    let nothing_written = interrupted
+        && plan.variants.is_empty()
+        && has_earlier_results(&out_dir)
+        && has_earlier_results(&interrupted_dir(&out_dir));
+    let out_dir = if nothing_written {
+        drop(out);
+        out_dir
     } else {
-        vec![]
+        commit(out, &out_dir, interrupted)?
     };
+    let report = report.transpose()?.unwrap_or_default();
     Ok(RunOutcome {
+        nothing_written,
         out_dir,
         events: results.iter().map(|r| r.events()).sum(),
         plan,

@@ -41,8 +41,9 @@ pub struct SizeOutcome {
 }
 
 /// Runs the scale-up-then-scale-out search and writes `sizing.csv` and `scenario.toml` into the
-/// folder (beside what it holds). An interrupted search writes nothing, and leaves no folder
-/// when it made it.
+/// folder (beside what it holds: the folder is replaced as a whole, its other files carried
+/// over, see [`OutputDir::update`]). An interrupted search writes nothing, and leaves no folder
+/// when there was none.
 pub fn size(req: SizeRequest<'_>, observer: &dyn Observer) -> Result<SizeOutcome, CommandError> {
     for (given, flag) in [
         (req.edits.horizon.is_some(), "--horizon"),
@@ -67,20 +68,15 @@ pub fn size(req: SizeRequest<'_>, observer: &dyn Observer) -> Result<SizeOutcome
     // Before the folder's lock file exists: an observer that arms Ctrl-C here keeps it from
     // ending the process with the lock file there.
     observer.progress_start(None);
-    // An interrupted search leaves no trace: not even the folder, when this run made it.
-    let out_dir_existed = out_dir.exists();
-    let mut out = OutputDir::prepare(&out_dir).map_err(io)?;
+    // Nothing appears before the commit: an interrupted search leaves no trace.
+    let mut out = OutputDir::update(&out_dir).map_err(super::output_dir_error)?;
     let tick = || observer.progress(1);
     let sized = match crate::sizing::run(request, Some(&tick), req.cancel) {
         Ok(sized) => sized,
         Err(e) => {
             observer.progress_end();
-            // Removes the lock file (and any staged file) before the folder itself.
+            // Removes the staging folder and the lock.
             drop(out);
-            if matches!(e, SizingError::Interrupted) && !out_dir_existed {
-                // Fails, harmlessly, if someone else has put a file there meanwhile.
-                let _ = std::fs::remove_dir(&out_dir);
-            }
             return Err(sizing_error(e));
         }
     };
@@ -90,12 +86,11 @@ pub fn size(req: SizeRequest<'_>, observer: &dyn Observer) -> Result<SizeOutcome
     out.write("sizing.csv", &csv).map_err(io)?;
     out.write("scenario.toml", sized.effective_text.as_bytes())
         .map_err(io)?;
+    // Built from the folder as it will be (the run's results, if any, carried over) and
+    // committed with it.
+    let report = req.report.then(|| super::report::stage(&mut out, req.png));
     out.commit().map_err(io)?;
-    let report = if req.report {
-        super::report::write(&out_dir, req.png)?
-    } else {
-        vec![]
-    };
+    let report = report.transpose()?.unwrap_or_default();
     Ok(SizeOutcome {
         out_dir,
         sized,

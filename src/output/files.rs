@@ -50,11 +50,19 @@
 //! held it has ended (whatever its pid namespace, after pid reuse or a reboot). Staging folders
 //! without such a lock, or whose lock is held, are left alone.
 //!
-//! # Adding files to a folder ([`OutputDir::prepare`], used by `capsim report`)
+//! # Rewriting some files of a folder ([`OutputDir::update`], used by `capsim report` and
+//! `capsim size`)
 //!
-//! Files are staged as `.<name>.capsim-ID.tmp` in the folder itself, under a lock
-//! `.capsim-ID.lock` there, and renamed into place one by one at commit: each file is atomic,
-//! the set is not. Stale ones are cleaned up as above.
+//! The same protocol, with the folder's other files carried into the staging folder
+//! ([`OutputDir::carry_over`]: hard links, else copies; capsim never rewrites a file in place, so
+//! a link is as good as a copy) before the swap. A report is built from the staged files and
+//! committed with them, so a folder never shows results without their report or a report of
+//! other results. Only regular files are carried: a folder holding a symbolic link, a named
+//! pipe or a device, or a folder other than `charts/` (whose entries must be regular files), is
+//! refused ([`OutputError::Unsupported`]), so nothing is ever written through a link to a place
+//! outside the folder. A file another process adds to the folder between the carry-over and the
+//! swap goes with the earlier folder: two capsim commands writing one folder at once were never
+//! supported.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
@@ -86,6 +94,9 @@ pub const KNOWN_ENTRIES: &[&str] = &[
     "backtest_jobs.csv",
 ];
 
+/// The folder of a report's charts, the one folder an output folder may hold.
+pub const CHARTS: &str = "charts";
+
 /// What the names of the request traces `capsim backtest` writes, one per endpoint, start and
 /// end with (`backtest_requests_<endpoint>.csv`).
 pub const BACKTEST_REQUESTS: (&str, &str) = ("backtest_requests_", ".csv");
@@ -100,24 +111,18 @@ pub const CARRIED_OVER: &[&str] = &["sizing.csv"];
 pub struct OutputDir {
     /// Where the files appear at commit.
     dir: PathBuf,
-    /// Where they are written until then: the staging folder, or `dir` itself.
+    /// Where they are written until then: the hidden staging folder beside `dir`.
     work: PathBuf,
-    mode: Mode,
-    /// In-place mode: (temporary, final) paths.
-    staged: Vec<(PathBuf, PathBuf)>,
+    /// `dir` resolved: its parent folder and its name there.
+    parent: PathBuf,
+    base: String,
+    id: String,
+    /// [`update`](Self::update): the folder's other files are carried over, and have not been yet.
+    carry: bool,
+    /// Names (within the folder) of the files carried over.
+    carried: Vec<String>,
     lock: Option<Lock>,
     committed: bool,
-}
-
-enum Mode {
-    /// The whole folder is swapped at commit; `parent` and `base` name it, resolved.
-    Replace {
-        parent: PathBuf,
-        base: String,
-        id: String,
-    },
-    /// Files are added to (or replace files in) an existing folder, one by one.
-    InPlace { id: String },
 }
 
 /// A lock file held (flock) for as long as it is open.
@@ -136,6 +141,15 @@ pub enum OutputError {
         dir.display(), names.join(", ")
     )]
     Foreign { dir: PathBuf, names: Vec<String> },
+    /// The folder holds what cannot be carried into a new one: not a regular file (a symbolic
+    /// link, a named pipe, a device), or a folder other than `charts/`.
+    #[error(
+        "{}: the output folder holds {}: capsim writes a new folder and carries over only \
+         regular files (and charts/ of regular files), so it does not write here; move {} out \
+         of the folder",
+        dir.display(), names.join(", "), if names.len() == 1 { "it" } else { "them" }
+    )]
+    Unsupported { dir: PathBuf, names: Vec<String> },
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -350,6 +364,66 @@ pub fn foreign_entries(dir: &Path) -> io::Result<Vec<String>> {
     Ok(foreign)
 }
 
+/// What `name` (of type `t`) is, when it is not a regular file.
+fn what_it_is(path: &Path, t: fs::FileType) -> String {
+    if t.is_symlink() {
+        let to = fs::read_link(path).map_or(String::new(), |p| format!(" -> {}", p.display()));
+        return format!("a symbolic link{to}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe".into();
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device".into();
+        }
+        if t.is_socket() {
+            return "a socket".into();
+        }
+    }
+    if t.is_dir() {
+        "a folder".into()
+    } else {
+        "not a regular file".into()
+    }
+}
+
+/// Entries of an existing folder that [`OutputDir::carry_over`] cannot carry: anything but
+/// regular files at the top, and a `charts/` folder of regular files. Each is named with what it
+/// is, e.g. `charts (a symbolic link -> /elsewhere)`.
+pub fn unsupported_entries(dir: &Path) -> io::Result<Vec<String>> {
+    let mut bad = vec![];
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(bad),
+        Err(e) => return Err(err(e, format!("cannot read {}", dir.display()))),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type()?;
+        if kind.is_file() {
+            continue;
+        }
+        if name == CHARTS && kind.is_dir() {
+            for e in fs::read_dir(entry.path())? {
+                let e = e?;
+                let t = e.file_type()?;
+                if !t.is_file() {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    bad.push(format!("{CHARTS}/{n} ({})", what_it_is(&e.path(), t)));
+                }
+            }
+            continue;
+        }
+        bad.push(format!("{name} ({})", what_it_is(&entry.path(), kind)));
+    }
+    bad.sort();
+    Ok(bad)
+}
+
 /// Removes what dead capsim processes left in `folder` under names `<prefix>.capsim-<id>.*`
 /// (all prefixes when `prefix` is `None`), after finishing an interrupted folder swap into
 /// `folder/<base>` when `base` is given. Returns the names removed or restored.
@@ -423,6 +497,19 @@ impl OutputDir {
     /// if needed, refuses a folder holding files capsim did not write, cleans up what killed
     /// runs left, and creates the staging folder, before any simulation time is spent.
     pub fn replace(dir: &Path) -> Result<OutputDir, OutputError> {
+        OutputDir::open(dir, false)
+    }
+
+    /// Prepares to rewrite some files of the folder `dir` (created if needed) and keep the rest:
+    /// as [`replace`](Self::replace), but the folder's other files are carried into the new one
+    /// ([`carry_over`](Self::carry_over), done at the latest by the commit). Files capsim did not
+    /// write are kept too; a folder holding anything but regular files (and `charts/`) is
+    /// refused ([`unsupported_entries`]).
+    pub fn update(dir: &Path) -> Result<OutputDir, OutputError> {
+        OutputDir::open(dir, true)
+    }
+
+    fn open(dir: &Path, carry: bool) -> Result<OutputDir, OutputError> {
         let named = |e: io::Error| {
             OutputError::Io(err(
                 e,
@@ -449,6 +536,22 @@ impl OutputDir {
                     io::ErrorKind::AlreadyExists,
                     "exists and is not a folder",
                 )));
+            }
+            Ok(_) if carry => {
+                let unsupported = unsupported_entries(&resolved).map_err(named)?;
+                if !unsupported.is_empty() {
+                    return Err(OutputError::Unsupported {
+                        dir: dir.to_path_buf(),
+                        names: unsupported,
+                    });
+                }
+                if !writable(&parent) {
+                    return Err(named(io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        "its parent folder is not writable, and capsim writes a new folder \
+                         beside it",
+                    )));
+                }
             }
             Ok(_) => {
                 let foreign = foreign_entries(&resolved).map_err(named)?;
@@ -481,34 +584,77 @@ impl OutputDir {
         Ok(OutputDir {
             dir: dir.to_path_buf(),
             work,
-            mode: Mode::Replace { parent, base, id },
-            staged: vec![],
+            parent,
+            base,
+            id,
+            carry,
+            carried: vec![],
             lock: Some(lock),
             committed: false,
         })
     }
 
-    /// Prepares to add files to the folder `dir` (created if needed), each under a temporary name
-    /// until [`commit`](Self::commit); files already there that are not rewritten stay.
-    pub fn prepare(dir: &Path) -> io::Result<OutputDir> {
-        fs::create_dir_all(dir)
-            .map_err(|e| err(e, format!("cannot create output folder {}", dir.display())))?;
-        clean_stale(dir, None, None);
-        let id = new_id();
-        let lock = Lock::create(dir.join(format!(".capsim-{id}.lock")), &id).map_err(|e| {
-            err(
-                e,
-                format!("cannot write to output folder {}", dir.display()),
-            )
-        })?;
-        Ok(OutputDir {
-            dir: dir.to_path_buf(),
-            work: dir.to_path_buf(),
-            mode: Mode::InPlace { id },
-            staged: vec![],
-            lock: Some(lock),
-            committed: false,
-        })
+    /// [`update`](Self::update): carries the folder's files into the staging folder now (hard
+    /// links, else copies), except those already staged, capsim's temporary files, and those
+    /// `keep` refuses (given the name within the folder, `charts/x.svg` for a chart), so that
+    /// what is built from the staged files (a report) sees the folder as it will be. Does
+    /// nothing after the first call, or for [`replace`](Self::replace).
+    pub fn carry_over(&mut self, keep: &dyn Fn(&str) -> bool) -> io::Result<()> {
+        if !self.carry {
+            return Ok(());
+        }
+        self.carry = false;
+        let from = self.parent.join(&self.base);
+        let entries = match fs::read_dir(&from) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(err(e, format!("cannot read {}", self.dir.display()))),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let kind = entry.file_type()?;
+            if kind.is_file() && !is_capsim_temp(&name) && keep(&name) {
+                self.carry_file(&entry.path(), &name)?;
+            } else if kind.is_dir() && name == CHARTS {
+                for e in fs::read_dir(entry.path())? {
+                    let e = e?;
+                    let n = format!("{CHARTS}/{}", e.file_name().to_string_lossy());
+                    if e.file_type()?.is_file()
+                        && !is_capsim_temp(&n[CHARTS.len() + 1..])
+                        && keep(&n)
+                    {
+                        self.carry_file(&e.path(), &n)?;
+                    }
+                }
+            } else if !kind.is_file() {
+                // What [`update`] checked can have changed since: never follow it.
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "{}: {name} is {}: capsim carries over only regular files",
+                        self.dir.display(),
+                        what_it_is(&entry.path(), kind)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn carry_file(&mut self, from: &Path, name: &str) -> io::Result<()> {
+        let to = self.work.join(name);
+        if fs::symlink_metadata(&to).is_ok() {
+            return Ok(()); // written by this command
+        }
+        if let Some(folder) = to.parent() {
+            fs::create_dir_all(folder)?;
+        }
+        fs::hard_link(from, &to)
+            .or_else(|_| fs::copy(from, &to).map(|_| ()))
+            .map_err(|e| err(e, format!("cannot keep {}", self.dir.join(name).display())))?;
+        self.carried.push(name.to_string());
+        Ok(())
     }
 
     /// Where the files will be at commit.
@@ -516,29 +662,29 @@ impl OutputDir {
         &self.dir
     }
 
-    /// Where files are being written until the commit: the hidden staging folder (replace
-    /// mode) or the folder itself. Files written here directly, by name, are committed too.
+    /// Where files are being written until the commit: the hidden staging folder. Files
+    /// written here directly, by name, are committed too.
     pub fn staging(&self) -> &Path {
         &self.work
     }
 
     /// Opens a staged file for streaming; it appears under `name` at [`commit`](Self::commit).
+    /// `name` may be in `charts/` (created as needed).
     pub fn create(&mut self, name: &str) -> io::Result<BufWriter<File>> {
-        let (path, fin) = match &self.mode {
-            Mode::Replace { .. } => (self.work.join(name), self.dir.join(name)),
-            Mode::InPlace { id } => (
-                self.work.join(format!(".{name}.capsim-{id}.tmp")),
-                self.dir.join(name),
-            ),
-        };
+        let (path, fin) = (self.work.join(name), self.dir.join(name));
+        if let Some((folder, _)) = name.split_once('/') {
+            fs::create_dir_all(self.work.join(folder)).map_err(|e| {
+                err(
+                    e,
+                    format!("cannot create {}", self.dir.join(folder).display()),
+                )
+            })?;
+        }
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
             .map_err(|e| err(e, format!("cannot create {}", fin.display())))?;
-        if let Mode::InPlace { .. } = self.mode {
-            self.staged.push((path, fin));
-        }
         Ok(BufWriter::new(file))
     }
 
@@ -549,74 +695,76 @@ impl OutputDir {
         finish(w)
     }
 
-    /// Makes the staged files visible: the whole folder at once (replace mode), or file by file.
-    /// Returns the final paths of the files written.
+    /// Makes the staged files visible, the whole folder at once. Returns the final paths of the
+    /// files this command wrote (not those carried over), sorted.
     pub fn commit(mut self) -> io::Result<Vec<PathBuf>> {
-        let done = match &self.mode {
-            Mode::InPlace { .. } => {
-                let mut done = vec![];
-                for (tmp, fin) in &self.staged {
-                    fs::rename(tmp, fin)
-                        .map_err(|e| err(e, format!("cannot move {} into place", fin.display())))?;
-                    done.push(fin.clone());
-                }
-                sync_dir(&self.work)?;
-                done
-            }
-            Mode::Replace { parent, base, id } => {
-                let mut names: Vec<PathBuf> = fs::read_dir(&self.work)?
-                    .flatten()
-                    .map(|e| self.dir.join(e.file_name()))
-                    .collect();
-                names.sort();
-                let out = parent.join(base);
-                for name in CARRIED_OVER {
-                    let (from, to) = (out.join(name), self.work.join(name));
-                    if from.is_file() && !to.exists() {
-                        fs::hard_link(&from, &to)
-                            .or_else(|_| fs::copy(&from, &to).map(|_| ()))
-                            .map_err(|e| err(e, format!("cannot keep {}", from.display())))?;
+        let mut names: Vec<PathBuf> = vec![];
+        for e in fs::read_dir(&self.work)?.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                for c in fs::read_dir(e.path())?.flatten() {
+                    let inner = format!("{name}/{}", c.file_name().to_string_lossy());
+                    if !self.carried.contains(&inner) {
+                        names.push(self.dir.join(inner));
                     }
                 }
-                sync_dir(&self.work)?;
-                let into_place = |e: io::Error| {
-                    err(
-                        e,
-                        format!("cannot move the results into {}", self.dir.display()),
-                    )
-                };
-                // What holds the earlier results once the new ones are in place.
-                let leftover = if fs::symlink_metadata(&out).is_err() {
-                    fs::rename(&self.work, &out).map_err(into_place)?;
-                    None
-                } else if exchange(&self.work, &out).map_err(into_place)? {
-                    Some(self.work.clone())
-                } else {
-                    let old = parent.join(format!(".{base}.capsim-{id}.old"));
-                    fs::rename(&out, &old).map_err(into_place)?;
-                    if let Err(e) = fs::rename(&self.work, &out) {
-                        let _ = fs::rename(&old, &out);
-                        return Err(into_place(e));
-                    }
-                    Some(old)
-                };
-                self.committed = true;
-                sync_dir(parent)?;
-                if let Some(old) = leftover
-                    && fs::remove_dir_all(old).is_err()
-                {
-                    // Keep the lock file (its flock ends with the process), so that the next
-                    // run can prove the leftover is a dead run's and remove it.
-                    self.lock = None;
-                }
-                names
+            } else if !self.carried.contains(&name) {
+                names.push(self.dir.join(name));
             }
+        }
+        names.sort();
+        let out = self.parent.join(&self.base);
+        self.carry_over(&|_| true)?;
+        for name in CARRIED_OVER {
+            let (from, to) = (out.join(name), self.work.join(name));
+            if from.is_file() && !to.exists() {
+                fs::hard_link(&from, &to)
+                    .or_else(|_| fs::copy(&from, &to).map(|_| ()))
+                    .map_err(|e| err(e, format!("cannot keep {}", from.display())))?;
+            }
+        }
+        if let Ok(charts) = fs::metadata(self.work.join(CHARTS))
+            && charts.is_dir()
+        {
+            sync_dir(&self.work.join(CHARTS))?;
+        }
+        sync_dir(&self.work)?;
+        let into_place = |e: io::Error| {
+            err(
+                e,
+                format!("cannot move the results into {}", self.dir.display()),
+            )
+        };
+        // What holds the earlier results once the new ones are in place.
+        let leftover = if fs::symlink_metadata(&out).is_err() {
+            fs::rename(&self.work, &out).map_err(into_place)?;
+            None
+        } else if exchange(&self.work, &out).map_err(into_place)? {
+            Some(self.work.clone())
+        } else {
+            let old = self
+                .parent
+                .join(format!(".{}.capsim-{}.old", self.base, self.id));
+            fs::rename(&out, &old).map_err(into_place)?;
+            if let Err(e) = fs::rename(&self.work, &out) {
+                let _ = fs::rename(&old, &out);
+                return Err(into_place(e));
+            }
+            Some(old)
         };
         self.committed = true;
+        sync_dir(&self.parent)?;
+        if let Some(old) = leftover
+            && fs::remove_dir_all(old).is_err()
+        {
+            // Keep the lock file (its flock ends with the process), so that the next
+            // run can prove the leftover is a dead run's and remove it.
+            self.lock = None;
+        }
         if let Some(lock) = self.lock.take() {
             lock.release();
         }
-        Ok(done)
+        Ok(names)
     }
 }
 
@@ -629,16 +777,7 @@ pub fn finish(w: BufWriter<File>) -> io::Result<()> {
 impl Drop for OutputDir {
     fn drop(&mut self) {
         if !self.committed {
-            match self.mode {
-                Mode::Replace { .. } => {
-                    let _ = fs::remove_dir_all(&self.work);
-                }
-                Mode::InPlace { .. } => {
-                    for (tmp, _) in &self.staged {
-                        let _ = fs::remove_file(tmp);
-                    }
-                }
-            }
+            let _ = fs::remove_dir_all(&self.work);
         }
         if let Some(lock) = self.lock.take() {
             lock.release();
@@ -810,13 +949,57 @@ mod tests {
     }
 
     #[test]
-    fn in_place_adds_files_and_keeps_the_rest() {
+    fn update_keeps_the_other_files_and_swaps_the_whole_folder() {
         let tmp = tempfile::tempdir().unwrap();
-        fs::write(tmp.path().join("summary.csv"), "results").unwrap();
-        let mut o = OutputDir::prepare(tmp.path()).unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir_all(out.join("charts")).unwrap();
+        fs::write(out.join("summary.csv"), "results").unwrap();
+        fs::write(out.join("notes.txt"), "mine").unwrap();
+        fs::write(out.join("report.md"), "old report").unwrap();
+        fs::write(out.join("charts/cost.svg"), "old chart").unwrap();
+        fs::write(out.join("charts/mine.svg"), "my chart").unwrap();
+        let mut o = OutputDir::update(&out).unwrap();
+        // The old report and its charts are not carried; the rest is, before the new report.
+        o.carry_over(&|n| n != "report.md" && n != "charts/cost.svg")
+            .unwrap();
+        assert_eq!(
+            fs::read(o.staging().join("summary.csv")).unwrap(),
+            b"results"
+        );
         o.write("report.md", b"# report").unwrap();
-        assert!(!tmp.path().join("report.md").exists());
-        o.commit().unwrap();
-        assert_eq!(names(tmp.path()), ["report.md", "summary.csv"]);
+        o.write("charts/waits.svg", b"new chart").unwrap();
+        assert_eq!(fs::read(out.join("report.md")).unwrap(), b"old report");
+        let written = o.commit().unwrap();
+        assert_eq!(
+            written,
+            [out.join("charts/waits.svg"), out.join("report.md")]
+        );
+        assert_eq!(
+            names(&out),
+            ["charts", "notes.txt", "report.md", "summary.csv"]
+        );
+        assert_eq!(names(&out.join("charts")), ["mine.svg", "waits.svg"]);
+        assert_eq!(fs::read(out.join("report.md")).unwrap(), b"# report");
+        assert_eq!(names(tmp.path()), ["out"]);
+    }
+
+    #[test]
+    fn update_refuses_links_and_special_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let elsewhere = tmp.path().join("elsewhere");
+        fs::create_dir_all(&out).unwrap();
+        fs::create_dir_all(&elsewhere).unwrap();
+        fs::write(out.join("summary.csv"), "results").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("charts")).unwrap();
+        match OutputDir::update(&out) {
+            Err(e @ OutputError::Unsupported { .. }) => {
+                let m = e.to_string();
+                assert!(m.contains("charts (a symbolic link -> "), "{m}");
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        assert_eq!(names(&elsewhere).len(), 0);
+        assert_eq!(names(tmp.path()), ["elsewhere", "out"]);
     }
 }

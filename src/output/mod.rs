@@ -9,8 +9,8 @@ mod variants;
 pub mod workloads;
 
 pub use files::{
-    BACKTEST_REQUESTS, OutputDir, OutputError, finish as files_finish, foreign_entries,
-    is_backtest_requests,
+    BACKTEST_REQUESTS, CHARTS, OutputDir, OutputError, finish as files_finish, foreign_entries,
+    is_backtest_requests, unsupported_entries,
 };
 pub use sizing::sizing_csv;
 pub use variants::VariantFiles;

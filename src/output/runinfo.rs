@@ -204,7 +204,7 @@ impl RunInfo {
     /// Reads `dir/run.json`: `Ok(None)` when there is none (a folder of an older capsim).
     pub fn read(dir: &Path) -> Result<Option<RunInfo>, String> {
         let path = dir.join(FILE_NAME);
-        match std::fs::read(&path) {
+        match crate::text::input::read(&path, crate::text::input::OUTPUT) {
             Ok(bytes) => RunInfo::from_json(&bytes)
                 .map(Some)
                 .map_err(|e| format!("{}: {e}", path.display())),

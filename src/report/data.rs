@@ -22,7 +22,8 @@ pub struct Table {
 
 impl Table {
     pub fn read(path: &Path) -> anyhow::Result<Table> {
-        let mut r = csv::Reader::from_path(path)
+        let mut r = crate::text::input::open(path, crate::text::input::OUTPUT)
+            .map(csv::Reader::from_reader)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let headers: Vec<String> = r
             .headers()
@@ -117,8 +118,9 @@ pub struct Timeseries {
 /// Streams `timeseries.csv`, keeping the samples within `[start, end]` (and the last one before
 /// `start`, so the chart starts with the state at `start`).
 pub fn read_timeseries(path: &Path, start: f64, end: f64) -> anyhow::Result<Timeseries> {
-    let mut r =
-        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut r = crate::text::input::open(path, crate::text::input::OUTPUT)
+        .map(csv::Reader::from_reader)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let headers: Vec<String> = r
         .headers()
         .with_context(|| format!("cannot read the header of {}", path.display()))?
@@ -298,7 +300,11 @@ impl Run {
         } else {
             None
         };
-        let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
+        let scenario_text = crate::text::input::read_to_string(
+            &dir.join("scenario.toml"),
+            crate::text::input::OUTPUT,
+        )
+        .ok();
         let run_json = match RunInfo::read(dir) {
             Ok(Some(info)) => Some(info),
             Ok(None) => {

@@ -72,85 +72,136 @@ pub struct Report {
 }
 
 /// Builds the report of the output folder `out_dir` and writes `report.html`, `report.md` and
-/// `charts/*.svg` into it (each under a temporary name, moved into place once all are written).
-/// Returns the paths written, charts first.
+/// `charts/*.svg` into it: the folder is replaced as a whole, its other files carried over, so
+/// that it never holds a partial report or one of other results
+/// ([`crate::output::OutputDir::update`]). Returns the paths written, charts first.
 pub fn write_report(out_dir: &Path, opts: &ReportOptions) -> anyhow::Result<Vec<PathBuf>> {
-    // A `capsim size` folder has its own report.
-    let report = if !out_dir.join(sum::FILE.name).is_file()
-        && out_dir.join(schema::sizing::FILE.name).is_file()
-    {
-        let r = sizing::build(out_dir)?;
-        Report {
+    let mut out = crate::output::OutputDir::update(out_dir)?;
+    let written = stage(&mut out, opts)?;
+    out.commit()?;
+    Ok(written)
+}
+
+/// Builds the report of the files staged in `out` (after carrying over the folder's other
+/// files, for [`crate::output::OutputDir::update`]) and stages its files beside them, so that
+/// they are committed together: a run killed at any moment leaves either the earlier folder,
+/// report included, or the new one with its report. An earlier report's files are not carried
+/// over. Returns the final paths of the report's files, charts first.
+pub fn stage(
+    out: &mut crate::output::OutputDir,
+    opts: &ReportOptions,
+) -> anyhow::Result<Vec<PathBuf>> {
+    out.carry_over(&|name| !replaced_by_report(name, opts))?;
+    let mut staged = vec![];
+    let done = stage_files(out, opts, &mut staged);
+    if done.is_err() {
+        // No part of a report is committed: the results go without one, and the error says why.
+        for name in staged {
+            let _ = std::fs::remove_file(out.staging().join(name));
+        }
+    }
+    done
+}
+
+fn stage_files(
+    out: &mut crate::output::OutputDir,
+    opts: &ReportOptions,
+    staged: &mut Vec<String>,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let staging = out.staging().to_path_buf();
+    let dir = out.dir().to_path_buf();
+    // Messages and notes name the folder the files will be in, not the hidden staging folder.
+    let (hidden, shown) = (staging.display().to_string(), dir.display().to_string());
+    let named = |s: String| s.replace(&hidden, &shown);
+    let report = build_any(&staging, opts).map_err(|e| anyhow::anyhow!(named(format!("{e:#}"))))?;
+    let mut files: Vec<(String, Vec<u8>)> = vec![];
+    for c in &report.charts {
+        files.push((
+            format!("{}/{}", crate::output::CHARTS, c.file),
+            c.svg.clone().into_bytes(),
+        ));
+        if opts.png {
+            let png = png_name(&c.file);
+            let bytes = png::svg_to_png(&c.svg).with_context(|| {
+                format!(
+                    "drawing {}",
+                    dir.join(crate::output::CHARTS).join(&png).display()
+                )
+            })?;
+            files.push((format!("{}/{png}", crate::output::CHARTS), bytes));
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    if opts.html {
+        files.push(("report.html".into(), named(report.html).into_bytes()));
+    }
+    if opts.markdown {
+        files.push(("report.md".into(), named(report.markdown).into_bytes()));
+    }
+    let mut written = vec![];
+    for (name, bytes) in files {
+        out.write(&name, &bytes)
+            .with_context(|| format!("writing {}", dir.join(&name).display()))?;
+        staged.push(name.clone());
+        written.push(dir.join(name));
+    }
+    Ok(written)
+}
+
+/// The report of a run's folder, or of a `capsim size` folder (one without `summary.csv`).
+fn build_any(dir: &Path, opts: &ReportOptions) -> anyhow::Result<Report> {
+    if !dir.join(sum::FILE.name).is_file() && dir.join(schema::sizing::FILE.name).is_file() {
+        let r = sizing::build(dir)?;
+        return Ok(Report {
             html: r.html,
             markdown: r.markdown,
             charts: r.charts,
-        }
-    } else {
-        build_report(out_dir, opts)?
-    };
-    let charts_dir = out_dir.join("charts");
-    let mut written = vec![];
-    if !report.charts.is_empty() {
-        let mut out = crate::output::OutputDir::prepare(&charts_dir)?;
-        for c in &report.charts {
-            out.write(&c.file, c.svg.as_bytes())
-                .with_context(|| format!("writing {}", charts_dir.join(&c.file).display()))?;
-            if opts.png {
-                let name = png_name(&c.file);
-                let bytes = png::svg_to_png(&c.svg)
-                    .with_context(|| format!("drawing {}", charts_dir.join(&name).display()))?;
-                out.write(&name, &bytes)
-                    .with_context(|| format!("writing {}", charts_dir.join(&name).display()))?;
-            }
-        }
-        written.extend(out.commit()?);
+        });
     }
-    remove_stale_charts(&charts_dir, &report.charts, opts.png);
-    let mut out = crate::output::OutputDir::prepare(out_dir)?;
-    if opts.html {
-        out.write("report.html", report.html.as_bytes())
-            .with_context(|| format!("writing {}", out_dir.join("report.html").display()))?;
-    }
-    if opts.markdown {
-        out.write("report.md", report.markdown.as_bytes())
-            .with_context(|| format!("writing {}", out_dir.join("report.md").display()))?;
-    }
-    written.extend(out.commit()?);
-    Ok(written)
+    build_report(dir, opts)
 }
 
 fn png_name(svg_file: &str) -> String {
     format!("{}.png", svg_file.strip_suffix(".svg").unwrap_or(svg_file))
 }
 
-/// Charts an earlier report wrote that this one does not (a heat map of an earlier sweep, or
-/// PNGs when this report has none: a PNG must never show older numbers than its SVG).
-fn remove_stale_charts(dir: &Path, charts: &[Chart], png: bool) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(base) = name
-            .strip_suffix(".svg")
-            .or_else(|| name.strip_suffix(".png"))
-        else {
-            continue;
-        };
-        let ours = base == "cost"
-            || base == "waits"
-            || base == "latency"
-            || base == "sizing"
-            || ["nodes-", "tradeoff-", "heatmap-", "sizing-", "waterfall-"]
-                .iter()
-                .any(|p| base.starts_with(p));
-        let current = charts
-            .iter()
-            .any(|c| c.file == name || (png && png_name(&c.file) == name));
-        if ours && !current {
-            let _ = std::fs::remove_file(e.path());
-        }
+/// Whether a file of an output folder (`report.md`, `charts/cost.svg`) belongs to a report, so
+/// that a new report replaces it: the report files it writes, and every chart a report draws
+/// (a heat map of an earlier sweep, or PNGs when this report has none: a PNG must never show
+/// older numbers than its SVG). Other files in `charts/` are kept.
+fn replaced_by_report(name: &str, opts: &ReportOptions) -> bool {
+    match name {
+        "report.html" => return opts.html,
+        "report.md" => return opts.markdown,
+        _ => {}
     }
+    let Some(chart) = name
+        .strip_prefix(crate::output::CHARTS)
+        .and_then(|n| n.strip_prefix('/'))
+    else {
+        return false;
+    };
+    let Some(base) = chart
+        .strip_suffix(".svg")
+        .or_else(|| chart.strip_suffix(".png"))
+    else {
+        return false;
+    };
+    base == "cost"
+        || base == "waits"
+        || base == "latency"
+        || base == "sizing"
+        || [
+            "nodes-",
+            "tradeoff-",
+            "heatmap-",
+            "sizing-",
+            "waterfall-",
+            "commitments-",
+            "backtest-",
+        ]
+        .iter()
+        .any(|p| base.starts_with(p))
 }
 
 /// Builds the report without writing anything.

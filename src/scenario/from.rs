@@ -133,7 +133,7 @@ pub(super) fn merge(
             let mut files = vec![];
             for n in &names {
                 let file = dir.join(n);
-                match std::fs::read_to_string(&file) {
+                match crate::text::input::read_to_string(&file, crate::text::input::YAML) {
                     Ok(t) => files.push((PathBuf::from(n), t)),
                     Err(e) => errors.push(map.diag(
                         Severity::Error,

@@ -10,8 +10,9 @@ use super::sweep::{
 use super::validate::parse_doc;
 use super::{LoadError, LoadOptions, MAX_REPLICATIONS};
 use crate::engine::time::{from_secs_f64, to_secs_f64};
-use crate::text::diagnostic::{Diagnostic, SourceMap};
+use crate::text::diagnostic::{Diagnostic, Severity, SourceMap};
 use crate::text::duration::{Dur, format_duration, parse_duration};
+use crate::text::input;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,13 +34,42 @@ impl Source {
         }
     }
 
-    /// Reads the file at `path`.
+    /// Reads the file at `path`: a regular file of at most [`input::SCENARIO`]'s size, in UTF-8
+    /// (text that is not is an error at the line and column of its first bad byte).
     pub fn read(path: &Path) -> Result<Source, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        let bytes = input::read(path, input::SCENARIO).map_err(|source| LoadError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        Ok(Source::new(path, text))
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Source::new(path, text)),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let bytes = e.as_bytes();
+                let (line, column) = input::line_column(bytes, at);
+                let shown: Vec<String> = bytes[at..]
+                    .iter()
+                    .take(e.utf8_error().error_len().unwrap_or(1))
+                    .map(|b| format!("0x{b:02x}"))
+                    .collect();
+                Err(LoadError::Invalid {
+                    errors: vec![Diagnostic {
+                        severity: Severity::Error,
+                        file: path.to_path_buf(),
+                        line,
+                        column,
+                        field: String::new(),
+                        message: format!(
+                            "the file is not UTF-8 text: {} here is not a UTF-8 character; save \
+                             the scenario as UTF-8",
+                            shown.join(" ")
+                        ),
+                        hint: None,
+                    }],
+                    warnings: vec![],
+                })
+            }
+        }
     }
 }
 

@@ -260,7 +260,7 @@ pub fn load(spec: &TraceSpec) -> Result<Trace, Vec<TraceError>> {
 
 /// [`load`], keeping only the rows every filter keeps.
 pub fn load_filtered(spec: &TraceSpec, filters: &[RowFilter]) -> Result<Trace, Vec<TraceError>> {
-    match std::fs::read(&spec.file) {
+    match crate::text::input::read(&spec.file, crate::text::input::TRACE) {
         Ok(data) => parse_filtered(spec, filters, &data),
         Err(e) => Err(vec![error(
             &spec.file,
@@ -337,6 +337,8 @@ pub fn parse_filtered(
     // The earliest submission of the rows the filters left out, and how many they were.
     let mut earliest_filtered: Option<i128> = None;
     let mut filtered_rows = 0;
+    // Where `reader` started in `data`: it restarts after a row whose quote is not closed.
+    let mut base = 0u64;
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -344,7 +346,9 @@ pub fn parse_filtered(
             Err(e) => {
                 // Reading from memory cannot fail on I/O and byte records are not UTF-8 checked,
                 // so this is unexpected: report it and stop rather than risk looping.
-                let line = e.position().map_or(0, |p| lines.line_at_byte(p.byte()));
+                let line = e
+                    .position()
+                    .map_or(0, |p| lines.line_at_byte(base + p.byte()));
                 report.row(
                     line,
                     vec![(String::new(), format!("cannot read the row: {e}"))],
@@ -355,7 +359,37 @@ pub fn parse_filtered(
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
-        let line = lines.line_of(&record);
+        let start = base + record.position().map_or(0, |p| p.byte());
+        let line = lines.line_at_byte(start);
+        // A trace's row is one line: a field holding a line break was opened by a stray quote
+        // that swallowed the lines after it. That row is bad, and reading starts again on the
+        // next line, so each swallowed line counts as the row it is.
+        if record
+            .iter()
+            .any(|f| f.contains(&b'\n') || f.contains(&b'\r'))
+        {
+            report.row(
+                line,
+                vec![(
+                    String::new(),
+                    "a quote (\") opens a field that is not closed on this line; a trace's \
+                     row is one line, so this row is read no further and the next line is read \
+                     as a row of its own"
+                        .into(),
+                )],
+            );
+            let from = usize::try_from(start).unwrap_or(data.len()).min(data.len());
+            let Some(end) = data[from..].iter().position(|&b| b == b'\n' || b == b'\r') else {
+                break;
+            };
+            base = (from + end + 1) as u64;
+            reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .trim(csv::Trim::All)
+                .from_reader(&data[from + end + 1..]);
+            continue;
+        }
         match read_row(&record, line, header.len(), &columns, &time) {
             Ok(Read::Filtered(t)) => {
                 filtered_rows += 1;

@@ -13,6 +13,9 @@
 //! folder of their own; `run.json`, which holds timestamps, is checked field by field.
 //!
 //! - `killed_runs_leave_old_or_new_complete_files` kills at pseudo-random moments (fixed seed).
+//! - `killed_report_runs_leave_one_runs_files_and_its_report` kills 100 runs with `--report`,
+//!   most of them late, where the report is written: the report is committed with the results,
+//!   so the folder holds the earlier run's files and report or the new run's files and report.
 //! - `kill_during_commit_leaves_one_runs_files` kills (with strace) at every rename,
 //!   unlink, mkdir and fsync in turn, with the atomic folder exchange and with the two-rename
 //!   fallback of file systems that cannot exchange, so every crash point of the commit is hit.
@@ -93,6 +96,16 @@ impl SplitMix {
 }
 
 fn run_args(scenario: &Path, out: &Path, seed: u64, replications: u64) -> Command {
+    run_args_with(scenario, out, seed, replications, &[])
+}
+
+fn run_args_with(
+    scenario: &Path,
+    out: &Path,
+    seed: u64,
+    replications: u64,
+    extra: &[&str],
+) -> Command {
     let mut cmd = Command::new(capsim_path());
     cmd.arg("run")
         .arg(scenario)
@@ -101,6 +114,7 @@ fn run_args(scenario: &Path, out: &Path, seed: u64, replications: u64) -> Comman
         .args(["--seed", &seed.to_string()])
         .args(["--replications", &replications.to_string()])
         .arg("--quiet")
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -114,8 +128,18 @@ fn complete_run(
     seed: u64,
     replications: u64,
 ) -> (BTreeMap<String, Vec<u8>>, Duration) {
+    complete_run_with(scenario, out, seed, replications, &[])
+}
+
+fn complete_run_with(
+    scenario: &Path,
+    out: &Path,
+    seed: u64,
+    replications: u64,
+    extra: &[&str],
+) -> (BTreeMap<String, Vec<u8>>, Duration) {
     let started = Instant::now();
-    let output = run_args(scenario, out, seed, replications)
+    let output = run_args_with(scenario, out, seed, replications, extra)
         .output()
         .expect("capsim starts");
     let took = started.elapsed();
@@ -138,25 +162,37 @@ fn complete_run(
     (visible, took)
 }
 
-/// Visible files with their contents, and hidden file names.
+/// Visible files with their contents (a report's charts as `charts/<file>`), and hidden file
+/// names.
 fn list(dir: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
     let mut visible = BTreeMap::new();
     let mut hidden = vec![];
+    list_into(dir, "", &mut visible, &mut hidden);
+    hidden.sort();
+    (visible, hidden)
+}
+
+fn list_into(
+    dir: &Path,
+    prefix: &str,
+    visible: &mut BTreeMap<String, Vec<u8>>,
+    hidden: &mut Vec<String>,
+) {
     for entry in fs::read_dir(dir).expect("the output folder exists") {
         let entry = entry.unwrap();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        assert!(
-            entry.file_type().unwrap().is_file(),
-            "{name} is not a regular file"
-        );
-        if name.starts_with('.') {
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() && name == "charts" {
+            list_into(&entry.path(), "charts/", visible, hidden);
+            continue;
+        }
+        assert!(kind.is_file(), "{name} is not a regular file");
+        if entry.file_name().to_string_lossy().starts_with('.') {
             hidden.push(name);
         } else {
             visible.insert(name, fs::read(entry.path()).unwrap());
         }
     }
-    hidden.sort();
-    (visible, hidden)
 }
 
 /// Hidden entries capsim left beside the output folder `out`.
@@ -496,6 +532,134 @@ fn killed_runs_leave_old_or_new_complete_files() {
     );
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
     assert!(killed >= 10, "only {killed} runs were killed mid-way");
+}
+
+/// Kills attempted with `--report`.
+const REPORT_KILLS: usize = 100;
+const REPORT_KILL_BUDGET: Duration = Duration::from_secs(240);
+
+/// `run --report` builds the report from the staged files and commits it with them: whenever
+/// the run is killed, the folder holds the earlier run's files with the earlier report, or the
+/// new run's files with the new report; never results without their report, nor a report
+/// beside other results, nor capsim's temporary files. Half of the kill moments are uniform
+/// over the whole run, half over its second half, where the report is drawn and the folder
+/// swapped (with the report written after the swap, 3 kills in 100 found results without it).
+#[test]
+fn killed_report_runs_leave_one_runs_files_and_its_report() {
+    let (tmp, scenario) = write_temp("interrupted.toml", SCENARIO);
+    let report = ["--report"];
+    let probe_dir = tmp.path().join("probe");
+    let mut replications = 20u64;
+    let (_, mut took) = complete_run_with(&scenario, &probe_dir, 2, replications, &report);
+    while took < Duration::from_millis(400) && replications < 100_000 {
+        let factor = (500.0 / took.as_secs_f64().max(0.01) / 1000.0).clamp(1.5, 10.0);
+        replications = (replications as f64 * factor) as u64;
+        (_, took) = complete_run_with(&scenario, &probe_dir, 2, replications, &report);
+    }
+    let (old, _) = complete_run_with(&scenario, &tmp.path().join("old"), 1, replications, &report);
+    let (new, full) =
+        complete_run_with(&scenario, &tmp.path().join("new"), 2, replications, &report);
+    for files in [&old, &new] {
+        for name in [
+            "report.html",
+            "report.md",
+            "charts/cost.svg",
+            "charts/waits.svg",
+        ] {
+            assert!(files.contains_key(name), "a complete run lacks {name}");
+        }
+    }
+    assert_ne!(old["report.md"], new["report.md"]);
+    println!(
+        "a complete run with its report: {replications} replications x {VARIANTS} variants, \
+         {:.0} ms",
+        full.as_secs_f64() * 1000.0
+    );
+
+    // A run killed in parallel with others runs slower than the probe: the kill moments reach
+    // past its length, so that some runs finish and the new folder is seen too.
+    let span_ms = (full.as_millis() as u64 * 14 / 10).max(1);
+    let out = tmp.path().join("out");
+    let mut rng = SplitMix(20_261_203);
+    let started = Instant::now();
+    let (mut killed, mut finished, mut old_seen, mut new_seen) = (0, 0, 0, 0);
+    let mut failures = vec![];
+    for attempt in 0..REPORT_KILLS {
+        if started.elapsed() > REPORT_KILL_BUDGET {
+            failures.push(format!(
+                "time budget spent after {attempt} of {REPORT_KILLS} attempts"
+            ));
+            break;
+        }
+        reset_tree(&out, &old);
+        let delay = Duration::from_millis(if attempt % 2 == 0 {
+            rng.below(span_ms)
+        } else {
+            span_ms / 2 + rng.below(span_ms / 2)
+        });
+        let mut child = run_args_with(&scenario, &out, 2, replications, &report)
+            .spawn()
+            .expect("capsim starts");
+        std::thread::sleep(delay);
+        let outcome = match child.try_wait().unwrap() {
+            Some(_) => {
+                finished += 1;
+                "finished"
+            }
+            None => {
+                child.kill().unwrap();
+                killed += 1;
+                "killed"
+            }
+        };
+        let status = child.wait().unwrap();
+        if outcome == "finished" && !status.success() {
+            failures.push(format!("attempt {attempt}: run failed: {status}"));
+        }
+        let (visible, hidden) = list(&out);
+        let (from, problems) = check_one_run(&visible, &old, &new, 2);
+        for p in problems {
+            failures.push(format!(
+                "attempt {attempt} ({outcome} after {delay:?}): {p}"
+            ));
+        }
+        if !hidden.is_empty() {
+            failures.push(format!(
+                "attempt {attempt} ({outcome} after {delay:?}): hidden files in the folder \
+                 {hidden:?}"
+            ));
+        }
+        match from.values().find(|w| **w != "either") {
+            Some(&"old") => old_seen += 1,
+            Some(&"new") => new_seen += 1,
+            _ => {}
+        }
+    }
+    complete_run_with(&scenario, &out, 2, replications, &report);
+    println!(
+        "{killed} killed, {finished} finished in {:.1} s; the folder held the earlier run's \
+         files and report {old_seen} times, the new run's {new_seen} times",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    assert!(killed >= 50, "only {killed} runs were killed mid-way");
+    assert!(
+        old_seen >= 5 && new_seen >= 5,
+        "kills did not span the commit: old {old_seen}, new {new_seen}"
+    );
+}
+
+/// Replaces whatever is at `out` with the files of `files` (`charts/` included).
+fn reset_tree(out: &Path, files: &BTreeMap<String, Vec<u8>>) {
+    if out.exists() {
+        fs::remove_dir_all(out).unwrap();
+    }
+    fs::create_dir(out).unwrap();
+    for (name, bytes) in files {
+        let path = out.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
 }
 
 /// A run that cannot write its output folder fails with exit code 1, names the folder, and

@@ -70,7 +70,10 @@ pub fn write_temp(name: &str, contents: impl AsRef<[u8]>) -> (tempfile::TempDir,
 /// The path of the `capsim` binary Cargo built beside these tests (in the same profile), for
 /// `std::process::Command` where a test signals, kills or traces a run while it goes.
 pub fn capsim_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_capsim"))
+    std::env::var_os("CAPSIM_TEST_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_capsim")),
+        PathBuf::from,
+    )
 }
 
 /// The `capsim` binary, to run to its end.

@@ -208,7 +208,7 @@ pub fn read<T>(
     on_bad_row: OnBadRow,
     each: impl FnMut(&mut Row<'_>, &mut ReadReport) -> Option<T>,
 ) -> Result<(Vec<T>, ReadReport), Vec<MonitorError>> {
-    let data = std::fs::read(path).map_err(|e| {
+    let data = crate::text::input::read(path, crate::text::input::MONITOR_EXPORT).map_err(|e| {
         vec![error(
             path,
             0,

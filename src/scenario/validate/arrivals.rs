@@ -9,6 +9,12 @@ use std::path::Path;
 use std::sync::Arc;
 use toml::Spanned;
 
+/// The highest Poisson rate accepted, per hour: a million arrivals a second. Each arrival is an
+/// event, so a higher one cannot end (rates up to 1e308 used to pass and exhaust memory).
+const MAX_RATE_PER_HOUR: f64 = 3.6e9;
+/// The highest daily or weekly profile multiplier accepted.
+const MAX_MULTIPLIER: f64 = 1e6;
+
 /// A job stream's `arrivals`: Poisson (with profiles), MMPP or a trace.
 pub(super) fn job_arrivals(
     c: &mut Checker,
@@ -118,7 +124,19 @@ pub(super) fn mmpp_arrivals(
     }
     let mut r = [0.0; 2];
     for (i, v) in rates.get_ref().iter().enumerate() {
-        match c.non_negative(v, &f(&format!("rates_per_hour[{i}]"))) {
+        let field = f(&format!("rates_per_hour[{i}]"));
+        match c.non_negative(v, &field) {
+            Some(x) if x > MAX_RATE_PER_HOUR => {
+                c.error(
+                    v.span().start,
+                    &field,
+                    format!(
+                        "{x:e} is too high: capsim simulates each arrival, up to a million a \
+                         second ({MAX_RATE_PER_HOUR:.0} an hour) per workload"
+                    ),
+                );
+                ok = false;
+            }
             Some(x) => r[i] = x,
             None => ok = false,
         }
@@ -193,7 +211,21 @@ pub(super) fn poisson_arrivals(
             );
             None
         }
-        [(Some(v), name, scale)] => c.positive(v, &f(name)).map(|r| r * scale),
+        [(Some(v), name, scale)] => c.positive(v, &f(name)).and_then(|r| {
+            let per_hour = r * scale;
+            if per_hour > MAX_RATE_PER_HOUR {
+                c.error(
+                    v.span().start,
+                    &f(name),
+                    format!(
+                        "{r:e} is too high: capsim simulates each arrival, up to a million a \
+                         second ({MAX_RATE_PER_HOUR:.0} an hour) per workload"
+                    ),
+                );
+                return None;
+            }
+            Some(per_hour)
+        }),
         [_, (Some(second), name, _), ..] => {
             c.error(
                 second.span().start,
@@ -235,6 +267,17 @@ fn profile<const N: usize>(
             format!(
                 "needs {N} multipliers, one per {what}; got {}",
                 values.len()
+            ),
+        );
+        return None;
+    }
+    if let Some(bad) = values.iter().find(|x| **x > MAX_MULTIPLIER) {
+        c.error(
+            at,
+            field,
+            format!(
+                "multiplier {bad} is too high: at most {MAX_MULTIPLIER:.0} (the base rate sets \
+                 the scale)"
             ),
         );
         return None;

@@ -225,8 +225,8 @@ fn empirical(
     };
     let path = dir.join(file.get_ref());
     let fat = file.span().start;
-    let mut reader = match csv::Reader::from_path(&path) {
-        Ok(r) => r,
+    let mut reader = match crate::text::input::open(&path, crate::text::input::TABLE) {
+        Ok(r) => csv::Reader::from_reader(r),
         Err(e) => {
             c.error(
                 fat,

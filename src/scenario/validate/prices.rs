@@ -67,9 +67,12 @@ fn diag(path: &Path, line: usize, field: &str, message: String) -> Diagnostic {
 
 /// Reads a price list; every bad row is reported with its line.
 pub fn load(path: &Path) -> Result<PriceTable, Vec<Diagnostic>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
+    let mut reader = crate::text::input::open(path, crate::text::input::TABLE)
+        .map(|file| {
+            csv::ReaderBuilder::new()
+                .trim(csv::Trim::All)
+                .from_reader(file)
+        })
         .map_err(|e| {
             vec![diag(
                 path,

@@ -284,7 +284,7 @@ fn file_rows(
 ) -> Option<Vec<Written>> {
     let at = file.span().start;
     let path = dir.join(file.get_ref());
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::text::input::read_to_string(&path, crate::text::input::TABLE) {
         Ok(t) => t,
         Err(e) => {
             c.error(
