@@ -189,6 +189,9 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         (plan, kept.into_iter().map(|(_, r)| r).collect())
     };
     let tradeoff = write_tail(&mut out, &plan, &results, &first)?;
+    let verdicts = tradeoff.as_ref().map_or(vec![], |rows| {
+        crate::sweep::verdict::decide(&plan, &results, rows)
+    });
     if interrupted {
         out.write(
             "INCOMPLETE.txt",
@@ -209,6 +212,7 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
     } else {
         info.finish(Status::Complete);
     }
+    info.verdicts = verdicts;
     out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
     let out_dir = commit(out, &out_dir, interrupted)?;
     let report = if req.report && !interrupted {

@@ -13,6 +13,7 @@
 pub mod calibrated;
 mod edit;
 mod from;
+pub mod goal;
 mod load;
 pub mod raw;
 pub mod sizing;

@@ -518,6 +518,27 @@ pub struct RawGoal {
     pub budget_per_month_usd: Option<Spanned<f64>>,
     /// The key's name before a month was 730 hours: refused, with the figure to write instead.
     pub budget_per_30d_usd: Option<Spanned<f64>>,
+    /// Online endpoints: latency percentiles of served requests at most these.
+    pub latency_p50: Option<Spanned<Dur>>,
+    pub latency_p95: Option<Spanned<Dur>>,
+    pub latency_p99: Option<Spanned<Dur>>,
+    /// Online endpoints: shares of requests ended with 429 and with 408 at most these.
+    pub max_429_share: Option<Spanned<f64>>,
+    pub max_408_share: Option<Spanned<f64>>,
+    /// Online endpoints with an `slo`: at least this share of requests within its latency.
+    pub slo_attainment: Option<Spanned<f64>>,
+    /// A duration (for waits and latencies) or a share (for shares): how far past its bound a
+    /// measure still counts as meeting it.
+    pub tolerance: Option<Spanned<RawTolerance>>,
+}
+
+/// `tolerance` in `[goal]`: `"30s"` or `0.005`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawTolerance {
+    /// Tried first: a number is a share, and only a string a duration.
+    Share(f64),
+    Time(Dur),
 }
 
 /// `[sizing]`: what `capsim size` looks for (see `scenario::sizing`). Numbers that must be whole

@@ -29,6 +29,7 @@ mod endpoint_timeouts;
 mod endpoint_traffic;
 mod endpoint_validation;
 mod fuzz_regressions;
+mod goals;
 mod interrupted_runs;
 mod job_history;
 mod loader_properties;

@@ -40,6 +40,7 @@ mod compute;
 mod container;
 mod dist;
 mod endpoint;
+pub(super) mod goal;
 mod instance;
 pub(super) mod keys;
 mod kubernetes;
