@@ -383,3 +383,37 @@ pub fn decide(plan: &Plan, results: &[RunResult], rows: &[Row]) -> Vec<Decision>
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Estimate;
+
+    #[test]
+    fn replications_to_clear_a_distance() {
+        // 10 replications with half-width 10: s = 10 · √10 / t(0.975, 9) = 10 · 3.1623 / 2.2622
+        // = 13.979. To clear a distance of 5: n with t(n−1) · 13.979 / √n < 5; at n = 33,
+        // t(32) = 2.0369 gives 4.957 < 5 and at n = 32, t(31) = 2.0395 gives 5.040 ≥ 5.
+        assert_eq!(replications_to_clear(10.0, 10, 5.0), Some(33));
+        // Already clear: no more than now.
+        assert_eq!(replications_to_clear(1.0, 10, 5.0), Some(10));
+        // A mean on the line, or beyond a million, is not settled by replications.
+        assert_eq!(replications_to_clear(10.0, 10, 0.0), None);
+        assert_eq!(replications_to_clear(10.0, 10, 1e-4), None);
+    }
+
+    #[test]
+    fn a_tolerance_is_an_indifference_zone() {
+        let e = |mean: f64, ci95: f64| Estimate { mean, ci95, n: 10 };
+        // 300 ± 7 against 300: uncertain; with 30 of tolerance, yes.
+        assert_eq!(verdict_within(&e(300.0, 7.0), 300.0, 0.0, false), Verdict::Uncertain);
+        assert_eq!(verdict_within(&e(300.0, 7.0), 300.0, 30.0, false), Verdict::Yes);
+        // 330 ± 9: wholly above 300 and not within 330: no.
+        assert_eq!(verdict_within(&e(330.0, 9.0), 300.0, 30.0, false), Verdict::No);
+        // Inside the zone and wholly above the goal: within the tolerance counts.
+        assert_eq!(verdict_within(&e(315.0, 5.0), 300.0, 30.0, false), Verdict::Yes);
+        // A floor (SLO attainment at least 0.99): 0.985 ± 0.002 misses; with 0.01, meets.
+        assert_eq!(verdict_within(&e(0.985, 0.002), 0.99, 0.0, true), Verdict::No);
+        assert_eq!(verdict_within(&e(0.985, 0.002), 0.99, 0.01, true), Verdict::Yes);
+    }
+}

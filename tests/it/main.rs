@@ -45,4 +45,5 @@ mod target_timelines;
 mod trace_reader;
 mod trace_replay;
 mod validation;
+mod verdicts;
 mod workloads;
