@@ -18,7 +18,12 @@ pub struct RawScenario {
     pub description: Option<String>,
     pub horizon: Option<Spanned<Dur>>,
     pub warmup: Option<Spanned<Dur>>,
-    pub replications: Option<Spanned<i64>>,
+    /// A count, or `"auto"`: replications added until the goal's answer is settled.
+    pub replications: Option<Spanned<RawReplications>>,
+    /// With `replications = "auto"`: the relative 95% half-width each goal measure must reach.
+    pub precision: Option<Spanned<f64>>,
+    /// With `replications = "auto"`: the most replications any setting gets.
+    pub max_replications: Option<Spanned<i64>>,
     pub seed: Option<Spanned<i64>>,
     pub sample_interval: Option<Spanned<Dur>>,
     /// The calendar date simulated time zero stands for (retirement checks).
@@ -530,6 +535,14 @@ pub struct RawGoal {
     /// A duration (for waits and latencies) or a share (for shares): how far past its bound a
     /// measure still counts as meeting it.
     pub tolerance: Option<Spanned<RawTolerance>>,
+}
+
+/// `replications`: a count, or a word (`"auto"`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawReplications {
+    Count(i64),
+    Word(String),
 }
 
 /// `tolerance` in `[goal]`: `"30s"` or `0.005`.

@@ -8,6 +8,7 @@ use crate::metrics::{self, Values};
 use crate::model::{SampleSink, run_replication};
 use crate::scenario::Scenario;
 use crate::scenario::sweep::Plan;
+pub mod auto;
 pub mod estimate;
 pub mod goal;
 pub mod tradeoff;

@@ -242,8 +242,17 @@ pub fn decide(plan: &Plan, results: &[RunResult], rows: &[Row]) -> Vec<Decision>
                     if row.meets_goal == Some(Verdict::Uncertain) {
                         settle = settle_verdict(v);
                     }
+                    // The pairs two settings share (their counts differ under "auto").
+                    let shared = results[v]
+                        .per_replication(t, M::cost_per_month)
+                        .len()
+                        .min(results[r].per_replication(t, M::cost_per_month).len())
+                        as u64;
                     if cost.within_noise() {
-                        settle = match (settle, replications_to_clear(cost.ci95, n, cost.mean.abs())) {
+                        settle = match (
+                            settle,
+                            replications_to_clear(cost.ci95, shared, cost.mean.abs()),
+                        ) {
                             (Some(a), Some(b)) => Some(a.max(b)),
                             _ => None,
                         };
@@ -406,14 +415,32 @@ mod tests {
     fn a_tolerance_is_an_indifference_zone() {
         let e = |mean: f64, ci95: f64| Estimate { mean, ci95, n: 10 };
         // 300 ± 7 against 300: uncertain; with 30 of tolerance, yes.
-        assert_eq!(verdict_within(&e(300.0, 7.0), 300.0, 0.0, false), Verdict::Uncertain);
-        assert_eq!(verdict_within(&e(300.0, 7.0), 300.0, 30.0, false), Verdict::Yes);
+        assert_eq!(
+            verdict_within(&e(300.0, 7.0), 300.0, 0.0, false),
+            Verdict::Uncertain
+        );
+        assert_eq!(
+            verdict_within(&e(300.0, 7.0), 300.0, 30.0, false),
+            Verdict::Yes
+        );
         // 330 ± 9: wholly above 300 and not within 330: no.
-        assert_eq!(verdict_within(&e(330.0, 9.0), 300.0, 30.0, false), Verdict::No);
+        assert_eq!(
+            verdict_within(&e(330.0, 9.0), 300.0, 30.0, false),
+            Verdict::No
+        );
         // Inside the zone and wholly above the goal: within the tolerance counts.
-        assert_eq!(verdict_within(&e(315.0, 5.0), 300.0, 30.0, false), Verdict::Yes);
+        assert_eq!(
+            verdict_within(&e(315.0, 5.0), 300.0, 30.0, false),
+            Verdict::Yes
+        );
         // A floor (SLO attainment at least 0.99): 0.985 ± 0.002 misses; with 0.01, meets.
-        assert_eq!(verdict_within(&e(0.985, 0.002), 0.99, 0.0, true), Verdict::No);
-        assert_eq!(verdict_within(&e(0.985, 0.002), 0.99, 0.01, true), Verdict::Yes);
+        assert_eq!(
+            verdict_within(&e(0.985, 0.002), 0.99, 0.0, true),
+            Verdict::No
+        );
+        assert_eq!(
+            verdict_within(&e(0.985, 0.002), 0.99, 0.01, true),
+            Verdict::Yes
+        );
     }
 }

@@ -11,6 +11,7 @@
 mod support;
 
 mod architecture;
+mod auto_replications;
 mod autoscale_flapping;
 mod autoscale_timelines;
 mod azure_monitor;

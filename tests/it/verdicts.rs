@@ -44,7 +44,10 @@ fn min_nodes_terminal_and_report_agree_and_list_the_contested_settings() {
     assert!(verdict.contains("tolerance"), "{verdict}");
     // The report prints the same words.
     let md = report_text(&out);
-    assert!(md.contains(verdict), "the report does not say\n{verdict}\n{md}");
+    assert!(
+        md.contains(verdict),
+        "the report does not say\n{verdict}\n{md}"
+    );
     // tradeoff.csv agrees: #9 recommended, #8 the only one that may be cheapest; the paired cost
     // difference the headline gives is what replications.csv's pairs give.
     let rows = csv_records(&out.join("tradeoff.csv"));
@@ -61,7 +64,11 @@ fn min_nodes_terminal_and_report_agree_and_list_the_contested_settings() {
             .map(|r| r["cost_per_month_usd"].parse().unwrap())
             .collect()
     };
-    let diffs: Vec<f64> = cost("8").iter().zip(cost("9")).map(|(a, b)| a - b).collect();
+    let diffs: Vec<f64> = cost("8")
+        .iter()
+        .zip(cost("9"))
+        .map(|(a, b)| a - b)
+        .collect();
     let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
     let shown = format!("cost -${}", (mean.abs().round() as i64));
     assert!(verdict.contains(&shown), "{shown} not in {verdict}");
@@ -76,7 +83,10 @@ fn a_tolerance_ends_the_close_call() {
     // wholly above 5 min and not within 5 min 30 s) still misses it: 8 is the cheapest.
     let text = std::fs::read_to_string(repo().join("scenarios/min-nodes.toml"))
         .unwrap()
-        .replace("wait_p95 = \"5m\"", "wait_p95 = \"5m\"\ntolerance = \"30s\"");
+        .replace(
+            "wait_p95 = \"5m\"",
+            "wait_p95 = \"5m\"\ntolerance = \"30s\"",
+        );
     let (dir, path) = write_temp("min-nodes.toml", text);
     let out = dir.path().join("out");
     let stdout = run_with_report(&path, &out);

@@ -578,6 +578,7 @@ fn build(
         source: std::sync::Arc::from(text),
         seed: fields.seed,
         replications: fields.replications,
+        auto_replications: fields.auto_replications,
         start_date: date::format(fields.start_day),
         system: System {
             targets,
