@@ -120,7 +120,7 @@ pub fn setting(plan: &Plan, v: usize) -> String {
 /// The smallest number of replications whose 95% half-width, at the per-replication standard
 /// deviation implied by `ci95` over `n` replications, is below `distance`.
 pub fn replications_to_clear(ci95: f64, n: u64, distance: f64) -> Option<u64> {
-    if n < 2 || !ci95.is_finite() || !(distance > 0.0) {
+    if n < 2 || !ci95.is_finite() || distance.is_nan() || distance <= 0.0 {
         return None;
     }
     let s = ci95 * (n as f64).sqrt() / t_975(n as usize - 1);
