@@ -291,6 +291,19 @@ pub fn decide(plan: &Plan, results: &[RunResult], rows: &[Row]) -> Vec<Decision>
                     }
                 }
             }
+            // Replications the open settings have now (under "auto" they differ by setting).
+            let now = contested
+                .iter()
+                .map(|c| c.variant)
+                .chain(rec)
+                .chain(if outcome == Outcome::None {
+                    uncertain.clone()
+                } else {
+                    vec![]
+                })
+                .map(|v| results[v].per_replication(t, M::cost_per_month).len() as u64)
+                .max()
+                .unwrap_or(n);
             let settle_words = || -> String {
                 let how = "each 95% interval narrows as 1/√n at its present per-replication spread";
                 let tolerance = match primary.scale() {
@@ -303,9 +316,9 @@ pub fn decide(plan: &Plan, results: &[RunResult], rows: &[Row]) -> Vec<Decision>
                         " No practical number of replications settles it (a mean sits so close to the goal line that more than {} replications would be needed); set a tolerance in [goal] (for example {tolerance}) to say how close counts as meeting it.",
                         crate::text::number::group_thousands(MAX_SETTLE)
                     )
-                } else if need > n {
+                } else if need > now {
                     format!(
-                        " About {need} replications per setting (now {n}) would settle it ({how}); or set a tolerance in [goal] (for example {tolerance}) if a value this close to the goal is good enough."
+                        " About {need} replications per setting (now {now}) would settle it ({how}); or set a tolerance in [goal] (for example {tolerance}) if a value this close to the goal is good enough."
                     )
                 } else {
                     String::new()
@@ -386,7 +399,7 @@ pub fn decide(plan: &Plan, results: &[RunResult], rows: &[Row]) -> Vec<Decision>
                 recommended: rec,
                 contested,
                 replications: n,
-                replications_to_settle: (need > n && !unsettled).then_some(need),
+                replications_to_settle: (need > now && !unsettled).then_some(need),
                 headline,
             }
         })
