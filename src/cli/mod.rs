@@ -121,6 +121,33 @@ fn run(args: RunArgs) -> Result<(), CommandError> {
             elapsed: outcome.elapsed,
             events: outcome.events,
         });
+        if let Some(a) = &outcome.auto {
+            let (lo, hi) = (
+                a.replications.iter().min().copied().unwrap_or(0),
+                a.replications.iter().max().copied().unwrap_or(0),
+            );
+            println!(
+                "replications = \"auto\": {} to {} replications per setting after {} batch{} ({} replications, {} events, in all); {}",
+                lo,
+                hi,
+                a.rounds + 1,
+                if a.rounds == 0 { "" } else { "es" },
+                a.replications.iter().sum::<u64>(),
+                a.events,
+                if a.unsettled.is_empty() {
+                    "settled".to_string()
+                } else {
+                    format!(
+                        "still uncertain at max_replications: #{}",
+                        a.unsettled
+                            .iter()
+                            .map(|v| v.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", #")
+                    )
+                }
+            );
+        }
     }
     outcome.status()
 }

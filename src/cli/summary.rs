@@ -179,6 +179,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                     ),
                     fmt_usd(g(M::idle_cost_per_month).mean),
                 ]);
+                goal_cells(plan, tradeoff, vi, t, &mut row);
                 endpoint_rows.push(row);
                 continue;
             }
@@ -243,19 +244,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                 ),
                 fmt_usd(g(M::idle_cost_per_month).mean),
             ]);
-            // Trade-off rows run target by target, variants within: find this one's.
-            if let Some(r) =
-                tradeoff.and_then(|tr| tr.iter().find(|r| r.variant == vi && r.target == t))
-            {
-                row.push(if r.pareto { "*".into() } else { String::new() });
-                if plan.goal.is_some() {
-                    let mut cell = r.meets_goal.map_or("", |g| g.as_str()).to_string();
-                    if r.recommended {
-                        cell.push_str(" <- cheapest");
-                    }
-                    row.push(cell);
-                }
-            }
+            goal_cells(plan, tradeoff, vi, t, &mut row);
             rows.push(row);
         }
     }
@@ -287,11 +276,24 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
             ]
             .map(String::from),
         );
+        // Sweeps compare endpoints as they compare clusters: on cost against latency.
+        let compared = several && tradeoff.is_some();
+        if compared {
+            header.push("pareto".into());
+            if plan.goal.is_some() {
+                header.push("goal".into());
+            }
+        }
         endpoint_rows.insert(0, header);
         if rows.len() > 1 {
             out.push('\n');
         }
-        out.push_str(&layout(&endpoint_rows, text_cols, several, false));
+        out.push_str(&layout(
+            &endpoint_rows,
+            text_cols,
+            several,
+            compared && plan.goal.is_some(),
+        ));
     }
     if !batch_rows.is_empty() {
         let mut header: Vec<String> = vec![];
@@ -317,53 +319,33 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
         }
         out.push_str(&layout(&batch_rows, text_cols, several, false));
     }
-    if several && let Some(g) = &plan.goal {
-        let best = tradeoff.and_then(|t| t.iter().find(|r| r.recommended));
-        let goal = match (g.wait_p95_s, g.budget_per_month_usd) {
-            (Some(w), Some(b)) => format!(
-                "p95 wait <= {} and cost <= {}/month",
-                fmt_duration_s(w),
-                fmt_usd(b)
-            ),
-            (Some(w), None) => format!("p95 wait <= {}", fmt_duration_s(w)),
-            (None, Some(b)) => format!("cost <= {}/month", fmt_usd(b)),
-            (None, None) => "none".into(),
-        };
-        match best {
-            Some(r) if r.noise.contains(&Noise::RecommendationMayFlip) => {
-                let others = tradeoff.map_or(vec![], |t| {
-                    t.iter()
-                        .filter(|o| o.target == r.target && o.noise.contains(&Noise::MayBeCheapest))
-                        .map(|o| o.variant)
-                        .collect()
-                });
-                out.push_str(&format!(
-                    "Goal ({goal}): too noisy to recommend with confidence. Variant {} is the \
-                     cheapest that meets it with 95% confidence, but {} could be as cheap or \
-                     cheaper and meet it, within the confidence intervals: run more replications \
-                     before choosing.\n",
-                    r.variant,
-                    variant_list(&others)
-                ));
-            }
-            Some(r) => out.push_str(&format!(
-                "Goal ({goal}): cheapest setting that meets it with 95% confidence is variant {}.\n",
-                r.variant
-            )),
-            None => out.push_str(&format!(
-                "Goal ({goal}): no setting meets it with 95% confidence{}.\n",
-                if tradeoff.is_some_and(|t| t.iter().any(|r| r.meets_goal == Some(crate::sweep::tradeoff::Verdict::Uncertain))) {
-                    "; \"uncertain\" ones might: run more replications"
-                } else {
-                    ""
-                }
-            )),
+    // The verdict, in the words the report prints too (one function decides it).
+    if several && let Some(rows) = tradeoff {
+        for d in crate::sweep::verdict::decide(plan, results, rows) {
+            out.push_str(&d.headline);
+            out.push('\n');
         }
     }
     if let Some(t) = tradeoff {
         out.push_str(&noise_note(plan, t));
     }
     out
+}
+
+/// A trade-off row's Pareto mark and goal verdict, appended to a table row of variant `vi`'s
+/// target `t`.
+fn goal_cells(plan: &Plan, tradeoff: Option<&[Row]>, vi: usize, t: usize, row: &mut Vec<String>) {
+    // Trade-off rows run target by target, variants within: find this one's.
+    if let Some(r) = tradeoff.and_then(|tr| tr.iter().find(|r| r.variant == vi && r.target == t)) {
+        row.push(if r.pareto { "*".into() } else { String::new() });
+        if plan.goal.is_some() {
+            let mut cell = r.meets_goal.map_or("", |g| g.as_str()).to_string();
+            if r.recommended {
+                cell.push_str(" <- cheapest");
+            }
+            row.push(cell);
+        }
+    }
 }
 
 /// Lays out `rows` (the first is the header) in aligned columns: the first `text_cols` left
@@ -403,20 +385,6 @@ fn layout(rows: &[Vec<String>], text_cols: usize, several: bool, last_is_text: b
     out
 }
 
-/// `variant 3`, `variants 1 and 4`, `variants 1, 2 and 5`.
-fn variant_list(v: &[usize]) -> String {
-    let names: Vec<String> = v.iter().map(|x| x.to_string()).collect();
-    match names.len() {
-        0 => "another variant".into(),
-        1 => format!("variant {}", names[0]),
-        n => format!(
-            "variants {} and {}",
-            names[..n - 1].join(", "),
-            names[n - 1]
-        ),
-    }
-}
-
 /// A warning for differences from variant 0 that are smaller than their confidence intervals:
 /// such a variant may be better or worse than the baseline, and the table's means cannot say.
 fn noise_note(plan: &Plan, rows: &[Row]) -> String {
@@ -444,11 +412,12 @@ fn noise_note(plan: &Plan, rows: &[Row]) -> String {
     for (n, what) in [
         (Noise::CostDiffWithinCi, "cost"),
         (Noise::WaitDiffWithinCi, "p95 wait"),
+        (Noise::LatencyDiffWithinCi, "latency"),
     ] {
         let v = which(n);
         if !v.is_empty() {
             parts.push(format!(
-                "{what} of variant{} {}",
+                "the {what} of variant{} {}",
                 if v.len() == 1 { "" } else { "s" },
                 v.join(", ")
             ));
@@ -458,9 +427,11 @@ fn noise_note(plan: &Plan, rows: &[Row]) -> String {
         return String::new();
     }
     format!(
-        "Noisy: the difference from variant 0 is within its 95% confidence interval for the {}; \
-         these may be better or worse than variant 0 (tradeoff.csv: noise_warning). More \
-         replications narrow the intervals.\n",
-        parts.join(" and the ")
+        "Noisy: these cannot be told apart from variant 0 (the first value of every axis) with 95% \
+         confidence: {}. Each differs from variant 0 by less than the noise between replications, \
+         so it may be better or worse. To tell them apart, run more replications (--replications, \
+         or replications = \"auto\"); if differences that small do not matter, a tolerance in \
+         [goal] lets a close call against the goal end (tradeoff.csv: noise_warning).\n",
+        parts.join("; ")
     )
 }

@@ -153,7 +153,11 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
     }
     files.finish(&plan).map_err(io)?;
     let tradeoff = write_tail(&mut out, &plan, &results, &first)?;
-    let info = run_info(&file, &scenario_text, &plan, count);
+    let verdicts = tradeoff.as_ref().map_or(vec![], |rows| {
+        crate::sweep::verdict::decide(&plan, &results, rows)
+    });
+    let mut info = run_info(&file, &scenario_text, &plan, count);
+    info.verdicts = verdicts;
     out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
     let report = req.report.then(|| super::report::stage(&mut out, false));
     out.commit().map_err(io)?;

@@ -69,6 +69,8 @@ pub struct RunOutcome {
     /// Interrupted before any variant finished, with earlier results in the folder and in
     /// `<folder>.interrupted`: nothing was written, and both are as they were.
     pub nothing_written: bool,
+    /// `replications = "auto"`: what the procedure did.
+    pub auto: Option<crate::sweep::auto::AutoLog>,
 }
 
 /// What one shard of a sweep ran.
@@ -141,6 +143,23 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         .clone()
         .unwrap_or_else(|| default_out_dir(&req.file));
     let mut out = OutputDir::replace(&out_dir).map_err(output_dir_error)?;
+    // replications = "auto": the procedure picks each setting's count (sweep::auto), then the
+    // files are written from those counts as from fixed ones (the same replications again:
+    // replication r of a setting is the same whichever pass runs it).
+    let mut plan = plan;
+    let auto = if req.shard.is_none()
+        && plan
+            .variants
+            .first()
+            .is_some_and(|v| v.scenario.auto_replications.is_some())
+    {
+        let (_, log) = crate::sweep::auto::settle(&mut plan, req.threads).map_err(|e| {
+            CommandError::Failed(format!("cannot start {} worker threads: {e}", req.threads))
+        })?;
+        Some(log)
+    } else {
+        None
+    };
     let mut info = run_info(&req, &plan);
     let all_pairs = crate::sweep::pairs(&plan);
     let mine = req
@@ -190,11 +209,12 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
                 replications_total: all_pairs.len(),
             }),
             report: vec![],
+            auto: None,
         });
     }
 
     let first = plan.variants[0].scenario.clone();
-    let total_variants = all_pairs.len() / (first.replications.max(1) as usize);
+    let total_variants = plan.variants.len();
     // After an interruption, only variants whose every replication finished are reported.
     let (plan, results) = if interrupted {
         let mut sub = Plan {
@@ -211,6 +231,9 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         (plan, kept.into_iter().map(|(_, r)| r).collect())
     };
     let tradeoff = write_tail(&mut out, &plan, &results, &first)?;
+    let verdicts = tradeoff.as_ref().map_or(vec![], |rows| {
+        crate::sweep::verdict::decide(&plan, &results, rows)
+    });
     if interrupted {
         out.write(
             "INCOMPLETE.txt",
@@ -231,6 +254,7 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
     } else {
         info.finish(Status::Complete);
     }
+    info.verdicts = verdicts;
     out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
     // The report is built from the staged files and committed with them: no moment shows the
     // new results without their report. A report that fails leaves the results without one.
@@ -259,6 +283,7 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         interrupted,
         shard: None,
         report,
+        auto,
     })
 }
 

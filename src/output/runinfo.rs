@@ -77,6 +77,10 @@ pub struct RunInfo {
     /// this field, whose reports say those things are unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<ScenarioFacts>,
+    /// A sweep with a `[goal]`: the verdict per target the goal judges, as the terminal printed
+    /// it, for the report to print the same (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<crate::sweep::verdict::Decision>,
 }
 
 /// The scenario as the run simulated it (its first variant, command-line options applied), in
@@ -149,6 +153,7 @@ impl RunInfo {
                 .collect(),
             note: None,
             scenario: None,
+            verdicts: vec![],
         }
     }
 

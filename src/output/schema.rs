@@ -607,12 +607,12 @@ pub mod tradeoff {
     pub const PARETO_OPTIMAL: Column = col(
         "pareto_optimal",
         Unit::YesNo,
-        "no other variant is both cheaper and waits less at p95",
+        "no other variant is both cheaper and waits less at p95 (online endpoints: has a lower latency, the goal's or p95)",
     );
     pub const MEETS_GOAL: Column = col(
         "meets_goal",
         Unit::Text,
-        "`yes` when the whole 95% interval meets the `[goal]`, `no` when it all misses, `uncertain` when it straddles the goal (run more replications); empty without a goal",
+        "`yes` when the whole 95% interval meets the `[goal]` (within its `tolerance`), `no` when it all misses, `uncertain` when it straddles the goal (run more replications); empty without a goal or when no bound of the goal applies to the target",
     );
     pub const RECOMMENDED: Column = col(
         "recommended",
@@ -622,7 +622,7 @@ pub mod tradeoff {
     pub const NOISE_WARNING: Column = col(
         "noise_warning",
         Unit::Text,
-        "why the row's comparison is too noisy to act on, `;`-separated, empty when it is not: `cost_diff_within_ci`, `wait_p95_diff_within_ci`, `goal_uncertain`, `recommendation_may_flip`, `may_be_cheapest`",
+        "why the row's comparison is too noisy to act on, `;`-separated, empty when it is not: `cost_diff_within_ci`, `wait_p95_diff_within_ci`, `latency_diff_within_ci` (online endpoints: the latency the row is compared on, the goal's or p95), `goal_uncertain`, `recommendation_may_flip`, `may_be_cheapest`",
     );
 
     pub const FILE: FileSchema = FileSchema {

@@ -884,7 +884,10 @@ pub struct TradeoffPoint {
     pub recommended: bool,
 }
 
+/// `what` names the measure on the vertical axis (`p95 wait`; an endpoint's `p95 latency`),
+/// in seconds either way.
 pub fn tradeoff_chart(
+    what: &str,
     points: &[TradeoffPoint],
     goal_wait_s: Option<f64>,
     goal_budget: Option<f64>,
@@ -934,7 +937,7 @@ pub fn tradeoff_chart(
             .x_label_formatter(&|v| usd(*v))
             .y_label_formatter(&|v| axis_number(*v))
             .x_desc("Cost per month (730 h), USD — mean with 95% CI")
-            .y_desc(format!("p95 wait ({unit}) — mean with 95% CI"))
+            .y_desc(format!("{what} ({unit}) — mean with 95% CI"))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))
             .draw()

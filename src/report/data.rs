@@ -473,7 +473,7 @@ impl Run {
         self.facts()?
             .goal
             .clone()
-            .filter(|g| g.wait_p95_s.is_some() || g.budget_per_month_usd.is_some())
+            .filter(|g| !g.measures().is_empty())
     }
 
     /// The summed cost per month over targets in each replication of variant 0, from
@@ -515,8 +515,31 @@ pub fn describe_goal(goal: &Goal) -> String {
     if let Some(w) = goal.wait_p95_s {
         parts.push(format!("p95 wait ≤ {}", duration(w)));
     }
+    use crate::scenario::goal::Measure;
+    for (m, b) in goal.measures() {
+        match m {
+            Measure::WaitP95 | Measure::Budget => {}
+            m if m.is_floor() => parts.push(format!(
+                "{} ≥ {}",
+                m.label(),
+                crate::sweep::goal::format(m, b)
+            )),
+            m => parts.push(format!(
+                "{} ≤ {}",
+                m.label(),
+                crate::sweep::goal::format(m, b)
+            )),
+        }
+    }
     if let Some(b) = goal.budget_per_month_usd {
         parts.push(format!("cost ≤ {} / month", usd(b)));
     }
-    parts.join(" and ")
+    let mut words = parts.join(" and ");
+    if let Some(t) = goal.tolerance_s {
+        words.push_str(&format!(", tolerance {}", duration(t)));
+    }
+    if let Some(t) = goal.tolerance_share {
+        words.push_str(&format!(", tolerance {}", crate::sweep::goal::share(t)));
+    }
+    words
 }

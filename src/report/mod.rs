@@ -668,6 +668,25 @@ impl Builder<'_> {
             } else {
                 String::new()
             };
+            // The verdict as the terminal printed it (one function decided it, run.json keeps
+            // it); folders written before it was kept fall back on tradeoff.csv below.
+            if let Some(d) = run
+                .run_json
+                .as_ref()
+                .and_then(|j| j.verdicts.iter().find(|d| &d.target == t))
+            {
+                paras.push(vec![strong(d.headline.clone())]);
+                if let Some(r) = rec {
+                    if Some(r) == base {
+                        paras.push(vec![text(
+                            "That is setting #0, the first value of every axis: no change is needed.",
+                        )]);
+                    } else {
+                        paras.push(self.versus_base(r, base));
+                    }
+                }
+                continue;
+            }
             if let Some(r) = rec {
                 let cost = tr.est(r, trade::COST_PER_MONTH_USD);
                 let p95 = tr.est(r, trade::WAIT_P95_S);
@@ -989,7 +1008,20 @@ impl Builder<'_> {
         let mut header = vec!["#".to_string()];
         header.extend(run.axes.iter().map(|a| a.short().to_string()));
         let n_axes = run.axes.len();
-        header.extend(
+        // Online endpoints have requests, not jobs: latency and 429 columns, no wait columns.
+        let endpoint = run
+            .summary_rows(target)
+            .first()
+            .is_some_and(|&r| run.is_endpoint_row(r));
+        let measures = if endpoint {
+            [
+                "Cost / month",
+                "Idle share",
+                "Latency p95",
+                "Latency p99",
+                "429 share",
+            ]
+        } else {
             [
                 "Cost / month",
                 "Idle share",
@@ -997,16 +1029,23 @@ impl Builder<'_> {
                 "Wait mean",
                 "Utilisation",
             ]
-            .map(String::from),
-        );
+        };
+        header.extend(measures.map(String::from));
         if tr.is_some() {
-            header.extend(["Δ cost vs #0", "Δ p95 vs #0", "Pareto", "Goal"].map(String::from));
+            if endpoint {
+                header.extend(["Δ cost vs #0", "Pareto", "Goal"].map(String::from));
+            } else {
+                header.extend(["Δ cost vs #0", "Δ p95 vs #0", "Pareto", "Goal"].map(String::from));
+            }
         }
         let mut numeric = vec![true];
         numeric.extend(std::iter::repeat_n(false, n_axes));
         numeric.extend([true; 5]);
         if tr.is_some() {
             numeric.extend([true, true, false, false]);
+            if endpoint {
+                numeric.remove(numeric.len() - 3);
+            }
         }
         let mut rows = vec![];
         let (shown, note) = self.shown_rows(run.summary_rows(target), MAX_TABLE_ROWS);
@@ -1027,15 +1066,25 @@ impl Builder<'_> {
                 e(M::idle_cost_share).known_mean(),
                 e(M::idle_cost_share).known_ci95(),
             ));
-            cells.push(duration_ci(
-                e(M::wait_p95).known_mean(),
-                e(M::wait_p95).known_ci95(),
-            ));
-            cells.push(duration_ci(
-                e(M::wait_mean).known_mean(),
-                e(M::wait_mean).known_ci95(),
-            ));
-            cells.push(percent(e(M::utilization).known_mean().unwrap_or(f64::NAN)));
+            if endpoint {
+                for m in [M::latency_p95, M::latency_p99] {
+                    cells.push(fmt_est(Kind::Millis, e(m)));
+                }
+                cells.push(percent_ci(
+                    e(M::rejected_429_share).known_mean(),
+                    e(M::rejected_429_share).known_ci95(),
+                ));
+            } else {
+                cells.push(duration_ci(
+                    e(M::wait_p95).known_mean(),
+                    e(M::wait_p95).known_ci95(),
+                ));
+                cells.push(duration_ci(
+                    e(M::wait_mean).known_mean(),
+                    e(M::wait_mean).known_ci95(),
+                ));
+                cells.push(percent(e(M::utilization).known_mean().unwrap_or(f64::NAN)));
+            }
             let mut highlight = false;
             if let Some(tr) = tr {
                 let r = (0..tr.rows.len()).find(|&r| {
@@ -1061,13 +1110,17 @@ impl Builder<'_> {
                         };
                         if v == run.variants.first().map_or("0", |s| s.as_str()) {
                             cells.push("baseline".into());
-                            cells.push("baseline".into());
+                            if !endpoint {
+                                cells.push("baseline".into());
+                            }
                         } else {
                             cells.push(format!(
                                 "{}{}",
                                 usd_signed_ci(d.known_mean(), d.known_ci95()),
                                 ns(trade::COST_DIFF_SIGNIFICANT)
                             ));
+                        }
+                        if !(endpoint || v == run.variants.first().map_or("0", |s| s.as_str())) {
                             cells.push(format!(
                                 "{}{}",
                                 wait_diff,
@@ -1088,7 +1141,10 @@ impl Builder<'_> {
                         }
                         cells.push(goal);
                     }
-                    None => cells.extend(std::iter::repeat_n(String::new(), 4)),
+                    None => cells.extend(std::iter::repeat_n(
+                        String::new(),
+                        if endpoint { 3 } else { 4 },
+                    )),
                 }
             }
             rows.push(TableRow { cells, highlight });
@@ -1552,17 +1608,78 @@ impl Builder<'_> {
         };
         let goal = run.goal();
         for t in &run.targets {
+            // Online endpoints: cost against the goal's latency (else p95), read from
+            // summary.csv in seconds, with that latency's bound as the goal line.
+            let endpoint = run
+                .summary_rows(t)
+                .first()
+                .is_some_and(|&r| run.is_endpoint_row(r));
+            let latency = [
+                (
+                    M::latency_p50,
+                    "p50 latency",
+                    goal.as_ref().and_then(|g| g.latency_p50_ms),
+                ),
+                (
+                    M::latency_p95,
+                    "p95 latency",
+                    goal.as_ref().and_then(|g| g.latency_p95_ms),
+                ),
+                (
+                    M::latency_p99,
+                    "p99 latency",
+                    goal.as_ref().and_then(|g| g.latency_p99_ms),
+                ),
+            ]
+            .into_iter()
+            .find(|l| l.2.is_some())
+            .unwrap_or((M::latency_p95, "p95 latency", None));
             let points: Vec<TradeoffPoint> = run
                 .tradeoff_rows(t)
                 .into_iter()
-                .map(|i| TradeoffPoint {
-                    variant: run.variant_of(tr, i),
-                    cost: tr.est(i, trade::COST_PER_MONTH_USD),
-                    wait_p95: tr.est(i, trade::WAIT_P95_S),
-                    pareto: tr.flag(i, trade::PARETO_OPTIMAL).as_deref() == Some("yes"),
-                    recommended: tr.flag(i, trade::RECOMMENDED).as_deref() == Some("yes"),
+                .map(|i| {
+                    let variant = run.variant_of(tr, i);
+                    let wait_p95 = if endpoint {
+                        run.summary_row(&variant, t)
+                            .map(|r| {
+                                let e = run.summary.est(r, latency.0);
+                                Estimate {
+                                    mean: e.mean / 1000.0,
+                                    ci95: e.ci95 / 1000.0,
+                                    n: 0,
+                                }
+                            })
+                            .unwrap_or_default()
+                    } else {
+                        tr.est(i, trade::WAIT_P95_S)
+                    };
+                    TradeoffPoint {
+                        variant,
+                        cost: tr.est(i, trade::COST_PER_MONTH_USD),
+                        wait_p95,
+                        pareto: tr.flag(i, trade::PARETO_OPTIMAL).as_deref() == Some("yes"),
+                        recommended: tr.flag(i, trade::RECOMMENDED).as_deref() == Some("yes"),
+                    }
                 })
                 .collect();
+            if endpoint {
+                let title = format!("Cost against {} by setting — {t}", latency.1);
+                let svg = charts::tradeoff_chart(
+                    latency.1,
+                    &points,
+                    latency.2.map(|ms| ms / 1000.0),
+                    goal.as_ref().and_then(|g| g.budget_per_month_usd),
+                    &title,
+                )?;
+                let file = chart_file("tradeoff", t, &self.charts);
+                self.push_chart(Chart {
+                    file,
+                    title,
+                    caption: format!("Each point is a setting (tradeoff.csv: cost_per_month_usd; summary.csv: {}, bars: their _ci95). The line joins the Pareto-optimal settings (pareto_optimal = yes: no other is both cheaper and faster); the ring marks the recommended setting (recommended = yes); the dashed line is the [goal] of scenario.toml. Labels are setting numbers (#0 is the baseline).", latency.0.name()),
+                    svg,
+                });
+                continue;
+            }
             if points
                 .iter()
                 .all(|p| p.cost.known_mean().is_none() || p.wait_p95.known_mean().is_none())
@@ -1574,6 +1691,7 @@ impl Builder<'_> {
             }
             let title = format!("Cost against p95 wait by setting — {t}");
             let svg = charts::tradeoff_chart(
+                "p95 wait",
                 &points,
                 goal.as_ref().and_then(|g| g.wait_p95_s),
                 goal.as_ref().and_then(|g| g.budget_per_month_usd),
@@ -1929,7 +2047,7 @@ mod tests {
             warmup_s: 3600.0,
             goal: Some(Goal {
                 wait_p95_s: Some(600.0),
-                budget_per_month_usd: None,
+                ..Goal::default()
             }),
             targets: vec![TargetFacts {
                 name: "gpu-cluster".into(),

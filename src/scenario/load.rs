@@ -4,9 +4,10 @@ use super::edit::{self, Edit, Edited};
 use super::from;
 use super::sizing::{self, SizingTable};
 use super::sweep::{
-    Expanded, Plan, at_command_line, expand_variants, goal_table, invalid, split_assignment,
-    sweep_table, toml_value,
+    Expanded, Plan, at_command_line, expand_variants, invalid, split_assignment, sweep_table,
+    toml_value,
 };
+use super::validate::goal::{check_goal, goal_table};
 use super::validate::parse_doc;
 use super::{LoadError, LoadOptions, MAX_REPLICATIONS};
 use crate::engine::time::{from_secs_f64, to_secs_f64};
@@ -299,6 +300,14 @@ fn build(
         mut variants,
         warnings,
     } = expand_variants(doc, &map, &options, sweep, errors)?;
+    // A bound the scenario's targets do not have would judge nothing: refused at its key.
+    if let (Some(g), Some(first)) = (&goal, variants.first()) {
+        let problems = check_goal(g, &first.scenario, &map);
+        if !problems.is_empty() {
+            return Err(invalid(problems));
+        }
+    }
+    let goal = goal.map(|g| g.goal);
     // Outputs record the scenario as run: the file with the command line's edits, one copy of
     // its text for every variant, so that a folder's scenario.toml reruns what it holds.
     for v in &mut variants {

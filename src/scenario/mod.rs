@@ -13,6 +13,7 @@
 pub mod calibrated;
 mod edit;
 mod from;
+pub mod goal;
 mod load;
 pub mod raw;
 pub mod sizing;
@@ -40,6 +41,9 @@ pub struct Scenario {
     pub source: std::sync::Arc<str>,
     pub seed: u64,
     pub replications: u64,
+    /// `replications = "auto"`: `replications` is the first batch, and more are added where the
+    /// goal's answer is open (`sweep::auto`).
+    pub auto_replications: Option<AutoReplications>,
     /// The calendar date simulated time zero stands for (`YYYY-MM-DD`).
     pub start_date: String,
     pub system: System,
@@ -47,6 +51,20 @@ pub struct Scenario {
     /// `None` for other targets.
     pub commitments: Vec<Option<crate::catalog::price_file::CommitmentPrices>>,
 }
+
+/// `replications = "auto"` with its `precision` and `max_replications`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AutoReplications {
+    /// Each goal measure's 95% half-width relative to its mean, at most.
+    pub precision: f64,
+    /// The most replications of any setting.
+    pub max: u64,
+}
+
+/// `replications = "auto"`: the first batch of every setting, and the defaults.
+pub const AUTO_FIRST_BATCH: u64 = 10;
+pub const AUTO_DEFAULT_PRECISION: f64 = 0.05;
+pub const AUTO_DEFAULT_MAX: u64 = 200;
 
 /// Defaults for scenario-level fields, named so the README and code agree.
 pub const DEFAULT_REPLICATIONS: u64 = 10;

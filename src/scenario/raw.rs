@@ -18,7 +18,12 @@ pub struct RawScenario {
     pub description: Option<String>,
     pub horizon: Option<Spanned<Dur>>,
     pub warmup: Option<Spanned<Dur>>,
-    pub replications: Option<Spanned<i64>>,
+    /// A count, or `"auto"`: replications added until the goal's answer is settled.
+    pub replications: Option<Spanned<RawReplications>>,
+    /// With `replications = "auto"`: the relative 95% half-width each goal measure must reach.
+    pub precision: Option<Spanned<f64>>,
+    /// With `replications = "auto"`: the most replications any setting gets.
+    pub max_replications: Option<Spanned<i64>>,
     pub seed: Option<Spanned<i64>>,
     pub sample_interval: Option<Spanned<Dur>>,
     /// The calendar date simulated time zero stands for (retirement checks).
@@ -541,6 +546,35 @@ pub struct RawGoal {
     pub budget_per_month_usd: Option<Spanned<f64>>,
     /// The key's name before a month was 730 hours: refused, with the figure to write instead.
     pub budget_per_30d_usd: Option<Spanned<f64>>,
+    /// Online endpoints: latency percentiles of served requests at most these.
+    pub latency_p50: Option<Spanned<Dur>>,
+    pub latency_p95: Option<Spanned<Dur>>,
+    pub latency_p99: Option<Spanned<Dur>>,
+    /// Online endpoints: shares of requests ended with 429 and with 408 at most these.
+    pub max_429_share: Option<Spanned<f64>>,
+    pub max_408_share: Option<Spanned<f64>>,
+    /// Online endpoints with an `slo`: at least this share of requests within its latency.
+    pub slo_attainment: Option<Spanned<f64>>,
+    /// A duration (for waits and latencies) or a share (for shares): how far past its bound a
+    /// measure still counts as meeting it.
+    pub tolerance: Option<Spanned<RawTolerance>>,
+}
+
+/// `replications`: a count, or a word (`"auto"`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawReplications {
+    Count(i64),
+    Word(String),
+}
+
+/// `tolerance` in `[goal]`: `"30s"` or `0.005`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawTolerance {
+    /// Tried first: a number is a share, and only a string a duration.
+    Share(f64),
+    Time(Dur),
 }
 
 /// `[sizing]`: what `capsim size` looks for (see `scenario::sizing`). Numbers that must be whole

@@ -20,15 +20,14 @@
 //! `workload.training.arrivals.rate_per_hour`, `endpoint.scorer.instance_count`,
 //! `traffic.requests.arrivals.rate_per_second`).
 
-use super::raw::{RawAxis, RawGoal, RawSweep};
+use super::raw::{RawAxis, RawSweep};
 use super::sizing::{SizingSpec, SizingTable};
 use super::tables::{TableRules, read};
-use super::validate::keys::fields_of;
 use super::validate::validate_doc;
 use super::{Edits, LoadError, LoadOptions, Scenario, Source};
 use crate::text::diagnostic::{Diagnostic, Severity, SourceMap};
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
+
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
@@ -46,12 +45,7 @@ pub struct Variant {
     pub scenario: Scenario,
 }
 
-/// The `[goal]` table: what a sweep's recommended setting must meet.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Goal {
-    pub wait_p95_s: Option<f64>,
-    pub budget_per_month_usd: Option<f64>,
-}
+pub use super::goal::Goal;
 
 /// A loaded scenario: its variants (one without a sweep), its goal and `[sizing]` table, and the
 /// text that was run.
@@ -496,58 +490,6 @@ fn range(t: &IndexMap<String, toml::Value>) -> Result<Vec<String>, String> {
             }
         })
         .collect())
-}
-
-/// Reads the `[goal]` table through [`RawGoal`].
-pub(super) fn goal_table(
-    value: &Spanned<DeValue<'_>>,
-    map: &SourceMap,
-    errors: &mut Vec<Diagnostic>,
-) -> Option<Goal> {
-    const WAIT: &str = "must be a duration such as \"10m\"";
-    const BUDGET: &str = "must be a number of US dollars greater than zero";
-    let wants = |key: &str, _: bool| match key {
-        "wait_p95" => Some(WAIT.to_string()),
-        "budget_per_month_usd" => Some(BUDGET.to_string()),
-        _ => None,
-    };
-    let rules = TableRules {
-        name: "goal",
-        known: Some(fields_of::<RawGoal>()),
-        unknown_hint: "[goal] accepts wait_p95 and budget_per_month_usd",
-        wants: &wants,
-    };
-    let raw: RawGoal = read(value, &rules, map, errors)?;
-    let mut goal = Goal::default();
-    let mut ok = true;
-    if let Some(old) = &raw.budget_per_30d_usd {
-        errors.push(renamed_budget(map, old, "goal"));
-        ok = false;
-    }
-    if let Some(w) = &raw.wait_p95 {
-        let s = w.get_ref().0;
-        if s.is_finite() && s >= 0.0 {
-            goal.wait_p95_s = Some(s);
-        } else {
-            errors.push(map.diag(Severity::Error, w.span().start, "goal.wait_p95", WAIT));
-            ok = false;
-        }
-    }
-    if let Some(b) = &raw.budget_per_month_usd {
-        let usd = *b.get_ref();
-        if usd.is_finite() && usd > 0.0 {
-            goal.budget_per_month_usd = Some(usd);
-        } else {
-            errors.push(map.diag(
-                Severity::Error,
-                b.span().start,
-                "goal.budget_per_month_usd",
-                BUDGET,
-            ));
-            ok = false;
-        }
-    }
-    ok.then_some(goal)
 }
 
 /// `budget_per_30d_usd`, the name of a budget before every monthly figure became a month of

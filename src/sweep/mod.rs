@@ -8,9 +8,12 @@ use crate::metrics::{self, Values};
 use crate::model::{SampleSink, run_replication};
 use crate::scenario::Scenario;
 use crate::scenario::sweep::Plan;
+pub mod auto;
 pub mod commitments;
 pub mod estimate;
+pub mod goal;
 pub mod tradeoff;
+pub mod verdict;
 
 use rayon::prelude::*;
 use std::sync::Mutex;
@@ -57,7 +60,19 @@ struct Kept {
 
 /// The metrics compared replication by replication between variants (common random numbers):
 /// what [`tradeoff`] reads. A shrunk result keeps them.
-pub const PAIRED: [metrics::M; 2] = [metrics::M::cost_per_month, metrics::M::wait_p95];
+pub const PAIRED: [metrics::M; 9] = [
+    metrics::M::cost_per_month,
+    metrics::M::wait_p95,
+    // The measures a `[goal]` can bound on online endpoints (a 408 share is timed_out_408 /
+    // requests).
+    metrics::M::latency_p50,
+    metrics::M::latency_p95,
+    metrics::M::latency_p99,
+    metrics::M::rejected_429_share,
+    metrics::M::timed_out_408,
+    metrics::M::requests,
+    metrics::M::slo_attainment,
+];
 
 impl RunResult {
     pub fn new(rows: Vec<ReplicationRow>) -> RunResult {

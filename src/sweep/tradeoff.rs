@@ -12,6 +12,7 @@
 use super::RunResult;
 use crate::engine::stats::mean_ci95;
 use crate::metrics::{Estimate, M};
+use crate::scenario::goal::Measure;
 use crate::scenario::sweep::{Goal, Plan};
 
 /// A paired difference (variant − baseline) with its 95% CI half-width.
@@ -54,6 +55,9 @@ pub enum Noise {
     CostDiffWithinCi,
     /// The p95 wait difference from variant 0 is smaller than its confidence half-width.
     WaitDiffWithinCi,
+    /// Online endpoints: the difference of the latency the row is compared on (the goal's, else
+    /// p95) from variant 0 is smaller than its confidence half-width.
+    LatencyDiffWithinCi,
     /// The confidence interval straddles the goal.
     GoalUncertain,
     /// The recommended variant: another one could be the cheapest that meets the goal.
@@ -67,6 +71,7 @@ impl Noise {
         match self {
             Noise::CostDiffWithinCi => "cost_diff_within_ci",
             Noise::WaitDiffWithinCi => "wait_p95_diff_within_ci",
+            Noise::LatencyDiffWithinCi => "latency_diff_within_ci",
             Noise::GoalUncertain => "goal_uncertain",
             Noise::RecommendationMayFlip => "recommendation_may_flip",
             Noise::MayBeCheapest => "may_be_cheapest",
@@ -92,6 +97,12 @@ pub struct Row {
     pub wait_p95_s: Estimate,
     pub cost_diff_per_month_usd: Diff,
     pub wait_p95_diff_s: Diff,
+    /// The measure the row is compared on besides cost: p95 wait for jobs; for online
+    /// endpoints the goal's first latency, else p95 latency ([`Measure::primary`]).
+    pub measure: Measure,
+    pub measure_est: Estimate,
+    /// `measure` minus variant 0's, paired by replication.
+    pub measure_diff: Diff,
     pub pareto: bool,
     pub meets_goal: Option<Verdict>,
     pub recommended: bool,
@@ -110,7 +121,7 @@ impl Row {
     }
 }
 
-fn paired(results: &[RunResult], v: usize, base: usize, t: usize, m: M) -> Diff {
+pub fn paired(results: &[RunResult], v: usize, base: usize, t: usize, m: M) -> Diff {
     let diffs: Vec<f64> = results[v]
         .per_replication(t, m)
         .iter()
@@ -122,14 +133,43 @@ fn paired(results: &[RunResult], v: usize, base: usize, t: usize, m: M) -> Diff 
     Diff { mean, ci95 }
 }
 
+/// Measure `m` of variant `v` minus variant `base`'s, paired by replication.
+pub fn paired_measure(results: &[RunResult], v: usize, base: usize, t: usize, m: Measure) -> Diff {
+    let a = super::goal::per_replication(&results[v], t, m);
+    let b = super::goal::per_replication(&results[base], t, m);
+    let diffs: Vec<f64> = a
+        .iter()
+        .zip(&b)
+        .map(|(a, b)| a - b)
+        .filter(|d| d.is_finite())
+        .collect();
+    let (mean, ci95) = mean_ci95(&diffs);
+    Diff { mean, ci95 }
+}
+
 /// `value ± ci` against an upper bound.
 fn verdict(e: &Estimate, bound: f64) -> Verdict {
+    verdict_within(e, bound, 0.0, false)
+}
+
+/// `value ± ci` against `bound` (a floor when `floor`), with a practical margin `tolerance`:
+/// yes when the whole interval is within the bound moved out by the tolerance; no when the whole
+/// interval is past the bound itself (and not within the tolerance); uncertain otherwise. Every
+/// true value but one (the bound plus the tolerance) is settled by enough replications, so the
+/// tolerance is an indifference zone: a value inside it counts as meeting the goal.
+pub fn verdict_within(e: &Estimate, bound: f64, tolerance: f64, floor: bool) -> Verdict {
     let ci = if e.ci95.is_finite() { e.ci95 } else { 0.0 };
-    if !e.mean.is_finite() {
+    // A floor is a ceiling on the negated measure.
+    let (mean, bound) = if floor {
+        (-e.mean, -bound)
+    } else {
+        (e.mean, bound)
+    };
+    if !mean.is_finite() {
         Verdict::Uncertain
-    } else if e.mean + ci <= bound {
+    } else if mean + ci <= bound + tolerance {
         Verdict::Yes
-    } else if e.mean - ci > bound {
+    } else if mean - ci > bound {
         Verdict::No
     } else {
         Verdict::Uncertain
@@ -157,18 +197,36 @@ pub fn analyse(plan: &Plan, results: &[RunResult]) -> Vec<Row> {
     let mut rows = vec![];
     for t in 0..n_targets {
         let first = rows.len();
+        let spec = &plan.variants[0].scenario.system.targets[t];
+        let measure = Measure::primary(plan.goal.as_ref(), spec);
         for v in 0..results.len() {
             let e = |m: M| summaries[v][t][m as usize];
             let goal: Option<&Goal> = plan.goal.as_ref();
             let mut meets = None;
             if let Some(g) = goal {
-                if let Some(w) = g.wait_p95_s {
-                    meets = Some(combine(meets, verdict(&e(M::wait_p95), w)));
-                }
-                if let Some(b) = g.budget_per_month_usd {
-                    meets = Some(combine(meets, verdict(&e(M::cost_per_month), b)));
+                for (m, bound) in g.measures() {
+                    if !m.applies_to(&spec.kind) {
+                        continue;
+                    }
+                    let est = match m {
+                        // As summary.csv has them (the same figures, bit for bit).
+                        Measure::WaitP95 => e(M::wait_p95),
+                        Measure::Budget => e(M::cost_per_month),
+                        _ => super::goal::estimate(&results[v], t, m),
+                    };
+                    let verdict = if g.tolerance(m) == 0.0 && !m.is_floor() {
+                        verdict(&est, bound)
+                    } else {
+                        verdict_within(&est, bound, g.tolerance(m), m.is_floor())
+                    };
+                    meets = Some(combine(meets, verdict));
                 }
             }
+            let measure_est = if measure == Measure::WaitP95 {
+                e(M::wait_p95)
+            } else {
+                super::goal::estimate(&results[v], t, measure)
+            };
             rows.push(Row {
                 variant: v,
                 target: t,
@@ -178,16 +236,19 @@ pub fn analyse(plan: &Plan, results: &[RunResult]) -> Vec<Row> {
                 wait_p95_s: e(M::wait_p95),
                 cost_diff_per_month_usd: paired(results, v, 0, t, M::cost_per_month),
                 wait_p95_diff_s: paired(results, v, 0, t, M::wait_p95),
+                measure,
+                measure_est,
+                measure_diff: paired_measure(results, v, 0, t, measure),
                 pareto: false,
                 meets_goal: meets,
                 recommended: false,
                 noise: vec![],
             });
         }
-        // Pareto front on (mean cost, mean p95 wait), both to be minimised; an undefined wait
-        // (no jobs) counts as no wait.
+        // Pareto front on (mean cost, mean p95 wait or the endpoint's latency), both to be
+        // minimised; an undefined wait (no jobs) counts as no wait.
         let key = |r: &Row| {
-            let w = r.wait_p95_s.mean;
+            let w = r.measure_est.mean;
             (
                 r.cost_per_month_usd.mean,
                 if w.is_finite() { w } else { 0.0 },
@@ -243,8 +304,12 @@ pub fn analyse(plan: &Plan, results: &[RunResult]) -> Vec<Row> {
                 if row.cost_diff_per_month_usd.within_noise() {
                     noise.push(Noise::CostDiffWithinCi);
                 }
-                if row.wait_p95_diff_s.within_noise() {
-                    noise.push(Noise::WaitDiffWithinCi);
+                if row.measure == Measure::WaitP95 {
+                    if row.wait_p95_diff_s.within_noise() {
+                        noise.push(Noise::WaitDiffWithinCi);
+                    }
+                } else if row.measure_diff.within_noise() {
+                    noise.push(Noise::LatencyDiffWithinCi);
                 }
             }
             if row.meets_goal == Some(Verdict::Uncertain) {

@@ -11,6 +11,7 @@
 mod support;
 
 mod architecture;
+mod auto_replications;
 mod autoscale_flapping;
 mod autoscale_timelines;
 mod azure_monitor;
@@ -30,6 +31,7 @@ mod endpoint_timeouts;
 mod endpoint_traffic;
 mod endpoint_validation;
 mod fuzz_regressions;
+mod goals;
 mod hardening;
 mod interrupted_runs;
 mod job_history;
@@ -50,5 +52,6 @@ mod target_timelines;
 mod trace_reader;
 mod trace_replay;
 mod validation;
+mod verdicts;
 mod waste;
 mod workloads;

@@ -40,6 +40,7 @@ mod compute;
 mod container;
 mod dist;
 mod endpoint;
+pub(super) mod goal;
 mod instance;
 pub(super) mod keys;
 mod kubernetes;
@@ -593,6 +594,7 @@ fn build(
         source: std::sync::Arc::from(text),
         seed: fields.seed,
         replications: fields.replications,
+        auto_replications: fields.auto_replications,
         start_date: date::format(fields.start_day),
         system: System {
             targets,

@@ -19,6 +19,7 @@ pub(super) struct Settings {
     pub(super) horizon: Option<f64>,
     pub(super) warmup: Option<f64>,
     pub(super) replications: u64,
+    pub(super) auto_replications: Option<crate::scenario::AutoReplications>,
     pub(super) seed: u64,
     pub(super) sample_interval: Option<f64>,
     /// Days since 1970-01-01 of simulated time zero.
@@ -43,13 +44,7 @@ pub(super) fn read(
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
     };
     let (horizon, warmup) = run_length(c, raw);
-    let replications = c.int(
-        &raw.replications,
-        "replications",
-        DEFAULT_REPLICATIONS,
-        1,
-        MAX_REPLICATIONS,
-    );
+    let (replications, auto_replications) = replications(c, raw);
     let seed = c.int(&raw.seed, "seed", DEFAULT_SEED, 0, i64::MAX as u64);
     let sample_interval = match &raw.sample_interval {
         Some(s) => c.dur(s, "sample_interval", false),
@@ -61,10 +56,92 @@ pub(super) fn read(
         horizon,
         warmup,
         replications,
+        auto_replications,
         seed,
         sample_interval,
         start_day,
     }
+}
+
+/// `replications`: a count, or `"auto"` with `precision` and `max_replications` (which mean
+/// nothing without it).
+fn replications(
+    c: &mut Checker,
+    raw: &RawScenario,
+) -> (u64, Option<crate::scenario::AutoReplications>) {
+    use crate::scenario::raw::RawReplications;
+    use crate::scenario::{
+        AUTO_DEFAULT_MAX, AUTO_DEFAULT_PRECISION, AUTO_FIRST_BATCH, AutoReplications,
+    };
+    let auto = match &raw.replications {
+        Some(r) => match r.get_ref() {
+            RawReplications::Word(w) if w == "auto" => true,
+            RawReplications::Word(w) => {
+                c.error(
+                    r.span().start,
+                    "replications",
+                    format!("must be a whole number or \"auto\", got \"{w}\""),
+                );
+                false
+            }
+            RawReplications::Count(_) => false,
+        },
+        None => false,
+    };
+    if !auto {
+        for (at, key) in [
+            (raw.precision.as_ref().map(|p| p.span().start), "precision"),
+            (
+                raw.max_replications.as_ref().map(|p| p.span().start),
+                "max_replications",
+            ),
+        ] {
+            if let Some(at) = at {
+                // A warning, not an error: `--replications N` on an "auto" scenario leaves them.
+                c.warn(
+                    at,
+                    key,
+                    "is only read with replications = \"auto\": ignored with a count",
+                );
+            }
+        }
+        let count = raw.replications.as_ref().and_then(|r| match r.get_ref() {
+            RawReplications::Count(n) => Some(toml::Spanned::new(r.span(), *n)),
+            RawReplications::Word(_) => None,
+        });
+        let n = c.int(
+            &count,
+            "replications",
+            DEFAULT_REPLICATIONS,
+            1,
+            MAX_REPLICATIONS,
+        );
+        return (n, None);
+    }
+    let max = c.int(
+        &raw.max_replications,
+        "max_replications",
+        AUTO_DEFAULT_MAX,
+        AUTO_FIRST_BATCH,
+        MAX_REPLICATIONS,
+    );
+    let precision = match &raw.precision {
+        None => AUTO_DEFAULT_PRECISION,
+        Some(p) => {
+            let x = *p.get_ref();
+            if x > 0.0 && x < 1.0 {
+                x
+            } else {
+                c.error(
+                    p.span().start,
+                    "precision",
+                    format!("must be a relative half-width between 0 and 1, such as 0.05, got {x}"),
+                );
+                AUTO_DEFAULT_PRECISION
+            }
+        }
+    };
+    (AUTO_FIRST_BATCH, Some(AutoReplications { precision, max }))
 }
 
 /// The required `horizon`, and the `warmup` that must end before it.
