@@ -28,7 +28,8 @@ pub struct RawScenario {
     /// A fraction taken off catalog list prices (reservations, savings plans, agreements).
     pub discount: Option<Spanned<f64>>,
     /// vCPU quota per VM family (catalog series name) and `low_priority`.
-    pub quota: Option<Spanned<BTreeMap<String, Spanned<i64>>>>,
+    /// Keys are spanned so that an unknown family is reported at the key, not at its value.
+    pub quota: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
     #[serde(default)]
     pub compute: Vec<Spanned<RawCompute>>,
     #[serde(default)]
