@@ -228,7 +228,7 @@ horizon = "2d"
 warmup = "1h"
 replications = 2
 seed = 7
-
+start_date = 2026-12-01
 [[compute]]
 name = "cpu"
 type = "amlcompute"
