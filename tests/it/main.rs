@@ -11,6 +11,7 @@
 mod support;
 
 mod architecture;
+mod autoscale_actions;
 mod autoscale_flapping;
 mod autoscale_timelines;
 mod azure_monitor;
