@@ -51,7 +51,11 @@ pub fn format(days: i64) -> String {
 /// date: what retirement checks and the catalog's listing take as today, so that a check of
 /// documented commands (tests/it/docs.rs) does not depend on the day it runs.
 pub fn today() -> i64 {
-    if let Some(day) = std::env::var("CAPSIM_TODAY").ok().as_deref().and_then(parse) {
+    if let Some(day) = std::env::var("CAPSIM_TODAY")
+        .ok()
+        .as_deref()
+        .and_then(parse)
+    {
         return day;
     }
     let secs = std::time::SystemTime::now()

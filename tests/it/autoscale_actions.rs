@@ -119,7 +119,11 @@ fn exact_count_moves_straight_to_its_value_and_minimum_waits_for_a_full_window()
     assert_eq!(v[M::slo_attainment as usize], 1.0);
     assert_eq!(v[M::slo_met as usize], 1.0);
     let cost = 141.0 / 60.0 * price;
-    assert!((v[M::cost as usize] - cost).abs() < 1e-9, "{}", v[M::cost as usize]);
+    assert!(
+        (v[M::cost as usize] - cost).abs() < 1e-9,
+        "{}",
+        v[M::cost as usize]
+    );
     let per_1000 = cost / 86.0 * 1000.0;
     assert!(
         (v[M::cost_per_1000_requests as usize] - per_1000).abs() < 1e-9,

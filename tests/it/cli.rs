@@ -170,7 +170,10 @@ fn run_writes_every_file_with_the_documented_headers() {
         let (running, queued) = (v("jobs_running_at_end"), v("jobs_queued_at_end"));
         // Counts of jobs: whole numbers, and at most one running job per node of the
         // quick-start's 8 (a job takes one node).
-        assert!(running.fract() == 0.0 && queued.fract() == 0.0, "{running} {queued}");
+        assert!(
+            running.fract() == 0.0 && queued.fract() == 0.0,
+            "{running} {queued}"
+        );
         assert!(running <= 8.0, "{running} jobs running on 8 nodes");
     }
 

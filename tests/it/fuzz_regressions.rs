@@ -79,10 +79,9 @@ fn huge_horizon_is_refused_where_it_is_written() {
 /// vacuously there, say so.
 #[test]
 fn overflow_checks_are_on() {
-    let wraps = std::panic::catch_unwind(|| {
-        std::hint::black_box(u64::MAX) + std::hint::black_box(1u64)
-    })
-    .is_ok();
+    let wraps =
+        std::panic::catch_unwind(|| std::hint::black_box(u64::MAX) + std::hint::black_box(1u64))
+            .is_ok();
     assert!(
         !wraps,
         "this build has no overflow checks, so the fuzz regressions cannot catch the bugs they \

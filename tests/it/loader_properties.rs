@@ -650,7 +650,8 @@ fn durations_over_10000_years_are_refused_where_written() {
         let text = text.replace(HUGE_WEEKS, "522000w");
         let errs = errors(&text);
         assert!(
-            errs.iter().any(|e| e.message.contains("10,000 years") && e.line > 1),
+            errs.iter()
+                .any(|e| e.message.contains("10,000 years") && e.line > 1),
             "{errs:#?}\n{text}"
         );
     }

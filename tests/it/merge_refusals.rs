@@ -139,7 +139,10 @@ fn merge_refuses_shards_it_cannot_put_together() {
     refused(
         dir,
         &["a1", "t2", "a3"],
-        &["t2/shard.csv", "does not hold the replications of shard 2/3"],
+        &[
+            "t2/shard.csv",
+            "does not hold the replications of shard 2/3",
+        ],
     );
 
     // shard.csv with a metric value that is not a number.

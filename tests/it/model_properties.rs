@@ -227,7 +227,9 @@ fn endpoint_text(case: &EndpointCase) -> String {
                 instances + 2
             );
         } else {
-            text += &format!("scale_settings = {{ type = \"default\" }}\ninstance_count = {instances}\n");
+            text += &format!(
+                "scale_settings = {{ type = \"default\" }}\ninstance_count = {instances}\n"
+            );
         }
     } else {
         text += &format!(
@@ -277,18 +279,34 @@ fn endpoint_requests_are_conserved() {
         for (row, other) in one.rows.iter().zip(&two.rows) {
             let v = &row.targets[0];
             let w = &other.targets[0];
-            prop_assert!(v.iter().zip(w.iter()).all(|(a, b)| a.to_bits() == b.to_bits()));
-            let get = |n: &str| { let x = v[col(n)]; if x.is_nan() { 0.0 } else { x } };
+            prop_assert!(
+                v.iter()
+                    .zip(w.iter())
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
+            let get = |n: &str| {
+                let x = v[col(n)];
+                if x.is_nan() { 0.0 } else { x }
+            };
             prop_assert_eq!(
                 get("requests"),
-                get("served") + get("rejected_429") + get("rejected_503")
-                    + get("timed_out_408") + get("requests_in_flight_at_end"),
-                "requests not conserved\n{}", text
+                get("served")
+                    + get("rejected_429")
+                    + get("rejected_503")
+                    + get("timed_out_408")
+                    + get("requests_in_flight_at_end"),
+                "requests not conserved\n{}",
+                text
             );
             prop_assert!(get("requests") > 0.0, "no request arrived in 2 h\n{}", text);
             let share = v[col("rejected_429_share")];
             prop_assert!(share.is_nan() || (0.0..=1.0).contains(&share));
-            for n in ["latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "cost_usd"] {
+            for n in [
+                "latency_p50_ms",
+                "latency_p95_ms",
+                "latency_p99_ms",
+                "cost_usd",
+            ] {
                 let x = v[col(n)];
                 prop_assert!(x.is_nan() || x >= 0.0, "{} = {}", n, x);
             }
@@ -296,7 +314,12 @@ fn endpoint_requests_are_conserved() {
             prop_assert!(p50.is_nan() || p50 <= p99 + 1e-9);
             // A served request never took longer than the timeout.
             let max_ok = timeout_ms as f64 * 1.001;
-            prop_assert!(p99.is_nan() || p99 <= max_ok, "p99 {} > timeout {}", p99, timeout_ms);
+            prop_assert!(
+                p99.is_nan() || p99 <= max_ok,
+                "p99 {} > timeout {}",
+                p99,
+                timeout_ms
+            );
         }
         let mut n = simulated.get();
         n[usize::from(case.6)] += 1;
@@ -307,7 +330,10 @@ fn endpoint_requests_are_conserved() {
         panic!("{e}");
     }
     let [managed, kubernetes] = simulated.get();
-    println!("{managed} managed and {kubernetes} Kubernetes cases simulated of {}", cases.get());
+    println!(
+        "{managed} managed and {kubernetes} Kubernetes cases simulated of {}",
+        cases.get()
+    );
     let third = cases.get() / 3;
     assert!(
         managed >= third && kubernetes >= third,

@@ -81,7 +81,11 @@ fn prices_come_from_override_then_price_file_then_catalog_and_set_the_cost() {
     assert_cost(cost(dir, &with_file, &[]), 0.5, "price file");
     // A discount is a discount off list prices: a user's own prices are taken as they are.
     assert_cost(
-        cost(dir, &pool("prices = \"mine.csv\"\ndiscount = 0.25", ""), &[]),
+        cost(
+            dir,
+            &pool("prices = \"mine.csv\"\ndiscount = 0.25", ""),
+            &[],
+        ),
         0.5,
         "price file with a discount",
     );

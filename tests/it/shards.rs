@@ -332,10 +332,17 @@ fn ctrl_c_never_replaces_earlier_results() {
         .unwrap();
     // Simulation is under way (and Ctrl-C armed, which happens first) once replication 0 of
     // variant 0 has streamed its time series into the staging folder.
-    wait_until("timeseries.csv in the staging folder", Duration::from_secs(600), || {
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before it was interrupted");
-        staged_len(dir.path(), "full", "timeseries.csv") > 0
-    });
+    wait_until(
+        "timeseries.csv in the staging folder",
+        Duration::from_secs(600),
+        || {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the run ended before it was interrupted"
+            );
+            staged_len(dir.path(), "full", "timeseries.csv") > 0
+        },
+    );
     let pid = libc::pid_t::try_from(child.id()).unwrap();
     // SAFETY: `pid` is our own child, still running (checked just above).
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);

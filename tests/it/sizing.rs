@@ -639,7 +639,10 @@ fn ctrl_c_stops_the_search_and_writes_nothing() {
                 child.try_wait().unwrap().is_none(),
                 "the search ended before it was interrupted"
             );
-            assert!(t0.elapsed() < Duration::from_secs(600), "the search never started");
+            assert!(
+                t0.elapsed() < Duration::from_secs(600),
+                "the search never started"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
         let pid = libc::pid_t::try_from(child.id()).unwrap();
