@@ -89,9 +89,9 @@ fn steps(s: &[(usize, u32, u32)]) -> Vec<(u32, u32)> {
 
 /// `exact_count` and the `minimum` aggregation. Load in minutes 10..39 except minute 12.
 /// - out: CPU minimum over 5 min > 50 → exactly 4. Grain 12 is idle, so the windows read at
-///   t = 15, 16, 17 hold a 0% grain (an average would have fired at 15: (4 x 98.33) / 5 = 78.7
-///   > 50); it fires at t = 18 (grains 13..17): 1 → 4 at once, ready at 21:00. Later firings ask
-///   for 4 at 4: no action.
+///   t = 15, 16, 17 hold a 0% grain (an average would have fired at 15: (4 x 98.33) / 5 = 78.7,
+///   over 50); it fires at t = 18 (grains 13..17): 1 → 4 at once, ready at 21:00. Later firings
+///   ask for 4 at 4: no action.
 /// - in: CPU maximum over 5 min < 30 → exactly 1: at t = 45 (grains 40..44 idle): 4 → 1.
 ///
 /// Billed instance-minutes: 18 x 1 + 3 x 4 + 24 x 4 + 15 x 1 = 141. Requests: minutes 10, 11,
@@ -147,11 +147,15 @@ fn an_slo_no_request_meets_is_attained_by_none() {
 
 /// `percent_change_count` 50%: a change of ceil(n x 50%), at least 1. From 3, load in minutes
 /// 10..39:
-/// - out (CPU average over 5 min > 90): t = 15: 3 + ceil(1.5) = 5 (rounded down it would be 4),
-///   ready 18:00; t = 20: 5 + ceil(2.5) = 8, ready 23:00; t = 25: 8 + 4 = 12, capped at max 10,
-///   ready 28:00; at 10 afterwards, no action.
-/// - in (CPU maximum over 5 min < 30): t = 45: 10 - 5 = 5; t = 50: 5 - ceil(2.5) = 2 (rounded
-///   down, 3); t = 55: 2 - 1 = 1. Six scale events, peak 10.
+/// - in (CPU maximum over 5 min < 30): at t = 5 the idle start fires it: 3 - ceil(1.5) = 1
+///   (rounded down it would be 2);
+/// - out (CPU average over 5 min > 90), every 5 min after the cooldown, each new instance ready
+///   3 min later: t = 15: 1 + ceil(0.5) = 2; t = 20: 2 + 1 = 3; t = 25: 3 + ceil(1.5) = 5;
+///   t = 30: 5 + ceil(2.5) = 8; t = 35: 8 + 4 = 12, capped at max 10; at 10 from 38:00;
+/// - in again once grains 40..44 are idle: t = 45: 10 - 5 = 5; t = 50: 5 - ceil(2.5) = 2;
+///   t = 55: 2 - 1 = 1.
+///
+/// Nine scale events, peak 10.
 #[test]
 fn percent_changes_round_up_to_whole_instances() {
     let rules = r#"  { metric = "CpuUtilizationPercentage", operator = ">", threshold = 90, time_window = "5m", direction = "increase", type = "percent_change_count", value = 50 },
@@ -161,16 +165,21 @@ fn percent_changes_round_up_to_whole_instances() {
         timeline,
         steps(&[
             (0, 3, 0),
-            (15, 3, 2),
-            (18, 5, 0),
-            (20, 5, 3),
-            (23, 8, 0),
-            (25, 8, 2),
-            (28, 10, 0),
+            (5, 1, 0),
+            (15, 1, 1),
+            (18, 2, 0),
+            (20, 2, 1),
+            (23, 3, 0),
+            (25, 3, 2),
+            (28, 5, 0),
+            (30, 5, 3),
+            (33, 8, 0),
+            (35, 8, 2),
+            (38, 10, 0),
             (45, 5, 0),
             (50, 2, 0),
             (55, 1, 0),
         ])
     );
-    assert_eq!((report.scale_events, report.peak_instances), (6, 10));
+    assert_eq!((report.scale_events, report.peak_instances), (9, 10));
 }

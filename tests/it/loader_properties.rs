@@ -490,10 +490,10 @@ fn valid_mutations_simulate(seed: u64, huge: bool, min_share: f64) {
     let mut runner = proptest::test_runner::TestRunner::new(config(seed));
     let result = runner.run(&gently_mutated(huge), |text| {
         cases.set(cases.get() + 1);
-        if let Some(s) = check(&text, load(&text))? {
-            if simulate_briefly(s) {
-                simulated.set(simulated.get() + 1);
-            }
+        if let Some(s) = check(&text, load(&text))?
+            && simulate_briefly(s)
+        {
+            simulated.set(simulated.get() + 1);
         }
         Ok(())
     });

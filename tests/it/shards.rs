@@ -188,7 +188,6 @@ fn ctrl_c_writes_finished_variants_marked_incomplete() {
     use std::time::Duration;
     let text = SCENARIO
         .replace("replications = 5", "replications = 400")
-        .replace("horizon = \"5d\"", "horizon = \"20d\"")
         .replace("rate_per_hour = 2.0", "rate_per_hour = 20.0")
         .replace("[0, 1, 2]", "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]")
         .replace("max_instances = 6", "max_instances = 12");
