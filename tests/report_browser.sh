@@ -8,8 +8,10 @@
 #   tests/report_browser.sh OUTDIR...       # check the reports of finished runs (writes them)
 #   tests/report_browser.sh --examples      # also copy the two reports, their charts and a
 #                                           # screenshot to output/examples/<scenario>/
+#   CAPSIM_BIN=target/checked/capsim tests/report_browser.sh   # with a binary already built
 #
-# Installs Debian's chromium when it is missing (root, as on CI and developer machines).
+# Installs Debian's chromium when it is missing (root or sudo, as on CI and developer machines);
+# where it cannot, says SKIPPED and fails if CI is set.
 # Prints "N passed, M failed" and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,7 @@ dirs=()
 for a in "$@"; do
     case "$a" in
         --examples) examples=true ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) dirs+=("$(realpath "$a")") ;;
     esac
 done
@@ -27,16 +29,30 @@ done
 if ! command -v chromium >/dev/null 2>&1; then
     echo "== installing chromium"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq chromium >/dev/null
+    SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"
+    if command -v apt-get >/dev/null 2>&1; then
+        { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium; } >/dev/null 2>&1 || true
+    fi
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+    # Said plainly, never passed silently: under CI (CI set) the check must run, so it fails.
+    echo "SKIPPED: chromium is not installed and could not be installed (needs Debian's apt-get" \
+         "as root): the report was NOT checked in a browser"
+    if [ -n "${CI:-}" ]; then exit 1; fi
+    exit 0
 fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "== building capsim"
-cargo build --release --quiet
-bin="${CARGO_TARGET_DIR:-target}/release/capsim"
+# CAPSIM_BIN: a binary already built (CI passes the test profile's, sparing a fat-LTO build).
+if [ -n "${CAPSIM_BIN:-}" ]; then
+    bin="$CAPSIM_BIN"
+else
+    echo "== building capsim"
+    cargo build --release --quiet
+    bin="${CARGO_TARGET_DIR:-target}/release/capsim"
+fi
 
 if [ ${#dirs[@]} -eq 0 ]; then
     for s in quickstart min-nodes; do

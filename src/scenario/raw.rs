@@ -35,7 +35,8 @@ pub struct RawScenario {
     /// The Azure region prices are looked up for (`armRegionName`, e.g. `eastus`).
     pub region: Option<Spanned<String>>,
     /// vCPU quota per VM family (catalog series name) and `low_priority`.
-    pub quota: Option<Spanned<BTreeMap<String, Spanned<i64>>>>,
+    /// Keys are spanned so that an unknown family is reported at the key, not at its value.
+    pub quota: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
     #[serde(default)]
     pub compute: Vec<Spanned<RawCompute>>,
     #[serde(default)]

@@ -47,8 +47,17 @@ pub fn format(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// Today's date in UTC, from the system clock.
+/// Today's date in UTC, from the system clock, or `CAPSIM_TODAY` (YYYY-MM-DD) when set to a
+/// date: what retirement checks and the catalog's listing take as today, so that a check of
+/// documented commands (tests/it/docs.rs) does not depend on the day it runs.
 pub fn today() -> i64 {
+    if let Some(day) = std::env::var("CAPSIM_TODAY")
+        .ok()
+        .as_deref()
+        .and_then(parse)
+    {
+        return day;
+    }
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);

@@ -108,7 +108,8 @@ impl<'a> SourceMap<'a> {
                 break;
             }
             let t = line.trim();
-            if let Some(name) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            // Up to the first `]`, so that an unclosed `[[compute]` still names `compute`.
+            if let Some(name) = t.strip_prefix("[[").and_then(|r| r.split(']').next()) {
                 let name = name.trim().to_string();
                 let n = counts.entry(name.clone()).or_insert(0);
                 header = format!("{name}[{n}]");

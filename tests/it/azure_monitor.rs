@@ -206,7 +206,7 @@ fn calibrate_recovers_the_ground_truth() {
     );
     // The TOML to paste is a valid part of a scenario.
     let text = format!("horizon = \"1d\"\n{}", o.toml);
-    capsim::scenario::parse(Path::new("fitted.toml"), &text)
+    capsim::scenario::parse_with(Path::new("fitted.toml"), &text, &crate::support::options())
         .unwrap_or_else(|e| panic!("{e}\n{text}"));
 }
 

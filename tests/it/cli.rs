@@ -167,7 +167,14 @@ fn run_writes_every_file_with_the_documented_headers() {
     // count different jobs, so only the end-of-run columns are checked for sanity here).
     for r in &rows {
         let v = |n: &str| r[col(&header, n)].parse::<f64>().unwrap();
-        assert!(v("jobs_running_at_end") >= 0.0 && v("jobs_queued_at_end") >= 0.0);
+        let (running, queued) = (v("jobs_running_at_end"), v("jobs_queued_at_end"));
+        // Counts of jobs: whole numbers, and at most one running job per node of the
+        // quick-start's 8 (a job takes one node).
+        assert!(
+            running.fract() == 0.0 && queued.fract() == 0.0,
+            "{running} {queued}"
+        );
+        assert!(running <= 8.0, "{running} jobs running on 8 nodes");
     }
 
     // timeseries.csv: replication 0 sampled every 300 s from 0 to the horizon inclusive.
@@ -224,7 +231,7 @@ horizon = "2d"
 warmup = "1h"
 replications = 2
 seed = 7
-
+start_date = 2026-12-01
 [[compute]]
 name = "cpu"
 type = "amlcompute"

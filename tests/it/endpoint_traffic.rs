@@ -377,7 +377,8 @@ fn profile_from_a_csv_file() {
         "latency_profile_file = \"lp.csv\"",
     );
     let path = dir.path().join("s.toml");
-    let loaded = capsim::scenario::parse(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = capsim::scenario::parse_with(&path, &text, &crate::support::options())
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(
         traffic(&loaded)
             .service_description
@@ -391,7 +392,9 @@ fn profile_from_a_csv_file() {
         "size,concurrency,p50_ms,p95_ms\nStandard_F4s_v2,1,80,150\nStandard_F4s_v2,4,120,100\n",
     )
     .unwrap();
-    let Err(LoadError::Invalid { errors, .. }) = capsim::scenario::parse(&path, &text) else {
+    let Err(LoadError::Invalid { errors, .. }) =
+        capsim::scenario::parse_with(&path, &text, &crate::support::options())
+    else {
         panic!("expected an error");
     };
     let d = on(&errors, "traffic.requests.latency_profile_file.p95_ms", 13);

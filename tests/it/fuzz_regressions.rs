@@ -3,11 +3,10 @@
 //! functions: the fuzz target files are included here as modules.
 //!
 //! The saved inputs overflowed integers. Such a bug panics only where overflow checks are on
-//! (wrapping silently otherwise), so these tests can catch it in the test suite's `checked`
-//! profile (Cargo.toml) and in debug builds, not under `--release`.
-//!
-//! A test marked `#[ignore = "bug: ..."]` still fails: it describes the bug and runs with
-//! `cargo test --profile checked --test it fuzz_regressions:: -- --ignored`.
+//! (wrapping silently otherwise), so the harness runs catch it in the test suite's `checked`
+//! profile (Cargo.toml) and in debug builds, not under `--release`: `overflow_checks_are_on`
+//! fails loudly in a build without them, and each input also has a test of what it must say,
+//! which fails on the old behaviour in any profile.
 
 #[path = "../../fuzz/fuzz_targets/scenario.rs"]
 mod scenario_target;
@@ -51,6 +50,43 @@ fn shipped_scenarios_pass_the_harness() {
 #[test]
 fn scenario_huge_horizon_end_day_overflow() {
     scenario("scenario-huge-horizon-end-day-overflow.toml");
+}
+
+/// What the same input says in any profile: the horizon is refused where it is written. The old
+/// code accepted it (and, without overflow checks, silently lost the retirement warning).
+#[test]
+fn huge_horizon_is_refused_where_it_is_written() {
+    let text = String::from_utf8(input("scenario-huge-horizon-end-day-overflow.toml")).unwrap();
+    let options = capsim::scenario::LoadOptions {
+        today: Some(scenario_target::TODAY),
+        prices_file: None,
+    };
+    let errors = match capsim::scenario::parse_with(std::path::Path::new("f.toml"), &text, &options)
+    {
+        Err(capsim::scenario::LoadError::Invalid { errors, .. }) => errors,
+        other => panic!("a horizon of 1e30 s is accepted: {:?}", other.map(|_| ())),
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == "horizon" && e.line == 1 && e.message.contains("10,000 years")),
+        "{errors:#?}"
+    );
+}
+
+/// The harness tests above catch an overflow only as a panic, which needs overflow checks: the
+/// suite's `checked` profile and debug builds have them, `--release` does not. Rather than pass
+/// vacuously there, say so.
+#[test]
+fn overflow_checks_are_on() {
+    let wraps =
+        std::panic::catch_unwind(|| std::hint::black_box(u64::MAX) + std::hint::black_box(1u64))
+            .is_ok();
+    assert!(
+        !wraps,
+        "this build has no overflow checks, so the fuzz regressions cannot catch the bugs they \
+         were saved for: run `cargo test --profile checked` (the suite's command), not --release"
+    );
 }
 
 /// A sweep range whose value count does not fit a `usize`: `range()` in

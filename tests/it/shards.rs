@@ -144,35 +144,74 @@ fn bad_shard_syntax_is_an_input_error() {
     }
 }
 
+/// Polls until `ready` holds (every 10 ms), failing loudly after `limit`: the tests below wait
+/// for what a run has visibly done, not for a fixed time that a slow or busy machine can miss.
+#[cfg(unix)]
+fn wait_until(what: &str, limit: std::time::Duration, mut ready: impl FnMut() -> bool) {
+    let t0 = std::time::Instant::now();
+    while !ready() {
+        assert!(t0.elapsed() < limit, "waited {limit:?} for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// The size of `file` in the staging folder of a run into `dir/out` (`.out.capsim-ID.staging`),
+/// 0 while there is none.
+#[cfg(unix)]
+fn staged_len(dir: &Path, out: &str, file: &str) -> u64 {
+    let prefix = format!(".{out}.capsim-");
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with(&prefix) && n.ends_with(".staging")
+        })
+        .filter_map(|e| fs::metadata(e.path().join(file)).ok())
+        .map(|m| m.len())
+        .max()
+        .unwrap_or(0)
+}
+
 /// SIGINT in the middle of a long sweep: the process exits 130, what finished is written, the
-/// folder says it is incomplete, and every variant reported has all its replications.
+/// folder says it is incomplete, and every variant reported has all its replications, with at
+/// least one reported (an empty set would satisfy "every variant is complete" vacuously).
+///
+/// 12 variants x 400 replications = 4800 pairs, simulated in chunks of 4096 (CHUNK_PAIRS in
+/// src/commands/run.rs): the complete variants of the first chunk (0-9) are written to the
+/// staging folder's replications.csv when it ends. The test waits for that file to fill, then
+/// interrupts during the second chunk (704 pairs, a seventh of the run).
 #[cfg(unix)]
 #[test]
 fn ctrl_c_writes_finished_variants_marked_incomplete() {
-    use std::time::{Duration, Instant};
-    // Long enough that the signal always lands mid-run, even in a release build: 12 variants x
-    // 400 replications of 100 days at 20 jobs an hour (about a minute of work on 2 cores).
+    use std::time::Duration;
     let text = SCENARIO
         .replace("replications = 5", "replications = 400")
-        .replace("horizon = \"5d\"", "horizon = \"100d\"")
         .replace("rate_per_hour = 2.0", "rate_per_hour = 20.0")
         .replace("[0, 1, 2]", "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]")
         .replace("max_instances = 6", "max_instances = 12");
     let (dir, _) = write_temp("s.toml", text);
-    let child = std::process::Command::new(capsim_path())
+    let mut child = std::process::Command::new(capsim_path())
         .current_dir(dir.path())
         .args(["run", "s.toml", "--out", "int", "--quiet", "--threads", "2"])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the run is under way (its staging files exist), then interrupt.
-    let t0 = Instant::now();
-    std::thread::sleep(Duration::from_millis(1500));
-    assert!(t0.elapsed() < Duration::from_secs(60));
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    wait_until(
+        "the first chunk's variants in replications.csv",
+        Duration::from_secs(900),
+        || {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the run ended before it was interrupted"
+            );
+            staged_len(dir.path(), "int", "replications.csv") > 0
+        },
+    );
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: `pid` is our own child, still running (checked just above).
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
@@ -187,6 +226,10 @@ fn ctrl_c_writes_finished_variants_marked_incomplete() {
         let variant = line.split(',').nth(1).unwrap().to_string();
         *counts.entry(variant).or_default() += 1;
     }
+    assert!(
+        counts.len() >= 10,
+        "the first chunk's ten variants are not all reported: {counts:?}"
+    );
     assert!(
         counts.len() < 12,
         "the run finished before the signal: {counts:?}"
@@ -272,7 +315,7 @@ fn ctrl_c_never_replaces_earlier_results() {
         .replace("horizon = \"5d\"", "horizon = \"100d\"")
         .replace("rate_per_hour = 2.0", "rate_per_hour = 20.0");
     fs::write(dir.path().join("s.toml"), long).unwrap();
-    let child = std::process::Command::new(capsim_path())
+    let mut child = std::process::Command::new(capsim_path())
         .current_dir(dir.path())
         .args([
             "run",
@@ -286,11 +329,22 @@ fn ctrl_c_never_replaces_earlier_results() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    // Simulation is under way (and Ctrl-C armed, which happens first) once replication 0 of
+    // variant 0 has streamed its time series into the staging folder.
+    wait_until(
+        "timeseries.csv in the staging folder",
+        Duration::from_secs(600),
+        || {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the run ended before it was interrupted"
+            );
+            staged_len(dir.path(), "full", "timeseries.csv") > 0
+        },
+    );
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: `pid` is our own child, still running (checked just above).
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");

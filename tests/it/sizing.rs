@@ -585,7 +585,7 @@ fn bad_set_is_an_input_error_naming_the_argument() {
 /// Ctrl-C (SIGINT) during a long search: exit 130 soon after, "interrupted: no sizing written",
 /// and the output folder exactly as it was: an earlier sizing.csv byte for byte, no new file.
 /// Into a folder that did not exist, nothing at all is created.
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 #[test]
 fn ctrl_c_stops_the_search_and_writes_nothing() {
     use std::time::{Duration, Instant};
@@ -620,7 +620,7 @@ fn ctrl_c_stops_the_search_and_writes_nothing() {
     for (out, existed) in [(&out_dir, true), (&dir.path().join("fresh"), false)] {
         // 2000 replications of an hour at 20 requests/s for each of the first three points:
         // minutes of work, so the signal always lands mid-search.
-        let child = std::process::Command::new(capsim_path())
+        let mut child = std::process::Command::new(capsim_path())
             .args(["size", "--quiet", "--replications", "2000"])
             .arg(&file)
             .arg("--out")
@@ -629,9 +629,24 @@ fn ctrl_c_stops_the_search_and_writes_nothing() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(1000));
+        // Ctrl-C is armed as simulation starts, and arming it starts the handler's thread, the
+        // process's second: wait for that (Linux's /proc lists a process's threads) rather than
+        // for a fixed time, which a busy machine may not give the search to get there.
+        let tasks = format!("/proc/{}/task", child.id());
+        let t0 = Instant::now();
+        while fs::read_dir(&tasks).map_or(0, |d| d.count()) < 2 {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the search ended before it was interrupted"
+            );
+            assert!(
+                t0.elapsed() < Duration::from_secs(600),
+                "the search never started"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let pid = libc::pid_t::try_from(child.id()).unwrap();
-        // SAFETY: `pid` is our own child, still running (it cannot finish in a second).
+        // SAFETY: `pid` is our own child, still running (minutes of work, just started).
         assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
         let signalled = Instant::now();
         let result = child.wait_with_output().unwrap();

@@ -13,14 +13,15 @@
 //! - `# reject: TEXT`: no line of stderr contains TEXT;
 //! - `# bug: WHAT`: the file shows a known bug. The sweep over all files then checks only its
 //!   `# invariant: TEXT` lines (substrings of stderr that hold before and after a fix); the file's
-//!   other directives are checked by its own `#[ignore = "bug: ..."]` test below.
+//!   other directives are checked by its own test below (`#[ignore = "bug: ..."]` while the bug
+//!   is open; none is now).
 
 use crate::support::{Output, entries, repo, run};
 use assert_cmd::Command;
 use std::fs;
 use std::path::PathBuf;
 
-/// Files with a `# bug:` directive, each checked by an ignored test below.
+/// Files with a `# bug:` directive, each checked in full by its own test below.
 const BUG_FILES: &[&str] = &[
     "cuda_on_cpu_requires_gpu_false.toml",
     "empty_key.toml",
@@ -31,9 +32,6 @@ const BUG_FILES: &[&str] = &[
     "quota_below_one_node.toml",
     "quota_shared.toml",
     "retired_same_day.toml",
-    "retirement_huge_horizon.toml",
-    "unclosed_header.toml",
-    "unknown_quota_family.toml",
     "warmup_rounds_to_horizon.toml",
 ];
 
@@ -239,7 +237,7 @@ fn broken_files_are_well_formed() {
 }
 
 #[test]
-fn bug_files_are_the_ones_with_ignored_tests() {
+fn bug_files_are_the_ones_with_their_own_tests() {
     let with_bug: Vec<String> = broken_files()
         .into_iter()
         .filter(|n| spec(n).bug.is_some())
@@ -396,12 +394,6 @@ fn bug_empty_field_in_syntax_error() {
 }
 
 #[test]
-#[ignore = "bug: an unknown [quota] family is reported at its value, not at the key"]
-fn bug_unknown_quota_family_location() {
-    check_bug("unknown_quota_family.toml");
-}
-
-#[test]
 fn bug_max_instances_error_cascades_into_min_instances() {
     check_bug("max_invalid_cascade.toml");
 }
@@ -427,20 +419,8 @@ fn bug_type_errors_name_internal_structs() {
 }
 
 #[test]
-#[ignore = "bug: an unclosed [[compute] header gives the field path `compute][0]`"]
-fn bug_unclosed_header_field_path() {
-    check_bug("unclosed_header.toml");
-}
-
-#[test]
 fn bug_retired_same_day_wording() {
     check_bug("retired_same_day.toml");
-}
-
-#[test]
-#[ignore = "fixed differently: a horizon over 10,000 years is now refused with a located error, so this file's expectation (a warning) no longer applies"]
-fn bug_retirement_warning_lost_with_a_huge_horizon() {
-    check_bug("retirement_huge_horizon.toml");
 }
 
 #[test]

@@ -288,8 +288,9 @@ fn quota_table(
         .iter()
         .map(|s| (family_key(&s.series), s.series.as_str()))
         .collect();
-    for (family, v) in q.get_ref() {
+    for (family_at, v) in q.get_ref() {
         let at = v.span().start;
+        let family = family_at.get_ref();
         let field = format!("quota.{family}");
         let key = family_key(family);
         if key != "lowpriority" && !families.contains_key(&key) {
@@ -299,7 +300,7 @@ fn quota_table(
                 .copied()
                 .unwrap_or_default();
             c.error_hint(
-                at,
+                family_at.span().start,
                 &field,
                 format!("`{family}` is not a VM family of the catalog"),
                 format!(
