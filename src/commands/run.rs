@@ -66,6 +66,9 @@ pub struct RunOutcome {
     pub shard: Option<ShardRun>,
     /// Files the report wrote.
     pub report: Vec<PathBuf>,
+    /// The folder held a report of earlier results and this run, without `report`, replaced it
+    /// with results that have none: the caller says so, since the report is gone.
+    pub removed_report: bool,
 }
 
 /// What one shard of a sweep ran.
@@ -119,6 +122,12 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&req.file));
+    // The folder is replaced as a whole (see output::files): a report of the earlier results
+    // would describe results no longer there, so it goes, and the outcome says so.
+    let earlier_report = !req.report
+        && ["report.html", "report.md"]
+            .iter()
+            .any(|f| out_dir.join(f).is_file());
     let mut out = OutputDir::replace(&out_dir).map_err(output_dir_error)?;
     let mut info = run_info(&req, &plan);
     let all_pairs = crate::sweep::pairs(&plan);
@@ -168,6 +177,7 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
                 replications_total: all_pairs.len(),
             }),
             report: vec![],
+            removed_report: earlier_report,
         });
     }
 
@@ -226,6 +236,8 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         interrupted,
         shard: None,
         report,
+        // An interrupted run that found earlier results wrote beside them, and removed nothing.
+        removed_report: earlier_report && !interrupted,
     })
 }
 

@@ -28,6 +28,7 @@ mod endpoint_queueing;
 mod endpoint_timeouts;
 mod endpoint_traffic;
 mod endpoint_validation;
+mod first_minutes;
 mod fuzz_regressions;
 mod interrupted_runs;
 mod job_history;
