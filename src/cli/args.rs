@@ -170,6 +170,10 @@ pub struct SizeArgs {
     /// --set traffic.requests.arrivals.rate_per_second=30 (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+    /// Tables as wide as their contents: without it they fit the terminal (100 columns when
+    /// the output is not a terminal), leaving out or wrapping columns and saying which.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Args, Debug)]
@@ -186,6 +190,10 @@ pub struct MergeArgs {
     /// Also write report.html, report.md and charts/.
     #[arg(long)]
     pub report: bool,
+    /// Tables as wide as their contents: without it they fit the terminal (100 columns when
+    /// the output is not a terminal), leaving out or wrapping columns and saying which.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Args, Debug)]
@@ -217,6 +225,10 @@ pub struct CatalogArgs {
     /// Also list sizes whose series has been retired.
     #[arg(long)]
     pub include_retired: bool,
+    /// Tables as wide as their contents: without it they fit the terminal (100 columns when
+    /// the output is not a terminal), leaving out or wrapping columns and saying which.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -264,6 +276,10 @@ pub struct RunArgs {
     pub force: bool,
     #[command(flatten)]
     pub check: CheckArgs,
+    /// Tables as wide as their contents: without it they fit the terminal (100 columns when
+    /// the output is not a terminal), leaving out or wrapping columns and saying which.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Args, Debug)]

@@ -78,6 +78,7 @@ fn edits(check: CheckArgs) -> Edits {
 
 fn run(args: RunArgs) -> Result<(), CommandError> {
     let quiet = args.quiet;
+    let wide = args.wide;
     let deny_warnings = args.check.deny_warnings;
     let request = commands::RunRequest {
         edits: Edits {
@@ -121,6 +122,7 @@ fn run(args: RunArgs) -> Result<(), CommandError> {
             out_dir: &outcome.out_dir,
             elapsed: outcome.elapsed,
             events: outcome.events,
+            width: terminal::table_width(wide),
         });
     }
     print_report_written(&outcome.report);
@@ -187,6 +189,7 @@ fn merge(args: MergeArgs) -> Result<(), CommandError> {
             out_dir: &outcome.out_dir,
             elapsed: std::time::Duration::ZERO,
             events: outcome.events,
+            width: terminal::table_width(args.wide),
         });
         print_report_written(&outcome.report);
     }
@@ -215,7 +218,12 @@ fn size(args: SizeArgs) -> Result<(), CommandError> {
         return Ok(());
     }
     let sized = &outcome.sized;
-    let table = sizing::terminal_table(&sized.outcome, &sized.spec.target, &sized.info);
+    let table = sizing::terminal_table(
+        &sized.outcome,
+        &sized.spec.target,
+        &sized.info,
+        terminal::table_width(args.wide),
+    );
     let mut sources: Vec<&str> = vec![];
     for (_, source) in &sized.price_sources {
         if !sources.contains(&source.as_str()) {
@@ -312,6 +320,10 @@ fn catalog(args: CatalogArgs) -> Result<(), CommandError> {
         CatalogFormat::Csv => list::Format::Csv,
         CatalogFormat::Json => list::Format::Json,
     };
-    let _ = write!(std::io::stdout(), "{}", list::render(&rows, format));
+    let _ = write!(
+        std::io::stdout(),
+        "{}",
+        list::render_within(&rows, format, terminal::table_width(args.wide))
+    );
     Ok(())
 }

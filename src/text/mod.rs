@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod duration;
 pub mod format;
 pub mod number;
+pub mod table;
 
 pub use diagnostic::{Diagnostic, Severity, SourceMap};
 pub use duration::{Dur, format_duration, parse_duration};

@@ -42,6 +42,7 @@ mod scenarios;
 mod shards;
 mod sizing;
 mod target_timelines;
+mod terminal_width;
 mod trace_reader;
 mod trace_replay;
 mod validation;
