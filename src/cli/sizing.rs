@@ -25,14 +25,7 @@ fn share_pm(e: Est) -> String {
     if !e.mean.is_finite() {
         return "-".into();
     }
-    let mean = percent_fine(e.mean);
-    if e.ci95 > 0.0 && e.mean > 0.0 {
-        // The interval at the mean's precision.
-        let d = mean.split_once('.').map_or(0, |(_, f)| f.len() - 1);
-        format!("{mean} ± {:.d$}%", e.ci95 * 100.0)
-    } else {
-        mean
-    }
+    crate::text::format::percent_fine_ci(Some(e.mean), Some(e.ci95))
 }
 
 /// The readable table: every candidate, its count, latencies, 429 share, monthly cost and

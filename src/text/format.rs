@@ -107,6 +107,21 @@ pub fn percent_fine(share: f64) -> String {
     }
 }
 
+/// [`percent_fine`] with its interval at the share's precision: `0.043% ± 0.002%`.
+pub fn percent_fine_ci(mean: Option<f64>, ci: Option<f64>) -> String {
+    let Some(m) = mean.filter(|m| m.is_finite()) else {
+        return NONE.into();
+    };
+    let shown = percent_fine(m);
+    match ci.filter(|c| c.is_finite() && *c > 0.0) {
+        Some(c) if m != 0.0 => {
+            let d = shown.split_once('.').map_or(0, |(_, f)| f.len() - 1);
+            format!("{shown} ± {:.d$}%", c * 100.0)
+        }
+        _ => shown,
+    }
+}
+
 /// A price per hour as the catalog gives it, to a tenth of a cent: `$0.526`, `$22.032`.
 pub fn usd_per_hour(x: f64) -> String {
     if !x.is_finite() {
@@ -312,6 +327,8 @@ mod tests {
         assert_eq!(percent_fine(0.0123), "1.2%");
         assert_eq!(percent_fine(0.5), "50%");
         assert_eq!(percent_fine(0.0), "0%");
+        assert_eq!(percent_fine_ci(Some(0.00043), Some(0.00002)), "0.043% ± 0.002%");
+        assert_eq!(percent_fine_ci(Some(0.0), Some(0.0)), "0%");
         assert_eq!(usd_per_hour(0.526), "$0.526");
         assert_eq!(usd_per_hour(1234.5), "$1,234.500");
     }

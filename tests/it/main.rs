@@ -37,6 +37,7 @@ mod model_properties;
 mod preemption;
 mod queueing_theory;
 mod report;
+mod report_markdown;
 mod resource_guards;
 mod scenarios;
 mod shards;
