@@ -153,14 +153,21 @@ fn print_report_written(written: &[std::path::PathBuf]) {
         .find(|p| p.extension().is_some_and(|e| e == "md"));
     let charts = written
         .iter()
-        .filter(|p| p.parent().and_then(|d| d.file_name()).is_some_and(|d| d == "charts"))
+        .filter(|p| {
+            p.parent()
+                .and_then(|d| d.file_name())
+                .is_some_and(|d| d == "charts")
+        })
         .count();
     let mut also = vec![];
     if let Some(md) = md {
         also.push(format!("{} for a wiki", md.display()));
     }
     if charts > 0 {
-        also.push(format!("{charts} chart{} in charts/", if charts == 1 { "" } else { "s" }));
+        also.push(format!(
+            "{charts} chart{} in charts/",
+            if charts == 1 { "" } else { "s" }
+        ));
     }
     let _ = writeln!(
         std::io::stdout(),
@@ -254,7 +261,8 @@ fn validate(args: ValidateArgs) -> Result<(), CommandError> {
     print_warnings(&v.warnings);
     // Only what the scenario has: an endpoint scenario has endpoints and request streams, not
     // "0 workloads".
-    let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut parts = vec![count(v.variants, "variant", "variants")];
     for (n, one, many) in [
         (v.targets, "compute target", "compute targets"),

@@ -47,7 +47,12 @@ pub fn validate(req: ValidateRequest) -> Result<ValidateOutcome, CommandError> {
         .system
         .targets
         .iter()
-        .filter(|t| matches!(t.kind, TargetKind::Endpoint { .. } | TargetKind::Batch { .. }))
+        .filter(|t| {
+            matches!(
+                t.kind,
+                TargetKind::Endpoint { .. } | TargetKind::Batch { .. }
+            )
+        })
         .count();
     Ok(ValidateOutcome {
         variants: plan.variants.len(),

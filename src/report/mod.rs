@@ -22,9 +22,9 @@ pub mod charts;
 pub mod data;
 pub mod png;
 pub mod profile;
-pub mod topn;
 pub mod render;
 pub mod sizing;
+pub mod topn;
 
 use crate::metrics::{Estimate, M, Unit};
 use crate::output::schema::{self, ColumnRef, summary as sum, tradeoff as trade};

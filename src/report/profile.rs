@@ -155,13 +155,21 @@ pub fn profile_chart(hours: &[Hour], words: Words, title: &str) -> anyhow::Resul
             .map_err(charts::draw_err)?;
         let mid = charts::MID;
         chart
-            .draw_series(std::iter::once(Polygon::new(billed_area.clone(), mid.filled())))
+            .draw_series(std::iter::once(Polygon::new(
+                billed_area.clone(),
+                mid.filled(),
+            )))
             .map_err(charts::draw_err)?
-            .label(format!("billed {units_lower}, mean (idle and provisioning above busy)"))
+            .label(format!(
+                "billed {units_lower}, mean (idle and provisioning above busy)"
+            ))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], mid.filled()));
         let dark = charts::DARK;
         chart
-            .draw_series(std::iter::once(Polygon::new(busy_area.clone(), dark.filled())))
+            .draw_series(std::iter::once(Polygon::new(
+                busy_area.clone(),
+                dark.filled(),
+            )))
             .map_err(charts::draw_err)?
             .label(format!("{}, mean", words.busy))
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], dark.filled()));
@@ -173,7 +181,10 @@ pub fn profile_chart(hours: &[Hour], words: Words, title: &str) -> anyhow::Resul
                 PathElement::new(vec![(x, y), (x + 20, y)], charts::INK.stroke_width(1))
             });
         chart
-            .draw_secondary_series(LineSeries::new(q_mean.clone(), charts::QUEUE.stroke_width(2)))
+            .draw_secondary_series(LineSeries::new(
+                q_mean.clone(),
+                charts::QUEUE.stroke_width(2),
+            ))
             .map_err(charts::draw_err)?
             .label(format!("{}, mean (right axis)", words.queued))
             .legend(|(x, y)| {
@@ -241,6 +252,10 @@ mod tests {
         // The warm-up sample at t = 0 is left out.
         assert_eq!(h[0].samples, 0);
         assert!(hour_of_week(&samples, 10.0 * WEEK_S).is_none());
-        assert!(profile_chart(&h, CLUSTER_WORDS, "t").unwrap().contains("<svg"));
+        assert!(
+            profile_chart(&h, CLUSTER_WORDS, "t")
+                .unwrap()
+                .contains("<svg")
+        );
     }
 }

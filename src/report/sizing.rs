@@ -86,7 +86,8 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
                     " (SLO {} ms), {} of requests rejected with 429 (limit {}).",
                     s(r, col::LATENCY_SLO_MS),
                     percent_fine_ci(share.known_mean(), share.known_ci95()),
-                    t.num(r, col::MAX_429_SHARE).map_or("-".into(), percent_fine)
+                    t.num(r, col::MAX_429_SHARE)
+                        .map_or("-".into(), percent_fine)
                 )),
             ]);
             let instances = t.num(r, col::INSTANCES).unwrap_or(0.0);
@@ -237,7 +238,8 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
             s(r, col::PEAK_RATE_PER_SECOND),
             s(r, col::LATENCY_SLO_MS),
             pct.round(),
-            t.num(r, col::MAX_429_SHARE).map_or("-".into(), percent_fine)
+            t.num(r, col::MAX_429_SHARE)
+                .map_or("-".into(), percent_fine)
         ))]);
         list.push(vec![text(format!(
             "Seed {}, {} replications per simulated point; prices per hour as in sizing.csv (price_usd_per_hour).",

@@ -104,7 +104,11 @@ mod tests {
         assert_eq!((rec.row, rec.col), (7, 7));
         assert!(note.unwrap().starts_with("Showing 8 of 20"));
         // A small sweep is drawn whole.
-        let small: Vec<HeatCell> = cells.iter().copied().filter(|c| c.row < 2 && c.col < 8).collect();
+        let small: Vec<HeatCell> = cells
+            .iter()
+            .copied()
+            .filter(|c| c.row < 2 && c.col < 8)
+            .collect();
         let (all, _, _, none) = heat_top(&small, &rows[..2], &cols[..8]);
         assert_eq!(all.len(), 16);
         assert!(none.is_none());

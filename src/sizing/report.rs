@@ -32,9 +32,7 @@ pub fn ordered(outcome: &Outcome) -> Vec<&Row> {
             _ => 2,
         };
         let cost = |r: &Row| r.cost_per_month_usd().unwrap_or(f64::INFINITY);
-        group(a)
-            .cmp(&group(b))
-            .then(cost(a).total_cmp(&cost(b)))
+        group(a).cmp(&group(b)).then(cost(a).total_cmp(&cost(b)))
     });
     rows
 }

@@ -130,7 +130,9 @@ pub fn usd_per_hour(x: f64) -> String {
     format!("${}", {
         let s = format!("{:.3}", x.abs());
         let (whole, frac) = s.split_once('.').unwrap_or((&s, "000"));
-        let whole = whole.parse::<u64>().map_or(whole.to_string(), group_thousands);
+        let whole = whole
+            .parse::<u64>()
+            .map_or(whole.to_string(), group_thousands);
         format!("{}{whole}.{frac}", if x < 0.0 { "-" } else { "" })
     })
 }
@@ -327,7 +329,10 @@ mod tests {
         assert_eq!(percent_fine(0.0123), "1.2%");
         assert_eq!(percent_fine(0.5), "50%");
         assert_eq!(percent_fine(0.0), "0%");
-        assert_eq!(percent_fine_ci(Some(0.00043), Some(0.00002)), "0.043% ± 0.002%");
+        assert_eq!(
+            percent_fine_ci(Some(0.00043), Some(0.00002)),
+            "0.043% ± 0.002%"
+        );
         assert_eq!(percent_fine_ci(Some(0.0), Some(0.0)), "0%");
         assert_eq!(usd_per_hour(0.526), "$0.526");
         assert_eq!(usd_per_hour(1234.5), "$1,234.500");

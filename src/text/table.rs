@@ -134,16 +134,30 @@ fn cell_words(s: &str) -> Vec<String> {
 
 /// Lays `rows` out under `columns`, within `width` columns when given (`None`: as wide as it
 /// takes). Every row has one cell per column.
-pub fn layout(columns: &[Column], rows: &[Vec<String>], rule: Rule, width: Option<usize>) -> Fitted {
+pub fn layout(
+    columns: &[Column],
+    rows: &[Vec<String>],
+    rule: Rule,
+    width: Option<usize>,
+) -> Fitted {
     let n = columns.len();
-    let data_width = |c: usize| rows.iter().map(|r| r.get(c).map_or(0, |x| chars(x))).max().unwrap_or(0);
+    let data_width = |c: usize| {
+        rows.iter()
+            .map(|r| r.get(c).map_or(0, |x| chars(x)))
+            .max()
+            .unwrap_or(0)
+    };
     let mut shown: Vec<bool> = vec![true; n];
     let mut widths: Vec<usize> = (0..n)
         .map(|c| data_width(c).max(chars(&columns[c].header)))
         .collect();
     let total = |widths: &[usize], shown: &[bool]| {
         let k = shown.iter().filter(|s| **s).count();
-        (0..n).filter(|&c| shown[c]).map(|c| widths[c]).sum::<usize>() + GAP * k.saturating_sub(1)
+        (0..n)
+            .filter(|&c| shown[c])
+            .map(|c| widths[c])
+            .sum::<usize>()
+            + GAP * k.saturating_sub(1)
     };
     let mut wrap_headers = false;
     let mut cell_width: Vec<Option<usize>> = vec![None; n];
@@ -235,7 +249,11 @@ pub fn layout(columns: &[Column], rows: &[Vec<String>], rule: Rule, width: Optio
             .iter()
             .map(|h| {
                 let skip = height - h.len();
-                if k >= skip { h[k - skip].clone() } else { String::new() }
+                if k >= skip {
+                    h[k - skip].clone()
+                } else {
+                    String::new()
+                }
             })
             .collect();
         push_line(&mut out, &cells);
@@ -289,7 +307,9 @@ mod tests {
     use super::*;
 
     fn rows(r: &[&[&str]]) -> Vec<Vec<String>> {
-        r.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+        r.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
     }
 
     #[test]
@@ -309,7 +329,10 @@ mod tests {
         ];
         let data = rows(&[&["2m", "635", "one two three four"]]);
         // 27 + 2 + 4 + 2 + 18 = 53 wide as it is.
-        assert_eq!(widest_line(&layout(&cols, &data, Rule::Full, None).text), 53);
+        assert_eq!(
+            widest_line(&layout(&cols, &data, Rule::Full, None).text),
+            53
+        );
         // Wrapped header: the longest piece, "before_", is 7; 7 + 2 + 4 + 2 + 18 = 33.
         let t = layout(&cols, &data, Rule::Full, Some(33));
         assert_eq!(widest_line(&t.text), 33);
@@ -322,6 +345,10 @@ mod tests {
         // Narrower still: the note wraps at spaces, to 20 - 9 = 11 wide.
         let t = layout(&cols, &data, Rule::Full, Some(20));
         assert!(widest_line(&t.text) <= 20, "{}", t.text);
-        assert!(t.text.ends_with("2m       one two\n         three four\n"), "{}", t.text);
+        assert!(
+            t.text.ends_with("2m       one two\n         three four\n"),
+            "{}",
+            t.text
+        );
     }
 }

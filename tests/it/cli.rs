@@ -526,7 +526,11 @@ duration = { dist = "constant", value = "10m" }
         let cells: Vec<&str> = line.split_whitespace().collect();
         // The first dollar cell is the cost per month (then its ± and the idle part), written as
         // money is everywhere (whole dollars with separators, cents below $10).
-        let shown: Vec<&str> = cells.iter().copied().filter(|x| x.starts_with('$')).collect();
+        let shown: Vec<&str> = cells
+            .iter()
+            .copied()
+            .filter(|x| x.starts_with('$'))
+            .collect();
         assert_eq!(
             shown.first().copied(),
             Some(capsim::text::format::usd(row[c].parse::<f64>().unwrap()).as_str()),

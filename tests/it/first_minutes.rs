@@ -6,7 +6,10 @@ use crate::support::{capsim, repo, run};
 fn quickstart_args(out: &std::path::Path) -> Vec<String> {
     vec![
         "run".into(),
-        repo().join("scenarios/quickstart.toml").display().to_string(),
+        repo()
+            .join("scenarios/quickstart.toml")
+            .display()
+            .to_string(),
         "--replications".into(),
         "2".into(),
         "--horizon".into(),
@@ -93,7 +96,12 @@ fn a_mistake_in_a_set_is_said_once_at_the_command_line_with_every_top_level_key(
     ]));
     assert_eq!(o.code, Some(2));
     assert_eq!(o.stderr.matches("error:").count(), 1, "{}", o.stderr);
-    assert!(o.stderr.starts_with("command line: error: --set gol.wait_p95=5m"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .starts_with("command line: error: --set gol.wait_p95=5m"),
+        "{}",
+        o.stderr
+    );
     assert!(!o.stderr.contains("in variant"), "{}", o.stderr);
     let hint = o.stderr.lines().find(|l| l.contains("hint:")).unwrap();
     for key in ["goal", "sweep", "compute", "endpoint"] {

@@ -449,7 +449,11 @@ fn the_window_is_configurable_and_checked() {
         .find(|c| c.file == "nodes-gpu-cluster.svg")
         .unwrap();
     // The window's start bounds the samples folded into the hour-of-week profile.
-    assert!(nodes.title.contains("by hour of the week"), "{}", nodes.title);
+    assert!(
+        nodes.title.contains("by hour of the week"),
+        "{}",
+        nodes.title
+    );
     let late = ReportOptions {
         window_start_s: Some(86_400.0 * 10.0),
         ..ReportOptions::default()

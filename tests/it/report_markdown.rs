@@ -47,12 +47,18 @@ fn check(md: &str, what: &str) {
     }
     // The assumption labels are bold: `**Price, ...:**` then the text.
     assert!(md.contains(":** "), "{what}");
-    assert!(!md.contains(": **"), "{what}: a label's closing stars after a space");
+    assert!(
+        !md.contains(": **"),
+        "{what}: a label's closing stars after a space"
+    );
 }
 
 #[test]
 fn report_md_of_a_sweep_renders_cleanly() {
-    let md = report_md("min-nodes.toml", &["--replications", "2", "--horizon", "9d"]);
+    let md = report_md(
+        "min-nodes.toml",
+        &["--replications", "2", "--horizon", "9d"],
+    );
     check(&md, "min-nodes");
     assert!(md.contains("min_instances"));
 }
