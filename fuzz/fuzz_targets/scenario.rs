@@ -133,5 +133,5 @@ pub fn run(data: &[u8]) {
     if let Some(rows) = &tradeoff {
         output::tradeoff_csv(&plan, rows).expect("tradeoff.csv to memory");
     }
-    let _ = capsim::cli::summary::terminal_summary(&plan, &results, tradeoff.as_deref());
+    let _ = capsim::cli::summary::terminal_summary(&plan, &results, tradeoff.as_deref(), Some(100));
 }

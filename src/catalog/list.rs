@@ -145,7 +145,15 @@ pub fn is_retired(size: &VmSize, today: &str) -> bool {
 
 /// Renders `rows` (from [`select`]) in `format`.
 pub fn render(rows: &[&VmSize], format: Format) -> String {
+    render_within(rows, format, None)
+}
+
+/// [`render`], the table within `width` columns when given: the headers wrap, the series,
+/// GPU architecture columns go when they must (the CSV has them), and the GPU
+/// model and retirement cells wrap; the columns left out are named under the table.
+pub fn render_within(rows: &[&VmSize], format: Format, width: Option<usize>) -> String {
     match format {
+        Format::Table if width.is_some() => render_fitted(rows, width),
         Format::Table => render_table(rows),
         Format::Csv => render_csv(rows),
         Format::Json => render_json(rows),
@@ -255,6 +263,56 @@ fn render_table(rows: &[&VmSize]) -> String {
         push_table_line(&mut out, row, &widths);
     }
     out.push('\n');
+    out.push_str(&price_footer(rows));
+    out
+}
+
+/// The table within a width, by [`crate::text::table`], with headers in words.
+fn render_fitted(rows: &[&VmSize], width: Option<usize>) -> String {
+    use crate::text::table::{Column, Rule, layout};
+    let columns = [
+        Column::left("size"),
+        Column::left("series").droppable(1),
+        Column::right("vCPUs"),
+        Column::right("memory GiB"),
+        Column::right("GPUs"),
+        Column::left("GPU").wrapping(),
+        Column::left("GPU arch").droppable(2),
+        Column::right("price/h"),
+        Column::right("low priority"),
+        // Only a column of dashes may go (no size listed is retiring).
+        if rows.iter().all(|s| retired_cell(s) == "-") {
+            Column::left("retired on").droppable(3)
+        } else {
+            Column::left("retired on").wrapping()
+        },
+    ];
+    // Money as capsim writes it everywhere: `$0.526`.
+    let price = |x: Option<f64>| x.map_or("-".into(), crate::text::format::usd_per_hour);
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|s| {
+            let mut row = table_row(s).to_vec();
+            row[7] = price(s.price_usd_per_hour);
+            row[8] = price(s.low_priority_price_usd_per_hour);
+            row
+        })
+        .collect();
+    let fitted = layout(&columns, &body, Rule::PerColumn, width);
+    let mut out = fitted.text;
+    if body.is_empty() {
+        out.push_str("(no VM size matched the query)\n");
+        return out;
+    }
+    out.push('\n');
+    if !fitted.dropped.is_empty() {
+        let _ = writeln!(
+            out,
+            "Left out to fit {} columns: {} (--format csv has every column; --wide shows them).",
+            width.unwrap_or(0),
+            fitted.dropped.join(", ")
+        );
+    }
     out.push_str(&price_footer(rows));
     out
 }

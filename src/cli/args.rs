@@ -194,6 +194,10 @@ pub struct SizeArgs {
     /// --set traffic.requests.arrivals.rate_per_second=30 (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+    /// Tables as wide as their contents: without it they fit the terminal (100 columns when
+    /// the output is not a terminal), leaving out or wrapping columns and saying which.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Args, Debug)]
@@ -210,6 +214,10 @@ pub struct MergeArgs {
     /// Also write report.html, report.md and charts/.
     #[arg(long)]
     pub report: bool,
+    /// Tables as wide as their contents: without it they fit the terminal (100 columns when
+    /// the output is not a terminal), leaving out or wrapping columns and saying which.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Args, Debug)]
@@ -241,6 +249,10 @@ pub struct CatalogArgs {
     /// Also list sizes whose series has been retired.
     #[arg(long)]
     pub include_retired: bool,
+    /// Tables as wide as their contents: without it they fit the terminal (100 columns when
+    /// the output is not a terminal), leaving out or wrapping columns and saying which.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -288,6 +300,10 @@ pub struct RunArgs {
     pub force: bool,
     #[command(flatten)]
     pub check: CheckArgs,
+    /// Tables as wide as their contents: without it they fit the terminal (100 columns when
+    /// the output is not a terminal), leaving out or wrapping columns and saying which.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Args, Debug)]

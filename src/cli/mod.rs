@@ -40,11 +40,14 @@ pub fn execute(cli: Cli) -> Result<(), CommandError> {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
         Command::Catalog(args) => catalog(args),
-        Command::Report(args) => commands::report(&commands::ReportRequest {
-            dir: args.dir,
-            png: args.png,
-        })
-        .map(|_| ()),
+        Command::Report(args) => {
+            let written = commands::report(&commands::ReportRequest {
+                dir: args.dir,
+                png: args.png,
+            })?;
+            print_report_written(&written);
+            Ok(())
+        }
         Command::Merge(args) => merge(args),
         Command::Size(args) => size(args),
         Command::Import(args) => import(args),
@@ -77,6 +80,7 @@ fn edits(check: CheckArgs) -> Edits {
 
 fn run(args: RunArgs) -> Result<(), CommandError> {
     let quiet = args.quiet;
+    let wide = args.wide;
     let deny_warnings = args.check.deny_warnings;
     let request = commands::RunRequest {
         edits: Edits {
@@ -120,6 +124,7 @@ fn run(args: RunArgs) -> Result<(), CommandError> {
             out_dir: &outcome.out_dir,
             elapsed: outcome.elapsed,
             events: outcome.events,
+            width: terminal::table_width(wide),
         });
         if let Some(a) = &outcome.auto {
             let (lo, hi) = (
@@ -149,7 +154,60 @@ fn run(args: RunArgs) -> Result<(), CommandError> {
             );
         }
     }
+    print_report_written(&outcome.report);
+    if outcome.removed_report {
+        let _ = writeln!(
+            stdout,
+            "The earlier report in {}/ (report.html, report.md, charts/) described the results \
+             this run replaced, and was removed: add --report, or run `capsim report {}`, to \
+             write one of these results.",
+            outcome.out_dir.display(),
+            outcome.out_dir.display()
+        );
+    }
     outcome.status()
+}
+
+/// Where the report is, to open or attach: the HTML file first.
+fn print_report_written(written: &[std::path::PathBuf]) {
+    let Some(html) = written
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "html"))
+        .or(written.first())
+    else {
+        return;
+    };
+    let md = written
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "md"));
+    let charts = written
+        .iter()
+        .filter(|p| {
+            p.parent()
+                .and_then(|d| d.file_name())
+                .is_some_and(|d| d == "charts")
+        })
+        .count();
+    let mut also = vec![];
+    if let Some(md) = md {
+        also.push(format!("{} for a wiki", md.display()));
+    }
+    if charts > 0 {
+        also.push(format!(
+            "{charts} chart{} in charts/",
+            if charts == 1 { "" } else { "s" }
+        ));
+    }
+    let _ = writeln!(
+        std::io::stdout(),
+        "Report: {}{}",
+        html.display(),
+        if also.is_empty() {
+            String::new()
+        } else {
+            format!(" (open it in a browser; also {})", also.join(", "))
+        }
+    );
 }
 
 fn merge(args: MergeArgs) -> Result<(), CommandError> {
@@ -167,7 +225,9 @@ fn merge(args: MergeArgs) -> Result<(), CommandError> {
             out_dir: &outcome.out_dir,
             elapsed: std::time::Duration::ZERO,
             events: outcome.events,
+            width: terminal::table_width(args.wide),
         });
+        print_report_written(&outcome.report);
     }
     Ok(())
 }
@@ -194,7 +254,12 @@ fn size(args: SizeArgs) -> Result<(), CommandError> {
         return Ok(());
     }
     let sized = &outcome.sized;
-    let table = sizing::terminal_table(&sized.outcome, &sized.spec.target, &sized.info);
+    let table = sizing::terminal_table(
+        &sized.outcome,
+        &sized.spec.target,
+        &sized.info,
+        terminal::table_width(args.wide),
+    );
     let mut sources: Vec<&str> = vec![];
     for (_, source) in &sized.price_sources {
         if !sources.contains(&source.as_str()) {
@@ -211,6 +276,7 @@ fn size(args: SizeArgs) -> Result<(), CommandError> {
         "{table}{prices}Results in {}/",
         outcome.out_dir.display()
     );
+    print_report_written(&outcome.report);
     Ok(())
 }
 
@@ -222,17 +288,26 @@ fn validate(args: ValidateArgs) -> Result<(), CommandError> {
         deny_warnings,
     })?;
     print_warnings(&v.warnings);
-    let s = |n: usize| if n == 1 { "" } else { "s" };
+    // Only what the scenario has: an endpoint scenario has endpoints and request streams, not
+    // "0 workloads".
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![count(v.variants, "variant", "variants")];
+    for (n, one, many) in [
+        (v.targets, "compute target", "compute targets"),
+        (v.endpoints, "endpoint", "endpoints"),
+        (v.workloads, "workload", "workloads"),
+        (v.traffic, "request workload", "request workloads"),
+    ] {
+        if n > 0 {
+            parts.push(count(n, one, many));
+        }
+    }
     let _ = writeln!(
         std::io::stdout(),
-        "{}: valid ({} variant{}, {} compute target{}, {} workload{})",
+        "{}: valid ({})",
         v.file.display(),
-        v.variants,
-        s(v.variants),
-        v.targets,
-        s(v.targets),
-        v.workloads,
-        s(v.workloads),
+        parts.join(", ")
     );
     Ok(())
 }
@@ -317,6 +392,10 @@ fn catalog(args: CatalogArgs) -> Result<(), CommandError> {
         CatalogFormat::Csv => list::Format::Csv,
         CatalogFormat::Json => list::Format::Json,
     };
-    let _ = write!(std::io::stdout(), "{}", list::render(&rows, format));
+    let _ = write!(
+        std::io::stdout(),
+        "{}",
+        list::render_within(&rows, format, terminal::table_width(args.wide))
+    );
     Ok(())
 }

@@ -4,7 +4,9 @@ use crate::scenario::SizingTarget;
 use crate::sizing::Est;
 use crate::sizing::report::{AZURE_HA_MIN_INSTANCES, SizingRun, ordered};
 use crate::sizing::search::{HOURS_PER_MONTH, Outcome};
+use crate::text::format::{percent_fine, usd, usd_per_hour};
 use crate::text::num;
+use crate::text::table::{self, Column, Rule};
 use std::fmt::Write as _;
 
 fn pm(e: Est, decimals: usize) -> String {
@@ -18,29 +20,43 @@ fn pm(e: Est, decimals: usize) -> String {
     }
 }
 
+/// A share with the digits it takes to compare it with the limit, and its interval.
+fn share_pm(e: Est) -> String {
+    if !e.mean.is_finite() {
+        return "-".into();
+    }
+    crate::text::format::percent_fine_ci(Some(e.mean), Some(e.ci95))
+}
+
 /// The readable table: every candidate, its count, latencies, 429 share, monthly cost and
-/// verdict, then the recommendation in a sentence.
-pub fn terminal_table(outcome: &Outcome, goal: &SizingTarget, info: &SizingRun) -> String {
+/// verdict, then the recommendation in a sentence. Within `width` columns when given: the
+/// verdicts wrap, the analytic count goes first.
+pub fn terminal_table(
+    outcome: &Outcome,
+    goal: &SizingTarget,
+    info: &SizingRun,
+    width: Option<usize>,
+) -> String {
     let p = goal.percentile.label();
-    let header = [
-        "size".to_string(),
-        "USD/h".into(),
-        "instances".into(),
-        "M/M/c/K".into(),
-        "p95 ms".into(),
-        "p99 ms".into(),
-        "429 %".into(),
-        "USD/month".into(),
-        "verdict".into(),
+    let columns = [
+        Column::left("size"),
+        Column::right("price/h").droppable(3),
+        Column::right("instances"),
+        Column::right("M/M/c/K").droppable(1),
+        Column::right("p95 ms"),
+        Column::right("p99 ms").droppable(2),
+        Column::right("429s"),
+        Column::right("cost/month"),
+        Column::left("verdict").wrapping(),
     ];
-    let mut cells: Vec<[String; 9]> = vec![header];
+    let mut cells: Vec<Vec<String>> = vec![];
     for r in ordered(outcome) {
         let m = r.measured.as_ref();
-        cells.push([
+        cells.push(vec![
             r.candidate.size.clone(),
             r.candidate
                 .price_usd_per_hour
-                .map_or("-".into(), |x| format!("{x:.3}")),
+                .map_or("-".into(), usd_per_hour),
             r.instances.map_or("-".into(), |n| n.to_string()),
             match r.analytic {
                 Some(a) => a.instances.map_or(">max".into(), |n| n.to_string()),
@@ -48,31 +64,11 @@ pub fn terminal_table(outcome: &Outcome, goal: &SizingTarget, info: &SizingRun) 
             },
             m.map_or("-".into(), |m| pm(m.latency_p95_ms, 0)),
             m.map_or("-".into(), |m| pm(m.latency_p99_ms, 0)),
-            m.map_or("-".into(), |m| {
-                let pct = m.rejected_429_share;
-                pm(
-                    Est {
-                        mean: pct.mean * 100.0,
-                        ci95: pct.ci95 * 100.0,
-                        ..pct
-                    },
-                    3,
-                )
-            }),
-            r.cost_per_month_usd()
-                .map_or("-".into(), |c| format!("{c:.0}")),
+            m.map_or("-".into(), |m| share_pm(m.rejected_429_share)),
+            r.cost_per_month_usd().map_or("-".into(), usd),
             r.verdict.to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..9)
-        .map(|i| {
-            cells
-                .iter()
-                .map(|c| c[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -81,46 +77,37 @@ pub fn terminal_table(outcome: &Outcome, goal: &SizingTarget, info: &SizingRun) 
         info.endpoint,
         info.scenario,
         num(goal.latency_slo_ms),
-        num(goal.max_429_share),
+        percent_fine(goal.max_429_share),
         num(goal.peak_rate_per_second),
         info.replications,
         if info.replications == 1 { "" } else { "s" },
         info.seed
     );
-    for (k, row) in cells.iter().enumerate() {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            let pad = widths[i] - cell.chars().count();
-            if i == 8 {
-                line.push_str(cell);
-            } else if i == 0 {
-                let _ = write!(line, "{cell}{}  ", " ".repeat(pad));
-            } else {
-                let _ = write!(line, "{}{cell}  ", " ".repeat(pad));
-            }
-        }
-        let _ = writeln!(s, "{}", line.trim_end());
-        if k == 0 {
-            let total: usize = widths[..8].iter().sum::<usize>() + 2 * 8 + "verdict".len();
-            let _ = writeln!(s, "{}", "-".repeat(total));
-        }
+    let fitted = table::layout(&columns, &cells, Rule::Full, width);
+    s.push_str(&fitted.text);
+    if !fitted.dropped.is_empty() {
+        let _ = writeln!(
+            s,
+            "Left out to fit {} columns: {} (sizing.csv has them; --wide shows them).",
+            width.unwrap_or(0),
+            fitted.dropped.join(", ")
+        );
     }
     match outcome.recommended.map(|i| &outcome.rows[i]) {
         Some(r) => {
             let _ = writeln!(
                 s,
-                "Recommendation: {} x {} ({} ms {p}, {} USD per month at {} USD/h x {} h).",
+                "Recommendation: {} x {} ({} ms {p}, {} a month at {}/h x {} h).",
                 r.instances.unwrap_or(0),
                 r.candidate.size,
                 r.measured.map_or("-".into(), |m| format!(
                     "{:.0}",
                     m.latency_ms(goal.percentile).mean
                 )),
-                r.cost_per_month_usd()
-                    .map_or("-".into(), |c| format!("{c:.0}")),
+                r.cost_per_month_usd().map_or("-".into(), usd),
                 r.candidate
                     .price_usd_per_hour
-                    .map_or("-".into(), |x| format!("{x}")),
+                    .map_or("-".into(), usd_per_hour),
                 HOURS_PER_MONTH
             );
             if let Some(a) = r.autoscale {
@@ -128,7 +115,7 @@ pub fn terminal_table(outcome: &Outcome, goal: &SizingTarget, info: &SizingRun) 
                     s,
                     "Autoscale for the traffic's profile: min {}{}, max {} instances (closed form \
                      hour by hour); instant scaling would use {:.0}% of the instance-hours of fixed \
-                     peak capacity and save up to {:.0} USD per month. New instances take minutes \
+                     peak capacity and save up to {} a month. New instances take minutes \
                      (5-15, an assumption): check the rules with [endpoint.autoscale] and capsim run.",
                     a.min_instances,
                     if a.min_instances < AZURE_HA_MIN_INSTANCES {
@@ -138,7 +125,7 @@ pub fn terminal_table(outcome: &Outcome, goal: &SizingTarget, info: &SizingRun) 
                     },
                     a.max_instances,
                     a.instance_hours_share * 100.0,
-                    a.saving_per_month_usd
+                    usd(a.saving_per_month_usd)
                 );
             }
         }

@@ -6,8 +6,9 @@ use crate::scenario::sweep::{Plan, Variant};
 use crate::sweep::RunResult;
 use crate::sweep::tradeoff::{Noise, Row};
 use crate::targets::TargetKind;
+use crate::text::format::percent_fine;
 use crate::text::format_duration;
-use crate::text::number::group_thousands;
+use crate::text::table::{self, Column, Rule};
 use std::io::Write;
 use std::path::Path;
 
@@ -19,6 +20,8 @@ pub struct Finished<'a> {
     pub out_dir: &'a Path,
     pub elapsed: std::time::Duration,
     pub events: u64,
+    /// Columns the tables may take (`None`: as wide as they are).
+    pub width: Option<usize>,
 }
 
 /// Prints `run` to stdout.
@@ -44,7 +47,7 @@ pub fn print(run: &Finished<'_>) {
     let _ = write!(
         stdout,
         "{}",
-        terminal_summary(plan, run.results, run.tradeoff)
+        terminal_summary(plan, run.results, run.tradeoff, run.width)
     );
     let _ = writeln!(
         stdout,
@@ -68,16 +71,15 @@ fn fmt_duration_s(s: f64) -> String {
     }
 }
 
+/// Money as everywhere else (reports, `size`): `$1,277`, `$0.58`.
 fn fmt_usd(x: f64) -> String {
-    if !x.is_finite() {
-        return "-".into();
-    }
-    let whole = x.round() as i64;
-    format!(
-        "{}${}",
-        if whole < 0 { "-" } else { "" },
-        group_thousands(whole.unsigned_abs())
-    )
+    crate::text::format::usd(x)
+}
+
+/// `$1,277 ± $30`: the interval at the amount's precision.
+fn usd_ci(m: M, est: &[crate::metrics::Estimate]) -> String {
+    let e = est[m as usize];
+    crate::text::format::usd_ci(Some(e.mean), Some(e.ci95).filter(|c| c.is_finite()))
 }
 
 fn with_ci(value: String, ci: f64, unit_fmt: impl Fn(f64) -> String) -> String {
@@ -88,19 +90,23 @@ fn with_ci(value: String, ci: f64, unit_fmt: impl Fn(f64) -> String) -> String {
     }
 }
 
-/// The leading header cells of every table: with several variants, `#` and the swept fields'
-/// last path segments.
-fn lead_header(plan: &Plan, several: bool) -> Vec<String> {
+/// The leading columns of every table: with several variants, `#` and the swept fields' last
+/// path segments (which wrap at `_` when the table must narrow).
+fn lead_columns(plan: &Plan, several: bool) -> Vec<Column> {
     if !several {
         return vec![];
     }
-    std::iter::once("#".to_string())
+    std::iter::once(Column::right("#"))
         .chain(
             plan.axes
                 .iter()
-                .map(|a| a.rsplit('.').next().unwrap_or(a).to_string()),
+                .map(|a| Column::left(a.rsplit('.').next().unwrap_or(a))),
         )
         .collect()
+}
+
+fn lead_len(plan: &Plan, several: bool) -> usize {
+    if several { 1 + plan.axes.len() } else { 0 }
 }
 
 /// A row's leading cells: with several variants, its number and its swept values.
@@ -115,30 +121,31 @@ fn lead_cells(v: &Variant, several: bool) -> Vec<String> {
 
 /// A fixed-width table: one row per variant and target; with several variants, the swept
 /// values lead each row, and the goal and Pareto columns follow when there is a comparison.
-pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[Row]>) -> String {
+pub fn terminal_summary(
+    plan: &Plan,
+    results: &[RunResult],
+    tradeoff: Option<&[Row]>,
+    width: Option<usize>,
+) -> String {
     let several = plan.variants.len() > 1;
-    let mut header: Vec<String> = vec![];
-    header.extend(lead_header(plan, several));
-    header.extend(
-        [
-            "target",
-            "jobs",
-            "jobs/h",
-            "wait mean",
-            "wait p95",
-            "util",
-            "cost/month",
-            "idle/month",
-        ]
-        .map(String::from),
-    );
+    let mut columns = lead_columns(plan, several);
+    columns.extend([
+        Column::left("target").droppable(3),
+        Column::right("jobs").droppable(1),
+        Column::right("jobs/h").droppable(2),
+        Column::right("wait mean"),
+        Column::right("wait p95"),
+        Column::right("util").droppable(5),
+        Column::right("cost/month"),
+        Column::right("idle/month").droppable(4),
+    ]);
     if several {
-        header.push("pareto".into());
+        columns.push(Column::right("pareto"));
         if plan.goal.is_some() {
-            header.push("goal".into());
+            columns.push(Column::left("goal"));
         }
     }
-    let mut rows: Vec<Vec<String>> = vec![header];
+    let mut rows: Vec<Vec<String>> = vec![];
     let mut endpoint_rows: Vec<Vec<String>> = vec![];
     let mut batch_rows: Vec<Vec<String>> = vec![];
     for (vi, (v, result)) in plan.variants.iter().zip(results).enumerate() {
@@ -156,27 +163,22 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                         "-".into()
                     }
                 };
-                let pct = |x: f64| {
-                    if x.is_finite() {
-                        format!("{:.2}%", x * 100.0)
-                    } else {
-                        "-".into()
-                    }
+                let requests = g(M::requests).mean;
+                let share_408 = if requests > 0.0 {
+                    g(M::timed_out_408).mean / requests
+                } else {
+                    f64::NAN
                 };
                 row.extend([
                     s.system.targets[t].name.clone(),
-                    format!("{:.0}", g(M::requests).mean),
-                    pct(g(M::rejected_429_share).mean),
-                    format!("{:.0}", g(M::timed_out_408).mean),
+                    format!("{:.0}", requests),
+                    percent_fine(g(M::rejected_429_share).mean),
+                    percent_fine(share_408),
                     ms(g(M::latency_p50).mean),
                     with_ci(ms(g(M::latency_p95).mean), g(M::latency_p95).ci95, ms),
                     ms(g(M::latency_p99).mean),
                     format!("{:.1}", g(M::instances_mean).mean),
-                    with_ci(
-                        fmt_usd(g(M::cost_per_month).mean),
-                        g(M::cost_per_month).ci95,
-                        fmt_usd,
-                    ),
+                    usd_ci(M::cost_per_month, est),
                     fmt_usd(g(M::idle_cost_per_month).mean),
                 ]);
                 goal_cells(plan, tradeoff, vi, t, &mut row);
@@ -210,11 +212,7 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                     n(M::mini_batch_retries),
                     n(M::files_failed),
                     format!("{:.0}%", g(M::utilization).mean * 100.0),
-                    with_ci(
-                        fmt_usd(g(M::cost_per_month).mean),
-                        g(M::cost_per_month).ci95,
-                        fmt_usd,
-                    ),
+                    usd_ci(M::cost_per_month, est),
                     if per_1000.is_finite() {
                         format!("${per_1000:.4}")
                     } else {
@@ -237,87 +235,88 @@ pub fn terminal_summary(plan: &Plan, results: &[RunResult], tradeoff: Option<&[R
                 ),
                 fmt_duration_s(g(M::wait_p95).mean),
                 format!("{:.0}%", g(M::utilization).mean * 100.0),
-                with_ci(
-                    fmt_usd(g(M::cost_per_month).mean),
-                    g(M::cost_per_month).ci95,
-                    fmt_usd,
-                ),
+                usd_ci(M::cost_per_month, est),
                 fmt_usd(g(M::idle_cost_per_month).mean),
             ]);
             goal_cells(plan, tradeoff, vi, t, &mut row);
             rows.push(row);
         }
     }
-    let text_cols = if several { 1 + plan.axes.len() + 1 } else { 1 };
     let mut out = String::new();
-    if rows.len() > 1 {
-        out.push_str(&layout(
-            &rows,
-            text_cols,
-            several,
-            several && plan.goal.is_some(),
-        ));
-    }
-    if !endpoint_rows.is_empty() {
-        let mut header: Vec<String> = vec![];
-        header.extend(lead_header(plan, several));
-        header.extend(
-            [
-                "endpoint",
-                "requests",
-                "429",
-                "408",
-                "latency p50",
-                "latency p95",
-                "p99",
-                "instances",
-                "cost/month",
-                "idle/month",
-            ]
-            .map(String::from),
-        );
-        // Sweeps compare endpoints as they compare clusters: on cost against latency.
-        let compared = several && tradeoff.is_some();
-        if compared {
-            header.push("pareto".into());
-            if plan.goal.is_some() {
-                header.push("goal".into());
-            }
+    let mut dropped: Vec<String> = vec![];
+    let mut table = |columns: Vec<Column>, rows: &[Vec<String>], out: &mut String| {
+        // The target's name leaves the table only when it is the same on every row.
+        let mut columns = columns;
+        let t = lead_len(plan, several);
+        if rows.iter().any(|r| r.get(t) != rows[0].get(t)) {
+            columns[t].drop_rank = None;
         }
-        endpoint_rows.insert(0, header);
-        if rows.len() > 1 {
-            out.push('\n');
-        }
-        out.push_str(&layout(
-            &endpoint_rows,
-            text_cols,
-            several,
-            compared && plan.goal.is_some(),
-        ));
-    }
-    if !batch_rows.is_empty() {
-        let mut header: Vec<String> = vec![];
-        header.extend(lead_header(plan, several));
-        header.extend(
-            [
-                "batch endpoint",
-                "jobs",
-                "job duration",
-                "p95",
-                "cancelled",
-                "retries",
-                "files failed",
-                "workers busy",
-                "cost/month",
-                "per 1000 files",
-            ]
-            .map(String::from),
-        );
-        batch_rows.insert(0, header);
         if !out.is_empty() {
             out.push('\n');
         }
-        out.push_str(&layout(&batch_rows, text_cols, several, false));
+        let fitted = table::layout(&columns, rows, Rule::Full, width);
+        out.push_str(&fitted.text);
+        dropped.extend(fitted.dropped);
+    };
+    if !rows.is_empty() {
+        table(columns, &rows, &mut out);
+    }
+    if !endpoint_rows.is_empty() {
+        let mut columns = lead_columns(plan, several);
+        columns.extend([
+            Column::left("endpoint").droppable(5),
+            Column::right("requests").droppable(1),
+            Column::right("429s"),
+            Column::right("408s"),
+            Column::right("latency p50").droppable(2),
+            Column::right("latency p95"),
+            Column::right("p99").droppable(3),
+            Column::right("instances"),
+            Column::right("cost/month"),
+            Column::right("idle/month").droppable(4),
+        ]);
+        // Sweeps compare endpoints as they compare clusters: on cost against latency.
+        if several && tradeoff.is_some() {
+            columns.push(Column::right("pareto"));
+            if plan.goal.is_some() {
+                columns.push(Column::left("goal"));
+            }
+        }
+        table(columns, &endpoint_rows, &mut out);
+    }
+    if !batch_rows.is_empty() {
+        let mut columns = lead_columns(plan, several);
+        columns.extend([
+            Column::left("batch endpoint").droppable(5),
+            Column::right("jobs"),
+            Column::right("job duration"),
+            Column::right("p95").droppable(3),
+            Column::right("cancelled").droppable(1),
+            Column::right("retries").droppable(2),
+            Column::right("files failed"),
+            Column::right("workers busy"),
+            Column::right("cost/month"),
+            Column::right("per 1000 files").droppable(4),
+        ]);
+        table(columns, &batch_rows, &mut out);
+    }
+    if !endpoint_rows.is_empty() {
+        out.push_str(
+            "429s and 408s: the share of requests turned away (HTTP 429) and timed out (408).\n",
+        );
+    }
+    if !dropped.is_empty() {
+        let mut seen: Vec<String> = vec![];
+        for d in dropped {
+            if !seen.contains(&d) {
+                seen.push(d);
+            }
+        }
+        out.push_str(&format!(
+            "Left out to fit {} columns: {} (summary.csv has them; --wide shows them).\n",
+            width.unwrap_or(0),
+            seen.join(", ")
+        ));
     }
     // The verdict, in the words the report prints too (one function decides it).
     if several && let Some(rows) = tradeoff {
@@ -346,43 +345,6 @@ fn goal_cells(plan: &Plan, tradeoff: Option<&[Row]>, vi: usize, t: usize, row: &
             row.push(cell);
         }
     }
-}
-
-/// Lays out `rows` (the first is the header) in aligned columns: the first `text_cols` left
-/// aligned (but a leading `#` column), numbers right aligned, and a last text column (the goal)
-/// left aligned when `last_is_text`.
-fn layout(rows: &[Vec<String>], text_cols: usize, several: bool, last_is_text: bool) -> String {
-    let ncol = rows[0].len();
-    let widths: Vec<usize> = (0..ncol)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |x| x.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for (i, r) in rows.iter().enumerate() {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                let pad = widths[c] - cell.chars().count();
-                if c < text_cols && !(several && c == 0) || c + 1 == ncol && last_is_text {
-                    format!("{cell}{}", " ".repeat(pad))
-                } else {
-                    format!("{}{cell}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-        if i == 0 {
-            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
-            out.push('\n');
-        }
-    }
-    out
 }
 
 /// A warning for differences from variant 0 that are smaller than their confidence intervals:

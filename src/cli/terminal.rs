@@ -69,15 +69,43 @@ impl Observer for Terminal {
     }
 }
 
+/// Columns a table may take: none when `wide`, the terminal's width when stdout is one, else
+/// 100 (a file, a pipe, a CI log).
+pub fn table_width(wide: bool) -> Option<usize> {
+    if wide {
+        return None;
+    }
+    Some(stdout_columns().unwrap_or(100))
+}
+
+/// The width of the terminal on stdout, if stdout is a terminal.
+fn stdout_columns() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ writes a `winsize` into the pointer given, which lives for the call.
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col >= 40).then_some(size.ws_col as usize)
+}
+
+/// The bar's template: the bar takes what the text leaves of the terminal's width, so the line
+/// never wraps (the text is at most 60 columns: see the test).
+const BAR_TEMPLATE: &str = "{wide_bar} {pos}/{len} replications, {per_sec}, ETA {eta}";
+
 /// A progress bar (done/total, rate, ETA); hidden when quiet or for fewer than two replications.
 fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     if quiet || total < 2 {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:30} {pos}/{len} replications  {per_sec}  ETA {eta}  {elapsed_precise}",
-    ) {
+    if let Ok(style) = ProgressStyle::with_template(BAR_TEMPLATE) {
         bar.set_style(style);
     }
     bar
@@ -90,7 +118,7 @@ fn spinner(quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {pos} replications simulated  {per_sec}  {elapsed_precise}",
+        "{spinner} {pos} replications simulated, {per_sec}, {elapsed_precise}",
     ) {
         bar.set_style(style);
     }
@@ -121,4 +149,20 @@ fn arm_ctrl_c() {
         });
     });
     CANCEL.store(false, Ordering::SeqCst);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_progress_bar_leaves_room_for_its_bar_at_80_columns() {
+        // The widest text the template's fields give: a million replications, a rate with
+        // indicatif's four decimals, an ETA in words.
+        let text = super::BAR_TEMPLATE
+            .replace("{wide_bar}", "")
+            .replace("{pos}", "1000000")
+            .replace("{len}", "1000000")
+            .replace("{per_sec}", "123456.7890/s")
+            .replace("{eta}", "59 minutes");
+        assert!(text.chars().count() <= 60, "{text}");
+    }
 }

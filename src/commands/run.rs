@@ -71,6 +71,9 @@ pub struct RunOutcome {
     pub nothing_written: bool,
     /// `replications = "auto"`: what the procedure did.
     pub auto: Option<crate::sweep::auto::AutoLog>,
+    /// The folder held a report of earlier results and this run, without `report`, replaced it
+    /// with results that have none: the caller says so, since the report is gone.
+    pub removed_report: bool,
 }
 
 /// What one shard of a sweep ran.
@@ -142,6 +145,12 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&req.file));
+    // The folder is replaced as a whole (see output::files): a report of the earlier results
+    // would describe results no longer there, so it goes, and the outcome says so.
+    let earlier_report = !req.report
+        && ["report.html", "report.md"]
+            .iter()
+            .any(|f| out_dir.join(f).is_file());
     let mut out = OutputDir::replace(&out_dir).map_err(output_dir_error)?;
     // replications = "auto": the procedure picks each setting's count (sweep::auto), then the
     // files are written from those counts as from fixed ones (the same replications again:
@@ -210,6 +219,7 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
             }),
             report: vec![],
             auto: None,
+            removed_report: earlier_report,
         });
     }
 
@@ -284,6 +294,8 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         shard: None,
         report,
         auto,
+        // An interrupted run that found earlier results wrote beside them, and removed nothing.
+        removed_report: earlier_report && !interrupted,
     })
 }
 

@@ -2,6 +2,7 @@
 
 use super::{CommandError, Edits, Silent, Source, load};
 use crate::scenario::Diagnostic;
+use crate::targets::TargetKind;
 use std::path::PathBuf;
 
 /// What to check.
@@ -20,8 +21,14 @@ pub struct ValidateRequest {
 pub struct ValidateOutcome {
     pub file: PathBuf,
     pub variants: usize,
+    /// Compute targets that run jobs (clusters, instances, serverless), endpoints excluded.
     pub targets: usize,
+    /// Online and batch endpoints (`[[endpoint]]`).
+    pub endpoints: usize,
+    /// Job workloads (`[[workload]]`).
     pub workloads: usize,
+    /// Request streams aimed at endpoints (`[[traffic]]`).
+    pub traffic: usize,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -36,10 +43,23 @@ pub fn validate(req: ValidateRequest) -> Result<ValidateOutcome, CommandError> {
     )?;
     plan.sizing()?;
     let s = &plan.variants[0].scenario;
+    let endpoints = s
+        .system
+        .targets
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.kind,
+                TargetKind::Endpoint { .. } | TargetKind::Batch { .. }
+            )
+        })
+        .count();
     Ok(ValidateOutcome {
         variants: plan.variants.len(),
-        targets: s.system.targets.len(),
+        targets: s.system.targets.len() - endpoints,
+        endpoints,
         workloads: s.system.workloads.len(),
+        traffic: s.system.traffic.len(),
         warnings: plan.warnings,
         file: req.file,
     })

@@ -17,22 +17,22 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 pub const WIDTH: u32 = 960;
 pub const HEIGHT: u32 = 480;
 
-const INK: RGBColor = RGBColor(34, 34, 34);
-const GRID: RGBColor = RGBColor(210, 210, 210);
+pub(super) const INK: RGBColor = RGBColor(34, 34, 34);
+pub(super) const GRID: RGBColor = RGBColor(210, 210, 210);
 /// Dark blue: busy node time, allocated nodes' busy share, the Pareto front.
-const DARK: RGBColor = RGBColor(31, 78, 121);
+pub(super) const DARK: RGBColor = RGBColor(31, 78, 121);
 /// Orange, mid lightness: idle node time.
-const MID: RGBColor = RGBColor(237, 139, 44);
+pub(super) const MID: RGBColor = RGBColor(237, 139, 44);
 /// Light blue (hatched where it matters): provisioning node time.
 const LIGHT: RGBColor = RGBColor(189, 215, 238);
 /// Very light grey with cross-hatching: fixed and other costs.
 const PALE: RGBColor = RGBColor(235, 235, 235);
 /// Queue length: a dark red, drawn dotted.
-const QUEUE: RGBColor = RGBColor(165, 15, 21);
+pub(super) const QUEUE: RGBColor = RGBColor(165, 15, 21);
 /// Percentiles: light, medium, dark blues.
 const P50: RGBColor = RGBColor(198, 219, 239);
 const P95: RGBColor = RGBColor(66, 146, 198);
@@ -62,7 +62,7 @@ pub struct Chart {
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-fn draw_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+pub(super) fn draw_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("drawing a chart: {e}")
 }
 
@@ -76,7 +76,7 @@ fn text_style(px: f64, color: &RGBColor, h: HPos, v: VPos) -> TextStyle<'static>
 
 /// Runs `draw` on a fresh SVG canvas, presents it (checking the result), and adds a `<title>`
 /// for screen readers.
-fn render(
+pub(super) fn render(
     title: &str,
     size: (u32, u32),
     draw: impl FnOnce(&Area) -> anyhow::Result<()>,
@@ -1076,7 +1076,7 @@ pub fn tradeoff_chart(
 }
 
 /// One cell of the heat map.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct HeatCell {
     pub row: usize,
     pub col: usize,

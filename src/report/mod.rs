@@ -22,8 +22,10 @@ pub mod charts;
 pub mod commitments;
 pub mod data;
 pub mod png;
+pub mod profile;
 pub mod render;
 pub mod sizing;
+pub mod topn;
 
 use crate::metrics::{Estimate, M, Unit};
 use crate::output::schema::{self, ColumnRef, summary as sum, tradeoff as trade};
@@ -417,7 +419,7 @@ const ENDPOINT_ONLY: &[M] = &[
 ];
 
 /// Most bars in one chart, and rows in one table of settings: enough for a readable chart.
-const MAX_BARS: usize = 150;
+const MAX_BARS: usize = 40;
 const MAX_TABLE_ROWS: usize = 300;
 
 /// Measures that only some target types have: left out of a table when zero.
@@ -1347,12 +1349,24 @@ impl Builder<'_> {
             }
             bars.push(bar);
         }
-        let title = if run.is_sweep() {
-            "Cost per month by setting: busy, idle and provisioning node time"
-        } else {
-            "Cost per month by compute target: busy, idle and provisioning node time"
+        let endpoints_only = (0..s.rows.len()).all(|i| run.is_endpoint_row(i));
+        let title = match (run.is_sweep(), endpoints_only) {
+            (true, true) => "Cost per month by setting: busy and idle instance time",
+            (false, true) => "Cost per month by endpoint: busy and idle instance time",
+            (true, false) => "Cost per month by setting: busy, idle and provisioning node time",
+            (false, false) => {
+                "Cost per month by compute target: busy, idle and provisioning node time"
+            }
         };
-        let names = if split_from_hours {
+        let all_endpoints = !bars.is_empty() && (0..s.rows.len()).all(|i| run.is_endpoint_row(i));
+        let names = if all_endpoints {
+            [
+                "busy (serving requests)",
+                "idle capacity (no request)",
+                "",
+                "fixed and other",
+            ]
+        } else if split_from_hours {
             [
                 "busy (running jobs)",
                 "idle",
@@ -1414,7 +1428,7 @@ impl Builder<'_> {
             .opts
             .window_start_s
             .unwrap_or_else(|| run.simulated.warmup_s.unwrap_or(0.0));
-        let end = start + self.opts.window_s;
+        let end = f64::INFINITY;
         let ts = match data::read_timeseries(&path, start, end) {
             Ok(ts) => ts,
             Err(e) => {
@@ -1455,25 +1469,36 @@ impl Builder<'_> {
                 )));
                 continue;
             }
-            let w_end = end.min(ts.end_s).max(samples[samples.len() - 1].t);
-            let window = (start, w_end.max(start + 1.0));
+            // A week of 5-minute steps drawn side by side reads as a picket fence: fold every
+            // observed week into the 168 hours of one, with means and peaks.
+            let from = run.simulated.warmup_s.unwrap_or(0.0).max(start);
+            let Some(hours) = profile::hour_of_week(samples, from) else {
+                self.blocks.push(Block::Missing(format!(
+                    "No hour-of-week profile for {t}: timeseries.csv holds no sample after the warm-up."
+                )));
+                continue;
+            };
+            let endpoint = run.summary_rows(t).iter().any(|&r| run.is_endpoint_row(r));
+            let words = if endpoint {
+                profile::ENDPOINT_WORDS
+            } else {
+                profile::CLUSTER_WORDS
+            };
+            let weeks = (samples.last().map_or(from, |x| x.t) - from) / (7.0 * day);
             let title = format!(
-                "Nodes and queue over time — {t}, days {}–{}",
-                trim_num(start / day),
-                trim_num(window.1 / day)
+                "{} by hour of the week — {t}: billed and busy, mean and peak, and the queue",
+                words.units
             );
-            let svg = charts::nodes_chart(samples, window, run.simulated.warmup_s, &title)?;
+            let svg = profile::profile_chart(&hours, words, &title)?;
             let mut caption = format!(
-                "One replication ({variant_note}replication 0) from timeseries.csv: nodes_allocated, nodes_busy and nodes_provisioning on the left axis, queue_jobs on the right; steps hold each sample's value until the next.{} Other replications differ: the tables give the averages.",
-                if run.simulated.warmup_s.is_some_and(|w| w > start) {
-                    " The shaded band is the warm-up, which the statistics leave out."
-                } else {
-                    ""
-                }
+                "One replication ({variant_note}replication 0) from timeseries.csv, after the warm-up: its {} weeks folded into one, each sample counted in its hour of the week. The shaded areas are the mean {} billed (nodes_allocated) and, inside them, busy (nodes_busy); the black line is the peak billed in that hour; red lines are the mean and peak {} (queue_jobs, right axis). Other replications differ: the tables give the averages.",
+                trim_num(weeks.max(0.0)),
+                words.units.to_lowercase(),
+                words.queued
             );
             if !ts.missing_columns.is_empty() {
                 caption.push_str(&format!(
-                    " Missing columns, not drawn: {}.",
+                    " Missing columns, drawn as zero: {}.",
                     ts.missing_columns.join(", ")
                 ));
             }
@@ -1765,11 +1790,13 @@ impl Builder<'_> {
                 continue;
             }
             let title = format!("Cost per month by {} and {} — {t}", ra.short(), ca.short());
+            let (cells, row_values, col_values, note) =
+                topn::heat_top(&cells, &ra.values, &ca.values);
             let axes = HeatAxes {
                 row_name: ra.short(),
-                row_values: &ra.values,
+                row_values: &row_values,
                 col_name: ca.short(),
-                col_values: &ca.values,
+                col_values: &col_values,
             };
             let svg = charts::heatmap_chart(&axes, &cells, &title)?;
             let file = chart_file("heatmap", t, &self.charts);
@@ -1777,8 +1804,10 @@ impl Builder<'_> {
                 file,
                 title,
                 caption: format!(
-                    "cost_per_month_usd of each setting (darker costs more), with its wait_p95_s below; rows are {}, columns {}. The outlined cell is the recommended setting.",
-                    ra.path, ca.path
+                    "cost_per_month_usd of each setting (darker costs more), with its wait_p95_s below; rows are {}, columns {}. The outlined cell is the recommended setting.{}",
+                    ra.path,
+                    ca.path,
+                    note.map(|n| format!(" {n}")).unwrap_or_default()
                 ),
                 svg,
             });
@@ -1854,11 +1883,18 @@ impl Builder<'_> {
                 (None, true) => "not set: capsim's default for this target type applies".into(),
                 (None, false) => "unknown (run.json does not record it)".into(),
             };
+            let endpoint = matches!(ty, "managed_online" | "kubernetes_online")
+                || run.summary_rows(t).iter().any(|&r| run.is_endpoint_row(r));
             items.push(vec![
                 strong(format!("Provisioning time, {t}: ")),
                 text(format!(
-                    "{what}{}. Azure publishes no figure for the time from requesting a node to its running a job: this is an assumption to calibrate against your cluster's scale-up history.",
-                    if swept { "; swept in this run" } else { "" }
+                    "{what}{}. {}",
+                    if swept { "; swept in this run" } else { "" },
+                    if endpoint {
+                        "Azure publishes no figure for the time from an autoscale decision to a new instance serving requests: this is an assumption to calibrate against your endpoint's scale-out history."
+                    } else {
+                        "Azure publishes no figure for the time from requesting a node to its running a job: this is an assumption to calibrate against your cluster's scale-up history."
+                    }
                 )),
             ]);
         }
@@ -2059,7 +2095,7 @@ mod tests {
         let r = build_report(dir.path(), &ReportOptions::default()).unwrap();
         let md = &r.markdown;
         assert!(md.contains("Two teams "), "{md}");
-        assert!(md.contains("gpu-cluster: **constant, value 90s (from the scenario)"));
+        assert!(md.contains("gpu-cluster:** constant, value 90s (from the scenario)"));
         assert!(md.contains("p95 wait ≤ 10.0 min"), "{md}");
         assert!(!md.contains("Command-line options"), "{md}");
         assert!(!md.contains("does not record"), "{md}");
@@ -2070,15 +2106,15 @@ mod tests {
         let dir = folder(&run_json(None));
         let r = build_report(dir.path(), &ReportOptions::default()).unwrap();
         let md = &r.markdown;
-        assert!(md.contains("gpu-cluster: **unknown (run.json does not record it)"));
-        assert!(md.contains("**Goal: **unknown"), "{md}");
-        assert!(md.contains("**Command-line options: **unknown"));
+        assert!(md.contains("gpu-cluster:** unknown (run.json does not record it)"));
+        assert!(md.contains("**Goal:** unknown"), "{md}");
+        assert!(md.contains("**Command-line options:** unknown"));
         assert!(md.contains("older capsim"));
         assert!(!md.contains("(from the scenario)"));
 
         std::fs::remove_file(dir.path().join("run.json")).unwrap();
         let r = build_report(dir.path(), &ReportOptions::default()).unwrap();
         assert!(r.markdown.contains("run.json is missing"));
-        assert!(r.markdown.contains("gpu-cluster: **unknown"));
+        assert!(r.markdown.contains("gpu-cluster:** unknown"));
     }
 }

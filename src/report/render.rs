@@ -260,7 +260,19 @@ fn md_spans(p: &[Span]) -> String {
     p.iter()
         .map(|s| match s {
             Span::Text(t) => md_escape(t),
-            Span::Strong(t) => format!("**{}**", md_escape(t)),
+            // `**` closes emphasis only right after a non-space: the label's trailing space goes
+            // after it (`**Price:** x`, not `**Price: **x`, which renders the stars).
+            Span::Strong(t) => {
+                let inner = t.trim_end();
+                let trail = &t[inner.len()..];
+                let lead = inner.len() - inner.trim_start().len();
+                format!(
+                    "{}**{}**{}",
+                    &inner[..lead],
+                    md_escape(inner.trim_start()),
+                    if trail.is_empty() { "" } else { " " }
+                )
+            }
             Span::Code(t) => {
                 let t = t.replace(['\n', '\r'], " ");
                 let fence = "`".repeat(longest_run(&t, '`') + 1);
@@ -400,17 +412,32 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
-/// Escapes text for Markdown (GitHub, Azure DevOps and most wikis), table cells included.
+/// Escapes text for Markdown (GitHub, Azure DevOps and most wikis), table cells included, as
+/// little as it takes, so that the file reads well as text too: `_` only where it could open or
+/// close emphasis (not inside `min_instances`), `#` only where it could start a heading, `$`
+/// only where it could close a GitHub math span (after a non-space: `+$48`), never `$390`.
 pub fn md_escape(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|k| chars[k]);
+        let next = chars.get(i + 1).copied();
+        let word = |x: Option<char>| x.is_some_and(|x| x.is_alphanumeric());
+        let escape = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' => true,
+            '_' => !(word(prev) && word(next)),
+            '#' => i == 0,
+            '$' => prev.is_some_and(|p| !p.is_whitespace()),
+            _ => false,
+        };
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '$' => {
-                out.push('\\');
+            '\n' | '\r' => out.push(' '),
+            c => {
+                if escape {
+                    out.push('\\');
+                }
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
         }
     }
     out
@@ -466,7 +493,9 @@ mod tests {
             html_escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
-        assert_eq!(md_escape("a|b_c*"), "a\\|b\\_c\\*");
-        assert_eq!(md_escape("$5"), "\\$5");
+        assert_eq!(md_escape("a|b_c*"), "a\\|b_c\\*");
+        assert_eq!(md_escape("_a b_"), "\\_a b\\_");
+        assert_eq!(md_escape("$5 ± $1, +$48"), "$5 ± $1, +\\$48");
+        assert_eq!(md_escape("#9, setting #9"), "\\#9, setting #9");
     }
 }

@@ -36,7 +36,16 @@ fn verdict_words(v: &str) -> &str {
 /// Builds the report of the folder `dir`, which holds `sizing.csv`.
 pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
     let t = Csv::read(&dir.join(col::FILE.name))?;
-    let rows: Vec<usize> = (0..t.rows.len()).collect();
+    // What a budget compares: the recommendation, the others that meet the goal, the rest, each
+    // by monthly cost (none last); a stable sort keeps sizing.csv's order among equals.
+    let mut rows: Vec<usize> = (0..t.rows.len()).collect();
+    let group = |r: usize| match t.str(r, col::VERDICT).unwrap_or("") {
+        "recommended" => 0,
+        "meets_goal" => 1,
+        _ => 2,
+    };
+    let cost = |r: usize| t.num(r, col::COST_PER_MONTH_USD).unwrap_or(f64::INFINITY);
+    rows.sort_by(|&a, &b| group(a).cmp(&group(b)).then(cost(a).total_cmp(&cost(b))));
     let s = |r: usize, c: schema::Column| t.str(r, c).unwrap_or("").to_string();
     let endpoint = rows
         .first()
@@ -76,10 +85,24 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
                 text(format!(
                     " (SLO {} ms), {} of requests rejected with 429 (limit {}).",
                     s(r, col::LATENCY_SLO_MS),
-                    percent_ci(share.known_mean(), share.known_ci95()),
-                    t.num(r, col::MAX_429_SHARE).map_or("-".into(), percent)
+                    percent_fine_ci(share.known_mean(), share.known_ci95()),
+                    t.num(r, col::MAX_429_SHARE)
+                        .map_or("-".into(), percent_fine)
                 )),
             ]);
+            let instances = t.num(r, col::INSTANCES).unwrap_or(0.0);
+            let autoscale_min = t.num(r, col::AUTOSCALE_MIN_INSTANCES);
+            let ha = crate::sizing::report::AZURE_HA_MIN_INSTANCES as f64;
+            if instances < ha || autoscale_min.is_some_and(|m| m < ha) {
+                head.push(vec![text(format!(
+                    "Azure recommends at least {ha} instances for high availability (production deployments); {} fewer.",
+                    if instances < ha {
+                        "this recommendation has"
+                    } else {
+                        "the autoscale minimum below has"
+                    }
+                ))]);
+            }
             if let Some(saving) = t.num(r, col::AUTOSCALE_SAVING_PER_MONTH_USD) {
                 head.push(vec![text(format!(
                     "With autoscale between {} and {} instances, up to {} per month less (an upper bound: instant scaling).",
@@ -125,7 +148,7 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
                     s(r, col::INSTANCES),
                     millis_ci(lat.known_mean(), lat.known_ci95()),
                     millis_ci(p99.known_mean(), p99.known_ci95()),
-                    percent_ci(share.known_mean(), share.known_ci95()),
+                    percent_fine_ci(share.known_mean(), share.known_ci95()),
                     usd_ci(cost.known_mean(), cost.known_ci95()),
                     s(r, col::REASON),
                 ],
@@ -135,7 +158,7 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
         .collect();
     blocks.push(Block::Table(Table {
         caption: Some(format!(
-            "Every candidate of sizing.csv; latency is {lat_col}, means over replications ± 95% CI."
+            "Every candidate of sizing.csv, ordered by verdict, then monthly cost; latency is {lat_col}, means over replications ± 95% CI."
         )),
         header,
         numeric: vec![false, false, true, true, true, true, true, false],
@@ -215,7 +238,8 @@ pub fn build(dir: &Path) -> anyhow::Result<SizingReport> {
             s(r, col::PEAK_RATE_PER_SECOND),
             s(r, col::LATENCY_SLO_MS),
             pct.round(),
-            t.num(r, col::MAX_429_SHARE).map_or("-".into(), percent)
+            t.num(r, col::MAX_429_SHARE)
+                .map_or("-".into(), percent_fine)
         ))]);
         list.push(vec![text(format!(
             "Seed {}, {} replications per simulated point; prices per hour as in sizing.csv (price_usd_per_hour).",

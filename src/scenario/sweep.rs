@@ -604,6 +604,7 @@ pub(super) fn expand_variants(
     let mut warnings = vec![];
     let mut variants = Vec::with_capacity(count);
     let mut variant_errors = vec![];
+    let mut checked = 0;
     for (index, row) in rows.iter().enumerate() {
         let mut doc = base.clone();
         let mut params = vec![];
@@ -648,13 +649,12 @@ pub(super) fn expand_variants(
             }
             Err(LoadError::Invalid { errors, .. }) => {
                 for mut e in errors {
-                    e.message = format!("{} (in variant {index}: {described})", e.message);
                     // A swept value's own position is in the [sweep] table (where a `--sweep`
                     // axis is too); point there rather than at a position in the value's text.
                     if let Some(axis) = axes.iter().find(|a| e.field == a.path) {
                         (e.line, e.column) = map.line_col(axis.at);
                     }
-                    variant_errors.push(e);
+                    variant_errors.push((index, described.clone(), e));
                 }
                 if variant_errors.len() >= 50 {
                     break;
@@ -662,15 +662,42 @@ pub(super) fn expand_variants(
             }
             Err(e) => return Err(e),
         }
+        checked = index + 1;
     }
     if !variant_errors.is_empty() {
-        return Err(invalid(variant_errors));
+        return Err(invalid(once_when_everywhere(variant_errors, checked)));
     }
     Ok(Expanded {
         axes: axes.into_iter().map(|a| a.path).collect(),
         variants,
         warnings,
     })
+}
+
+/// The errors of the variants: one that every variant checked has (a mistake outside the swept
+/// fields, e.g. in a `--set`) is said once, as it is; the others name their variant.
+fn once_when_everywhere(
+    errors: Vec<(usize, String, crate::scenario::Diagnostic)>,
+    checked: usize,
+) -> Vec<crate::scenario::Diagnostic> {
+    let same = |a: &crate::scenario::Diagnostic, b: &crate::scenario::Diagnostic| {
+        (&a.file, a.line, a.column, &a.field, &a.message, &a.hint)
+            == (&b.file, b.line, b.column, &b.field, &b.message, &b.hint)
+    };
+    let mut out: Vec<crate::scenario::Diagnostic> = vec![];
+    for (k, (index, described, e)) in errors.iter().enumerate() {
+        let in_variants = errors.iter().filter(|(_, _, o)| same(o, e)).count();
+        if in_variants >= checked.max(2) {
+            if !errors[..k].iter().any(|(_, _, o)| same(o, e)) {
+                out.push(e.clone());
+            }
+        } else {
+            let mut e = e.clone();
+            e.message = format!("{} (in variant {index}: {described})", e.message);
+            out.push(e);
+        }
+    }
+    out
 }
 
 /// Loads a scenario with its variants: `sets` are `path=value` overrides applied to every

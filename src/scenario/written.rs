@@ -8,7 +8,8 @@
 pub struct Written {
     pub description: Option<String>,
     /// (target, its `provisioning_time` as people read it) for each `[[compute]]` table that
-    /// sets one: `lognormal, median 4m, p95 8m`.
+    /// sets one, and each `[[endpoint]]` whose autoscale (or itself) does: `lognormal, median
+    /// 4m, p95 8m`.
     pub provisioning_time: Vec<(String, String)>,
 }
 
@@ -27,6 +28,23 @@ pub fn written(source: &str) -> Written {
             let name = c.get("name")?.as_str()?;
             Some((name.to_string(), describe(c.get("provisioning_time")?)))
         })
+        // An endpoint's new instances take the time its autoscale (or the endpoint) sets.
+        .chain(
+            doc.get("endpoint")
+                .and_then(|e| e.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.as_table())
+                .filter_map(|e| {
+                    let name = e.get("name")?.as_str()?;
+                    let p = e
+                        .get("autoscale")
+                        .and_then(|a| a.as_table())
+                        .and_then(|a| a.get("provisioning_time"))
+                        .or_else(|| e.get("provisioning_time"))?;
+                    Some((name.to_string(), describe(p)))
+                }),
+        )
         .collect();
     Written {
         description: doc
@@ -101,5 +119,26 @@ provisioning_time = { dist = "constant", value = 90 }
             ]
         );
         assert_eq!(written("not = [toml"), Written::default());
+    }
+
+    #[test]
+    fn an_endpoints_provisioning_time_is_its_autoscales() {
+        let w = written(
+            r#"
+[[endpoint]]
+name = "scorer"
+[endpoint.autoscale]
+provisioning_time = { dist = "lognormal", median = "8m", p95 = "14m" }
+[[endpoint]]
+name = "fixed"
+"#,
+        );
+        assert_eq!(
+            w.provisioning_time,
+            [(
+                "scorer".to_string(),
+                "lognormal, median 8m, p95 14m".to_string()
+            )]
+        );
     }
 }

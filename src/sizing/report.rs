@@ -20,13 +20,19 @@ pub struct SizingRun {
 }
 
 /// The recommendation first, then the others that meet the goal, then the rest, each group by
-/// list price (the order of `outcome.rows`).
+/// monthly cost, what a budget compares (sizes without one last, by list price: the order of
+/// `outcome.rows`).
 pub fn ordered(outcome: &Outcome) -> Vec<&Row> {
     let mut rows: Vec<&Row> = outcome.rows.iter().collect();
-    rows.sort_by_key(|r| match r.verdict {
-        super::Verdict::Recommended => 0,
-        super::Verdict::Meets => 1,
-        _ => 2,
+    // A stable sort: equal costs keep the list-price order.
+    rows.sort_by(|a, b| {
+        let group = |r: &Row| match r.verdict {
+            super::Verdict::Recommended => 0,
+            super::Verdict::Meets => 1,
+            _ => 2,
+        };
+        let cost = |r: &Row| r.cost_per_month_usd().unwrap_or(f64::INFINITY);
+        group(a).cmp(&group(b)).then(cost(a).total_cmp(&cost(b)))
     });
     rows
 }

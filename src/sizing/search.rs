@@ -233,7 +233,9 @@ impl fmt::Display for Verdict {
                 budget_per_month_usd,
             } => write!(
                 f,
-                "over budget: {cost_per_month_usd:.0} USD per month, budget {budget_per_month_usd:.0}"
+                "over budget: {} a month, budget {}",
+                crate::text::format::usd(*cost_per_month_usd),
+                crate::text::format::usd(*budget_per_month_usd)
             ),
         }
     }

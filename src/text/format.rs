@@ -85,6 +85,58 @@ pub fn percent(share: f64) -> String {
     }
 }
 
+/// A share as a percentage with the digits it takes to compare it with a small limit: two
+/// significant digits below 1% (`0.043%`, `0.0012%`), one decimal below 10%, whole above; `0%`
+/// only for nothing at all.
+pub fn percent_fine(share: f64) -> String {
+    if !share.is_finite() {
+        return NONE.into();
+    }
+    let p = share * 100.0;
+    let a = p.abs();
+    if a == 0.0 {
+        "0%".into()
+    } else if a >= 10.0 {
+        format!("{p:.0}%")
+    } else if a >= 1.0 {
+        format!("{p:.1}%")
+    } else {
+        // Two significant digits, at most 5 decimals (0.00001% is 1 in 10 million).
+        let d = ((-a.log10()).ceil() as usize + 1).min(5);
+        format!("{p:.d$}%")
+    }
+}
+
+/// [`percent_fine`] with its interval at the share's precision: `0.043% ± 0.002%`.
+pub fn percent_fine_ci(mean: Option<f64>, ci: Option<f64>) -> String {
+    let Some(m) = mean.filter(|m| m.is_finite()) else {
+        return NONE.into();
+    };
+    let shown = percent_fine(m);
+    match ci.filter(|c| c.is_finite() && *c > 0.0) {
+        Some(c) if m != 0.0 => {
+            let d = shown.split_once('.').map_or(0, |(_, f)| f.len() - 1);
+            format!("{shown} ± {:.d$}%", c * 100.0)
+        }
+        _ => shown,
+    }
+}
+
+/// A price per hour as the catalog gives it, to a tenth of a cent: `$0.526`, `$22.032`.
+pub fn usd_per_hour(x: f64) -> String {
+    if !x.is_finite() {
+        return NONE.into();
+    }
+    format!("${}", {
+        let s = format!("{:.3}", x.abs());
+        let (whole, frac) = s.split_once('.').unwrap_or((&s, "000"));
+        let whole = whole
+            .parse::<u64>()
+            .map_or(whole.to_string(), group_thousands);
+        format!("{}{whole}.{frac}", if x < 0.0 { "-" } else { "" })
+    })
+}
+
 /// The half-width of a share's interval, in percentage points: `0.2%`, `<0.1%`.
 fn percent_points(ci: f64) -> String {
     let p = ci * 100.0;
@@ -270,5 +322,19 @@ mod tests {
         assert_eq!(number_ci(Some(635.0), Some(0.2)), "635 ± 0");
         assert_eq!(number_ci(Some(4.03), Some(0.001)), "4.03 ± 0.00");
         assert_eq!(node_hours_ci(Some(2705.0), Some(2.48)), "2,705 ± 2 h");
+        // A 0.043% share beside a 0.1% limit must not read 0.0%.
+        assert_eq!(percent_fine(0.00043), "0.043%");
+        assert_eq!(percent_fine(0.001), "0.10%");
+        assert_eq!(percent_fine(0.0000123), "0.0012%");
+        assert_eq!(percent_fine(0.0123), "1.2%");
+        assert_eq!(percent_fine(0.5), "50%");
+        assert_eq!(percent_fine(0.0), "0%");
+        assert_eq!(
+            percent_fine_ci(Some(0.00043), Some(0.00002)),
+            "0.043% ± 0.002%"
+        );
+        assert_eq!(percent_fine_ci(Some(0.0), Some(0.0)), "0%");
+        assert_eq!(usd_per_hour(0.526), "$0.526");
+        assert_eq!(usd_per_hour(1234.5), "$1,234.500");
     }
 }

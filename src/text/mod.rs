@@ -10,6 +10,7 @@ pub mod duration;
 pub mod format;
 pub mod input;
 pub mod number;
+pub mod table;
 
 pub use diagnostic::{Diagnostic, Severity, SourceMap};
 pub use duration::{Dur, format_duration, parse_duration};

@@ -524,7 +524,6 @@ duration = { dist = "constant", value = "10m" }
         col(&h, "cost_per_month_usd"),
     );
     for row in &rows {
-        let dollars = row[c].parse::<f64>().unwrap().round() as i64;
         let want = format!("{}  {}", row[v], row[t]);
         let line = out
             .stdout
@@ -532,16 +531,16 @@ duration = { dist = "constant", value = "10m" }
             .find(|l| l.split_whitespace().next() == Some(row[v].as_str()) && l.contains(&row[t]))
             .unwrap_or_else(|| panic!("no line for {want}:\n{}", out.stdout));
         let cells: Vec<&str> = line.split_whitespace().collect();
-        // The first dollar cell is the cost per month (then its ± and the idle part), in whole
-        // dollars with separators.
-        let shown: Vec<i64> = cells
+        // The first dollar cell is the cost per month (then its ± and the idle part), written as
+        // money is everywhere (whole dollars with separators, cents below $10).
+        let shown: Vec<&str> = cells
             .iter()
+            .copied()
             .filter(|x| x.starts_with('$'))
-            .map(|x| x.trim_start_matches('$').replace(',', "").parse().unwrap())
             .collect();
         assert_eq!(
             shown.first().copied(),
-            Some(dollars),
+            Some(capsim::text::format::usd(row[c].parse::<f64>().unwrap()).as_str()),
             "line for {want}: {line}"
         );
     }

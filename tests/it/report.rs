@@ -170,7 +170,7 @@ fn quickstart_report_has_every_section_and_the_csv_numbers() {
             head.contains(&esc(&shown)),
             "headline shows {shown}:\n{head}"
         );
-        let in_md = shown.replace('<', "\\<").replace('$', "\\$");
+        let in_md = capsim::report::render::md_escape(&shown);
         assert!(md.contains(&in_md), "report.md shows {in_md}");
     }
     assert!(s.num(0, "cost_per_month_usd_ci95").is_some());
@@ -312,7 +312,8 @@ fn two_axis_sweep_has_heat_map_tradeoff_and_recommendation() {
             "{cost} in the heat map"
         );
     }
-    assert!(md.contains("| \\# | min\\_instances | idle\\_time\\_before\\_scale\\_down |"));
+    // Escaped only where Markdown needs it: not inside min_instances.
+    assert!(md.contains("| \\# | min_instances | idle_time_before_scale_down |"));
     // Twelve settings: a sweep table row each.
     assert!(section(&html, "results").matches("<tr").count() >= 13);
 }
@@ -364,7 +365,13 @@ fn a_large_two_axis_sweep_shows_a_selection_and_a_heat_map() {
     let written = write_report(&out, &ReportOptions::default()).unwrap();
     let (html, _) = check_common(&out, &written);
     assert!(chart_names(&out).contains(&"heatmap-gpu-cluster.svg".to_string()));
-    assert!(html.contains("Showing 150 of 160 rows"), "bars are capped");
+    // A top-40 view in the bar charts, and the 8 x 8 cheapest rows and columns of the 16 x 10
+    // heat map; the CSV files hold every setting.
+    assert!(html.contains("Showing 40 of 160 rows"), "bars are capped");
+    assert!(
+        html.contains("Showing 8 of 16 values of the rows and 8 of 10 of the columns"),
+        "the heat map shows its cheapest part"
+    );
     assert_eq!(
         section(&html, "results")
             .matches("<tr class=\"highlight\">")
@@ -455,7 +462,12 @@ fn the_window_is_configurable_and_checked() {
         .iter()
         .find(|c| c.file == "nodes-gpu-cluster.svg")
         .unwrap();
-    assert!(nodes.title.contains("days 1.5–2"), "{}", nodes.title);
+    // The window's start bounds the samples folded into the hour-of-week profile.
+    assert!(
+        nodes.title.contains("by hour of the week"),
+        "{}",
+        nodes.title
+    );
     let late = ReportOptions {
         window_start_s: Some(86_400.0 * 10.0),
         ..ReportOptions::default()

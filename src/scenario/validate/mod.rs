@@ -358,6 +358,12 @@ fn parse_raw(c: &mut Checker, doc: Spanned<DeTable<'_>>) -> Option<RawScenario> 
             let message = format!("unknown field `{}`", u.key);
             let hint = match u.suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
+                // [sweep], [goal] and [sizing] are read apart (scenario::load) before this
+                // check, but a user looking for `goal` must find it among the top-level keys.
+                None if !u.path.contains('.') => format!(
+                    "this table accepts: {}, sweep, goal, sizing",
+                    u.known.join(", ")
+                ),
                 None => format!("this table accepts: {}", u.known.join(", ")),
             };
             let mut d = c.map.diag(Severity::Error, u.offset, u.path, message);
