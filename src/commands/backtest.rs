@@ -635,6 +635,20 @@ fn build_scenario(
                 priority.as_str()
             )),
         }
+        // Low priority is Spot from 2026-03-31: the logs carry no price, so the catalog's Spot
+        // price stands as a fixed fraction of pay-as-you-go (the bill the logs imply), instead of
+        // the assumed price risk and its warning.
+        if priority == Priority::LowPriority
+            && let Some(vm) = crate::catalog::Catalog::builtin().get(size)
+            && let (Some(lp), Some(list)) =
+                (vm.low_priority_price_usd_per_hour, vm.price_usd_per_hour)
+            && list > 0.0
+        {
+            t.push_str(&format!(
+                "spot_price = {{ fraction = {} }}   # the catalog's Spot price: the logs carry no prices; give your region's Spot history\n",
+                num((lp / list).min(1.0))
+            ));
+        }
         if let Some(e) = evictions.iter().find(|e| e.cluster == *name)
             && e.rate.events > 0
         {

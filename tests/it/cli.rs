@@ -64,6 +64,7 @@ fn run_writes_every_file_with_the_documented_headers() {
     assert_eq!(
         entries(&out_dir),
         [
+            "commitments.csv",
             "replications.csv",
             "run.json",
             "scenario.toml",
