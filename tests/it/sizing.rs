@@ -36,7 +36,7 @@ horizon = "1h"
 warmup = "5m"
 replications = 3
 seed = 5
-
+start_date = 2026-12-01
 [[endpoint]]
 name = "scorer"
 type = "managed_online"
@@ -316,7 +316,7 @@ horizon = "{horizon}"
 warmup = "5m"
 replications = 10
 seed = 3
-
+start_date = 2026-12-01
 [[endpoint]]
 name = "e"
 type = "managed_online"
