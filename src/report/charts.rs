@@ -1252,53 +1252,6 @@ pub fn heatmap_chart(axes: &HeatAxes, cells: &[HeatCell], title: &str) -> anyhow
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn day_ticks_name_the_weekday() {
-        assert_eq!(day_tick(0.0), "0 Mon");
-        assert_eq!(day_tick(6.0), "6 Sun");
-        assert_eq!(day_tick(7.5), "7 Mon 12:00");
-    }
-
-    #[test]
-    fn steps_keep_only_changes() {
-        let s = |t: f64, v: f64| Sample {
-            t,
-            allocated: Some(v),
-            busy: None,
-            provisioning: None,
-            queue: None,
-        };
-        let samples = [s(0.0, 1.0), s(1.0, 1.0), s(2.0, 3.0), s(3.0, 3.0)];
-        assert_eq!(
-            steps(&samples, |x| x.allocated, 1.0),
-            vec![(0.0, 1.0), (2.0, 1.0), (2.0, 3.0), (3.0, 3.0)]
-        );
-    }
-
-    #[test]
-    fn hatching_stays_inside() {
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, (100, 100)).into_drawing_area();
-            hatch(&root, (10, 10), (40, 60), 7, true, &INK).unwrap();
-            hatch(&root, (10, 10), (40, 60), 7, false, &INK).unwrap();
-            root.present().unwrap();
-        }
-        for cap in svg.split("points=\"").skip(1) {
-            let pts = cap.split('"').next().unwrap();
-            for p in pts.split_whitespace() {
-                let (x, y) = p.split_once(',').unwrap();
-                let (x, y): (i32, i32) = (x.parse().unwrap(), y.parse().unwrap());
-                assert!((10..=40).contains(&x) && (10..=60).contains(&y), "{x},{y}");
-            }
-        }
-    }
-}
-
 /// One commitment's cost against the number of reserved VMs: (k, mean, ci95) points.
 pub struct CostCurve {
     pub label: String,
@@ -1387,4 +1340,51 @@ pub fn commitment_chart(
             .map_err(draw_err)?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_ticks_name_the_weekday() {
+        assert_eq!(day_tick(0.0), "0 Mon");
+        assert_eq!(day_tick(6.0), "6 Sun");
+        assert_eq!(day_tick(7.5), "7 Mon 12:00");
+    }
+
+    #[test]
+    fn steps_keep_only_changes() {
+        let s = |t: f64, v: f64| Sample {
+            t,
+            allocated: Some(v),
+            busy: None,
+            provisioning: None,
+            queue: None,
+        };
+        let samples = [s(0.0, 1.0), s(1.0, 1.0), s(2.0, 3.0), s(3.0, 3.0)];
+        assert_eq!(
+            steps(&samples, |x| x.allocated, 1.0),
+            vec![(0.0, 1.0), (2.0, 1.0), (2.0, 3.0), (3.0, 3.0)]
+        );
+    }
+
+    #[test]
+    fn hatching_stays_inside() {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (100, 100)).into_drawing_area();
+            hatch(&root, (10, 10), (40, 60), 7, true, &INK).unwrap();
+            hatch(&root, (10, 10), (40, 60), 7, false, &INK).unwrap();
+            root.present().unwrap();
+        }
+        for cap in svg.split("points=\"").skip(1) {
+            let pts = cap.split('"').next().unwrap();
+            for p in pts.split_whitespace() {
+                let (x, y) = p.split_once(',').unwrap();
+                let (x, y): (i32, i32) = (x.parse().unwrap(), y.parse().unwrap());
+                assert!((10..=40).contains(&x) && (10..=60).contains(&y), "{x},{y}");
+            }
+        }
+    }
 }

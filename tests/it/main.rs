@@ -20,6 +20,7 @@ mod ci_coverage;
 mod cli;
 mod cluster_reference;
 mod cluster_timelines;
+mod commitments;
 mod conservation;
 mod determinism;
 mod docs;

@@ -677,10 +677,10 @@ pub(super) fn preemption(
                 rc.tier.as_ref().map_or(rc.name.span().start, |t| t.span().start),
                 &f("preemption"),
                 format!(
-                    "low_priority nodes are Spot VMs since {}: evicted at an assumed {}% per hour (a node lives {} on average), since Azure publishes no eviction rate; set preemption = {{ probability_per_hour = ... }} from your size's eviction-rate band in the Azure portal",
+                    "low_priority nodes are Spot VMs since {}: evicted at an assumed {}% per hour (a node lives {:.1} h on average), since Azure publishes no eviction rate; set preemption = {{ probability_per_hour = ... }} from your size's eviction-rate band in the Azure portal",
                     d::SPOT_SINCE,
                     crate::text::num(q * 100.0),
-                    format!("{:.1} h", mean_s / 3600.0),
+                    mean_s / 3600.0,
                 ),
             );
             return (
