@@ -6,8 +6,8 @@
 //! row, scaled to a month as `cost_per_month_usd` is; so the last step lands on the total bar.
 
 use super::{
-    Area, Chart, DARK, FONT, GRID, HEIGHT, INK, LIGHT, WIDTH, draw_err, hatch, render, text_style,
-    v_interval,
+    Area, Chart, Corners, DARK, FONT, GRID, HEIGHT, INK, LIGHT, WIDTH, draw_err, hatch, render,
+    text_style, v_interval,
 };
 use crate::metrics::{Estimate, M};
 use crate::output::schema::{summary as sum, tradeoff as trade};
@@ -97,12 +97,12 @@ pub fn waterfall_chart(settings: &[Waterfall], title: &str) -> anyhow::Result<St
             let dx = offset(s);
             let half = width * 0.45;
             let mut run = 0.0f64;
-            let mut bars: Vec<((f64, f64), (f64, f64), Estimate)> = vec![];
+            let mut bars: Vec<(Corners, Estimate)> = vec![];
             for (i, &k) in shown.iter().enumerate() {
                 let p = w.parts[k];
                 let v = p.known_mean().unwrap_or(0.0);
                 let x = i as f64 + dx;
-                bars.push(((x - half, run), (x + half, run + v), p));
+                bars.push((((x - half, run), (x + half, run + v)), p));
                 // The step to the next bar, at the level this one ends.
                 let next = if i + 1 < n {
                     i as f64 + 1.0 + dx - half
@@ -119,10 +119,10 @@ pub fn waterfall_chart(settings: &[Waterfall], title: &str) -> anyhow::Result<St
             }
             let x = (n - 1) as f64 + dx;
             let total = w.total.known_mean().unwrap_or(run);
-            bars.push(((x - half, 0.0), (x + half, total), w.total));
+            bars.push((((x - half, 0.0), (x + half, total)), w.total));
             let series: Vec<Rectangle<(f64, f64)>> = bars
                 .iter()
-                .map(|&(a, b, _)| Rectangle::new([a, b], fill.filled()))
+                .map(|&((a, b), _)| Rectangle::new([a, b], fill.filled()))
                 .collect();
             let legend_fill = fill;
             chart
@@ -135,7 +135,7 @@ pub fn waterfall_chart(settings: &[Waterfall], title: &str) -> anyhow::Result<St
                         + Rectangle::new([(0, -6), (14, 6)], legend_fill.filled())
                         + Rectangle::new([(0, -6), (14, 6)], INK.stroke_width(1))
                 });
-            for &(a, b, e) in &bars {
+            for &((a, b), e) in &bars {
                 chart
                     .draw_series(std::iter::once(Rectangle::new([a, b], INK.stroke_width(1))))
                     .map_err(draw_err)?;
