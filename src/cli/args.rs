@@ -142,7 +142,7 @@ pub struct BacktestArgs {
     #[arg(long, value_name = "PERCENT", default_value_t = crate::commands::backtest::DEFAULT_TOLERANCE_PCT)]
     pub tolerance: f64,
     /// Worker threads; 0 uses every core. Results are identical for any value.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
     pub threads: usize,
     /// Folder for the results [default: output/backtest].
     #[arg(long, value_name = "DIR")]
@@ -172,7 +172,7 @@ pub struct SizeArgs {
     #[arg(long, value_name = "N")]
     pub replications: Option<u64>,
     /// Worker threads; 0 uses every core. Results are identical for any value.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
     pub threads: usize,
     /// Print nothing but errors.
     #[arg(long, short)]
@@ -276,7 +276,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub replications: Option<u64>,
     /// Worker threads; 0 uses every core. Results are identical for any value.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = threads)]
     pub threads: usize,
     /// Override the simulated time, e.g. 7d, 12h, 3600 (seconds).
     #[arg(long, value_name = "DURATION")]
@@ -331,4 +331,18 @@ pub struct CheckArgs {
     /// Add a sweep axis, e.g. --sweep compute.gpu-cluster.min_instances=0,1,2,4 (repeatable).
     #[arg(long = "sweep", value_name = "PATH=V1,V2,...")]
     pub sweeps: Vec<String>,
+}
+
+/// The most worker threads `--threads` takes.
+const MAX_THREADS: usize = 1024;
+
+/// `--threads N`: from 0 to [`MAX_THREADS`], refused at once (100000 used to run for 15 s,
+/// starting threads, before failing).
+fn threads(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n <= MAX_THREADS => Ok(n),
+        _ => Err(format!(
+            "must be from 0 (every core) to {MAX_THREADS}, got {text}"
+        )),
+    }
 }

@@ -232,6 +232,11 @@ fn edit_list(edits: &Edits) -> Result<Vec<Edit>, LoadError> {
                 "--horizon",
                 format!("must be greater than zero, got {h}"),
             )),
+            // The cap a scenario's own horizon has (--horizon used to skip it).
+            Ok(secs) if secs > super::validate::MAX_DURATION_S => errors.push(at_command_line(
+                "--horizon",
+                format!("must be at most 10,000 years, got {h}"),
+            )),
             Ok(_) => list.push(one("--horizon", "horizon", h.as_str().into())),
         }
     }

@@ -64,7 +64,7 @@ pub fn size_text(bytes: u64) -> String {
     for (unit, name) in units {
         if bytes >= unit {
             let v = bytes as f64 / unit as f64;
-            return if bytes % unit == 0 {
+            return if bytes.is_multiple_of(unit) {
                 format!("{} {name}", bytes / unit)
             } else {
                 format!("{v:.1} {name}")

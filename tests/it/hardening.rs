@@ -331,3 +331,34 @@ fn force_refuses_a_run_that_cannot_end() {
     );
     assert!(!dir.path().join("o").exists());
 }
+
+/// `--horizon` has the cap a scenario's horizon has (it used to skip it), and `--threads` a cap
+/// checked before anything runs (100000 used to start threads for 15 s before failing).
+#[test]
+fn command_line_horizon_and_threads_are_capped_at_once() {
+    let text = RATE
+        .replace("HORIZON", "1d")
+        .replace("ARRIVALS", "{ process = \"poisson\", rate_per_hour = 1.0 }");
+    let (dir, _) = write_temp("s.toml", text);
+    let started = Instant::now();
+    let (code, stderr) = bounded(
+        dir.path(),
+        &["run", "s.toml", "--horizon", "5000000d", "--out", "o"],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--horizon") && stderr.contains("10,000 years"),
+        "{stderr}"
+    );
+    let (code, stderr) = bounded(
+        dir.path(),
+        &["run", "s.toml", "--threads", "100000", "--out", "o"],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--threads") && stderr.contains("1024"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(!dir.path().join("o").exists());
+}

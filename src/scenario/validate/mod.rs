@@ -327,7 +327,7 @@ fn serde_diag(c: &mut Checker, e: &toml::de::Error) {
 
 /// The longest duration a scenario may give (10,000 years: far inside the u64 microsecond clock,
 /// and long enough for high-utilisation queueing checks, which simulate centuries of hours).
-const MAX_DURATION_S: f64 = 10_000.0 * 365.25 * 86_400.0;
+pub(in crate::scenario) const MAX_DURATION_S: f64 = 10_000.0 * 365.25 * 86_400.0;
 
 /// Text → TOML document, reporting every syntax error.
 pub(super) fn parse_doc<'t>(path: &Path, text: &'t str) -> Result<Spanned<DeTable<'t>>, LoadError> {
