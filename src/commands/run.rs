@@ -15,8 +15,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 /// (Variant, replication) pairs simulated together before their results are written out: enough
-/// to keep every core busy, few enough that their rows take little memory.
-const CHUNK_PAIRS: usize = 4096;
+/// to keep every core busy, few enough that their rows take little memory (the resource estimate
+/// counts on it).
+const CHUNK_PAIRS: usize = estimate::CHUNK_PAIRS;
 
 /// What to run and how.
 #[derive(Debug, Default)]
@@ -103,22 +104,26 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         req.deny_warnings,
         observer,
     )?;
+    let out_dir = req
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&req.file));
     // Resource guard: before anything is allocated per replication or written.
-    let estimate = estimate::estimate(
+    let limits = Limits::of_this_machine(Some(&out_dir));
+    let estimate = estimate::estimate_on(
         &plan,
         req.threads,
         req.shard.map_or(1.0, |s| 1.0 / s.count as f64),
+        // Only the slice holding variant 0's replication 0 writes the time series.
+        req.shard.is_none_or(|s| s.index == 1),
+        limits.cores,
     );
-    if let Err(too_big) = estimate.check(&Limits::of_this_machine()) {
+    if let Err(too_big) = estimate.check(&limits) {
         if !req.force {
             return Err(CommandError::Input(too_big.to_string()));
         }
         observer.forced(&estimate);
     }
-    let out_dir = req
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&req.file));
     let mut out = OutputDir::replace(&out_dir).map_err(output_dir_error)?;
     let mut info = run_info(&req, &plan);
     let all_pairs = crate::sweep::pairs(&plan);

@@ -37,6 +37,7 @@ mod preemption;
 mod queueing_theory;
 mod report;
 mod resource_guards;
+mod resource_model;
 mod scenarios;
 mod shards;
 mod sizing;
