@@ -205,6 +205,15 @@ fn validate(args: ValidateArgs) -> Result<(), CommandError> {
         v.workloads,
         s(v.workloads),
     );
+    for f in &v.offered {
+        let _ = writeln!(
+            std::io::stdout(),
+            "offered: {} on {}: {}",
+            f.name,
+            f.target,
+            f.sentence()
+        );
+    }
     Ok(())
 }
 

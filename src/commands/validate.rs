@@ -23,6 +23,8 @@ pub struct ValidateOutcome {
     pub targets: usize,
     pub workloads: usize,
     pub warnings: Vec<Diagnostic>,
+    /// What each workload and traffic stream of the first variant offers its target.
+    pub offered: Vec<crate::output::offered::WorkloadFacts>,
 }
 
 /// Loads the scenario as `run` would, and checks its `[sizing]` table (for `size`) too. Every
@@ -40,6 +42,7 @@ pub fn validate(req: ValidateRequest) -> Result<ValidateOutcome, CommandError> {
         variants: plan.variants.len(),
         targets: s.system.targets.len(),
         workloads: s.system.workloads.len(),
+        offered: crate::output::offered::facts(&s.system),
         warnings: plan.warnings,
         file: req.file,
     })

@@ -94,6 +94,10 @@ pub struct ScenarioFacts {
     pub goal: Option<Goal>,
     /// Every target, in the scenario's order.
     pub targets: Vec<TargetFacts>,
+    /// What every workload and traffic stream offers its target (mean duration, offered load),
+    /// in the scenario's order: workloads, then traffic.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<super::offered::WorkloadFacts>,
 }
 
 /// One target, as the report's assumptions state it.
@@ -181,6 +185,7 @@ impl RunInfo {
             warmup_s: to_secs_f64(s.system.warmup),
             goal: plan.goal.clone(),
             targets,
+            workloads: super::offered::facts(&s.system),
         });
     }
 

@@ -33,6 +33,7 @@ mod interrupted_runs;
 mod job_history;
 mod loader_properties;
 mod model_properties;
+mod offered_load;
 mod preemption;
 mod queueing_theory;
 mod report;
