@@ -38,7 +38,11 @@ pub fn print(run: &Finished<'_>) {
         s.replications,
         if s.replications == 1 { "" } else { "s" },
         format_duration(to_secs_f64(s.system.horizon)),
-        format_duration(to_secs_f64(s.system.warmup)),
+        if s.system.warmup_auto {
+            "auto, by MSER-5".to_string()
+        } else {
+            format_duration(to_secs_f64(s.system.warmup))
+        },
         s.seed
     );
     let _ = write!(stdout, "{}", offered_lines(plan));

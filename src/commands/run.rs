@@ -282,6 +282,7 @@ pub(super) fn simulate(
     let mut kept: Vec<(usize, RunResult)> = vec![];
     let mut pending: Vec<(usize, ReplicationRow)> = vec![];
     let mut interrupted = false;
+    let mut warmup_check = crate::sweep::warmup::WarmupCheck::default();
     let mut at = mine.start;
     while at < mine.end && !interrupted {
         let end = (at + CHUNK_PAIRS).min(mine.end);
@@ -296,10 +297,11 @@ pub(super) fn simulate(
         } else {
             None
         };
-        let outcome = crate::sweep::run_plan_with(plan, &control, sink).map_err(|e| {
+        let mut outcome = crate::sweep::run_plan_with(plan, &control, sink).map_err(|e| {
             CommandError::Failed(format!("cannot start {} worker threads: {e}", req.threads))
         })?;
         interrupted = outcome.interrupted;
+        warmup_check.merge(std::mem::take(&mut outcome.warmup));
         if interrupted && req.shard.is_some() {
             break;
         }
@@ -324,6 +326,16 @@ pub(super) fn simulate(
         at = end;
     }
     observer.progress_end();
+    // Initialization bias the warm-up leaves in (`warmup = "auto"` truncates it instead).
+    if !first.system.warmup_auto
+        && let Some(w) = warmup_check.warning(
+            crate::engine::time::to_secs_f64(first.system.warmup),
+            &first.file,
+            &first.source,
+        )
+    {
+        observer.warnings(&[w]);
+    }
     if let Some(ts) = ts {
         let writing = |e: &dyn std::fmt::Display| {
             CommandError::Failed(format!("writing timeseries.csv: {e}"))

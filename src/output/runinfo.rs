@@ -90,6 +90,9 @@ pub struct ScenarioFacts {
     /// Simulated time per replication, warm-up included, seconds.
     pub horizon_s: f64,
     pub warmup_s: f64,
+    /// `warmup = "auto"`: the warm-up is chosen by MSER-5 before the run (`warmup_s` is 0).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub warmup_auto: bool,
     /// The `[goal]`; `None` when the scenario sets none.
     pub goal: Option<Goal>,
     /// Every target, in the scenario's order.
@@ -183,6 +186,7 @@ impl RunInfo {
             description: written.description,
             horizon_s,
             warmup_s: to_secs_f64(s.system.warmup),
+            warmup_auto: s.system.warmup_auto,
             goal: plan.goal.clone(),
             targets,
             workloads: super::offered::facts(&s.system),

@@ -1705,6 +1705,12 @@ impl Builder<'_> {
         }
         let info = &run.simulated;
         let fd = crate::text::format_duration;
+        if run.facts().is_some_and(|f| f.warmup_auto) {
+            items.push(vec![
+                strong("Warm-up: "),
+                text("chosen before the run by MSER-5 on the wait and latency series averaged over 20 pilot replications (warmup = \"auto\"); the period below counts it as 0."),
+            ]);
+        }
         if let Some(h) = info.horizon_s {
             let w = info.warmup_s.unwrap_or(0.0);
             items.push(vec![

@@ -310,8 +310,8 @@ pub fn estimate_on(
     let (mut ts_rows, mut ts_bytes) = (0.0, 0.0);
     if let Some(first) = plan.variants.first().filter(|_| timeseries) {
         let sys = &first.scenario.system;
-        if sys.sample_interval > 0 {
-            let samples = (sys.horizon / sys.sample_interval) as f64 + 1.0;
+        if let Some(n) = sys.horizon.checked_div(sys.sample_interval) {
+            let samples = n as f64 + 1.0;
             for t in &sys.targets {
                 if matches!(t.kind, TargetKind::Batch { .. }) {
                     continue;
@@ -371,21 +371,21 @@ pub struct TooBig {
 
 impl Estimate {
     /// `Err` when the run passes a limit.
-    pub fn check(&self, limits: &Limits) -> Result<(), TooBig> {
+    pub fn check(&self, limits: &Limits) -> Result<(), Box<TooBig>> {
         let too_long = self.seconds > limits.max_seconds;
         let too_much_memory = limits
             .memory_available_bytes
             .is_some_and(|m| self.memory_bytes > m);
         let too_much_disk = self.disk_bytes > disk_limit(limits);
         if too_long || too_much_memory || too_much_disk {
-            Err(TooBig {
+            Err(Box::new(TooBig {
                 estimate: self.clone(),
                 too_long,
                 too_much_memory,
                 too_much_disk,
                 limits: limits.clone(),
                 command: Command::Run,
-            })
+            }))
         } else {
             Ok(())
         }
@@ -584,7 +584,7 @@ impl std::fmt::Display for TooBig {
         if series_alone {
             return Ok(());
         }
-        write!(f, "\n")?;
+        writeln!(f)?;
         write!(
             f,
             "    --shard K/N             split the sweep over N >= {} machines (or runs), then \

@@ -10,6 +10,7 @@ use crate::scenario::Scenario;
 use crate::scenario::sweep::Plan;
 pub mod estimate;
 pub mod tradeoff;
+pub mod warmup;
 
 use rayon::prelude::*;
 use std::sync::Mutex;
@@ -225,6 +226,13 @@ pub struct Control<'a> {
     pub progress: Option<&'a (dyn Fn() + Sync)>,
 }
 
+/// A replication's MSER truncation and the warm-up it used.
+type MserVerdict = (
+    Option<crate::engine::SimTime>,
+    crate::engine::SimTime,
+    Vec<Option<crate::engine::mser::BatchMeans>>,
+);
+
 /// Every (variant, replication) pair of `plan`, in plan order.
 pub fn pairs(plan: &Plan) -> Vec<(usize, u64)> {
     plan.variants
@@ -241,6 +249,8 @@ pub struct Outcome {
     pub rows: Vec<(usize, ReplicationRow)>,
     /// Stopped by `cancel` before every pair ran.
     pub interrupted: bool,
+    /// Where MSER-5 put each replication's initialization bias, against its warm-up.
+    pub warmup: warmup::WarmupCheck,
 }
 
 /// Runs every replication of every variant of `plan`, all (variant, replication) pairs spread
@@ -274,7 +284,7 @@ pub fn run_plan_with(
         pairs = pairs[range].to_vec();
     }
     let cancelled = || control.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-    let rows: Vec<Option<(usize, ReplicationRow)>> = pool.install(|| {
+    let rows: Vec<Option<(usize, ReplicationRow, MserVerdict)>> = pool.install(|| {
         pairs
             .into_par_iter()
             .map(|(v, r)| {
@@ -303,14 +313,30 @@ pub fn run_plan_with(
                         events: result.events,
                         targets: result.targets.iter().map(metrics::values).collect(),
                     },
+                    (
+                        result.mser_truncation,
+                        result.warmup,
+                        if v == 0 { result.series } else { vec![] },
+                    ),
                 ))
             })
             .collect()
     });
     let interrupted = rows.iter().any(Option::is_none);
+    let mut check = warmup::WarmupCheck::default();
+    let rows = rows
+        .into_iter()
+        .flatten()
+        .map(|(v, row, (truncation, warmup, series))| {
+            check.add(truncation, warmup);
+            check.add_series(&series);
+            (v, row)
+        })
+        .collect();
     Ok(Outcome {
-        rows: rows.into_iter().flatten().collect(),
+        rows,
         interrupted,
+        warmup: check,
     })
 }
 

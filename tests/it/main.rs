@@ -46,4 +46,5 @@ mod target_timelines;
 mod trace_reader;
 mod trace_replay;
 mod validation;
+mod warmup_bias;
 mod workloads;
