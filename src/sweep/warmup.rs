@@ -1,8 +1,9 @@
-//! Whether the configured warm-up covers the initialization bias: every replication reports
-//! where MSER-5 finds the transient of its wait (cluster) and latency (endpoint) series ends
-//! ([`crate::engine::mser`]); when that point lies past the warm-up in most replications, the
-//! statistics include the empty start and their intervals cover the true mean less often than
-//! they say. `warmup = "auto"` truncates each replication at its own point instead.
+//! Whether the configured warm-up covers the initialization bias: MSER-5
+//! ([`crate::engine::mser`]) on the wait (cluster) and latency (endpoint) series averaged, batch
+//! by batch, over the first variant's first replications says where the transient ends; past
+//! the warm-up, the statistics include the empty start and their intervals cover the true mean
+//! less often than they say. `warmup = "auto"` instead chooses the warm-up from pilot
+//! replications ([`crate::model::auto_warmup`]).
 
 use crate::engine::mser::BatchMeans;
 use crate::engine::time::{SimTime, to_secs_f64};
@@ -136,7 +137,8 @@ impl WarmupCheck {
     /// averaged over replications; located at the scenario's `warmup` line (`text` of `file`),
     /// or at the file when it sets none.
     pub fn warning(&self, warmup_s: f64, file: &std::path::Path, text: &str) -> Option<Diagnostic> {
-        let truncation = self.averaged_truncation_s()?;
+        // Whole minutes, rounded up: a warm-up to copy into the scenario.
+        let truncation = (self.averaged_truncation_s()? / 60.0).ceil() * 60.0;
         if truncation <= warmup_s {
             return None;
         }
@@ -156,14 +158,14 @@ impl WarmupCheck {
                  own series puts it past the warm-up in {} of {}); the intervals may cover the \
                  true means less often than 95%",
                 format_duration(warmup_s),
-                format_duration(truncation.ceil()),
+                format_duration(truncation),
                 self.past_warmup,
                 self.judged,
             ),
             hint: Some(format!(
-                "set warmup = \"auto\" (each replication truncated where MSER-5 finds its bias \
-                 ends), or a warm-up of at least {}",
-                format_duration(truncation.ceil())
+                "set warmup = \"auto\" (chosen by MSER-5 on pilot replications before the run), \
+                 or a warm-up of at least {}",
+                format_duration(truncation)
             )),
         })
     }
