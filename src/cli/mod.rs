@@ -309,6 +309,15 @@ fn validate(args: ValidateArgs) -> Result<(), CommandError> {
         v.file.display(),
         parts.join(", ")
     );
+    for f in &v.offered {
+        let _ = writeln!(
+            std::io::stdout(),
+            "offered: {} on {}: {}",
+            f.name,
+            f.target,
+            f.sentence()
+        );
+    }
     Ok(())
 }
 

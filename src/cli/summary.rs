@@ -41,9 +41,14 @@ pub fn print(run: &Finished<'_>) {
         s.replications,
         if s.replications == 1 { "" } else { "s" },
         format_duration(to_secs_f64(s.system.horizon)),
-        format_duration(to_secs_f64(s.system.warmup)),
+        if s.system.warmup_auto {
+            "auto, by MSER-5".to_string()
+        } else {
+            format_duration(to_secs_f64(s.system.warmup))
+        },
         s.seed
     );
+    let _ = write!(stdout, "{}", offered_lines(plan));
     let _ = write!(
         stdout,
         "{}",
@@ -57,6 +62,18 @@ pub fn print(run: &Finished<'_>) {
         run.elapsed.as_secs_f64(),
         run.out_dir.display()
     );
+}
+
+/// What each workload offers its target (of the first variant), one line each: the inputs
+/// that move the answer most, as `run.json` and the report state them.
+pub fn offered_lines(plan: &Plan) -> String {
+    let Some(v) = plan.variants.first() else {
+        return String::new();
+    };
+    crate::output::offered::facts(&v.scenario.system)
+        .iter()
+        .map(|f| format!("offered: {} on {}: {}\n", f.name, f.target, f.sentence()))
+        .collect()
 }
 
 fn fmt_duration_s(s: f64) -> String {

@@ -15,8 +15,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 /// (Variant, replication) pairs simulated together before their results are written out: enough
-/// to keep every core busy, few enough that their rows take little memory.
-const CHUNK_PAIRS: usize = 4096;
+/// to keep every core busy, few enough that their rows take little memory (the resource estimate
+/// counts on it).
+const CHUNK_PAIRS: usize = estimate::CHUNK_PAIRS;
 
 /// What to run and how.
 #[derive(Debug, Default)]
@@ -119,13 +120,21 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         req.deny_warnings,
         observer,
     )?;
+    let out_dir = req
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&req.file));
     // Resource guard: before anything is allocated per replication or written.
-    let estimate = estimate::estimate(
+    let limits = Limits::of_this_machine(Some(&out_dir));
+    let estimate = estimate::estimate_on(
         &plan,
         req.threads,
         req.shard.map_or(1.0, |s| 1.0 / s.count as f64),
+        // Only the slice holding variant 0's replication 0 writes the time series.
+        req.shard.is_none_or(|s| s.index == 1),
+        limits.cores,
     );
-    if let Err(too_big) = estimate.check(&Limits::of_this_machine()) {
+    if let Err(too_big) = estimate.check(&limits) {
         if !req.force {
             return Err(CommandError::Input(too_big.to_string()));
         }
@@ -141,10 +150,6 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         }
         observer.forced(&estimate);
     }
-    let out_dir = req
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&req.file));
     // The folder is replaced as a whole (see output::files): a report of the earlier results
     // would describe results no longer there, so it goes, and the outcome says so.
     let earlier_report = !req.report
@@ -349,6 +354,7 @@ pub(super) fn simulate(
     // Commitment rows need every replication's hourly usage, which shrinking drops.
     let mut commitments = vec![];
     let mut interrupted = false;
+    let mut warmup_check = crate::sweep::warmup::WarmupCheck::default();
     let mut at = mine.start;
     while at < mine.end && !interrupted {
         let end = (at + CHUNK_PAIRS).min(mine.end);
@@ -363,10 +369,11 @@ pub(super) fn simulate(
         } else {
             None
         };
-        let outcome = crate::sweep::run_plan_with(plan, &control, sink).map_err(|e| {
+        let mut outcome = crate::sweep::run_plan_with(plan, &control, sink).map_err(|e| {
             CommandError::Failed(format!("cannot start {} worker threads: {e}", req.threads))
         })?;
         interrupted = outcome.interrupted;
+        warmup_check.merge(std::mem::take(&mut outcome.warmup));
         if interrupted && req.shard.is_some() {
             break;
         }
@@ -398,6 +405,16 @@ pub(super) fn simulate(
         at = end;
     }
     observer.progress_end();
+    // Initialization bias the warm-up leaves in (`warmup = "auto"` truncates it instead).
+    if !first.system.warmup_auto
+        && let Some(w) = warmup_check.warning(
+            crate::engine::time::to_secs_f64(first.system.warmup),
+            &first.file,
+            &first.source,
+        )
+    {
+        observer.warnings(&[w]);
+    }
     if let Some(ts) = ts {
         let writing = |e: &dyn std::fmt::Display| {
             CommandError::Failed(format!("writing timeseries.csv: {e}"))

@@ -30,6 +30,8 @@ pub struct ValidateOutcome {
     /// Request streams aimed at endpoints (`[[traffic]]`).
     pub traffic: usize,
     pub warnings: Vec<Diagnostic>,
+    /// What each workload and traffic stream of the first variant offers its target.
+    pub offered: Vec<crate::output::offered::WorkloadFacts>,
 }
 
 /// Loads the scenario as `run` would, and checks its `[sizing]` table (for `size`) too. Every
@@ -60,6 +62,7 @@ pub fn validate(req: ValidateRequest) -> Result<ValidateOutcome, CommandError> {
         endpoints,
         workloads: s.system.workloads.len(),
         traffic: s.system.traffic.len(),
+        offered: crate::output::offered::facts(&s.system),
         warnings: plan.warnings,
         file: req.file,
     })

@@ -6,6 +6,7 @@
 //! schedule their own events through [`Schedule`].
 
 pub mod dist;
+pub mod mser;
 pub mod queue;
 pub mod rng;
 pub mod stats;

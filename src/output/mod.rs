@@ -1,6 +1,7 @@
 //! Results to bytes (pure functions) and one writer that puts them on disk safely.
 
 mod files;
+pub mod offered;
 pub mod runinfo;
 pub mod schema;
 pub mod shard;

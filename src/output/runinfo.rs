@@ -94,10 +94,17 @@ pub struct ScenarioFacts {
     /// Simulated time per replication, warm-up included, seconds.
     pub horizon_s: f64,
     pub warmup_s: f64,
+    /// `warmup = "auto"`: the warm-up is chosen by MSER-5 before the run (`warmup_s` is 0).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub warmup_auto: bool,
     /// The `[goal]`; `None` when the scenario sets none.
     pub goal: Option<Goal>,
     /// Every target, in the scenario's order.
     pub targets: Vec<TargetFacts>,
+    /// What every workload and traffic stream offers its target (mean duration, offered load),
+    /// in the scenario's order: workloads, then traffic.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<super::offered::WorkloadFacts>,
 }
 
 /// One target, as the report's assumptions state it.
@@ -184,8 +191,10 @@ impl RunInfo {
             description: written.description,
             horizon_s,
             warmup_s: to_secs_f64(s.system.warmup),
+            warmup_auto: s.system.warmup_auto,
             goal: plan.goal.clone(),
             targets,
+            workloads: super::offered::facts(&s.system),
         });
     }
 

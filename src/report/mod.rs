@@ -1898,8 +1898,30 @@ impl Builder<'_> {
                 )),
             ]);
         }
+        // What each workload offers, as run.json records it: the mean a duration distribution
+        // implies is not its median, and users read the median.
+        for f in run.facts().map_or(&[][..], |f| &f.workloads[..]) {
+            items.push(vec![
+                strong(format!("Offered load, {} on {}: ", f.name, f.target)),
+                text(format!(
+                    "{}{}, as the scenario's rates and distributions imply before any simulation.",
+                    f.sentence(),
+                    if run.axes.is_empty() {
+                        ""
+                    } else {
+                        " (in the first setting)"
+                    }
+                )),
+            ]);
+        }
         let info = &run.simulated;
         let fd = crate::text::format_duration;
+        if run.facts().is_some_and(|f| f.warmup_auto) {
+            items.push(vec![
+                strong("Warm-up: "),
+                text("chosen before the run by MSER-5 on the wait and latency series averaged over 20 pilot replications (warmup = \"auto\"); the period below counts it as 0."),
+            ]);
+        }
         if let Some(h) = info.horizon_s {
             let w = info.warmup_s.unwrap_or(0.0);
             items.push(vec![
@@ -2090,6 +2112,7 @@ mod tests {
                 type_name: "amlcompute".into(),
                 provisioning_time: Some("constant, value 90s".into()),
             }],
+            ..Default::default()
         };
         let dir = folder(&run_json(Some(facts)));
         let r = build_report(dir.path(), &ReportOptions::default()).unwrap();

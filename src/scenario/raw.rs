@@ -17,7 +17,7 @@ pub struct RawScenario {
     pub name: Option<Spanned<String>>,
     pub description: Option<String>,
     pub horizon: Option<Spanned<Dur>>,
-    pub warmup: Option<Spanned<Dur>>,
+    pub warmup: Option<Spanned<Warmup>>,
     /// A count, or `"auto"`: replications added until the goal's answer is settled.
     pub replications: Option<Spanned<RawReplications>>,
     /// With `replications = "auto"`: the relative 95% half-width each goal measure must reach.
@@ -599,4 +599,44 @@ pub struct RawSizing {
     /// Refused as in `[goal]`.
     pub budget_per_30d_usd: Option<Spanned<f64>>,
     pub max_instances: Option<Spanned<f64>>,
+}
+
+/// `warmup`: a duration, or `"auto"` (each replication's warm-up chosen by MSER-5).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Warmup {
+    Auto,
+    Fixed(Dur),
+}
+
+impl<'de> Deserialize<'de> for Warmup {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Warmup;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a duration such as \"90s\", \"5m\", \"2h\", \"30d\", a number of seconds, \
+                     or \"auto\"",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Warmup, E> {
+                Ok(Warmup::Fixed(Dur(v as f64)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Warmup, E> {
+                Ok(Warmup::Fixed(Dur(v as f64)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Warmup, E> {
+                Ok(Warmup::Fixed(Dur(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Warmup, E> {
+                if v.trim() == "auto" {
+                    return Ok(Warmup::Auto);
+                }
+                crate::text::duration::parse_duration(v)
+                    .map(|x| Warmup::Fixed(Dur(x)))
+                    .map_err(|e| E::custom(format!("{e}, or \"auto\"")))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }

@@ -83,6 +83,9 @@ pub struct Request<'a> {
     pub warnings: Vec<Diagnostic>,
     /// The scenario with the command line's edits, as the folder records it.
     pub effective_text: std::sync::Arc<str>,
+    /// The machine's means: every batch of simulations is estimated against them first, and
+    /// refused when it passes one (a `peak_rate_per_second` of 1e308 would never end).
+    pub limits: crate::sweep::estimate::Limits,
 }
 
 /// Checks the scenario, its `[sizing]` table and the command line's edits, before any
@@ -113,6 +116,7 @@ pub fn prepare<'a>(
         info,
         warnings: plan.warnings,
         effective_text: plan.effective_text,
+        limits: crate::sweep::estimate::Limits::of_this_machine(None),
     })
 }
 
@@ -131,6 +135,7 @@ pub fn run(
         threads: request.threads,
         progress,
         cancel,
+        limits: &request.limits,
     };
     // Every candidate at the price the scenario bills for it (a price list, a discount), even
     // those that memory rules out before any simulation, so that sizing.csv has one price basis.

@@ -25,6 +25,8 @@ pub struct SimEvaluator<'a> {
     /// Set from another thread (Ctrl-C): no more simulations start, and the search ends with
     /// [`SizingError::Interrupted`].
     pub cancel: Option<&'a AtomicBool>,
+    /// Each batch is refused before it starts when its estimate passes these.
+    pub limits: &'a crate::sweep::estimate::Limits,
 }
 
 /// The `--set` assignments that put `point` into the scenario.
@@ -171,6 +173,13 @@ impl Evaluator for SimEvaluator<'_> {
         let Some(plan) = combined else {
             return Ok(vec![]);
         };
+        // The resource guard, as `run` has it: the batch's simulations, no files.
+        let estimate =
+            crate::sweep::estimate::estimate_on(&plan, self.threads, 1.0, false, self.limits.cores);
+        if let Err(mut too_big) = estimate.check(self.limits) {
+            too_big.command = crate::sweep::estimate::Command::Size;
+            return Err(SizingError::Input(too_big.to_string()));
+        }
         let control = crate::sweep::Control {
             threads: self.threads,
             progress: self.progress,

@@ -11,9 +11,18 @@
 //!   included) times the batch size.
 //! - **time** = events / ([`EVENTS_PER_SECOND_PER_THREAD`] × threads), threads capped by the
 //!   machine's cores.
-//! - **memory** = what the run holds until it writes its files (every replication's metric
-//!   values and the `replications.csv` text) + what each worker thread holds at once (at worst
-//!   every job of a replication alive at the same time).
+//! - **memory** = what the run holds until it writes its files (two paired metrics of every
+//!   replication, whole rows for a chunk of [`CHUNK_PAIRS`] pairs) + what each worker thread
+//!   holds at once: each target's statistics, and the live jobs and requests of one
+//!   replication, at worst every job that arrives (a cluster's queue has no bound) and for an
+//!   endpoint's requests its in-flight limit (`2 x max_concurrent_requests_per_instance x` its
+//!   most instances), however long the horizon.
+//! - **disk** = rows of `replications.csv` (replications x variants x targets) and
+//!   `workloads.csv`, and `timeseries.csv`: (horizon / `sample_interval` + 1) x sampled targets
+//!   rows of one replication.
+//!
+//! The machine's means ([`Limits`]: time allowed, available memory, free disk, cores) are an
+//! input, so that tests give their own.
 
 use crate::metrics::METRICS;
 use crate::scenario::sweep::Plan;
@@ -47,18 +56,37 @@ pub const EVENTS_PER_REQUEST: f64 = 3.0;
 /// Setting a replication up and summarising it costs about as much as this many events.
 pub const EVENTS_PER_REPLICATION: f64 = 20.0;
 
-/// Memory of one live job or request with its queue entries and its wait sample, bytes.
+/// Memory of one live job or request with its queue entries and its event, bytes.
 pub const BYTES_PER_LIVE_JOB: f64 = 256.0;
 /// `replications.csv` text per row (one replication of one target), bytes; rows run to
-/// 400-600 characters.
+/// 400-600 characters (560 on the bundled scenarios).
 pub const CSV_BYTES_PER_ROW: f64 = 800.0;
+/// `workloads.csv` text per row (one replication of one workload), bytes (about 230 on the
+/// bundled scenarios).
+pub const WORKLOAD_CSV_BYTES_PER_ROW: f64 = 400.0;
+/// `timeseries.csv` text per row besides the target's name, bytes (the bundled scenarios'
+/// rows are 33 to 36 bytes plus the name).
+pub const TIMESERIES_BYTES_PER_ROW: f64 = 48.0;
 /// Per row held in memory besides its metric values (vectors, indices), bytes.
 pub const ROW_OVERHEAD_BYTES: f64 = 96.0;
+/// (Variant, replication) pairs simulated together before their rows are written out and
+/// shrunk to the [`PAIRED`](super::PAIRED) metrics: `run` holds at most this many pairs' rows
+/// whole.
+pub const CHUNK_PAIRS: usize = 4096;
+/// A replication's statistics per target on a worker thread: its duration histograms (8 KiB
+/// per power of two in use, up to 54 of them) and time-weighted levels, bytes.
+pub const BYTES_PER_TARGET_STATE: f64 = 2.0 * 1024.0 * 1024.0;
 /// The program, the scenario and its traces, thread stacks: a floor, bytes.
 pub const BASE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+/// The summary, `run.json`, the scenario and a report with its charts: a floor, bytes.
+pub const BASE_DISK_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+/// The most a run writes without `--force`, bytes, however much the disk has free: a folder
+/// of results larger than this is a mistake far more often than a wish (a `sample_interval` of
+/// a millisecond, say).
+pub const MAX_DISK_BYTES: f64 = 10.0 * 1024.0 * 1024.0 * 1024.0;
 
 /// What a run will cost.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Estimate {
     pub variants: usize,
     /// (variant, replication) pairs that will run.
@@ -70,21 +98,39 @@ pub struct Estimate {
     pub threads: usize,
     pub seconds: f64,
     pub memory_bytes: f64,
+    /// Rows of `replications.csv` (one per replication and target).
+    pub replication_rows: f64,
+    /// Rows of `timeseries.csv` (one per sample and target of the one replication it holds).
+    pub timeseries_rows: f64,
+    pub timeseries_bytes: f64,
+    /// Jobs and requests one replication can hold at once, at most (the largest over variants):
+    /// every job that arrives, since a cluster's queue has no bound, and for an endpoint's
+    /// requests its in-flight limit.
+    pub live_per_replication: f64,
+    pub disk_bytes: f64,
 }
 
-/// The machine's means, for [`Estimate::check`].
+/// The machine's means, for [`Estimate::check`]: explicit, so that tests give their own.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Limits {
     pub max_seconds: f64,
     /// Memory the run can have; `None` when unknown (no memory check).
     pub memory_available_bytes: Option<f64>,
     pub memory_total_bytes: Option<f64>,
+    /// Free space where the results go; `None` when unknown (then only [`MAX_DISK_BYTES`]).
+    pub disk_free_bytes: Option<f64>,
+    /// The most a run may write without `--force`.
+    pub max_disk_bytes: f64,
+    /// Cores to run on (caps the worker threads the estimate assumes).
+    pub cores: usize,
 }
 
 impl Limits {
-    /// [`MAX_SECONDS`] and this machine's available memory (`MemAvailable` of /proc/meminfo, or
-    /// what the cgroup's `memory.max` leaves, whichever is less).
-    pub fn of_this_machine() -> Limits {
+    /// [`MAX_SECONDS`], [`MAX_DISK_BYTES`], this machine's cores and available memory
+    /// (`MemAvailable` of /proc/meminfo, or what the cgroup's `memory.max` leaves, whichever is
+    /// less), and the free space of the file system that will hold `out` (its nearest existing
+    /// ancestor).
+    pub fn of_this_machine(out: Option<&std::path::Path>) -> Limits {
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
         let field = |name: &str| {
             meminfo.lines().find_map(|l| {
@@ -111,8 +157,30 @@ impl Limits {
             max_seconds: MAX_SECONDS,
             memory_available_bytes: min(field("MemAvailable"), in_cgroup),
             memory_total_bytes: min(field("MemTotal"), limit),
+            disk_free_bytes: out.and_then(disk_free),
+            max_disk_bytes: MAX_DISK_BYTES,
+            cores: cores(),
         }
     }
+}
+
+/// Free bytes (for an unprivileged user) of the file system holding `path` or, while it does
+/// not exist yet, its nearest existing ancestor.
+fn disk_free(path: &std::path::Path) -> Option<f64> {
+    use std::os::unix::ffi::OsStrExt;
+    let absolute = std::path::absolute(path).ok()?;
+    let existing = absolute.ancestors().find(|p| p.exists())?;
+    let c = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: `c` is a NUL-terminated path and `st` is a writable statvfs; statvfs only writes
+    // into it, and it is read only when the call succeeds.
+    let ok = unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) } == 0;
+    if !ok {
+        return None;
+    }
+    // SAFETY: statvfs succeeded, so it filled the struct.
+    let st = unsafe { st.assume_init() };
+    Some(st.f_bavail as f64 * st.f_frsize as f64)
 }
 
 /// The machine's cores (1 when unknown).
@@ -143,10 +211,40 @@ fn trace_count(times: &[u64], repeat: bool, period: u64, horizon_s: f64) -> f64 
     }
 }
 
+/// The most requests an endpoint holds at once: Azure ML admits at most
+/// `2 x max_concurrent_requests_per_instance` per instance (see `targets::endpoint`), at the
+/// most instances its autoscale (or the router's) can reach. `None` for other targets.
+fn in_flight_bound(kind: &TargetKind) -> Option<f64> {
+    let TargetKind::Endpoint { spec, .. } = kind else {
+        return None;
+    };
+    let mut instances = spec.instance_count;
+    if let Some(a) = &spec.autoscale {
+        for p in std::iter::once(&a.default_profile).chain(&a.profiles) {
+            instances = instances.max(p.max);
+        }
+    }
+    if let Some(r) = &spec.router {
+        instances = instances.max(r.max);
+    }
+    Some(2.0 * spec.max_concurrent_requests_per_instance as f64 * instances as f64)
+}
+
 /// Estimates `plan` run on `threads` threads (0 = every core); `fraction` of its pairs run
-/// (1 for a whole run, about 1/N for a shard).
+/// (1 for a whole run, about 1/N for a shard); the run writes `timeseries.csv` (replication 0
+/// of the first variant) when the slice holds that pair.
 pub fn estimate(plan: &Plan, threads: usize, fraction: f64) -> Estimate {
-    let cores = cores();
+    estimate_on(plan, threads, fraction, true, cores())
+}
+
+/// [`estimate`] on `cores` cores, with or without the time series.
+pub fn estimate_on(
+    plan: &Plan,
+    threads: usize,
+    fraction: f64,
+    timeseries: bool,
+    cores: usize,
+) -> Estimate {
     let threads = if threads == 0 {
         cores
     } else {
@@ -154,13 +252,14 @@ pub fn estimate(plan: &Plan, threads: usize, fraction: f64) -> Estimate {
     }
     .max(1);
     let (mut events, mut pairs, mut jobs_sum) = (0.0, 0.0, 0.0);
-    let (mut rows, mut live_max) = (0.0, 0.0f64);
+    let (mut rows, mut workload_rows, mut live_max) = (0.0, 0.0, 0.0f64);
+    let mut targets_max = 0usize;
     for v in &plan.variants {
         let s = &v.scenario;
         let sys = &s.system;
         let horizon_s = crate::engine::time::to_secs_f64(sys.horizon);
         let mut per_rep = EVENTS_PER_REPLICATION;
-        let mut jobs = 0.0;
+        let (mut jobs, mut live) = (0.0, 0.0);
         for w in &sys.workloads {
             let n = arrivals(&w.arrivals, horizon_s) * w.batch_size.max(1) as f64;
             let mut per_job = EVENTS_PER_JOB + EVENTS_PER_JOB_NODE * w.instance_count as f64;
@@ -178,6 +277,7 @@ pub fn estimate(plan: &Plan, threads: usize, fraction: f64) -> Estimate {
             }
             per_rep += n * per_job;
             jobs += n;
+            live += n;
         }
         for t in &sys.traffic {
             let n = match &t.arrivals {
@@ -190,16 +290,49 @@ pub fn estimate(plan: &Plan, threads: usize, fraction: f64) -> Estimate {
             };
             per_rep += n * EVENTS_PER_REQUEST;
             jobs += n;
+            let bound = sys
+                .targets
+                .get(t.target)
+                .and_then(|target| in_flight_bound(&target.kind));
+            live += bound.map_or(n, |b| b.min(n));
         }
         let reps = s.replications as f64 * fraction;
         events += reps * per_rep;
         pairs += reps;
         jobs_sum += jobs;
         rows += reps * sys.targets.len() as f64;
-        live_max = live_max.max(jobs);
+        workload_rows += reps * sys.workloads.len() as f64;
+        live_max = live_max.max(live);
+        targets_max = targets_max.max(sys.targets.len());
     }
-    let held = rows * (METRICS.len() as f64 * 8.0 + ROW_OVERHEAD_BYTES + CSV_BYTES_PER_ROW);
-    let live = threads as f64 * live_max * BYTES_PER_LIVE_JOB;
+    // The time series: every sampled target of the first variant's replication 0, a sample at
+    // time zero and one every interval up to the horizon.
+    let (mut ts_rows, mut ts_bytes) = (0.0, 0.0);
+    if let Some(first) = plan.variants.first().filter(|_| timeseries) {
+        let sys = &first.scenario.system;
+        if let Some(n) = sys.horizon.checked_div(sys.sample_interval) {
+            let samples = n as f64 + 1.0;
+            for t in &sys.targets {
+                if matches!(t.kind, TargetKind::Batch { .. }) {
+                    continue;
+                }
+                ts_rows += samples;
+                ts_bytes += samples * (TIMESERIES_BYTES_PER_ROW + t.name.len() as f64);
+            }
+            // A sample of every target costs about an event.
+            events += samples;
+        }
+    }
+    // Every row's paired metrics stay to the end; whole rows only for a chunk's pairs.
+    let whole_rows = rows.min((CHUNK_PAIRS * targets_max.max(1)) as f64);
+    let held = rows * (super::PAIRED.len() as f64 * 8.0 + 16.0)
+        + whole_rows * (METRICS.len() as f64 * 8.0 + ROW_OVERHEAD_BYTES);
+    let live = threads as f64
+        * (live_max * BYTES_PER_LIVE_JOB + targets_max as f64 * BYTES_PER_TARGET_STATE);
+    let disk = BASE_DISK_BYTES
+        + rows * CSV_BYTES_PER_ROW
+        + workload_rows * WORKLOAD_CSV_BYTES_PER_ROW
+        + ts_bytes;
     Estimate {
         variants: plan.variants.len(),
         replications: pairs.round() as u64,
@@ -208,7 +341,21 @@ pub fn estimate(plan: &Plan, threads: usize, fraction: f64) -> Estimate {
         threads,
         seconds: events / (EVENTS_PER_SECOND_PER_THREAD * threads as f64),
         memory_bytes: BASE_BYTES + held + live,
+        replication_rows: rows,
+        timeseries_rows: ts_rows,
+        timeseries_bytes: ts_bytes,
+        live_per_replication: live_max,
+        disk_bytes: disk,
     }
+}
+
+/// Which command refuses: the ways on differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Command {
+    #[default]
+    Run,
+    /// `capsim size`: no sweep, shards or horizon of its own.
+    Size,
 }
 
 /// Why a run is refused: the message lists every limit it passes, the estimate, and ways on.
@@ -217,46 +364,109 @@ pub struct TooBig {
     pub estimate: Estimate,
     pub too_long: bool,
     pub too_much_memory: bool,
+    pub too_much_disk: bool,
     pub limits: Limits,
+    pub command: Command,
 }
 
 impl Estimate {
     /// `Err` when the run passes a limit.
-    pub fn check(&self, limits: &Limits) -> Result<(), TooBig> {
+    pub fn check(&self, limits: &Limits) -> Result<(), Box<TooBig>> {
         let too_long = self.seconds > limits.max_seconds;
         let too_much_memory = limits
             .memory_available_bytes
             .is_some_and(|m| self.memory_bytes > m);
-        if too_long || too_much_memory {
-            Err(TooBig {
+        let too_much_disk = self.disk_bytes > disk_limit(limits);
+        if too_long || too_much_memory || too_much_disk {
+            Err(Box::new(TooBig {
                 estimate: self.clone(),
                 too_long,
                 too_much_memory,
+                too_much_disk,
                 limits: limits.clone(),
-            })
+                command: Command::Run,
+            }))
         } else {
             Ok(())
         }
     }
 
-    /// One line: events, time and memory.
+    /// One line: events, time, memory and disk.
     pub fn summary(&self) -> String {
         format!(
             "about {} events ({} variant{} x {} replication{} in all, {} jobs and requests per \
-             replication): {} on {} thread{} at {} events/s per thread, and {} of memory",
-            human_count(self.events),
+             replication): {} on {} thread{} at {} events/s per thread, {} of memory and {} \
+             written",
+            count(self.events),
             self.variants,
             if self.variants == 1 { "" } else { "s" },
             group_thousands(self.replications),
             if self.replications == 1 { "" } else { "s" },
-            human_count(self.jobs_per_replication),
-            human_seconds(self.seconds),
+            count(self.jobs_per_replication),
+            seconds(self.seconds),
             self.threads,
             if self.threads == 1 { "" } else { "s" },
             human_count(EVENTS_PER_SECOND_PER_THREAD),
-            human_bytes(self.memory_bytes),
+            bytes(self.memory_bytes),
+            bytes(self.disk_bytes),
         )
     }
+
+    /// How the memory and disk figures are made up, one line.
+    pub fn breakdown(&self) -> String {
+        format!(
+            "memory: {} replication rows held and up to {} live jobs and requests per \
+             replication on each of {} thread{}; disk: {} rows of replications.csv and {} of \
+             timeseries.csv",
+            count(self.replication_rows),
+            count(self.live_per_replication),
+            self.threads,
+            if self.threads == 1 { "" } else { "s" },
+            count(self.replication_rows),
+            count(self.timeseries_rows),
+        )
+    }
+}
+
+/// A count, or "unbounded" for a figure past f64 (a rate of 1e308 per second over an hour).
+fn count(x: f64) -> String {
+    if x.is_finite() {
+        human_count(x)
+    } else {
+        "unboundedly many".into()
+    }
+}
+
+fn seconds(x: f64) -> String {
+    if x.is_finite() {
+        human_seconds(x)
+    } else {
+        "forever".into()
+    }
+}
+
+fn bytes(x: f64) -> String {
+    if x.is_finite() {
+        human_bytes(x)
+    } else {
+        "unboundedly much".into()
+    }
+}
+
+/// "about 1/8" of something fits, or "a vanishing share" when the factor is past counting.
+fn share(factor: f64) -> String {
+    if factor.is_finite() && factor < 1e12 {
+        format!("about 1/{:.0}", factor.ceil())
+    } else {
+        "a vanishing share".into()
+    }
+}
+
+/// The most a run may write: the cap, or the free space when that is less.
+fn disk_limit(limits: &Limits) -> f64 {
+    limits
+        .disk_free_bytes
+        .map_or(limits.max_disk_bytes, |f| f.min(limits.max_disk_bytes))
 }
 
 impl std::fmt::Display for TooBig {
@@ -265,45 +475,116 @@ impl std::fmt::Display for TooBig {
         let mut why = vec![];
         if self.too_long {
             why.push(format!(
-                "it would take about {}, more than the {} allowed without --force",
-                human_seconds(e.seconds),
-                human_seconds(self.limits.max_seconds)
+                "it would take about {}, more than the {} allowed{}",
+                seconds(e.seconds),
+                human_seconds(self.limits.max_seconds),
+                if self.command == Command::Run {
+                    " without --force"
+                } else {
+                    ""
+                }
             ));
         }
         if self.too_much_memory {
             why.push(format!(
                 "it would need about {} of memory, more than the {} this machine has available{}",
-                human_bytes(e.memory_bytes),
+                bytes(e.memory_bytes),
                 human_bytes(self.limits.memory_available_bytes.unwrap_or(0.0)),
                 self.limits
                     .memory_total_bytes
                     .map_or(String::new(), |t| format!(" ({} in all)", human_bytes(t)))
             ));
         }
+        if self.too_much_disk {
+            let limit = disk_limit(&self.limits);
+            why.push(if self.limits.disk_free_bytes.is_some_and(|f| f <= limit) {
+                format!(
+                    "it would write about {}, more than the {} free on the disk",
+                    bytes(e.disk_bytes),
+                    human_bytes(limit)
+                )
+            } else {
+                format!(
+                    "it would write about {}, more than the {} allowed without --force",
+                    bytes(e.disk_bytes),
+                    human_bytes(limit)
+                )
+            });
+        }
         writeln!(f, "error: this run is too big: {}", why.join("; and "))?;
         writeln!(f, "  estimate: {}", e.summary())?;
+        writeln!(f, "  ({})", e.breakdown())?;
         // How far each way on has to go to fit.
         let time_factor = e.seconds / self.limits.max_seconds;
         let memory_factor = self.limits.memory_available_bytes.map_or(0.0, |m| {
             (e.memory_bytes - BASE_BYTES) / (m - BASE_BYTES).max(1.0)
         });
-        let factor = time_factor.max(memory_factor).max(1.0);
+        let disk_factor = (e.disk_bytes - BASE_DISK_BYTES)
+            / (disk_limit(&self.limits) - BASE_DISK_BYTES).max(1.0);
+        let factor = time_factor.max(memory_factor).max(disk_factor).max(1.0);
         let per_variant = e.replications as f64 / e.variants.max(1) as f64;
         writeln!(f, "  to proceed, any of:")?;
+        if self.command == Command::Size {
+            writeln!(
+                f,
+                "    peak_rate_per_second    a lower peak rate in [sizing]: {} of it fits",
+                share(factor)
+            )?;
+            writeln!(
+                f,
+                "    --replications N        fewer replications: N <= {} fits",
+                group_thousands(((per_variant / factor).floor() as u64).max(1))
+            )?;
+            return write!(
+                f,
+                "    horizon                 a shorter horizon in the scenario: {} of it fits",
+                share(factor)
+            );
+        }
         writeln!(
             f,
             "    --force                 run it anyway (it can be stopped with Ctrl-C)"
         )?;
-        writeln!(
+        // A time series that alone passes the disk's limit shrinks with a larger interval or a
+        // shorter horizon, not with fewer replications, variants or shards.
+        let room = disk_limit(&self.limits) - BASE_DISK_BYTES;
+        let series_alone = e.timeseries_bytes > room;
+        if series_alone {
+            writeln!(
+                f,
+                "    sample_interval         a larger sample_interval: {} times the current one \
+                 fits (timeseries.csv alone is {})",
+                human_count(
+                    (e.timeseries_bytes
+                        / (room - (e.disk_bytes - BASE_DISK_BYTES - e.timeseries_bytes)).max(1.0))
+                    .ceil()
+                ),
+                bytes(e.timeseries_bytes)
+            )?;
+        } else {
+            if e.variants > 1 {
+                writeln!(
+                    f,
+                    "    --sweep                 fewer variants: {} of the {} fit",
+                    share(factor),
+                    e.variants
+                )?;
+            }
+            writeln!(
+                f,
+                "    --replications N        fewer replications: N <= {} fits",
+                group_thousands(((per_variant / factor).floor() as u64).max(1))
+            )?;
+        }
+        write!(
             f,
-            "    --replications N        fewer replications: N <= {} fits",
-            group_thousands(((per_variant / factor).floor() as u64).max(1))
+            "    --horizon D             a shorter simulated time: {} of the horizon fits",
+            share(factor)
         )?;
-        writeln!(
-            f,
-            "    --horizon D             a shorter simulated time: about 1/{:.0} of the horizon fits",
-            factor.ceil()
-        )?;
+        if series_alone {
+            return Ok(());
+        }
+        writeln!(f)?;
         write!(
             f,
             "    --shard K/N             split the sweep over N >= {} machines (or runs), then \
@@ -337,11 +618,16 @@ mod tests {
             threads: 2,
             seconds: 7200.0,
             memory_bytes: 1e9,
+            disk_bytes: 1e6,
+            ..Default::default()
         };
         let limits = Limits {
             max_seconds: 3600.0,
             memory_available_bytes: Some(1e10),
             memory_total_bytes: Some(2e10),
+            disk_free_bytes: Some(1e11),
+            max_disk_bytes: MAX_DISK_BYTES,
+            cores: 2,
         };
         let refused = e.check(&limits).unwrap_err();
         assert!(refused.too_long && !refused.too_much_memory);
@@ -364,5 +650,70 @@ mod tests {
         let refused = fat.check(&limits).unwrap_err();
         assert!(!refused.too_long && refused.too_much_memory);
         assert!(refused.to_string().contains("27.9 GiB"), "{refused}");
+    }
+
+    #[test]
+    fn the_disk_limit_is_the_cap_or_the_free_space_whichever_is_less() {
+        let e = Estimate {
+            variants: 1,
+            replications: 1,
+            seconds: 1.0,
+            memory_bytes: 1e8,
+            disk_bytes: 5e9,
+            ..Default::default()
+        };
+        let mut limits = Limits {
+            max_seconds: 3600.0,
+            memory_available_bytes: None,
+            memory_total_bytes: None,
+            disk_free_bytes: Some(1e12),
+            max_disk_bytes: MAX_DISK_BYTES,
+            cores: 1,
+        };
+        assert!(e.check(&limits).is_ok());
+        limits.disk_free_bytes = Some(4e9);
+        let refused = e.check(&limits).unwrap_err();
+        assert!(refused.too_much_disk && !refused.too_much_memory && !refused.too_long);
+        // 5e9 and 4e9 bytes in GiB.
+        let msg = refused.to_string();
+        assert!(
+            msg.contains("write about 4.7 GiB, more than the 3.7 GiB free"),
+            "{msg}"
+        );
+        limits.disk_free_bytes = None;
+        assert!(e.check(&limits).is_ok());
+    }
+
+    #[test]
+    fn figures_past_f64_read_as_words() {
+        let e = Estimate {
+            variants: 1,
+            replications: 5,
+            events: f64::INFINITY,
+            jobs_per_replication: f64::INFINITY,
+            seconds: f64::INFINITY,
+            memory_bytes: 1e8,
+            ..Default::default()
+        };
+        let limits = Limits {
+            max_seconds: 3600.0,
+            memory_available_bytes: None,
+            memory_total_bytes: None,
+            disk_free_bytes: None,
+            max_disk_bytes: MAX_DISK_BYTES,
+            cores: 1,
+        };
+        let mut refused = e.check(&limits).unwrap_err();
+        refused.command = Command::Size;
+        let msg = refused.to_string();
+        assert!(!msg.contains("inf"), "{msg}");
+        assert!(
+            msg.contains("take about forever") && msg.contains("a vanishing share"),
+            "{msg}"
+        );
+        assert!(
+            !msg.contains("--force") && !msg.contains("--shard"),
+            "{msg}"
+        );
     }
 }

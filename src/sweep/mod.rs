@@ -14,6 +14,7 @@ pub mod estimate;
 pub mod goal;
 pub mod tradeoff;
 pub mod verdict;
+pub mod warmup;
 
 use rayon::prelude::*;
 use std::sync::Mutex;
@@ -253,6 +254,13 @@ pub struct Control<'a> {
     pub progress: Option<&'a (dyn Fn() + Sync)>,
 }
 
+/// A replication's MSER truncation and the warm-up it used.
+type MserVerdict = (
+    Option<crate::engine::SimTime>,
+    crate::engine::SimTime,
+    Vec<Option<crate::engine::mser::BatchMeans>>,
+);
+
 /// Every (variant, replication) pair of `plan`, in plan order.
 pub fn pairs(plan: &Plan) -> Vec<(usize, u64)> {
     plan.variants
@@ -269,6 +277,8 @@ pub struct Outcome {
     pub rows: Vec<(usize, ReplicationRow)>,
     /// Stopped by `cancel` before every pair ran.
     pub interrupted: bool,
+    /// Where MSER-5 put each replication's initialization bias, against its warm-up.
+    pub warmup: warmup::WarmupCheck,
 }
 
 /// Runs every replication of every variant of `plan`, all (variant, replication) pairs spread
@@ -302,7 +312,7 @@ pub fn run_plan_with(
         pairs = pairs[range].to_vec();
     }
     let cancelled = || control.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-    let rows: Vec<Option<(usize, ReplicationRow)>> = pool.install(|| {
+    let rows: Vec<Option<(usize, ReplicationRow, MserVerdict)>> = pool.install(|| {
         pairs
             .into_par_iter()
             .map(|(v, r)| {
@@ -332,14 +342,30 @@ pub fn run_plan_with(
                         targets: result.targets.iter().map(metrics::values).collect(),
                         usage: result.targets.iter().map(usage_of).collect(),
                     },
+                    (
+                        result.mser_truncation,
+                        result.warmup,
+                        if v == 0 { result.series } else { vec![] },
+                    ),
                 ))
             })
             .collect()
     });
     let interrupted = rows.iter().any(Option::is_none);
+    let mut check = warmup::WarmupCheck::default();
+    let rows = rows
+        .into_iter()
+        .flatten()
+        .map(|(v, row, (truncation, warmup, series))| {
+            check.add(truncation, warmup);
+            check.add_series(&series);
+            (v, row)
+        })
+        .collect();
     Ok(Outcome {
-        rows: rows.into_iter().flatten().collect(),
+        rows,
         interrupted,
+        warmup: check,
     })
 }
 

@@ -43,6 +43,7 @@ use super::breakdown::{Breakdown, WorkloadReport};
 use super::queue::{JobQueue, Prioritized};
 use super::spot::{PricePath, SpotPricing};
 use super::usage::HourlyUsage;
+use crate::engine::mser::BatchMeans;
 use crate::engine::stats::{DurationStats, Levels, TimeWeighted};
 use crate::engine::{Sampler, Schedule, SimTime, StreamRng};
 use rand::SeedableRng;
@@ -322,6 +323,8 @@ pub struct Cluster {
     levels: Levels<6>,
     billed_since_zero: TimeWeighted,
     waits: DurationStats,
+    /// Every first start's wait since time zero, warm-up included: the series MSER reads.
+    wait_series: BatchMeans,
     jobs_arrived: u64,
     jobs_completed: u64,
     total_arrived: u64,
@@ -389,6 +392,7 @@ impl Cluster {
             levels: Levels::new(window_from, window_to),
             billed_since_zero: TimeWeighted::new(0, SimTime::MAX),
             waits: DurationStats::new(),
+            wait_series: BatchMeans::new(),
             jobs_arrived: 0,
             jobs_completed: 0,
             total_arrived: 0,
@@ -730,6 +734,10 @@ impl Cluster {
     fn start(&mut self, now: SimTime, queued: Queued, s: &mut impl Schedule<ClusterEvent>) {
         let job = queued.job;
         self.queued_demand -= job.nodes as u64;
+        if !queued.restarted {
+            self.wait_series
+                .record(job.arrival, (now - job.arrival) as f64);
+        }
         if !queued.restarted && job.arrival >= self.window_from && now <= self.window_to {
             let wait = now - job.arrival;
             self.breakdown.record_wait(job.workload, wait, &self.waits);
@@ -928,6 +936,11 @@ impl Cluster {
     }
 
     /// Closes the books at the horizon.
+    /// The waits of every job's first start since time zero, in start order, as batch means.
+    pub fn wait_series(&self) -> &BatchMeans {
+        &self.wait_series
+    }
+
     pub fn finish(mut self, horizon: SimTime) -> ClusterReport {
         self.sync(horizon);
         self.breakdown.settle_waits(&self.waits);

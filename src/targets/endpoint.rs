@@ -34,6 +34,7 @@
 
 use super::autoscale::{self, AutoscaleSpec, Levels as GrainLevels, MetricWindow};
 use super::cluster::ClusterSample;
+use crate::engine::mser::BatchMeans;
 use crate::engine::stats::{DurationStats, Levels};
 use crate::engine::{Schedule, SimTime, StreamRng};
 use std::collections::VecDeque;
@@ -179,6 +180,8 @@ pub struct Endpoint {
     running: Vec<(Request, bool)>,
     free_slots: Vec<u32>,
     metrics: MetricWindow,
+    /// Every served request's latency since time zero, warm-up included: the series MSER reads.
+    latency_series: BatchMeans,
     /// No rule acts before this.
     cooldown_until: SimTime,
     levels: Levels<3>,
@@ -231,6 +234,7 @@ impl Endpoint {
             running: vec![],
             free_slots: vec![],
             metrics: MetricWindow::new(capacity),
+            latency_series: BatchMeans::new(),
             cooldown_until: 0,
             levels: Levels::new(warmup, horizon),
             report,
@@ -395,6 +399,9 @@ impl Endpoint {
                 self.in_flight -= 1;
                 let latency = now - request.arrival;
                 self.metrics.finished(latency);
+                if !timed_out {
+                    self.latency_series.record(request.arrival, latency as f64);
+                }
                 if self.in_window(request.arrival) {
                     self.running_in_window -= 1;
                     if timed_out {
@@ -560,6 +567,12 @@ impl Endpoint {
             } / crate::engine::time::MICROS_PER_HOUR as f64
                 * self.spec.price_usd_per_hour,
         }
+    }
+
+    /// The latencies of every served request since time zero, in finishing order, as batch
+    /// means.
+    pub fn latency_series(&self) -> &BatchMeans {
+        &self.latency_series
     }
 
     pub fn finish(mut self, horizon: SimTime) -> EndpointReport {

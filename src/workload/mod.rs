@@ -1,5 +1,6 @@
 //! Workloads: when jobs arrive and what each one asks for.
 
+pub mod offered;
 pub mod requests;
 pub mod trace;
 use crate::engine::time::{SimTime, from_secs_f64};

@@ -104,10 +104,10 @@ fn a_run_that_needs_more_memory_than_the_machine_has_is_refused() {
         println!("no /proc/meminfo: skipped");
         return;
     };
-    // Every replication keeps one value per metric and target until the files are written, at
-    // least 8 bytes each: with a million replications per variant, enough variants to pass the
-    // machine's whole memory on that alone.
-    let per_variant = 1e6 * 8.0 * capsim::metrics::METRICS.len() as f64;
+    // Every replication keeps its paired metrics (cost and p95 wait, for comparisons) until the
+    // files are written, at least 8 bytes each: with a million replications per variant, enough
+    // variants to pass the machine's whole memory on that alone.
+    let per_variant = 1e6 * 8.0 * capsim::sweep::PAIRED.len() as f64;
     let variants = (total / per_variant).ceil() as usize + 1;
     let values: Vec<String> = (1..=variants).map(|v| v.to_string()).collect();
     let (tmp, file) = write_temp(

@@ -608,6 +608,8 @@ fn build(
             traffic,
             horizon: from_secs_f64(horizon),
             warmup: from_secs_f64(warmup),
+            warmup_auto: fields.warmup_auto,
+            auto_warmup_cache: Default::default(),
             sample_interval: from_secs_f64(sample_interval),
         },
     })

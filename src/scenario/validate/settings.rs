@@ -1,7 +1,7 @@
 //! The scenario-wide fields: name, horizon, warm-up, replications, seed, sampling, start date,
 //! and the prices, discount and quota every target is checked against.
 
-use super::super::raw::RawScenario;
+use super::super::raw::{RawScenario, Warmup};
 use super::super::{
     DEFAULT_REPLICATIONS, DEFAULT_SAMPLE_INTERVAL_S, DEFAULT_SEED, LoadOptions, MAX_REPLICATIONS,
 };
@@ -12,12 +12,15 @@ use crate::text::date;
 use crate::text::duration::format_duration;
 use std::collections::BTreeMap;
 use std::path::Path;
+use toml::Spanned;
 
 /// The scenario's own settings; a duration is `None` after an error.
 pub(super) struct Settings {
     pub(super) name: String,
     pub(super) horizon: Option<f64>,
     pub(super) warmup: Option<f64>,
+    /// `warmup = "auto"` (then `warmup` is 0).
+    pub(super) warmup_auto: bool,
     pub(super) replications: u64,
     pub(super) auto_replications: Option<crate::scenario::AutoReplications>,
     pub(super) seed: u64,
@@ -44,6 +47,10 @@ pub(super) fn read(
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
     };
     let (horizon, warmup) = run_length(c, raw);
+    let warmup_auto = raw
+        .warmup
+        .as_ref()
+        .is_some_and(|w| *w.get_ref() == Warmup::Auto);
     let (replications, auto_replications) = replications(c, raw);
     let seed = c.int(&raw.seed, "seed", DEFAULT_SEED, 0, i64::MAX as u64);
     let sample_interval = match &raw.sample_interval {
@@ -55,6 +62,7 @@ pub(super) fn read(
         name,
         horizon,
         warmup,
+        warmup_auto,
         replications,
         auto_replications,
         seed,
@@ -157,9 +165,9 @@ fn run_length(c: &mut Checker, raw: &RawScenario) -> (Option<f64>, Option<f64>) 
             None
         }
     };
-    let warmup = match &raw.warmup {
-        Some(w) => c.dur(w, "warmup", true),
-        None => Some(0.0),
+    let warmup = match raw.warmup.as_ref().map(|w| (w, *w.get_ref())) {
+        Some((w, Warmup::Fixed(d))) => c.dur(&Spanned::new(w.span(), d), "warmup", true),
+        Some((_, Warmup::Auto)) | None => Some(0.0),
     };
     // Compared in the engine's whole microseconds, as the simulation will see them.
     if let (Some(h), Some(w), Some(ws)) = (horizon, warmup, &raw.warmup)
