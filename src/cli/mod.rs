@@ -310,13 +310,7 @@ fn validate(args: ValidateArgs) -> Result<(), CommandError> {
         parts.join(", ")
     );
     for f in &v.offered {
-        let _ = writeln!(
-            std::io::stdout(),
-            "offered: {} on {}: {}",
-            f.name,
-            f.target,
-            f.sentence()
-        );
+        let _ = write!(std::io::stdout(), "{}", summary::offered_line(f));
     }
     Ok(())
 }

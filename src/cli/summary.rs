@@ -72,8 +72,29 @@ pub fn offered_lines(plan: &Plan) -> String {
     };
     crate::output::offered::facts(&v.scenario.system)
         .iter()
-        .map(|f| format!("offered: {} on {}: {}\n", f.name, f.target, f.sentence()))
+        .map(offered_line)
         .collect()
+}
+
+/// One workload's offered load, wrapped to 100 columns (what the tables fit by default), the
+/// lines after the first indented.
+pub fn offered_line(f: &crate::output::offered::WorkloadFacts) -> String {
+    let text = format!("offered: {} on {}: {}", f.name, f.target, f.sentence());
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > 100 {
+            out.push_str(&line);
+            out.push('\n');
+            line = "  ".to_string();
+        } else if !line.is_empty() && line != "  " {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
 }
 
 fn fmt_duration_s(s: f64) -> String {

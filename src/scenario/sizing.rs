@@ -552,11 +552,13 @@ pub(super) fn check(
             }
         },
     };
+    // capsim simulates each request: the cap of a Poisson arrival rate.
+    let simulable = |x: f64| x > 0.0 && x <= 1e6;
     let peak = num(
         &r.peak_rate_per_second,
         "peak_rate_per_second",
-        &positive,
-        "a number of requests per second greater than zero",
+        &simulable,
+        "a number of requests per second greater than zero and at most a million (capsim simulates each request)",
         &mut errors,
     );
     if r.peak_rate_per_second.is_none() && own_rate.is_none() && traffic.is_some() {

@@ -71,7 +71,8 @@ fn validate_counts_endpoints_and_request_workloads_in_their_words() {
             .current_dir(repo())
             .args(["validate", &format!("scenarios/{name}.toml")]));
         assert_eq!(o.code, Some(0), "{}", o.stderr);
-        o.stdout
+        // The first line; the offered-load lines follow it (tests/it/offered_load.rs).
+        format!("{}\n", o.stdout.lines().next().unwrap_or(""))
     };
     // scenarios/endpoint.toml: one [[endpoint]] and one [[traffic]], no [[compute]] or [[workload]].
     assert_eq!(

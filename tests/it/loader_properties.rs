@@ -530,8 +530,10 @@ fn mutated_valid_scenarios_with_huge_numbers_simulate_without_panic() {
     valid_mutations_simulate(0x0b16_d0e5, true, MIN_SHARE);
 }
 
-/// The share of gently mutated cases that must validate and simulate (measured: PLACEHOLDER).
-const MIN_SHARE: f64 = 0.2;
+/// The share of gently mutated cases that must validate and simulate: measured 12.1% and 11.9%
+/// (242 and 238 of 2,000, 2026-12-03, the seeds being fixed); a floor of 10% fails when the
+/// mutations stop reaching the simulation.
+const MIN_SHARE: f64 = 0.1;
 
 /// The valid quick-start itself passes `check` and simulates (a sanity check of the harness).
 #[test]

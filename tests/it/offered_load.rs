@@ -97,7 +97,9 @@ fn run_prints_them_records_them_in_run_json_and_the_report_states_them() {
     let line = "10.0 requests/s, 2.50 per instance at its 4 instances; mean service time 200 ms, \
                 so 2.00 of its 8 request slots busy on average (offered load)";
     assert!(
+        // Wrapped to 100 columns, continuation lines indented.
         o.stdout
+            .replace("\n  ", " ")
             .contains(&format!("offered: req on scorer: {line}")),
         "{}",
         o.stdout
@@ -109,7 +111,7 @@ fn run_prints_them_records_them_in_run_json_and_the_report_states_them() {
     assert_eq!(w["requests_per_second_per_instance"], 2.5);
     assert_eq!(w["slots"], 8);
     let report = fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(report.contains("Offered load, req on scorer: "), "{report}");
+    assert!(report.contains("Offered load, req on scorer:"), "{report}");
     assert!(
         report.contains("2.50 per instance at its 4 instances"),
         "{report}"

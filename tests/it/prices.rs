@@ -117,7 +117,7 @@ fn a_low_priority_target_is_priced_from_the_low_priority_column() {
     let path = dir.join("lp.csv");
     let cluster = |top: &str, tier: &str| {
         format!(
-            "horizon = \"1d\"\nstart_date = 2026-12-01\n{top}\n[[compute]]\nname = \"c\"\n\
+            "horizon = \"1d\"\nstart_date = 2025-12-01\n{top}\n[[compute]]\nname = \"c\"\n\
              type = \"amlcompute\"\nsize = \"Standard_D2s_v3\"\nmax_instances = 2\n{tier}\n"
         )
     };

@@ -45,8 +45,10 @@ fn a_year_of_an_endpoint_holds_its_in_flight_limit_not_its_requests() {
         // 365 days / 5 min + 1 samples of the one target.
         assert_eq!(e.timeseries_rows, 365.0 * 288.0 + 1.0);
         assert_eq!(e.replication_rows, replications as f64);
+        // A million replications' paired metrics (since the Spot and spend columns, 162 MB) stay
+        // far from the 31 GiB the old per-day guess claimed.
         assert!(
-            e.memory_bytes < 0.125 * GIB,
+            e.memory_bytes < 0.25 * GIB,
             "{replications}: {}",
             e.memory_bytes
         );
@@ -137,12 +139,8 @@ fn size_refuses_a_peak_rate_it_could_never_simulate() {
         .args(["size", file.to_str().unwrap(), "--out"])
         .arg(&out));
     assert_eq!(o.code, Some(2), "{}", o.stderr);
-    for expected in [
-        "too big",
-        "take about forever",
-        "peak_rate_per_second",
-        "of memory",
-    ] {
+    // Refused before any simulation: a rate capsim could never simulate is not a valid peak.
+    for expected in ["peak_rate_per_second", "at most a million"] {
         assert!(
             o.stderr.contains(expected),
             "no `{expected}` in:\n{}",

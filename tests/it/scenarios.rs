@@ -70,11 +70,14 @@ fn check(file: &Path, s: &Scenario) {
                 row.replication
             );
             let billed = g(M::node_hours);
-            let parts =
-                g(M::busy_node_hours) + g(M::idle_node_hours) + g(M::provisioning_node_hours);
+            // Evicted Spot nodes are billed while they go.
+            let parts = g(M::busy_node_hours)
+                + g(M::idle_node_hours)
+                + g(M::provisioning_node_hours)
+                + g(M::evicting_node_hours);
             assert!(
                 (billed - parts).abs() <= 1e-9 * billed.max(1.0),
-                "{}: node_hours = busy + idle + provisioning",
+                "{}: node_hours = busy + idle + provisioning + evicting",
                 file.display()
             );
         }

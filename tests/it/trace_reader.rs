@@ -231,8 +231,9 @@ fn bom_crlf_missing_final_newline_and_blank_trailing_lines() {
 
 #[test]
 fn every_bad_row_is_reported_at_its_line() {
-    // Line 3 holds a quoted field spanning lines 3-5, so the bad rows after it are on lines 6,
-    // 8, 9, 10 and 11 (line 7 is good, line 12 is blank).
+    // A trace's row is one line: line 3 opens a quote it does not close, so it is bad, and
+    // lines 4 and 5 are rows of their own with too few fields; then the bad rows on lines 6, 8,
+    // 9, 10 and 11 (line 7 is good, line 12 is blank).
     let (_dir, path) = write(
         b"timestamp,duration,num_gpus,note\n\
           2024-01-01 00:00:00,60,1,plain\n\
@@ -252,6 +253,9 @@ fn every_bad_row_is_reported_at_its_line() {
     assert_eq!(
         got,
         [
+            (3, ""),
+            (4, ""),
+            (5, ""),
             (6, "duration"),
             (8, "timestamp"),
             (9, "duration"),
@@ -264,6 +268,8 @@ fn every_bad_row_is_reported_at_its_line() {
         render(&errors)
     );
     let text = render(&errors);
+    assert!(text.contains(":3: a quote (\") opens a field that is not closed on this line"));
+    assert!(text.contains(":4: the row has 1 field, the header has 4"));
     assert!(text.contains(":6: duration: must be a duration of zero or more seconds, got `-5`"));
     assert!(text.contains(":8: timestamp: `yesterday` does not match the time format"));
     assert!(text.contains(":9: duration: is empty"));
