@@ -64,7 +64,7 @@ fn a_lognormal_of_median_40_min_and_p95_3_h_means_61_min() {
     let o = run(capsim().arg("validate").arg(&file));
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     assert!(
-        o.stdout.contains(
+        o.stdout.replace("\n  ", " ").contains(
             "offered: training on gpu: 3.00 jobs/h x mean duration 60.8 min x 2 nodes per job = \
              6.08 nodes busy on average (offered load)"
         ),

@@ -74,10 +74,10 @@ fn check(file: &Path, s: &Scenario) {
             let parts = g(M::busy_node_hours)
                 + g(M::idle_node_hours)
                 + g(M::provisioning_node_hours)
-                + g(M::evicting_node_hours);
+                + g(M::evicting_node_hours).max(0.0); // undefined (NaN) where nothing is evicted
             assert!(
                 (billed - parts).abs() <= 1e-9 * billed.max(1.0),
-                "{}: node_hours = busy + idle + provisioning + evicting",
+                "{}: node_hours {billed} = busy + idle + provisioning + evicting {parts}",
                 file.display()
             );
         }

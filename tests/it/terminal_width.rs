@@ -66,7 +66,12 @@ fn a_sweep_table_fits_100_columns_and_wide_shows_every_column() {
     let wide = run(capsim().args(wide_args));
     assert_eq!(wide.code, Some(0), "{}", wide.stderr);
     assert!(!wide.stdout.contains("Left out"), "{}", wide.stdout);
-    let header = wide.stdout.lines().nth(1).unwrap();
+    // The table's header: after the run's line and its offered-load lines.
+    let header = wide
+        .stdout
+        .lines()
+        .find(|l| l.contains("min_instances"))
+        .unwrap_or_else(|| panic!("{}", wide.stdout));
     for c in [
         "min_instances",
         "idle_time_before_scale_down",
