@@ -23,7 +23,6 @@
 use super::tradeoff::{self, Verdict};
 use super::verdict::{self, Outcome};
 use super::{ReplicationRow, RunResult};
-use crate::metrics;
 use crate::model::run_replication;
 use crate::scenario::AUTO_FIRST_BATCH;
 use crate::scenario::sweep::Plan;
@@ -49,13 +48,7 @@ fn batch(plan: &Plan, v: usize, from: u64, to: u64) -> Vec<ReplicationRow> {
         .into_par_iter()
         .map(|r| {
             let result = run_replication(&s.system, s.seed, r, None);
-            ReplicationRow {
-                replication: r,
-                replication_seed: result.replication_seed,
-                events: result.events,
-                targets: result.targets.iter().map(metrics::values).collect(),
-                usage: result.targets.iter().map(super::usage_of).collect(),
-            }
+            ReplicationRow::of(r, &result)
         })
         .collect()
 }

@@ -32,11 +32,21 @@ pub struct ReplicationRow {
     pub usage: Vec<Vec<f64>>,
 }
 
-/// The hourly usage a target's report carries (see [`ReplicationRow::usage`]).
-fn usage_of(r: &crate::targets::TargetReport) -> Vec<f64> {
-    match r {
-        crate::targets::TargetReport::Cluster(c) => c.hourly_node_hours.clone(),
-        _ => vec![],
+impl ReplicationRow {
+    /// The row of replication `replication`, from what the model returned for it.
+    pub fn of(replication: u64, result: &crate::model::ReplicationResult) -> ReplicationRow {
+        // Only clusters carry hourly usage (see `usage`).
+        let usage = |r: &crate::targets::TargetReport| match r {
+            crate::targets::TargetReport::Cluster(c) => c.hourly_node_hours.clone(),
+            _ => vec![],
+        };
+        ReplicationRow {
+            replication,
+            replication_seed: result.replication_seed,
+            events: result.events,
+            targets: result.targets.iter().map(metrics::values).collect(),
+            usage: result.targets.iter().map(usage).collect(),
+        }
     }
 }
 
@@ -184,13 +194,7 @@ pub fn run(
                 } else {
                     run_replication(&scenario.system, scenario.seed, r, None)
                 };
-                ReplicationRow {
-                    replication: r,
-                    replication_seed: result.replication_seed,
-                    events: result.events,
-                    targets: result.targets.iter().map(metrics::values).collect(),
-                    usage: result.targets.iter().map(usage_of).collect(),
-                }
+                ReplicationRow::of(r, &result)
             })
             .collect()
     });
@@ -335,13 +339,7 @@ pub fn run_plan_with(
                 }
                 Some((
                     v,
-                    ReplicationRow {
-                        replication: r,
-                        replication_seed: result.replication_seed,
-                        events: result.events,
-                        targets: result.targets.iter().map(metrics::values).collect(),
-                        usage: result.targets.iter().map(usage_of).collect(),
-                    },
+                    ReplicationRow::of(r, &result),
                     (
                         result.mser_truncation,
                         result.warmup,
