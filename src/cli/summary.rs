@@ -31,15 +31,14 @@ pub fn print(run: &Finished<'_>) {
     let s = &plan.variants[0].scenario;
     let _ = writeln!(
         stdout,
-        "{}: {}{} replication{} of {} (warm-up {}), seed {}",
+        "{}: {}{} of {} (warm-up {}), seed {}",
         s.name,
         if plan.variants.len() > 1 {
             format!("{} variants x ", plan.variants.len())
         } else {
             String::new()
         },
-        s.replications,
-        if s.replications == 1 { "" } else { "s" },
+        replications_said(plan),
         format_duration(to_secs_f64(s.system.horizon)),
         if s.system.warmup_auto {
             "auto, by MSER-5".to_string()
@@ -62,6 +61,29 @@ pub fn print(run: &Finished<'_>) {
         run.elapsed.as_secs_f64(),
         run.out_dir.display()
     );
+}
+
+/// The replications of the header: the count, or under `replications = "auto"` the range the
+/// settings ended with (variant 0's alone would misstate the others).
+fn replications_said(plan: &Plan) -> String {
+    let counts = plan.variants.iter().map(|v| v.scenario.replications);
+    let (lo, hi) = (counts.clone().min().unwrap_or(0), counts.max().unwrap_or(0));
+    let plural = if hi == 1 { "" } else { "s" };
+    let auto = plan
+        .variants
+        .first()
+        .is_some_and(|v| v.scenario.auto_replications.is_some());
+    match (auto, lo == hi) {
+        (false, _) => {
+            let n = plan.variants.first().map_or(0, |v| v.scenario.replications);
+            format!("{n} replication{}", if n == 1 { "" } else { "s" })
+        }
+        (true, true) if plan.variants.len() > 1 => {
+            format!("{hi} replication{plural} per setting (auto)")
+        }
+        (true, true) => format!("{hi} replication{plural} (auto)"),
+        (true, false) => format!("{lo}\u{2013}{hi} replications per setting (auto)"),
+    }
 }
 
 /// What each workload offers its target (of the first variant), one line each: the inputs

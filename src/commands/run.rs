@@ -186,8 +186,8 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
             cancel: req.cancel,
             progress: Some(&tick),
         };
-        let settled = crate::sweep::auto::settle_with(&mut plan, &control, Some(&mut ts))
-            .map_err(|e| {
+        let settled =
+            crate::sweep::auto::settle_with(&mut plan, &control, Some(&mut ts)).map_err(|e| {
                 CommandError::Failed(format!("cannot start {} worker threads: {e}", req.threads))
             })?;
         Some(Presimulated { settled, ts })

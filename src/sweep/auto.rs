@@ -20,12 +20,12 @@
 //! and the number of threads, and batches run in a fixed order, so the outcome is byte-identical
 //! for any `--threads`. Paired differences use the replications two settings share.
 
+use super::Shard;
 use super::tradeoff::{self, Verdict};
 use super::verdict::{self, Outcome};
 use super::warmup::WarmupCheck;
 use super::{Control, MserVerdict, ReplicationRow, RunResult};
 use crate::model::{SampleSink, run_replication};
-use super::Shard;
 use crate::scenario::sweep::Plan;
 use crate::scenario::{AUTO_FIRST_BATCH, Diagnostic, Scenario};
 use crate::text::Severity;
@@ -171,11 +171,12 @@ impl Settled {
     pub fn chunk(&mut self, pairs: &[(usize, u64)]) -> super::Outcome {
         let mut check = WarmupCheck::default();
         let mut rows = vec![];
-        let mut take = |v: usize, row: ReplicationRow, (truncation, warmup, series): MserVerdict| {
-            check.add(truncation, warmup);
-            check.add_series(&series);
-            rows.push((v, row));
-        };
+        let mut take =
+            |v: usize, row: ReplicationRow, (truncation, warmup, series): MserVerdict| {
+                check.add(truncation, warmup);
+                check.add_series(&series);
+                rows.push((v, row));
+            };
         if self.interrupted {
             for (v, left) in self.rows.iter_mut().enumerate() {
                 for (row, verdict) in left.drain(..) {

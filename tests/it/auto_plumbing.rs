@@ -38,9 +38,14 @@ wait_p95 = "30m"
 
 /// The number after `before` and before `after` in `text`, commas dropped.
 fn number_between(text: &str, before: &str, after: &str) -> u64 {
-    let at = text.find(before).unwrap_or_else(|| panic!("no {before:?} in {text}")) + before.len();
+    let at = text
+        .find(before)
+        .unwrap_or_else(|| panic!("no {before:?} in {text}"))
+        + before.len();
     let rest = &text[at..];
-    let end = rest.find(after).unwrap_or_else(|| panic!("no {after:?} in {rest}"));
+    let end = rest
+        .find(after)
+        .unwrap_or_else(|| panic!("no {after:?} in {rest}"));
     rest[..end].trim().replace(',', "").parse().unwrap()
 }
 
@@ -62,7 +67,10 @@ fn the_rows_written_are_the_rows_the_procedure_ran_and_the_events_printed_are_th
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     // Every replication's events, as written.
     let rows = csv_records(&dir.path().join("out/replications.csv"));
-    let written: u64 = rows.iter().map(|r| r["events"].parse::<u64>().unwrap()).sum();
+    let written: u64 = rows
+        .iter()
+        .map(|r| r["events"].parse::<u64>().unwrap())
+        .sum();
     // The procedure's total and the run's total are the events of those rows: the procedure
     // ran replication 0 of variant 0 with the time series (whose samples count as events), so
     // the rows it decided on are the rows written, not a second simulation of them.
@@ -108,7 +116,9 @@ fn every_replication_is_simulated_once() {
         &ticks,
     )
     .unwrap();
-    let log = outcome.auto.expect("an auto run says what the procedure did");
+    let log = outcome
+        .auto
+        .expect("an auto run says what the procedure did");
     let replications: u64 = log.replications.iter().sum();
     // One progress tick per replication simulated, and as many as were written.
     assert_eq!(ticks.0.load(Ordering::Relaxed), replications);
@@ -124,15 +134,93 @@ fn a_shard_of_an_auto_run_is_refused_with_the_ways_on() {
     assert_eq!(out.code, Some(2), "{}{}", out.stdout, out.stderr);
     // Located at the line that says "auto", naming the field.
     assert!(
-        out.stderr.contains("mmc.toml:4:1: error: replications: \"auto\" cannot run as a shard"),
+        out.stderr
+            .contains("mmc.toml:4:1: error: replications: \"auto\" cannot run as a shard"),
         "{}",
         out.stderr
     );
-    for words in ["every setting's results", "unsharded", "--replications 10", "max_replications = 80"] {
+    for words in [
+        "every setting's results",
+        "unsharded",
+        "--replications 10",
+        "max_replications = 80",
+    ] {
         assert!(out.stderr.contains(words), "{words:?} in {}", out.stderr);
     }
-    assert!(!dir.path().join("out").exists(), "a refused shard writes nothing");
+    assert!(
+        !dir.path().join("out").exists(),
+        "a refused shard writes nothing"
+    );
     // With a fixed count, the same shard runs.
     let fixed = run_auto(dir.path(), &["--shard", "1/2", "--replications", "10"]);
     assert_eq!(fixed.code, Some(0), "{}", fixed.stderr);
+}
+
+#[test]
+fn the_header_gives_the_range_of_replications_the_settings_ended_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_auto(dir.path(), &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    // The counts by variant, from replications.csv.
+    let rows = csv_records(&dir.path().join("out/replications.csv"));
+    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    for r in &rows {
+        *counts.entry(r["variant"].clone()).or_default() += 1;
+    }
+    let (lo, hi) = (
+        counts.values().min().copied().unwrap(),
+        counts.values().max().copied().unwrap(),
+    );
+    assert!(
+        lo < hi,
+        "the case must end with different counts: {counts:?}"
+    );
+    let header = out.stdout.lines().next().unwrap();
+    assert_eq!(
+        header,
+        format!(
+            "mmc-auto: 4 variants x {lo}\u{2013}{hi} replications per setting (auto) of 4d \
+             (warm-up 1d), seed 3"
+        )
+    );
+}
+
+#[test]
+fn the_resource_guard_counts_every_setting_at_max_replications() {
+    use capsim::scenario::{Edits, Source, load};
+    use capsim::sweep::estimate::{Limits, MAX_DISK_BYTES, estimate_on};
+    let plan = |replications: Option<u64>| {
+        let edits = Edits {
+            today: Some(TODAY),
+            replications,
+            ..Default::default()
+        };
+        load(&Source::new("mmc.toml", SCENARIO), &edits).unwrap()
+    };
+    let auto = estimate_on(&plan(None), 1, 1.0, true, 1);
+    let at_max = estimate_on(&plan(Some(80)), 1, 1.0, true, 1);
+    let first_batch = estimate_on(&plan(Some(10)), 1, 1.0, true, 1);
+    // 4 settings x max_replications = 80, the events of 80 fixed replications each.
+    assert_eq!(auto.replications, 320);
+    assert_eq!(auto.events, at_max.events);
+    // A machine on which the first batch fits but the worst case does not: refused, saying so.
+    let limits = Limits {
+        max_seconds: 2.0 * first_batch.seconds,
+        memory_available_bytes: None,
+        memory_total_bytes: None,
+        disk_free_bytes: None,
+        max_disk_bytes: MAX_DISK_BYTES,
+        cores: 1,
+    };
+    assert!(first_batch.check(&limits).is_ok());
+    let refused = auto.check(&limits).unwrap_err().to_string();
+    for words in [
+        "up to 320 replications in all",
+        "replications = \"auto\" at its max_replications = 80 per setting",
+        "max_replications <= ",
+    ] {
+        assert!(refused.contains(words), "{words:?} in {refused}");
+    }
+    // Shards refuse "auto": not a way on.
+    assert!(!refused.contains("--shard"), "{refused}");
 }
