@@ -381,12 +381,44 @@ pub fn terminal_summary(
     // The verdict, in the words the report prints too (one function decides it).
     if several && let Some(rows) = tradeoff {
         for d in crate::sweep::verdict::decide(plan, results, rows) {
-            out.push_str(&d.headline);
-            out.push('\n');
+            out.push_str(&wrapped(&d.headline, width));
         }
     }
     if let Some(t) = tradeoff {
         out.push_str(&noise_note(plan, t));
+    }
+    out
+}
+
+/// `text` wrapped at spaces to `width` columns (none: one line per line of `text`), the lines
+/// after the first indented by two spaces, each ending in a newline. The words stay those of
+/// the report, which prints the same text unwrapped.
+fn wrapped(text: &str, width: Option<usize>) -> String {
+    let mut out = String::new();
+    for paragraph in text.lines() {
+        let Some(width) = width else {
+            out.push_str(paragraph);
+            out.push('\n');
+            continue;
+        };
+        let mut line = String::new();
+        let mut columns = 0;
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let n = word.chars().count();
+            if columns > 2 && columns + 1 + n > width {
+                out.push_str(&line);
+                out.push('\n');
+                line = "  ".to_string();
+                columns = 2;
+            } else if !line.is_empty() && line != "  " {
+                line.push(' ');
+                columns += 1;
+            }
+            line.push_str(word);
+            columns += n;
+        }
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }
