@@ -224,3 +224,30 @@ fn the_resource_guard_counts_every_setting_at_max_replications() {
     // Shards refuse "auto": not a way on.
     assert!(!refused.contains("--shard"), "{refused}");
 }
+
+#[test]
+fn an_auto_run_stopped_before_any_setting_finished_reports_none() {
+    use capsim::commands::RunRequest;
+    use std::sync::atomic::AtomicBool;
+    static STOP: AtomicBool = AtomicBool::new(true);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mmc.toml");
+    std::fs::write(&file, SCENARIO).unwrap();
+    let outcome = capsim::commands::run(
+        RunRequest {
+            file,
+            out: Some(dir.path().join("out")),
+            threads: 1,
+            cancel: Some(&STOP),
+            ..RunRequest::default()
+        },
+        &capsim::commands::Silent,
+    )
+    .unwrap();
+    // The procedure honours Ctrl-C: no replication ran, no setting is reported.
+    assert!(outcome.interrupted && outcome.plan.variants.is_empty());
+    assert_eq!(outcome.events, 0);
+    let note = std::fs::read_to_string(dir.path().join("out/INCOMPLETE.txt")).unwrap();
+    assert!(note.contains("0 of 4 variants finished"), "{note}");
+    assert_eq!(outcome.status().unwrap_err().exit_code(), 130);
+}
