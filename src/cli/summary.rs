@@ -31,15 +31,14 @@ pub fn print(run: &Finished<'_>) {
     let s = &plan.variants[0].scenario;
     let _ = writeln!(
         stdout,
-        "{}: {}{} replication{} of {} (warm-up {}), seed {}",
+        "{}: {}{} of {} (warm-up {}), seed {}",
         s.name,
         if plan.variants.len() > 1 {
             format!("{} variants x ", plan.variants.len())
         } else {
             String::new()
         },
-        s.replications,
-        if s.replications == 1 { "" } else { "s" },
+        replications_said(plan),
         format_duration(to_secs_f64(s.system.horizon)),
         if s.system.warmup_auto {
             "auto, by MSER-5".to_string()
@@ -62,6 +61,29 @@ pub fn print(run: &Finished<'_>) {
         run.elapsed.as_secs_f64(),
         run.out_dir.display()
     );
+}
+
+/// The replications of the header: the count, or under `replications = "auto"` the range the
+/// settings ended with (variant 0's alone would misstate the others).
+fn replications_said(plan: &Plan) -> String {
+    let counts = plan.variants.iter().map(|v| v.scenario.replications);
+    let (lo, hi) = (counts.clone().min().unwrap_or(0), counts.max().unwrap_or(0));
+    let plural = if hi == 1 { "" } else { "s" };
+    let auto = plan
+        .variants
+        .first()
+        .is_some_and(|v| v.scenario.auto_replications.is_some());
+    match (auto, lo == hi) {
+        (false, _) => {
+            let n = plan.variants.first().map_or(0, |v| v.scenario.replications);
+            format!("{n} replication{}", if n == 1 { "" } else { "s" })
+        }
+        (true, true) if plan.variants.len() > 1 => {
+            format!("{hi} replication{plural} per setting (auto)")
+        }
+        (true, true) => format!("{hi} replication{plural} (auto)"),
+        (true, false) => format!("{lo}\u{2013}{hi} replications per setting (auto)"),
+    }
 }
 
 /// What each workload offers its target (of the first variant), one line each: the inputs
@@ -359,12 +381,44 @@ pub fn terminal_summary(
     // The verdict, in the words the report prints too (one function decides it).
     if several && let Some(rows) = tradeoff {
         for d in crate::sweep::verdict::decide(plan, results, rows) {
-            out.push_str(&d.headline);
-            out.push('\n');
+            out.push_str(&wrapped(&d.headline, width));
         }
     }
     if let Some(t) = tradeoff {
         out.push_str(&noise_note(plan, t));
+    }
+    out
+}
+
+/// `text` wrapped at spaces to `width` columns (none: one line per line of `text`), the lines
+/// after the first indented by two spaces, each ending in a newline. The words stay those of
+/// the report, which prints the same text unwrapped.
+fn wrapped(text: &str, width: Option<usize>) -> String {
+    let mut out = String::new();
+    for paragraph in text.lines() {
+        let Some(width) = width else {
+            out.push_str(paragraph);
+            out.push('\n');
+            continue;
+        };
+        let mut line = String::new();
+        let mut columns = 0;
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let n = word.chars().count();
+            if columns > 2 && columns + 1 + n > width {
+                out.push_str(&line);
+                out.push('\n');
+                line = "  ".to_string();
+                columns = 2;
+            } else if !line.is_empty() && line != "  " {
+                line.push(' ');
+                columns += 1;
+            }
+            line.push_str(word);
+            columns += n;
+        }
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }

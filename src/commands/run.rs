@@ -120,6 +120,14 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         req.deny_warnings,
         observer,
     )?;
+    // The procedure decides from every setting's results, which no shard has.
+    if let Some(shard) = req.shard
+        && let Some(first) = plan.variants.first()
+        && first.scenario.auto_replications.is_some()
+    {
+        let refusal = crate::sweep::auto::shard_refusal(&first.scenario, shard);
+        return Err(CommandError::Input(refusal.to_string()));
+    }
     let out_dir = req
         .out
         .clone()
@@ -157,31 +165,55 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
             .iter()
             .any(|f| out_dir.join(f).is_file());
     let mut out = OutputDir::replace(&out_dir).map_err(output_dir_error)?;
-    // replications = "auto": the procedure picks each setting's count (sweep::auto), then the
-    // files are written from those counts as from fixed ones (the same replications again:
-    // replication r of a setting is the same whichever pass runs it).
+    // replications = "auto": the procedure picks each setting's count (sweep::auto) and keeps
+    // the rows it ran; the files are written from those rows as from a fixed count's.
     let mut plan = plan;
-    let auto = if req.shard.is_none()
-        && plan
-            .variants
-            .first()
-            .is_some_and(|v| v.scenario.auto_replications.is_some())
+    let started = Instant::now();
+    let started_at = runinfo::now_utc();
+    let tick = || observer.progress(1);
+    let settled = if plan
+        .variants
+        .first()
+        .is_some_and(|v| v.scenario.auto_replications.is_some())
     {
-        let (_, log) = crate::sweep::auto::settle(&mut plan, req.threads).map_err(|e| {
-            CommandError::Failed(format!("cannot start {} worker threads: {e}", req.threads))
-        })?;
-        Some(log)
+        // How many replications it will take is what the procedure finds out: no total.
+        observer.progress_start(None);
+        let f = out.create("timeseries.csv").map_err(io)?;
+        let mut ts = TimeseriesWriter::new(f, &plan.variants[0].scenario, 0);
+        let control = Control {
+            threads: req.threads,
+            pairs: None,
+            cancel: req.cancel,
+            progress: Some(&tick),
+        };
+        let settled =
+            crate::sweep::auto::settle_with(&mut plan, &control, Some(&mut ts)).map_err(|e| {
+                CommandError::Failed(format!("cannot start {} worker threads: {e}", req.threads))
+            })?;
+        Some(Presimulated { settled, ts })
     } else {
         None
     };
+    let auto = settled.as_ref().map(|p| p.settled.log.clone());
     let mut info = run_info(&req, &plan);
+    // run.json's start is the run's, before the procedure simulated anything.
+    info.started_at = started_at;
     let all_pairs = crate::sweep::pairs(&plan);
     let mine = req
         .shard
         .map_or(0..all_pairs.len(), |s| s.range(all_pairs.len()));
-    observer.progress_start(Some(mine.len() as u64));
-    let started = Instant::now();
-    let (kept, interrupted) = simulate(&req, &plan, &all_pairs, mine.clone(), &mut out, observer)?;
+    if settled.is_none() {
+        observer.progress_start(Some(mine.len() as u64));
+    }
+    let (kept, interrupted) = write_results(
+        &req,
+        &plan,
+        &all_pairs,
+        mine.clone(),
+        &mut out,
+        observer,
+        settled,
+    )?;
     let elapsed = started.elapsed();
 
     if let Some(shard) = req.shard {
@@ -332,10 +364,36 @@ pub(super) fn simulate(
     out: &mut OutputDir,
     observer: &dyn Observer,
 ) -> Result<(Vec<(usize, RunResult)>, bool), CommandError> {
+    write_results(req, plan, all_pairs, mine, out, observer, None)
+}
+
+/// Replications already run (by `replications = "auto"`), with the time series of replication 0
+/// of variant 0 written as it ran.
+struct Presimulated {
+    settled: crate::sweep::auto::Settled,
+    ts: TimeseriesWriter<std::io::BufWriter<std::fs::File>>,
+}
+
+/// [`simulate`], or with `pre`, the same files from replications already run.
+fn write_results(
+    req: &RunRequest<'_>,
+    plan: &Plan,
+    all_pairs: &[(usize, u64)],
+    mine: std::ops::Range<usize>,
+    out: &mut OutputDir,
+    observer: &dyn Observer,
+    pre: Option<Presimulated>,
+) -> Result<(Vec<(usize, RunResult)>, bool), CommandError> {
     let first = &plan.variants[0].scenario;
     let tick = || observer.progress(1);
+    let (mut settled, pre_ts) = match pre {
+        Some(p) => (Some(p.settled), Some(p.ts)),
+        None => (None, None),
+    };
     // Only the slice holding variant 0's replication 0 writes the time series.
-    let mut ts = if mine.start == 0 && !mine.is_empty() {
+    let mut ts = if pre_ts.is_some() {
+        pre_ts
+    } else if mine.start == 0 && !mine.is_empty() {
         let f = out.create("timeseries.csv").map_err(io)?;
         Some(TimeseriesWriter::new(f, first, 0))
     } else {
@@ -364,14 +422,18 @@ pub(super) fn simulate(
             cancel: req.cancel,
             progress: Some(&tick),
         };
-        let sink = if at == 0 {
-            ts.as_mut().map(|w| w as &mut (dyn SampleSink + Send))
+        let mut outcome = if let Some(s) = settled.as_mut() {
+            s.chunk(&all_pairs[at..end])
         } else {
-            None
+            let sink = if at == 0 {
+                ts.as_mut().map(|w| w as &mut (dyn SampleSink + Send))
+            } else {
+                None
+            };
+            crate::sweep::run_plan_with(plan, &control, sink).map_err(|e| {
+                CommandError::Failed(format!("cannot start {} worker threads: {e}", req.threads))
+            })?
         };
-        let mut outcome = crate::sweep::run_plan_with(plan, &control, sink).map_err(|e| {
-            CommandError::Failed(format!("cannot start {} worker threads: {e}", req.threads))
-        })?;
         interrupted = outcome.interrupted;
         warmup_check.merge(std::mem::take(&mut outcome.warmup));
         if interrupted && req.shard.is_some() {

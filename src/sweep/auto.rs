@@ -20,13 +20,19 @@
 //! and the number of threads, and batches run in a fixed order, so the outcome is byte-identical
 //! for any `--threads`. Paired differences use the replications two settings share.
 
+use super::Shard;
 use super::tradeoff::{self, Verdict};
 use super::verdict::{self, Outcome};
-use super::{ReplicationRow, RunResult};
-use crate::model::run_replication;
-use crate::scenario::AUTO_FIRST_BATCH;
+use super::warmup::WarmupCheck;
+use super::{Control, MserVerdict, ReplicationRow, RunResult};
+use crate::model::{SampleSink, run_replication};
 use crate::scenario::sweep::Plan;
+use crate::scenario::{AUTO_FIRST_BATCH, Diagnostic, Scenario};
+use crate::text::Severity;
 use rayon::prelude::*;
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 
 /// What the procedure did.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -41,17 +47,56 @@ pub struct AutoLog {
     pub unsettled: Vec<usize>,
 }
 
-/// Runs replications `from..to` of variant `v` (in replication order).
-fn batch(plan: &Plan, v: usize, from: u64, to: u64) -> Vec<ReplicationRow> {
+/// A replication's row with its MSER verdict, as the run's writing path takes them.
+type Ran = (ReplicationRow, MserVerdict);
+
+/// Runs replications `from..to` of variant `v` (in replication order); replication 0 of variant
+/// 0 streams its time series into `sink`. Replications skipped after `cancel` are missing.
+fn batch(
+    plan: &Plan,
+    v: usize,
+    from: u64,
+    to: u64,
+    control: &Control<'_>,
+    sink: &Sink<'_>,
+) -> Vec<Ran> {
     let s = &plan.variants[v].scenario;
-    (from..to)
+    let cancelled = || control.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+    let rows: Vec<Option<Ran>> = (from..to)
         .into_par_iter()
         .map(|r| {
-            let result = run_replication(&s.system, s.seed, r, None);
-            ReplicationRow::of(r, &result)
+            if cancelled() {
+                return None;
+            }
+            // With a sink the samples count as events: the row must be the one a fixed-count
+            // run writes, so replication 0 of variant 0 runs with it here too.
+            let result = if v == 0 && r == 0 {
+                let mut guard = sink.lock().unwrap_or_else(|e| e.into_inner());
+                let sink: Option<&mut dyn SampleSink> = match guard.as_mut() {
+                    Some(s) => Some(&mut **s),
+                    None => None,
+                };
+                run_replication(&s.system, s.seed, r, sink)
+            } else {
+                run_replication(&s.system, s.seed, r, None)
+            };
+            if let Some(p) = control.progress {
+                p();
+            }
+            Some((
+                ReplicationRow::of(r, &result),
+                (
+                    result.mser_truncation,
+                    result.warmup,
+                    if v == 0 { result.series } else { vec![] },
+                ),
+            ))
         })
-        .collect()
+        .collect();
+    rows.into_iter().flatten().collect()
 }
+
+type Sink<'a> = Mutex<Option<&'a mut (dyn SampleSink + Send)>>;
 
 /// The settings whose answer is still open, each with the replications it should reach next.
 fn open(plan: &Plan, results: &[RunResult], max: u64, precision: f64) -> Vec<(usize, u64)> {
@@ -106,29 +151,117 @@ fn open(plan: &Plan, results: &[RunResult], max: u64, precision: f64) -> Vec<(us
         .collect()
 }
 
+/// What [`settle_with`] ran: every replication of every setting, kept for the run to write
+/// (simulating them again would double the work), and what the procedure did.
+#[derive(Debug)]
+pub struct Settled {
+    pub log: AutoLog,
+    /// Stopped by `cancel`: the plan's counts are those the last batch aimed at, and a setting
+    /// whose batch was cut short has fewer rows.
+    pub interrupted: bool,
+    /// Per setting, its rows not yet taken by [`Settled::chunk`], in replication order.
+    rows: Vec<VecDeque<Ran>>,
+}
+
+impl Settled {
+    /// The rows of `pairs` (a contiguous run of the plan's pairs, taken in order), as
+    /// [`super::run_plan_with`] returns them for the same pairs: the MSER verdicts are added in
+    /// the same order, so the warm-up check is the same to the bit. After an interruption, every
+    /// row left, whatever `pairs`.
+    pub fn chunk(&mut self, pairs: &[(usize, u64)]) -> super::Outcome {
+        let mut check = WarmupCheck::default();
+        let mut rows = vec![];
+        let mut take =
+            |v: usize, row: ReplicationRow, (truncation, warmup, series): MserVerdict| {
+                check.add(truncation, warmup);
+                check.add_series(&series);
+                rows.push((v, row));
+            };
+        if self.interrupted {
+            for (v, left) in self.rows.iter_mut().enumerate() {
+                for (row, verdict) in left.drain(..) {
+                    take(v, row, verdict);
+                }
+            }
+        } else {
+            for &(v, r) in pairs {
+                let Some(left) = self.rows.get_mut(v) else {
+                    continue;
+                };
+                if left.front().is_some_and(|(row, _)| row.replication == r)
+                    && let Some((row, verdict)) = left.pop_front()
+                {
+                    take(v, row, verdict);
+                }
+            }
+        }
+        super::Outcome {
+            rows,
+            interrupted: self.interrupted,
+            warmup: check,
+        }
+    }
+
+    /// Every setting's rows, as one result each.
+    pub fn into_results(self) -> Vec<RunResult> {
+        self.rows
+            .into_iter()
+            .map(|left| RunResult::new(left.into_iter().map(|(row, _)| row).collect()))
+            .collect()
+    }
+}
+
 /// Runs `plan` under `replications = "auto"` on `threads` threads: the results of every setting
-/// (their replication counts differ) and what the procedure did. Without a goal, or with one
-/// setting, it runs the first batch only. The plan's variants are given their final counts.
+/// (their replication counts differ) and what the procedure did. See [`settle_with`].
 pub fn settle(
     plan: &mut Plan,
     threads: usize,
 ) -> Result<(Vec<RunResult>, AutoLog), rayon::ThreadPoolBuildError> {
+    let control = Control {
+        threads,
+        ..Control::default()
+    };
+    let settled = settle_with(plan, &control, None)?;
+    let log = settled.log.clone();
+    Ok((settled.into_results(), log))
+}
+
+/// Runs `plan` under `replications = "auto"` with `control`'s threads, stop flag and progress
+/// callback (its `pairs` is ignored: the procedure chooses them); replication 0 of variant 0
+/// streams its time series into `sink`. Without a goal, or with one setting, it runs the first
+/// batch only. The plan's variants are given their final counts.
+pub fn settle_with(
+    plan: &mut Plan,
+    control: &Control<'_>,
+    sink: Option<&mut (dyn SampleSink + Send)>,
+) -> Result<Settled, rayon::ThreadPoolBuildError> {
+    super::tune_allocator();
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(control.threads)
         .build()?;
+    let sink: Sink<'_> = Mutex::new(sink);
+    let cancelled = || control.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
     let spec = plan
         .variants
         .first()
         .and_then(|v| v.scenario.auto_replications);
     let (precision, max) = spec.map_or((0.05, AUTO_FIRST_BATCH), |a| (a.precision, a.max));
     let first = AUTO_FIRST_BATCH.min(max);
-    let mut results: Vec<RunResult> = pool.install(|| {
-        (0..plan.variants.len())
-            .map(|v| RunResult::new(batch(plan, v, 0, first)))
-            .collect()
+    // The count each setting's last batch aimed at: what it has unless a stop cut the batch.
+    let mut planned: Vec<u64> = vec![first; plan.variants.len()];
+    let mut verdicts: Vec<Vec<MserVerdict>> = vec![];
+    let mut results: Vec<RunResult> = vec![];
+    pool.install(|| {
+        for v in 0..plan.variants.len() {
+            let (rows, mser): (Vec<_>, Vec<_>) =
+                batch(plan, v, 0, first, control, &sink).into_iter().unzip();
+            results.push(RunResult::new(rows));
+            verdicts.push(mser);
+        }
     });
     let mut log = AutoLog::default();
-    if plan.goal.is_some() && plan.variants.len() > 1 {
+    let mut interrupted = cancelled();
+    if !interrupted && plan.goal.is_some() && plan.variants.len() > 1 {
         loop {
             let next = open(plan, &results, max, precision);
             if next.is_empty() {
@@ -138,10 +271,17 @@ pub fn settle(
             pool.install(|| {
                 for &(v, to) in &next {
                     let from = results[v].rows.len() as u64;
-                    let more = batch(plan, v, from, to);
-                    results[v].rows.extend(more);
+                    planned[v] = to;
+                    let (rows, mser): (Vec<_>, Vec<_>) =
+                        batch(plan, v, from, to, control, &sink).into_iter().unzip();
+                    results[v].rows.extend(rows);
+                    verdicts[v].extend(mser);
                 }
             });
+            if cancelled() {
+                interrupted = true;
+                break;
+            }
         }
         // Open at the maximum: say so rather than pretend.
         let rows = tradeoff::analyse(plan, &results);
@@ -153,8 +293,61 @@ pub fn settle(
     }
     log.replications = results.iter().map(|r| r.rows.len() as u64).collect();
     log.events = results.iter().map(|r| r.events()).sum();
-    for (v, r) in plan.variants.iter_mut().zip(&results) {
-        v.scenario.replications = r.rows.len() as u64;
+    for (v, &n) in plan.variants.iter_mut().zip(&planned) {
+        v.scenario.replications = n;
     }
-    Ok((results, log))
+    let rows = results
+        .into_iter()
+        .zip(verdicts)
+        .map(|(r, m)| r.rows.into_iter().zip(m).collect())
+        .collect();
+    Ok(Settled {
+        log,
+        interrupted,
+        rows,
+    })
+}
+
+/// Why `replications = "auto"` cannot run as shard `shard`, located at `replications`, and the
+/// ways on.
+pub fn shard_refusal(s: &Scenario, shard: Shard) -> Diagnostic {
+    let (first, max) = s
+        .auto_replications
+        .map_or((AUTO_FIRST_BATCH, AUTO_FIRST_BATCH), |a| {
+            (AUTO_FIRST_BATCH.min(a.max), a.max)
+        });
+    let (line, column) = top_level_key(&s.source, "replications").unwrap_or((0, 0));
+    Diagnostic {
+        severity: Severity::Error,
+        file: s.file.clone(),
+        line,
+        column,
+        field: "replications".into(),
+        message: format!(
+            "\"auto\" cannot run as a shard (--shard {shard}): the procedure decides how many \
+             replications each setting gets from every setting's results, and a shard has only \
+             its own slice"
+        ),
+        hint: Some(format!(
+            "run it unsharded (without --shard), or give every shard the same fixed count, \
+             e.g. --replications {first} (where \"auto\" starts; it adds up to \
+             max_replications = {max} where the answer is open)"
+        )),
+    }
+}
+
+/// Line and column (1-based) of `key` set at the top level of a TOML text (before any table).
+fn top_level_key(text: &str, key: &str) -> Option<(usize, usize)> {
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            return None;
+        }
+        if let Some(rest) = t.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return Some((i + 1, line.len() - t.len() + 1));
+        }
+    }
+    None
 }

@@ -108,6 +108,9 @@ pub struct Estimate {
     /// requests its in-flight limit.
     pub live_per_replication: f64,
     pub disk_bytes: f64,
+    /// `replications = "auto"`: its `max_replications`, the count every setting is estimated
+    /// at (the worst case: the procedure may take any setting that far).
+    pub auto_max: Option<u64>,
 }
 
 /// The machine's means, for [`Estimate::check`]: explicit, so that tests give their own.
@@ -296,7 +299,8 @@ pub fn estimate_on(
                 .and_then(|target| in_flight_bound(&target.kind));
             live += bound.map_or(n, |b| b.min(n));
         }
-        let reps = s.replications as f64 * fraction;
+        // Under "auto" the count is the first batch; the guard counts the worst case.
+        let reps = s.auto_replications.map_or(s.replications, |a| a.max) as f64 * fraction;
         events += reps * per_rep;
         pairs += reps;
         jobs_sum += jobs;
@@ -323,8 +327,18 @@ pub fn estimate_on(
             events += samples;
         }
     }
-    // Every row's paired metrics stay to the end; whole rows only for a chunk's pairs.
-    let whole_rows = rows.min((CHUNK_PAIRS * targets_max.max(1)) as f64);
+    let auto_max = plan
+        .variants
+        .first()
+        .and_then(|v| v.scenario.auto_replications)
+        .map(|a| a.max);
+    // Every row's paired metrics stay to the end; whole rows only for a chunk's pairs, except
+    // under "auto", whose procedure holds every row it ran until the files are written.
+    let whole_rows = if auto_max.is_some() {
+        rows
+    } else {
+        rows.min((CHUNK_PAIRS * targets_max.max(1)) as f64)
+    };
     let held = rows * (super::PAIRED.len() as f64 * 8.0 + 16.0)
         + whole_rows * (METRICS.len() as f64 * 8.0 + ROW_OVERHEAD_BYTES);
     let live = threads as f64
@@ -346,6 +360,7 @@ pub fn estimate_on(
         timeseries_bytes: ts_bytes,
         live_per_replication: live_max,
         disk_bytes: disk,
+        auto_max,
     }
 }
 
@@ -393,15 +408,25 @@ impl Estimate {
 
     /// One line: events, time, memory and disk.
     pub fn summary(&self) -> String {
+        let replications = match self.auto_max {
+            Some(max) => format!(
+                "up to {} replications in all, replications = \"auto\" at its \
+                 max_replications = {max} per setting",
+                group_thousands(self.replications)
+            ),
+            None => format!(
+                "{} replication{} in all",
+                group_thousands(self.replications),
+                if self.replications == 1 { "" } else { "s" }
+            ),
+        };
         format!(
-            "about {} events ({} variant{} x {} replication{} in all, {} jobs and requests per \
-             replication): {} on {} thread{} at {} events/s per thread, {} of memory and {} \
-             written",
+            "about {} events ({} variant{} x {}, {} jobs and requests per replication): {} on \
+             {} thread{} at {} events/s per thread, {} of memory and {} written",
             count(self.events),
             self.variants,
             if self.variants == 1 { "" } else { "s" },
-            group_thousands(self.replications),
-            if self.replications == 1 { "" } else { "s" },
+            replications,
             count(self.jobs_per_replication),
             seconds(self.seconds),
             self.threads,
@@ -575,13 +600,22 @@ impl std::fmt::Display for TooBig {
                 "    --replications N        fewer replications: N <= {} fits",
                 group_thousands(((per_variant / factor).floor() as u64).max(1))
             )?;
+            if e.auto_max.is_some() {
+                writeln!(
+                    f,
+                    "    max_replications        a lower bound for \"auto\": max_replications \
+                     <= {} fits",
+                    group_thousands(((per_variant / factor).floor() as u64).max(1))
+                )?;
+            }
         }
         write!(
             f,
             "    --horizon D             a shorter simulated time: {} of the horizon fits",
             share(factor)
         )?;
-        if series_alone {
+        // "auto" cannot be sharded (sweep::auto::shard_refusal).
+        if series_alone || e.auto_max.is_some() {
             return Ok(());
         }
         writeln!(f)?;

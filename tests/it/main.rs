@@ -11,6 +11,7 @@
 mod support;
 
 mod architecture;
+mod auto_plumbing;
 mod auto_replications;
 mod autoscale_actions;
 mod autoscale_flapping;

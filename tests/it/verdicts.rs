@@ -14,11 +14,39 @@ fn run_with_report(scenario: &Path, out: &Path) -> String {
     r.stdout
 }
 
-/// The report's Markdown with its escapes undone, to compare with terminal text.
+/// The report's Markdown with its escapes undone, its words one space apart, to compare with
+/// terminal text.
 fn report_text(out: &Path) -> String {
-    std::fs::read_to_string(out.join("report.md"))
-        .unwrap()
-        .replace('\\', "")
+    words(
+        &std::fs::read_to_string(out.join("report.md"))
+            .unwrap()
+            .replace('\\', ""),
+    )
+}
+
+/// `text`'s words, one space apart: the terminal wraps what the report prints on one line.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The terminal's verdict: the line starting `Goal (` and its indented continuation lines,
+/// as words; the lines themselves must fit the 100 columns of a terminal that is not one.
+fn terminal_verdict(stdout: &str) -> String {
+    let lines: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Goal ("))
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || l.starts_with("  "))
+        .map(|(_, l)| l)
+        .collect();
+    assert!(!lines.is_empty(), "no verdict in:\n{stdout}");
+    for l in &lines {
+        assert!(
+            l.chars().count() <= 100,
+            "wider than 100 columns: {l:?}\n{stdout}"
+        );
+    }
+    words(&lines.join(" "))
 }
 
 #[test]
@@ -26,10 +54,7 @@ fn min_nodes_terminal_and_report_agree_and_list_the_contested_settings() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let stdout = run_with_report(&repo().join("scenarios/min-nodes.toml"), &out);
-    let verdict = stdout
-        .lines()
-        .find(|l| l.starts_with("Goal ("))
-        .unwrap_or_else(|| panic!("no verdict in:\n{stdout}"));
+    let verdict = &terminal_verdict(&stdout);
     // The headline says the answer is not settled, names the leader and the contested setting.
     assert!(verdict.contains("not settled"), "{verdict}");
     assert!(
@@ -90,7 +115,7 @@ fn a_tolerance_ends_the_close_call() {
     let (dir, path) = write_temp("min-nodes.toml", text);
     let out = dir.path().join("out");
     let stdout = run_with_report(&path, &out);
-    let verdict = stdout.lines().find(|l| l.starts_with("Goal (")).unwrap();
+    let verdict = &terminal_verdict(&stdout);
     assert!(
         verdict.starts_with(
             "Goal (p95 wait <= 5.0 min, tolerance 30.0 s): the cheapest setting that meets it with 95% confidence is #8"
