@@ -175,6 +175,7 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
         None
     };
     let mut info = run_info(&req, &plan);
+    let series_later = series_after_verdict(&plan);
     let all_pairs = crate::sweep::pairs(&plan);
     let mine = req
         .shard
@@ -269,6 +270,11 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
     } else {
         info.finish(Status::Complete);
     }
+    if series_later && !plan.variants.is_empty() {
+        let v = profile_variant(&verdicts);
+        write_series(&mut out, &plan, v.unwrap_or(0))?;
+        info.timeseries_variant = v;
+    }
     info.verdicts = verdicts;
     out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
     // The report is built from the staged files and committed with them: no moment shows the
@@ -334,8 +340,9 @@ pub(super) fn simulate(
 ) -> Result<(Vec<(usize, RunResult)>, bool), CommandError> {
     let first = &plan.variants[0].scenario;
     let tick = || observer.progress(1);
-    // Only the slice holding variant 0's replication 0 writes the time series.
-    let mut ts = if mine.start == 0 && !mine.is_empty() {
+    // Only the slice holding variant 0's replication 0 writes the time series, unless it waits
+    // for the verdict.
+    let mut ts = if mine.start == 0 && !mine.is_empty() && !series_after_verdict(plan) {
         let f = out.create("timeseries.csv").map_err(io)?;
         Some(TimeseriesWriter::new(f, first, 0))
     } else {
@@ -431,6 +438,31 @@ pub(super) fn simulate(
         .map_err(io)?;
     }
     Ok((kept, interrupted))
+}
+
+/// Whether `timeseries.csv` waits for the verdict: a sweep with a `[goal]` shows its
+/// recommended setting over time, which only the finished sweep knows.
+pub(super) fn series_after_verdict(plan: &Plan) -> bool {
+    plan.goal.is_some() && plan.variants.len() > 1
+}
+
+/// The setting `timeseries.csv` shows after a verdict: the first one recommended (a sweep
+/// usually varies one target); `None` when none is, and setting #0 is shown.
+pub(super) fn profile_variant(verdicts: &[crate::sweep::verdict::Decision]) -> Option<usize> {
+    verdicts.iter().find_map(|d| d.recommended)
+}
+
+/// Writes `timeseries.csv` from replication 0 of variant `v`, simulated once more: replication
+/// r of a setting draws the same streams whichever pass runs it, so the series is the one the
+/// sweep's tables count.
+pub(super) fn write_series(out: &mut OutputDir, plan: &Plan, v: usize) -> Result<(), CommandError> {
+    let s = &plan.variants[v].scenario;
+    let mut ts = TimeseriesWriter::new(out.create("timeseries.csv").map_err(io)?, s, 0);
+    crate::model::run_replication(&s.system, s.seed, 0, Some(&mut ts));
+    let writing =
+        |e: &dyn std::fmt::Display| CommandError::Failed(format!("writing timeseries.csv: {e}"));
+    let file = ts.finish().map_err(|e| writing(&e))?;
+    output::files_finish(file).map_err(|e| writing(&e))
 }
 
 /// How the shard was run, for [`super::merge()`] to rebuild the same plan.
