@@ -497,7 +497,6 @@ fn run_once(
     } else {
         SimTime::MAX
     };
-    let mut samples = 0u64;
     loop {
         while let Some((now, event)) = queue.pop_until(next_sample.min(horizon)) {
             match event {
@@ -556,12 +555,12 @@ fn run_once(
                 sink.sample(next_sample, i, &sample);
             }
         }
-        samples += 1;
         next_sample = next_sample.saturating_add(system.sample_interval);
     }
 
-    // Samples count as events, as they did when they were scheduled.
-    let events = queue.processed() + samples;
+    // Samples are not events: a replication simulates as many events whether or not its time
+    // series is recorded, so the counts of replication 0 and of the others compare.
+    let events = queue.processed();
     let mser_truncation = targets
         .iter()
         .filter_map(|t| match t {

@@ -109,7 +109,12 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
     }
     let mut out = OutputDir::replace(&req.out).map_err(output_dir_error)?;
     let first = plan.variants[0].scenario.clone();
-    if let Ok(bytes) = input::read(&by_index[0].join("timeseries.csv"), input::OUTPUT) {
+    // A sweep with a goal shows its recommended setting, simulated once the verdict is known,
+    // as `run` does.
+    let series_later = super::run::series_after_verdict(&plan);
+    if !series_later
+        && let Ok(bytes) = input::read(&by_index[0].join("timeseries.csv"), input::OUTPUT)
+    {
         out.write("timeseries.csv", &bytes).map_err(io)?;
     }
     // Shard by shard, as `run` does chunk by chunk: complete variants are written out and
@@ -157,6 +162,11 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
         crate::sweep::verdict::decide(&plan, &results, rows)
     });
     let mut info = run_info(&file, &scenario_text, &plan, count);
+    if series_later {
+        let v = super::run::profile_variant(&verdicts);
+        super::run::write_series(&mut out, &plan, v.unwrap_or(0))?;
+        info.timeseries_variant = v;
+    }
     info.verdicts = verdicts;
     out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
     let report = req.report.then(|| super::report::stage(&mut out, false));

@@ -178,8 +178,13 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
     {
         // How many replications it will take is what the procedure finds out: no total.
         observer.progress_start(None);
-        let f = out.create("timeseries.csv").map_err(io)?;
-        let mut ts = TimeseriesWriter::new(f, &plan.variants[0].scenario, 0);
+        // A sweep with a goal writes its recommended setting's series after the verdict.
+        let mut ts = if series_after_verdict(&plan) {
+            None
+        } else {
+            let f = out.create("timeseries.csv").map_err(io)?;
+            Some(TimeseriesWriter::new(f, &plan.variants[0].scenario, 0))
+        };
         let control = Control {
             threads: req.threads,
             pairs: None,
@@ -187,9 +192,13 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
             progress: Some(&tick),
         };
         let settled =
-            crate::sweep::auto::settle_with(&mut plan, &control, Some(&mut ts)).map_err(|e| {
-                CommandError::Failed(format!("cannot start {} worker threads: {e}", req.threads))
-            })?;
+            crate::sweep::auto::settle_with(&mut plan, &control, ts.as_mut().map(|w| w as _))
+                .map_err(|e| {
+                    CommandError::Failed(format!(
+                        "cannot start {} worker threads: {e}",
+                        req.threads
+                    ))
+                })?;
         Some(Presimulated { settled, ts })
     } else {
         None
@@ -198,6 +207,7 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
     let mut info = run_info(&req, &plan);
     // run.json's start is the run's, before the procedure simulated anything.
     info.started_at = started_at;
+    let series_later = series_after_verdict(&plan);
     let all_pairs = crate::sweep::pairs(&plan);
     let mine = req
         .shard
@@ -301,6 +311,11 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
     } else {
         info.finish(Status::Complete);
     }
+    if series_later && !plan.variants.is_empty() {
+        let v = profile_variant(&verdicts);
+        write_series(&mut out, &plan, v.unwrap_or(0))?;
+        info.timeseries_variant = v;
+    }
     info.verdicts = verdicts;
     out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
     // The report is built from the staged files and committed with them: no moment shows the
@@ -371,7 +386,7 @@ pub(super) fn simulate(
 /// of variant 0 written as it ran.
 struct Presimulated {
     settled: crate::sweep::auto::Settled,
-    ts: TimeseriesWriter<std::io::BufWriter<std::fs::File>>,
+    ts: Option<TimeseriesWriter<std::io::BufWriter<std::fs::File>>>,
 }
 
 /// [`simulate`], or with `pre`, the same files from replications already run.
@@ -387,13 +402,14 @@ fn write_results(
     let first = &plan.variants[0].scenario;
     let tick = || observer.progress(1);
     let (mut settled, pre_ts) = match pre {
-        Some(p) => (Some(p.settled), Some(p.ts)),
+        Some(p) => (Some(p.settled), p.ts),
         None => (None, None),
     };
-    // Only the slice holding variant 0's replication 0 writes the time series.
+    // Only the slice holding variant 0's replication 0 writes the time series, unless it waits
+    // for the verdict.
     let mut ts = if pre_ts.is_some() {
         pre_ts
-    } else if mine.start == 0 && !mine.is_empty() {
+    } else if mine.start == 0 && !mine.is_empty() && !series_after_verdict(plan) {
         let f = out.create("timeseries.csv").map_err(io)?;
         Some(TimeseriesWriter::new(f, first, 0))
     } else {
@@ -493,6 +509,31 @@ fn write_results(
         .map_err(io)?;
     }
     Ok((kept, interrupted))
+}
+
+/// Whether `timeseries.csv` waits for the verdict: a sweep with a `[goal]` shows its
+/// recommended setting over time, which only the finished sweep knows.
+pub(super) fn series_after_verdict(plan: &Plan) -> bool {
+    plan.goal.is_some() && plan.variants.len() > 1
+}
+
+/// The setting `timeseries.csv` shows after a verdict: the first one recommended (a sweep
+/// usually varies one target); `None` when none is, and setting #0 is shown.
+pub(super) fn profile_variant(verdicts: &[crate::sweep::verdict::Decision]) -> Option<usize> {
+    verdicts.iter().find_map(|d| d.recommended)
+}
+
+/// Writes `timeseries.csv` from replication 0 of variant `v`, simulated once more: replication
+/// r of a setting draws the same streams whichever pass runs it, so the series is the one the
+/// sweep's tables count.
+pub(super) fn write_series(out: &mut OutputDir, plan: &Plan, v: usize) -> Result<(), CommandError> {
+    let s = &plan.variants[v].scenario;
+    let mut ts = TimeseriesWriter::new(out.create("timeseries.csv").map_err(io)?, s, 0);
+    crate::model::run_replication(&s.system, s.seed, 0, Some(&mut ts));
+    let writing =
+        |e: &dyn std::fmt::Display| CommandError::Failed(format!("writing timeseries.csv: {e}"));
+    let file = ts.finish().map_err(|e| writing(&e))?;
+    output::files_finish(file).map_err(|e| writing(&e))
 }
 
 /// How the shard was run, for [`super::merge()`] to rebuild the same plan.

@@ -81,6 +81,10 @@ pub struct RunInfo {
     /// it, for the report to print the same (empty otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub verdicts: Vec<crate::sweep::verdict::Decision>,
+    /// A sweep with a `[goal]` and a recommendation: the recommended variant, whose
+    /// replication 0 `timeseries.csv` then holds (variant 0's otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeseries_variant: Option<usize>,
 }
 
 /// The scenario as the run simulated it (its first variant, command-line options applied), in
@@ -161,6 +165,7 @@ impl RunInfo {
             note: None,
             scenario: None,
             verdicts: vec![],
+            timeseries_variant: None,
         }
     }
 

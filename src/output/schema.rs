@@ -285,7 +285,7 @@ pub const REPLICATION_SEED: Column = col(
 pub const EVENTS: Column = col(
     "events",
     Unit::Count,
-    "events simulated in this replication",
+    "events simulated in this replication (time-series samples are not events)",
 );
 
 /// The columns that say which target a row of `summary.csv` and `replications.csv` is about.

@@ -202,9 +202,20 @@ impl Builder<'_> {
             return Ok(());
         }
         let day = 86_400.0;
+        // A sweep with a goal records the recommended setting it simulated into the file.
+        let shown = run.run_json.as_ref().and_then(|j| j.timeseries_variant);
         let variant_note = if run.is_sweep() {
-            let params = run.params_long(&run.summary, 0);
-            format!("setting #0 ({params}), ")
+            let v = shown.unwrap_or(0);
+            let row = run
+                .targets
+                .first()
+                .and_then(|t| run.summary_row(&v.to_string(), t))
+                .unwrap_or(0);
+            let params = run.params_long(&run.summary, row);
+            match shown {
+                Some(_) => format!("the recommended setting #{v} ({params}), "),
+                None => format!("setting #{v} ({params}), "),
+            }
         } else {
             String::new()
         };

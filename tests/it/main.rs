@@ -45,6 +45,7 @@ mod offered_load;
 mod preemption;
 mod prices;
 mod prices_import;
+mod profile_series;
 mod queueing_theory;
 mod report;
 mod report_markdown;

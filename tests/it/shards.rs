@@ -155,6 +155,16 @@ fn wait_until(what: &str, limit: std::time::Duration, mut ready: impl FnMut() ->
     }
 }
 
+/// Whether `file` exists in the staging folder of a run into `dir/out`.
+#[cfg(unix)]
+fn staged_exists(dir: &Path, out: &str, file: &str) -> bool {
+    let prefix = format!(".{out}.capsim-");
+    fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
+        let n = e.file_name().to_string_lossy().into_owned();
+        n.starts_with(&prefix) && n.ends_with(".staging") && e.path().join(file).is_file()
+    })
+}
+
 /// The size of `file` in the staging folder of a run into `dir/out` (`.out.capsim-ID.staging`),
 /// 0 while there is none.
 #[cfg(unix)]
@@ -329,17 +339,18 @@ fn ctrl_c_never_replaces_earlier_results() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Simulation is under way (and Ctrl-C armed, which happens first) once replication 0 of
-    // variant 0 has streamed its time series into the staging folder.
+    // Simulation is under way (and Ctrl-C armed, which happens first) once the per-variant
+    // files exist in the staging folder: they are created before the first replication. (A
+    // sweep with a goal writes timeseries.csv only after its verdict, at the very end.)
     wait_until(
-        "timeseries.csv in the staging folder",
+        "replications.csv in the staging folder",
         Duration::from_secs(600),
         || {
             assert!(
                 child.try_wait().unwrap().is_none(),
                 "the run ended before it was interrupted"
             );
-            staged_len(dir.path(), "full", "timeseries.csv") > 0
+            staged_exists(dir.path(), "full", "replications.csv")
         },
     );
     let pid = libc::pid_t::try_from(child.id()).unwrap();
