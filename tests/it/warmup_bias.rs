@@ -132,11 +132,41 @@ fn a_short_warmup_warns_and_auto_does_not() {
         o.stderr
     );
     assert!(o.stderr.contains("warmup = \"auto\""), "{}", o.stderr);
-    let (_tmp2, file) = write_temp("mm4.toml", scenario("auto", 10, 7));
+    // On 8 days (8.6 relaxation times) "auto" has a steady state to find: no warning.
+    let (_tmp2, file) = write_temp("mm4.toml", scenario_over("8d", "auto", 10, 7));
     let out2 = file.with_file_name("out");
     let o = run(capsim().arg("run").arg(&file).arg("--out").arg(&out2));
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     assert!(!o.stderr.contains("warning"), "{}", o.stderr);
+}
+
+#[test]
+fn auto_on_a_run_shorter_than_its_transient_says_so_and_how_long_it_must_be() {
+    // The relaxation time by hand: E[S] / (sqrt(c) - sqrt(a))^2 = 1 h / (2 - 1.788854)^2 =
+    // 1 h / 0.044582 = 22.43 h. 3 days = 72 h is 3.2 of them, under the 5 a run needs (3 to
+    // warm up, 2 to measure): 5 x 22.43 h = 112.2 h = 4.7 days.
+    let tau_h = 1.0 / (2.0 - LAMBDA.sqrt()).powi(2);
+    assert!((tau_h - 22.43).abs() < 0.01, "{tau_h}");
+    let (_tmp, file) = write_temp("mm4.toml", scenario("auto", 10, 7));
+    let out = file.with_file_name("out");
+    let o = run(capsim().arg("run").arg(&file).arg("--out").arg(&out));
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "mm4.toml:3:1: warning: warmup: the run is too short to hold a steady state: cluster \
+             `cluster` (offered load 3.20 of 4 nodes, mean job 1.0 h) takes about 22.4 h"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("3.2 of them"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("set horizon to at least 4.7 days"),
+        "{}",
+        o.stderr
+    );
+    // The other warning (warm-up shorter than MSER's point) is for fixed warm-ups only.
+    assert!(!o.stderr.contains("is shorter than"), "{}", o.stderr);
 }
 
 #[test]
