@@ -493,6 +493,18 @@ fn write_results(
     {
         observer.warnings(&[w]);
     }
+    // "auto" cannot cut a transient longer than the run: say so rather than report biased
+    // intervals silently.
+    if first.system.warmup_auto
+        && let Some(w) = crate::sweep::relaxation::short_run_warning(
+            &first.system,
+            Some(crate::engine::time::to_secs_f64(warmup_check.warmup_used)),
+            &first.file,
+            &first.source,
+        )
+    {
+        observer.warnings(&[w]);
+    }
     if let Some(ts) = ts {
         let writing = |e: &dyn std::fmt::Display| {
             CommandError::Failed(format!("writing timeseries.csv: {e}"))

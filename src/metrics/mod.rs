@@ -102,7 +102,7 @@ metrics! {
     jobs_arrived = "jobs_arrived" [Count]: "jobs submitted after warm-up",
     jobs_completed = "jobs_completed" [Count]: "jobs that finished after warm-up",
     throughput = "throughput_jobs_per_hour" [PerHour]: "jobs_completed per hour of the observed window (horizon minus warm-up)",
-    wait_mean = "wait_mean_s" [Seconds]: "mean time from submission to start, seconds, over jobs submitted after warm-up that started before the horizon",
+    wait_mean = "wait_mean_s" [Seconds]: "mean time from submission to start, seconds, over jobs that started after warm-up and by the horizon, whenever submitted",
     wait_p50 = "wait_p50_s" [Seconds]: "median wait, seconds (histogram with at most 0.1% relative error)",
     wait_p95 = "wait_p95_s" [Seconds]: "95th percentile of the wait, seconds",
     wait_p99 = "wait_p99_s" [Seconds]: "99th percentile of the wait, seconds",

@@ -12,6 +12,7 @@ pub mod auto;
 pub mod commitments;
 pub mod estimate;
 pub mod goal;
+pub mod relaxation;
 pub mod tradeoff;
 pub mod verdict;
 pub mod warmup;

@@ -20,6 +20,8 @@ pub struct WarmupCheck {
     pub past_warmup: u64,
     /// Truncations, seconds, for their median (one f64 per replication).
     truncations_s: Vec<f64>,
+    /// The longest warm-up a replication used (with `warmup = "auto"`, the one MSER chose).
+    pub warmup_used: SimTime,
     /// Per target, the first variant's series summed batch by batch over its first
     /// replications: (sum of means, sum of first times), with the count and batch size.
     sums: Vec<Option<Summed>>,
@@ -34,6 +36,7 @@ struct Summed {
 
 impl WarmupCheck {
     pub fn add(&mut self, truncation: Option<SimTime>, warmup: SimTime) {
+        self.warmup_used = self.warmup_used.max(warmup);
         let Some(t) = truncation else {
             return;
         };
@@ -72,6 +75,7 @@ impl WarmupCheck {
 
     pub fn merge(&mut self, other: WarmupCheck) {
         self.judged += other.judged;
+        self.warmup_used = self.warmup_used.max(other.warmup_used);
         self.past_warmup += other.past_warmup;
         self.truncations_s.extend(other.truncations_s);
         if self.sums.len() < other.sums.len() {

@@ -6,8 +6,8 @@ use crate::engine::SimTime;
 use crate::engine::stats::DurationStats;
 
 /// What one replication measured of one workload's jobs on its target, with the target's
-/// window rules: arrivals and waits of jobs submitted after warm-up, completions after warm-up,
-/// busy time inside the window.
+/// window rules: arrivals of jobs submitted after warm-up, waits of jobs started after warm-up
+/// (by the horizon), completions after warm-up, busy time inside the window.
 #[derive(Clone, Debug, Default)]
 pub struct WorkloadReport {
     pub jobs_arrived: u64,

@@ -405,7 +405,8 @@ impl Instance {
                 break;
             };
             let job = q.job;
-            if !q.restarted && job.arrival >= self.window_from && now <= self.window_to {
+            // Cut by start time, as on a cluster (see `Cluster::start`).
+            if !q.restarted && now >= self.window_from && now <= self.window_to {
                 self.waits.record(now - job.arrival);
                 self.breakdown
                     .of(job.workload)

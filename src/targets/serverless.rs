@@ -197,7 +197,8 @@ impl Serverless {
                 let (job, restarted) = (sl.job, sl.restarted);
                 // The wait is queueing for quota plus start-up, as on a cold cluster; a
                 // preempted job's restart is not a second wait.
-                if !restarted && job.arrival >= self.window_from && now <= self.window_to {
+                // Cut by start time, as on a cluster (see `Cluster::start`).
+                if !restarted && now >= self.window_from && now <= self.window_to {
                     self.waits.record(now - job.arrival);
                     self.breakdown
                         .of(job.workload)

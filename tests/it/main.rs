@@ -63,6 +63,7 @@ mod trace_reader;
 mod trace_replay;
 mod validation;
 mod verdicts;
+mod wait_window;
 mod warmup_bias;
 mod waste;
 mod workloads;

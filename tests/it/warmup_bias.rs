@@ -9,13 +9,22 @@
 //! `cargo test --test it warmup_bias::coverage_study -- --ignored --nocapture`. The suite keeps
 //! a cheap version with loose bounds.
 //!
-//! Measured (200 intervals of 10 replications each, seeds 1000-1199): 3 days with no warm-up
-//! 72%, with "auto" 78%; 8 days with no warm-up 86%, "auto" 88%, a 5-day warm-up 88%. MSER can
-//! only cut what a run holds: on 3 days the transient of this queue (its relaxation time is
-//! about 1 / (μ(√c − √(λ/μ)))² = 22 h, and the mean wait takes days to settle) is as long as
-//! the run. That even a 5-day warm-up stays under 95% is down to the skewed per-replication
-//! means (a t interval of 10 is too narrow for them) and the uncounted waits of jobs queued at
-//! the horizon, not to the start.
+//! Measured (200 intervals of 10 replications each, seeds 1000-1199, waits counted by start
+//! time as tests/it/wait_window.rs sets out): 3 days with no warm-up 72%, with "auto" 79.5%;
+//! 8 days with no warm-up 86%, "auto" 88.5%, a 5-day warm-up 90.5%; a 5-day warm-up with 30
+//! replications per interval 92%, and on 35 days (a 30-day window) 95%. Before waits were
+//! counted by start time (they were cut by arrival, which drops the long waits of jobs queued
+//! at the horizon), the 8-day figures were 86%, 88% and 88%.
+//!
+//! MSER can only cut what a run holds: on 3 days the transient of this queue (its relaxation
+//! time is about 1 / (μ(√c − √(λ/μ)))² = 22.4 h) is as long as the run, and "auto" now says so
+//! (src/sweep/relaxation.rs: a run needs 5 relaxation times, 4.7 days here). What keeps a
+//! sufficient warm-up under 95% on a 3-day window is not a bias (the mean of the per-replication
+//! means is 43.5 min against 44.7, the ratio bias of a mean over a random number of jobs, 3% of
+//! a half-width of about 25 min) but the skew of the per-replication means (skewness about 3,
+//! standard deviation 37 min): a Student t interval of 10 of them is too narrow. An
+//! independent FCFS simulation on the same setting covers 87% with 10 replications and 88% with
+//! 30; a 30-day window (skewness 1.5) brings both to 93-95%, where the issue's figures lie.
 
 use crate::support::{capsim, erlang_c, load, run, write_temp};
 use capsim::engine::stats::mean_ci95;
@@ -30,6 +39,11 @@ fn scenario(warmup: &str, replications: u64, seed: u64) -> String {
 }
 
 fn scenario_over(horizon: &str, warmup: &str, replications: u64, seed: u64) -> String {
+    scenario_text(horizon, warmup, replications, seed)
+}
+
+/// The M/M/4 scenario (also used by tests/it/wait_window.rs).
+pub fn scenario_text(horizon: &str, warmup: &str, replications: u64, seed: u64) -> String {
     format!(
         r#"name = "mm4"
 horizon = "{horizon}"
@@ -101,7 +115,8 @@ fn no_warmup_undercovers_and_auto_on_a_longer_run_covers() {
     let auto = coverage_over("8d", "auto", 30, 10);
     println!("coverage of the true mean wait: 3 days no warm-up {none:.2}, 8 days auto {auto:.2}");
     assert!(none < 0.85, "no warm-up covers {none}");
-    assert!(auto >= 0.8, "auto covers {auto}");
+    // Measured 0.93 here, 88.5% in `coverage_study`.
+    assert!(auto >= 0.85, "auto covers {auto}");
 }
 
 #[test]
@@ -116,6 +131,12 @@ fn coverage_study() {
     ] {
         let c = coverage_over(h, w, 200, 10);
         println!("horizon {h}, warmup {w}: 200 intervals of 10 replications cover {c:.3}");
+    }
+    // What keeps a sufficient warm-up under 95%: the skew of the per-replication means of a
+    // 3-day window, which more replications per interval and a longer window both tame.
+    for (h, w, n) in [("8d", "5d", 30), ("35d", "5d", 10)] {
+        let c = coverage_over(h, w, 200, n);
+        println!("horizon {h}, warmup {w}: 200 intervals of {n} replications cover {c:.3}");
     }
 }
 
@@ -132,11 +153,41 @@ fn a_short_warmup_warns_and_auto_does_not() {
         o.stderr
     );
     assert!(o.stderr.contains("warmup = \"auto\""), "{}", o.stderr);
-    let (_tmp2, file) = write_temp("mm4.toml", scenario("auto", 10, 7));
+    // On 8 days (8.6 relaxation times) "auto" has a steady state to find: no warning.
+    let (_tmp2, file) = write_temp("mm4.toml", scenario_over("8d", "auto", 10, 7));
     let out2 = file.with_file_name("out");
     let o = run(capsim().arg("run").arg(&file).arg("--out").arg(&out2));
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     assert!(!o.stderr.contains("warning"), "{}", o.stderr);
+}
+
+#[test]
+fn auto_on_a_run_shorter_than_its_transient_says_so_and_how_long_it_must_be() {
+    // The relaxation time by hand: E[S] / (sqrt(c) - sqrt(a))^2 = 1 h / (2 - 1.788854)^2 =
+    // 1 h / 0.044582 = 22.43 h. 3 days = 72 h is 3.2 of them, under the 5 a run needs (3 to
+    // warm up, 2 to measure): 5 x 22.43 h = 112.2 h = 4.7 days.
+    let tau_h = 1.0 / (2.0 - LAMBDA.sqrt()).powi(2);
+    assert!((tau_h - 22.43).abs() < 0.01, "{tau_h}");
+    let (_tmp, file) = write_temp("mm4.toml", scenario("auto", 10, 7));
+    let out = file.with_file_name("out");
+    let o = run(capsim().arg("run").arg(&file).arg("--out").arg(&out));
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "mm4.toml:3:1: warning: warmup: the run is too short to hold a steady state: cluster \
+             `cluster` (offered load 3.20 of 4 nodes, mean job 1.0 h) takes about 22.4 h"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("3.2 of them"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("set horizon to at least 4.7 days"),
+        "{}",
+        o.stderr
+    );
+    // The other warning (warm-up shorter than MSER's point) is for fixed warm-ups only.
+    assert!(!o.stderr.contains("is shorter than"), "{}", o.stderr);
 }
 
 #[test]
