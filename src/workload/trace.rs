@@ -128,6 +128,9 @@ pub struct TraceSpec {
     /// Extra numeric columns carried per row in this order, e.g. `["ContextTokens",
     /// "GeneratedTokens"]` for inference traces.
     pub extra_columns: Vec<String>,
+    /// The extra columns hold counts (tokens): each value a whole number of zero or more, below
+    /// 2^32; a row with any other value is a bad row like any other.
+    pub extra_counts: bool,
     pub time_format: TimeFormat,
     /// Multiplies the gaps between submissions (`0.5` = twice as fast); durations are not
     /// scaled. Must be finite and above zero.
@@ -153,6 +156,7 @@ impl TraceSpec {
             nodes_column: None,
             gpus_column: None,
             extra_columns: vec![],
+            extra_counts: false,
             time_format,
             time_scale: 1.0,
             start: None,
@@ -173,7 +177,8 @@ pub struct TraceRow {
     pub duration_s: Option<f64>,
     pub nodes: Option<u32>,
     pub gpus: Option<u32>,
-    /// Values of [`TraceSpec::extra_columns`], in that order; each finite.
+    /// Values of [`TraceSpec::extra_columns`], in that order; each finite (and a whole number
+    /// from 0 to `u32::MAX` with [`TraceSpec::extra_counts`]).
     pub extra: Vec<f64>,
 }
 
@@ -404,7 +409,7 @@ pub fn parse_filtered(
                 .from_reader(&data[from + end + 1..]);
             continue;
         }
-        match read_row(&record, line, header.len(), &columns, &time) {
+        match read_row(&record, line, header.len(), &columns, &time, spec.extra_counts) {
             Ok(Read::Filtered(t)) => {
                 filtered_rows += 1;
                 earliest_filtered = Some(earliest_filtered.map_or(t, |e| e.min(t)));
@@ -735,6 +740,7 @@ fn read_row(
     header_len: usize,
     columns: &Columns,
     time: &TimeParser<'_>,
+    extra_counts: bool,
 ) -> Result<Read, Problems> {
     if record.len() != header_len {
         return Err(vec![(
@@ -800,7 +806,12 @@ fn read_row(
     };
     let mut extra = Vec::with_capacity(columns.extra.len());
     for (c, s) in columns.extra.iter().zip(&extra_text) {
-        if let Some(v) = s.and_then(|s| take(p, c, parse_number(s))) {
+        let parse = if extra_counts {
+            parse_zero_or_more
+        } else {
+            parse_number
+        };
+        if let Some(v) = s.and_then(|s| take(p, c, parse(s))) {
             extra.push(v);
         }
     }
@@ -866,6 +877,17 @@ fn parse_count(s: &str) -> Result<u32, String> {
     match s.parse::<f64>() {
         Ok(v) if v.fract() == 0.0 && v >= 1.0 && v <= f64::from(u32::MAX) => Ok(v as u32),
         _ => Err(bad()),
+    }
+}
+
+/// A count that may be zero (tokens), kept as a float for [`TraceRow::extra`].
+fn parse_zero_or_more(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.fract() == 0.0 && v >= 0.0 && v <= f64::from(u32::MAX) => Ok(v + 0.0),
+        _ => Err(format!(
+            "must be a whole number of zero or more, got `{}`",
+            shown(s)
+        )),
     }
 }
 

@@ -60,6 +60,7 @@ mod terminal_width;
 mod trace_reader;
 mod trace_replay;
 mod validation;
+mod validation_gaps;
 mod verdicts;
 mod warmup_bias;
 mod waste;
