@@ -301,11 +301,7 @@ pub fn parse_filtered(
         },
     };
 
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(data);
+    let mut reader = row_reader(data);
     let mut lines = LineCounter::new(data);
     let mut record = csv::ByteRecord::new();
 
@@ -364,49 +360,18 @@ pub fn parse_filtered(
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
-        // The first reader's positions leave out a UTF-8 BOM, which csv skips.
-        let bom = if base == 0 && data.starts_with(b"\xef\xbb\xbf") {
-            3
-        } else {
-            0
-        };
-        let start = base + bom + record.position().map_or(0, |p| p.byte());
+        let start = base + record_start(data, base, &record);
         let line = lines.line_at_byte(start);
         // A trace's row is one line: a field holding a line break was opened by a stray quote
         // that swallowed the lines after it. That row is bad, and reading starts again on the
         // next line, so each swallowed line counts as the row it is.
-        if record
-            .iter()
-            .any(|f| f.contains(&b'\n') || f.contains(&b'\r'))
-        {
-            report.row(
-                line,
-                vec![(
-                    String::new(),
-                    "a quote (\") opens a field that is not closed on this line; a trace's \
-                     row is one line, so this row is read no further and the next line is read \
-                     as a row of its own"
-                        .into(),
-                )],
-            );
-            let mut from = usize::try_from(start).unwrap_or(data.len()).min(data.len());
-            // csv may place a record after CRLF at its LF: the row starts past line breaks.
-            while let Some(b'\r' | b'\n') = data.get(from) {
-                from += 1;
-            }
-            let Some(mut end) = data[from..].iter().position(|&b| b == b'\n' || b == b'\r') else {
+        if spans_lines(&record) {
+            report.row(line, vec![(String::new(), one_line("a trace's"))]);
+            let Some(next) = next_line(data, start) else {
                 break;
             };
-            // A CRLF line ends at its LF.
-            if data[from + end] == b'\r' && data.get(from + end + 1) == Some(&b'\n') {
-                end += 1;
-            }
-            base = (from + end + 1) as u64;
-            reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .trim(csv::Trim::All)
-                .from_reader(&data[from + end + 1..]);
+            base = next as u64;
+            reader = row_reader(&data[next..]);
             continue;
         }
         match read_row(&record, line, header.len(), &columns, &time, spec.extra_counts) {
@@ -978,6 +943,59 @@ impl<'a> Report<'a> {
         }
         self.errors
     }
+}
+
+/// Why a record that spans lines is a bad row; `whose` is the file's kind ("a trace's").
+pub(crate) fn one_line(whose: &str) -> String {
+    format!(
+        "a quote (\") opens a field that is not closed on this line; {whose} row is one line, so \
+         this row is read no further and the next line is read as a row of its own"
+    )
+}
+
+/// The CSV reader of traces and exports: no header handling, ragged rows allowed (and
+/// reported), fields trimmed.
+pub(crate) fn row_reader(data: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(data)
+}
+
+/// Where `record` starts, in bytes after `base` (where the reader that read it started in
+/// `data`): the first reader's positions leave out a UTF-8 BOM, which csv skips.
+pub(crate) fn record_start(data: &[u8], base: u64, record: &csv::ByteRecord) -> u64 {
+    let bom = if base == 0 && data.starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    bom + record.position().map_or(0, |p| p.byte())
+}
+
+/// Whether a field of `record` holds a line break: in a file whose rows are one line each,
+/// only a stray quote puts one there, and it swallows the lines after it.
+pub(crate) fn spans_lines(record: &csv::ByteRecord) -> bool {
+    record
+        .iter()
+        .any(|f| f.contains(&b'\n') || f.contains(&b'\r'))
+}
+
+/// Where the line after the one starting at byte `start` of `data` begins; `None` when it is
+/// the last line.
+pub(crate) fn next_line(data: &[u8], start: u64) -> Option<usize> {
+    let mut from = usize::try_from(start).unwrap_or(data.len()).min(data.len());
+    // csv may place a record after CRLF at its LF: the row starts past line breaks.
+    while let Some(b'\r' | b'\n') = data.get(from) {
+        from += 1;
+    }
+    let mut end = from + data[from..].iter().position(|&b| b == b'\n' || b == b'\r')?;
+    // A CRLF line ends at its LF.
+    if data[end] == b'\r' && data.get(end + 1) == Some(&b'\n') {
+        end += 1;
+    }
+    Some(end + 1)
 }
 
 /// 1-based line numbers from byte offsets, counted once through the file.

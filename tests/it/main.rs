@@ -39,6 +39,7 @@ mod interrupted_runs;
 mod job_history;
 mod loader_properties;
 mod merge_refusals;
+mod monitor_rows;
 mod model_properties;
 mod offered_load;
 mod preemption;
