@@ -374,7 +374,14 @@ pub fn parse_filtered(
             reader = row_reader(&data[next..]);
             continue;
         }
-        match read_row(&record, line, header.len(), &columns, &time, spec.extra_counts) {
+        match read_row(
+            &record,
+            line,
+            header.len(),
+            &columns,
+            &time,
+            spec.extra_counts,
+        ) {
             Ok(Read::Filtered(t)) => {
                 filtered_rows += 1;
                 earliest_filtered = Some(earliest_filtered.map_or(t, |e| e.min(t)));
@@ -990,7 +997,10 @@ pub(crate) fn next_line(data: &[u8], start: u64) -> Option<usize> {
     while let Some(b'\r' | b'\n') = data.get(from) {
         from += 1;
     }
-    let mut end = from + data[from..].iter().position(|&b| b == b'\n' || b == b'\r')?;
+    let mut end = from
+        + data[from..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')?;
     // A CRLF line ends at its LF.
     if data[end] == b'\r' && data.get(end + 1) == Some(&b'\n') {
         end += 1;

@@ -77,7 +77,10 @@ fn a_bad_base_value_of_a_swept_field_is_an_error_at_its_line() {
         assert_eq!(e[0].line, 13, "{base}: {}", e[0]);
         assert_eq!(e[0].column, 18, "{base}: {}", e[0]);
         assert!(
-            e[0].hint.as_deref().unwrap_or("").contains("[sweep] replaces"),
+            e[0].hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("[sweep] replaces"),
             "{}",
             e[0]
         );
@@ -97,12 +100,7 @@ fn a_bad_base_value_of_a_swept_field_is_an_error_at_its_line() {
     let text = SWEPT.replace("BASE", "4");
     let in_file = format!("{text}[sweep]\n\"workload.training.instance_count\" = [1, 2]\n");
     let dir = tempfile::tempdir().unwrap();
-    let plan = load_in(
-        dir.path(),
-        &[("scenario.toml", &in_file)],
-        Edits::default(),
-    )
-    .unwrap();
+    let plan = load_in(dir.path(), &[("scenario.toml", &in_file)], Edits::default()).unwrap();
     assert_eq!(plan.variants.len(), 2);
 }
 
@@ -114,11 +112,7 @@ fn a_base_invalid_only_in_combination_is_left_to_the_variants() {
     let text = SWEPT.replace("BASE", "9");
     let in_file = format!("{text}[sweep]\n\"compute.gpu.max_instances\" = [16]\n");
     let dir = tempfile::tempdir().unwrap();
-    let plan = load_in(
-        dir.path(),
-        &[("scenario.toml", &in_file)],
-        Edits::default(),
-    );
+    let plan = load_in(dir.path(), &[("scenario.toml", &in_file)], Edits::default());
     assert!(plan.is_ok(), "{:?}", plan.err());
 }
 

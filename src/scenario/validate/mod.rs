@@ -279,7 +279,10 @@ fn fmt_huge_secs(x: f64) -> String {
         format!("{x:e}s")
     };
     if years < 1e6 {
-        format!("{shown} (about {} years)", crate::text::number::group_thousands(years.round() as u64))
+        format!(
+            "{shown} (about {} years)",
+            crate::text::number::group_thousands(years.round() as u64)
+        )
     } else {
         format!("{shown} (about {years:.1e} years)")
     }
