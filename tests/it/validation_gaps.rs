@@ -338,4 +338,19 @@ fn a_refused_horizon_is_said_readably() {
         assert!(line.ends_with(said), "{line}");
         assert!(line.len() < 120, "{line}");
     }
+    // `--horizon` is refused before the scenario is read, with the value as given.
+    let out = capsim()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--horizon", "1e300", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--horizon: must be at most 10,000 years, got 1e300\n"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists());
 }
