@@ -691,8 +691,9 @@ fn swept_base_errors(
     options: &LoadOptions,
 ) -> Vec<Diagnostic> {
     let map = SourceMap::new(path, text);
-    // Each swept field the base writes, with where its value lies (line, column).
-    let written: Vec<(&Axis, (usize, usize), (usize, usize))> = axes
+    // Each swept field the base writes, with where its value starts and ends (line, column).
+    type Written<'a> = (&'a Axis, (usize, usize), (usize, usize));
+    let written: Vec<Written<'_>> = axes
         .iter()
         .filter_map(|a| {
             let span = value_span(base.get_ref(), &a.path)?;
@@ -750,9 +751,7 @@ fn value_span(doc: &DeTable<'_>, path: &str) -> Option<std::ops::Range<usize>> {
         }
         _ => (doc, segments.as_slice()),
     };
-    let Some((last, inner)) = rest.split_last() else {
-        return None;
-    };
+    let (last, inner) = rest.split_last()?;
     for key in inner {
         match table.get(*key).map(|v| v.get_ref()) {
             Some(DeValue::Table(t)) => table = t,
