@@ -178,7 +178,7 @@ pub struct RawArrivals {
     pub time_scale: Option<Spanned<f64>>,
     pub start: Option<Spanned<Dur>>,
     pub end: Option<Spanned<Dur>>,
-    pub repeat: Option<bool>,
+    pub repeat: Option<Spanned<bool>>,
     pub on_bad_row: Option<Spanned<String>>,
     /// Replay only the rows whose `status_column` holds one of `statuses`.
     pub status_column: Option<Spanned<String>>,
@@ -397,7 +397,7 @@ pub struct RawRequestArrivals {
     pub time_scale: Option<Spanned<f64>>,
     pub start: Option<Spanned<Dur>>,
     pub end: Option<Spanned<Dur>>,
-    pub repeat: Option<bool>,
+    pub repeat: Option<Spanned<bool>>,
     pub on_bad_row: Option<Spanned<String>>,
 }
 

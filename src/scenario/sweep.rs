@@ -600,6 +600,10 @@ pub(super) fn expand_variants(
         _ => None,
     }
     .unwrap_or(super::DEFAULT_SEED);
+    let base_errors = swept_base_errors(path, text, &base, &axes, options);
+    if !base_errors.is_empty() {
+        return Err(invalid(base_errors));
+    }
     let rows = expand(&axes, mode, count, sampling_seed);
     let mut warnings = vec![];
     let mut variants = Vec::with_capacity(count);
@@ -672,6 +676,89 @@ pub(super) fn expand_variants(
         variants,
         warnings,
     })
+}
+
+/// The errors of the values the sweep replaces, as written in the base scenario. No variant
+/// runs them, but a typo there (`instance_count = "abc"`) is still a mistake in the file and
+/// would become a live one the day the axis is removed: each is reported at its own line. Only
+/// errors the validator places at a swept field count; the base's other problems are the
+/// variants' to report, with the swept values in place.
+fn swept_base_errors(
+    path: &Path,
+    text: &str,
+    base: &Spanned<DeTable<'_>>,
+    axes: &[Axis],
+    options: &LoadOptions,
+) -> Vec<Diagnostic> {
+    let map = SourceMap::new(path, text);
+    // Each swept field the base writes, with where its value starts and ends (line, column).
+    type Written<'a> = (&'a Axis, (usize, usize), (usize, usize));
+    let written: Vec<Written<'_>> = axes
+        .iter()
+        .filter_map(|a| {
+            let span = value_span(base.get_ref(), &a.path)?;
+            Some((a, map.line_col(span.start), map.line_col(span.end)))
+        })
+        .collect();
+    if written.is_empty() {
+        return vec![];
+    }
+    let Err(LoadError::Invalid { errors, .. }) = validate_doc(path, text, base.clone(), options)
+    else {
+        return vec![];
+    };
+    errors
+        .into_iter()
+        .filter(|e| {
+            written.iter().any(|(a, from, to)| {
+                e.field == a.path || (*from..=*to).contains(&(e.line, e.column))
+            })
+        })
+        .map(|mut e| {
+            e.hint.get_or_insert_with(|| {
+                "[sweep] replaces this value in every variant, but it must be valid as written"
+                    .into()
+            });
+            e
+        })
+        .collect()
+}
+
+/// Where the scenario writes the value at `path` (as [`set_path`] finds it), if it does.
+fn value_span(doc: &DeTable<'_>, path: &str) -> Option<std::ops::Range<usize>> {
+    let segments: Vec<&str> = path.split('.').collect();
+    let (mut table, rest): (&DeTable<'_>, &[&str]) = match segments.as_slice() {
+        [
+            section @ ("compute" | "workload" | "endpoint" | "traffic"),
+            name,
+            rest @ ..,
+        ] if !rest.is_empty() => {
+            let Some(DeValue::Array(items)) = doc.get(*section).map(|v| v.get_ref()) else {
+                return None;
+            };
+            let found = items.iter().find_map(|item| match item.get_ref() {
+                DeValue::Table(t)
+                    if t.get("name").and_then(|n| n.get_ref().as_str()) == Some(name) =>
+                {
+                    Some(t)
+                }
+                _ => None,
+            });
+            match found {
+                Some(t) => (t, rest),
+                None => return None,
+            }
+        }
+        _ => (doc, segments.as_slice()),
+    };
+    let (last, inner) = rest.split_last()?;
+    for key in inner {
+        match table.get(*key).map(|v| v.get_ref()) {
+            Some(DeValue::Table(t)) => table = t,
+            _ => return None,
+        }
+    }
+    table.get(*last).map(|v| v.span())
 }
 
 /// The errors of the variants: one that every variant checked has (a mistake outside the swept

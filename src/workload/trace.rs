@@ -128,6 +128,9 @@ pub struct TraceSpec {
     /// Extra numeric columns carried per row in this order, e.g. `["ContextTokens",
     /// "GeneratedTokens"]` for inference traces.
     pub extra_columns: Vec<String>,
+    /// The extra columns hold counts (tokens): each value a whole number of zero or more, below
+    /// 2^32; a row with any other value is a bad row like any other.
+    pub extra_counts: bool,
     pub time_format: TimeFormat,
     /// Multiplies the gaps between submissions (`0.5` = twice as fast); durations are not
     /// scaled. Must be finite and above zero.
@@ -153,6 +156,7 @@ impl TraceSpec {
             nodes_column: None,
             gpus_column: None,
             extra_columns: vec![],
+            extra_counts: false,
             time_format,
             time_scale: 1.0,
             start: None,
@@ -173,7 +177,8 @@ pub struct TraceRow {
     pub duration_s: Option<f64>,
     pub nodes: Option<u32>,
     pub gpus: Option<u32>,
-    /// Values of [`TraceSpec::extra_columns`], in that order; each finite.
+    /// Values of [`TraceSpec::extra_columns`], in that order; each finite (and a whole number
+    /// from 0 to `u32::MAX` with [`TraceSpec::extra_counts`]).
     pub extra: Vec<f64>,
 }
 
@@ -296,11 +301,7 @@ pub fn parse_filtered(
         },
     };
 
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(data);
+    let mut reader = row_reader(data);
     let mut lines = LineCounter::new(data);
     let mut record = csv::ByteRecord::new();
 
@@ -359,52 +360,28 @@ pub fn parse_filtered(
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
-        // The first reader's positions leave out a UTF-8 BOM, which csv skips.
-        let bom = if base == 0 && data.starts_with(b"\xef\xbb\xbf") {
-            3
-        } else {
-            0
-        };
-        let start = base + bom + record.position().map_or(0, |p| p.byte());
+        let start = base + record_start(data, base, &record);
         let line = lines.line_at_byte(start);
         // A trace's row is one line: a field holding a line break was opened by a stray quote
         // that swallowed the lines after it. That row is bad, and reading starts again on the
         // next line, so each swallowed line counts as the row it is.
-        if record
-            .iter()
-            .any(|f| f.contains(&b'\n') || f.contains(&b'\r'))
-        {
-            report.row(
-                line,
-                vec![(
-                    String::new(),
-                    "a quote (\") opens a field that is not closed on this line; a trace's \
-                     row is one line, so this row is read no further and the next line is read \
-                     as a row of its own"
-                        .into(),
-                )],
-            );
-            let mut from = usize::try_from(start).unwrap_or(data.len()).min(data.len());
-            // csv may place a record after CRLF at its LF: the row starts past line breaks.
-            while let Some(b'\r' | b'\n') = data.get(from) {
-                from += 1;
-            }
-            let Some(mut end) = data[from..].iter().position(|&b| b == b'\n' || b == b'\r') else {
+        if spans_lines(&record) {
+            report.row(line, vec![(String::new(), one_line("a trace's"))]);
+            let Some(next) = next_line(data, start) else {
                 break;
             };
-            // A CRLF line ends at its LF.
-            if data[from + end] == b'\r' && data.get(from + end + 1) == Some(&b'\n') {
-                end += 1;
-            }
-            base = (from + end + 1) as u64;
-            reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .trim(csv::Trim::All)
-                .from_reader(&data[from + end + 1..]);
+            base = next as u64;
+            reader = row_reader(&data[next..]);
             continue;
         }
-        match read_row(&record, line, header.len(), &columns, &time) {
+        match read_row(
+            &record,
+            line,
+            header.len(),
+            &columns,
+            &time,
+            spec.extra_counts,
+        ) {
             Ok(Read::Filtered(t)) => {
                 filtered_rows += 1;
                 earliest_filtered = Some(earliest_filtered.map_or(t, |e| e.min(t)));
@@ -735,6 +712,7 @@ fn read_row(
     header_len: usize,
     columns: &Columns,
     time: &TimeParser<'_>,
+    extra_counts: bool,
 ) -> Result<Read, Problems> {
     if record.len() != header_len {
         return Err(vec![(
@@ -800,7 +778,12 @@ fn read_row(
     };
     let mut extra = Vec::with_capacity(columns.extra.len());
     for (c, s) in columns.extra.iter().zip(&extra_text) {
-        if let Some(v) = s.and_then(|s| take(p, c, parse_number(s))) {
+        let parse = if extra_counts {
+            parse_zero_or_more
+        } else {
+            parse_number
+        };
+        if let Some(v) = s.and_then(|s| take(p, c, parse(s))) {
             extra.push(v);
         }
     }
@@ -866,6 +849,17 @@ fn parse_count(s: &str) -> Result<u32, String> {
     match s.parse::<f64>() {
         Ok(v) if v.fract() == 0.0 && v >= 1.0 && v <= f64::from(u32::MAX) => Ok(v as u32),
         _ => Err(bad()),
+    }
+}
+
+/// A count that may be zero (tokens), kept as a float for [`TraceRow::extra`].
+fn parse_zero_or_more(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.fract() == 0.0 && v >= 0.0 && v <= f64::from(u32::MAX) => Ok(v + 0.0),
+        _ => Err(format!(
+            "must be a whole number of zero or more, got `{}`",
+            shown(s)
+        )),
     }
 }
 
@@ -956,6 +950,62 @@ impl<'a> Report<'a> {
         }
         self.errors
     }
+}
+
+/// Why a record that spans lines is a bad row; `whose` is the file's kind ("a trace's").
+pub(crate) fn one_line(whose: &str) -> String {
+    format!(
+        "a quote (\") opens a field that is not closed on this line; {whose} row is one line, so \
+         this row is read no further and the next line is read as a row of its own"
+    )
+}
+
+/// The CSV reader of traces and exports: no header handling, ragged rows allowed (and
+/// reported), fields trimmed.
+pub(crate) fn row_reader(data: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(data)
+}
+
+/// Where `record` starts, in bytes after `base` (where the reader that read it started in
+/// `data`): the first reader's positions leave out a UTF-8 BOM, which csv skips.
+pub(crate) fn record_start(data: &[u8], base: u64, record: &csv::ByteRecord) -> u64 {
+    let bom = if base == 0 && data.starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    bom + record.position().map_or(0, |p| p.byte())
+}
+
+/// Whether a field of `record` holds a line break: in a file whose rows are one line each,
+/// only a stray quote puts one there, and it swallows the lines after it.
+pub(crate) fn spans_lines(record: &csv::ByteRecord) -> bool {
+    record
+        .iter()
+        .any(|f| f.contains(&b'\n') || f.contains(&b'\r'))
+}
+
+/// Where the line after the one starting at byte `start` of `data` begins; `None` when it is
+/// the last line.
+pub(crate) fn next_line(data: &[u8], start: u64) -> Option<usize> {
+    let mut from = usize::try_from(start).unwrap_or(data.len()).min(data.len());
+    // csv may place a record after CRLF at its LF: the row starts past line breaks.
+    while let Some(b'\r' | b'\n') = data.get(from) {
+        from += 1;
+    }
+    let mut end = from
+        + data[from..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')?;
+    // A CRLF line ends at its LF.
+    if data[end] == b'\r' && data.get(end + 1) == Some(&b'\n') {
+        end += 1;
+    }
+    Some(end + 1)
 }
 
 /// 1-based line numbers from byte offsets, counted once through the file.

@@ -2,7 +2,10 @@
 //! any extra ones), ISO 8601 times with a zone, and rows checked one by one, each problem
 //! located at its file, line and column.
 
-use crate::workload::trace::{LineCounter, MAX_ERRORS, OnBadRow, shown};
+use crate::workload::trace::{
+    LineCounter, MAX_ERRORS, OnBadRow, next_line, one_line, record_start, row_reader, shown,
+    spans_lines,
+};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -227,11 +230,7 @@ pub fn parse<T>(
     on_bad_row: OnBadRow,
     mut each: impl FnMut(&mut Row<'_>, &mut ReadReport) -> Option<T>,
 ) -> Result<(Vec<T>, ReadReport), Vec<MonitorError>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(data);
+    let mut reader = row_reader(data);
     let mut lines = LineCounter::new(data);
     let mut record = csv::ByteRecord::new();
     let header_line = match reader.read_byte_record(&mut record) {
@@ -277,12 +276,16 @@ pub fn parse<T>(
     let mut errors = vec![];
     let mut error_count = 0usize;
     let mut first_unshown: Option<u64> = None;
+    // Where `reader` started in `data`: it restarts after a row whose quote is not closed.
+    let mut base = 0u64;
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map_or(0, |p| lines.line_at_byte(p.byte()));
+                let line = e
+                    .position()
+                    .map_or(0, |p| lines.line_at_byte(base + p.byte()));
                 errors.push(error(path, line, "", format!("cannot read the row: {e}")));
                 error_count += 1;
                 break;
@@ -292,14 +295,22 @@ pub fn parse<T>(
             continue;
         }
         report.rows += 1;
-        let line = lines.line_of(&record);
+        let start = base + record_start(data, base, &record);
+        let line = lines.line_at_byte(start);
         let mut row = Row {
             record: &record,
             index: &index,
             line,
             problems: vec![],
         };
-        let value = if record.len() != header.len() {
+        // As in traces: a row is one line, so a stray quote costs its own row only and reading
+        // starts again on the next line (which counts as the row it is).
+        let mut restart = None;
+        let value = if spans_lines(&record) {
+            row.problem("", one_line("an export's"));
+            restart = Some(next_line(data, start));
+            None
+        } else if record.len() != header.len() {
             row.problem(
                 "",
                 format!(
@@ -358,6 +369,14 @@ pub fn parse<T>(
                         first_unshown = Some(line);
                     }
                 }
+            }
+        }
+        match restart {
+            None => {}
+            Some(None) => break,
+            Some(Some(next)) => {
+                base = next as u64;
+                reader = row_reader(&data[next..]);
             }
         }
     }

@@ -58,6 +58,8 @@ mod workload;
 struct Checker<'a> {
     map: SourceMap<'a>,
     diags: Vec<Diagnostic>,
+    /// The scenario's horizon in seconds once read (and valid): traces say what lies past it.
+    horizon_s: Option<f64>,
 }
 
 impl Checker<'_> {
@@ -165,7 +167,7 @@ impl Checker<'_> {
             self.error(
                 at,
                 field,
-                format!("must be at most 10,000 years, got {}", fmt_secs(x)),
+                format!("must be at most 10,000 years, got {}", fmt_huge_secs(x)),
             );
             None
         } else if x > 0.0 && x < 1e-6 {
@@ -266,6 +268,26 @@ fn fmt_secs(x: f64) -> String {
     }
 }
 
+/// A duration above the cap, readably: `1e300` seconds is 301 digits of days in
+/// [`format_duration`], so it is given as written in seconds (`1e300s`) with its size in years.
+fn fmt_huge_secs(x: f64) -> String {
+    let years = x / (365.25 * 86_400.0);
+    let shown = format_duration(x);
+    let shown = if shown.len() <= 16 {
+        shown
+    } else {
+        format!("{x:e}s")
+    };
+    if years < 1e6 {
+        format!(
+            "{shown} (about {} years)",
+            crate::text::number::group_thousands(years.round() as u64)
+        )
+    } else {
+        format!("{shown} (about {years:.1e} years)")
+    }
+}
+
 /// A serde error as a located diagnostic.
 fn serde_diag(c: &mut Checker, e: &toml::de::Error) {
     let offset = e.span().map_or(0, |s| s.start);
@@ -338,6 +360,7 @@ pub(super) fn parse_doc<'t>(path: &Path, text: &'t str) -> Result<Spanned<DeTabl
     let mut c = Checker {
         map: SourceMap::new(path, text),
         diags: vec![],
+        horizon_s: None,
     };
     for e in &errors {
         serde_diag(&mut c, e);
@@ -461,7 +484,11 @@ pub(super) fn validate_doc(
     options: &LoadOptions,
 ) -> Result<Loaded, LoadError> {
     let map = SourceMap::new(path, text);
-    let mut c = Checker { map, diags: vec![] };
+    let mut c = Checker {
+        map,
+        diags: vec![],
+        horizon_s: None,
+    };
     let scenario = parse_raw(&mut c, doc).and_then(|raw| build(&mut c, path, text, raw, options));
     let (errors, warnings): (Vec<_>, Vec<_>) = c
         .diags
@@ -514,6 +541,7 @@ fn build(
     options: &LoadOptions,
 ) -> Option<Scenario> {
     let fields = settings::read(c, path, &raw, options);
+    c.horizon_s = fields.horizon;
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut ctx = settings::context(c, &raw, options, dir, &fields);
     if raw.compute.is_empty() && raw.endpoint.is_empty() {

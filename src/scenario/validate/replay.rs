@@ -161,7 +161,72 @@ pub(super) fn load_trace_with(
         );
         return None;
     }
+    past_horizon(c, &trace, spec, file_at, f);
     Some(trace)
+}
+
+/// Rows submitted after the horizon are never simulated (the run stops first): said once per
+/// trace, with their count and the first of them in the file, so that a window longer than the
+/// horizon does not lose rows without a word.
+fn past_horizon(
+    c: &mut Checker,
+    trace: &trace::Trace,
+    spec: &TraceSpec,
+    file_at: usize,
+    f: &dyn Fn(&str) -> String,
+) {
+    let Some(h) = c.horizon_s else {
+        return;
+    };
+    // Compared as the engine does, in whole microseconds: an arrival at the horizon still runs.
+    let horizon = from_secs_f64(h);
+    let past: Vec<u64> = trace
+        .rows
+        .iter()
+        .filter(|r| from_secs_f64(r.submit_s) > horizon)
+        .map(|r| r.line)
+        .collect();
+    let Some(first) = past.iter().min() else {
+        return;
+    };
+    let n = past.len();
+    c.warn(
+        file_at,
+        &f("file"),
+        format!(
+            "{n} of the {} rows replayed from {} {} submitted after the horizon ({}) and \
+             never simulated (the first in the file at line {first})",
+            trace.rows.len(),
+            spec.file.display(),
+            if n == 1 { "is" } else { "are" },
+            format_duration(h)
+        ),
+    );
+}
+
+/// `repeat`, refused when the replayed window has no length: a trace whose rows all fall at
+/// one instant (a single row, say) would start over every 0 s, so it is replayed once instead,
+/// which `repeat = true` did not ask for.
+pub(super) fn repeat_flag(
+    c: &mut Checker,
+    ra: &RawArrivals,
+    f: &dyn Fn(&str) -> String,
+    period_s: f64,
+) -> Option<bool> {
+    match &ra.repeat {
+        Some(r) if *r.get_ref() && from_secs_f64(period_s) == 0 => {
+            c.error_hint(
+                r.span().start,
+                &f("repeat"),
+                "the replayed window has no length (its rows all fall at one instant), so there \
+                 is nothing to repeat",
+                "give `end` to set the window the trace repeats over, or remove `repeat`".into(),
+            );
+            None
+        }
+        Some(r) => Some(*r.get_ref()),
+        None => Some(false),
+    }
 }
 
 /// A trace's required `file` and `submit_column`.
@@ -253,6 +318,7 @@ pub(super) fn trace_arrivals(
         nodes_column: ra.nodes_column.as_ref().map(|x| x.get_ref().clone()),
         gpus_column: ra.gpus_column.as_ref().map(|x| x.get_ref().clone()),
         extra_columns: vec![],
+        extra_counts: false,
         time_format,
         time_scale,
         start,
@@ -268,10 +334,12 @@ pub(super) fn trace_arrivals(
     let trace = load_trace_with(c, &spec, &filters, file.span().start, &f, what)?;
     let (jobs, too_big) = trace_jobs(c, &f, &trace, &spec, file.span().start, facts)?;
     let skipped_too_big = too_big * usize::from(on_bad_row == OnBadRow::Skip);
+    let period = replay_period(&spec, trace.span_s, jobs.len());
+    let repeat = repeat_flag(c, ra, &f, period)?;
     Some(TraceJobs {
-        period: from_secs_f64(replay_period(&spec, trace.span_s, jobs.len())),
+        period: from_secs_f64(period),
         jobs,
-        repeat: ra.repeat.unwrap_or(false),
+        repeat,
         skipped_rows: (trace.skipped_rows.len() + skipped_too_big) as u64,
     })
 }

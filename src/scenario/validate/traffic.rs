@@ -5,7 +5,9 @@ use super::super::raw::{RawArrivals, RawRequestArrivals, RawScenario, RawTraffic
 use super::arrivals::{mmpp_arrivals, poisson_arrivals, poisson_keys};
 use super::batch::is_batch;
 use super::endpoint::EndpointFacts;
-use super::replay::{ReplayOptions, load_trace, replay_options, replay_period, trace_file};
+use super::replay::{
+    ReplayOptions, load_trace, repeat_flag, replay_options, replay_period, trace_file,
+};
 use super::service::service;
 use super::{Checker, declared_hint, label};
 use crate::engine::time::from_secs_f64;
@@ -188,7 +190,7 @@ pub(super) fn workload_arrivals(
         time_scale: ra.time_scale.clone(),
         start: ra.start.clone(),
         end: ra.end.clone(),
-        repeat: ra.repeat,
+        repeat: ra.repeat.clone(),
         on_bad_row: ra.on_bad_row.clone(),
         // Requests have no status or cluster filters (RawRequestArrivals refuses the keys).
         status_column: None,
@@ -325,6 +327,8 @@ fn request_trace(
         nodes_column: None,
         gpus_column: None,
         extra_columns,
+        // Token counts follow the bad-row rule like every other field of a row.
+        extra_counts: true,
         time_format,
         time_scale,
         start,
@@ -351,10 +355,12 @@ fn request_trace(
             tokens.push((row.extra[0].round() as u32, row.extra[1].round() as u32));
         }
     }
+    let period = replay_period(&spec, tr.span_s, tr.rows.len());
+    let repeat = repeat_flag(c, ra, &f, period)?;
     Some(RequestTrace {
         times: tr.rows.iter().map(|r| from_secs_f64(r.submit_s)).collect(),
         tokens,
-        repeat: ra.repeat.unwrap_or(false),
-        period: from_secs_f64(replay_period(&spec, tr.span_s, tr.rows.len())),
+        repeat,
+        period: from_secs_f64(period),
     })
 }
