@@ -14,6 +14,7 @@ mod architecture;
 mod auto_replications;
 mod autoscale_actions;
 mod autoscale_flapping;
+mod autoscale_metrics;
 mod autoscale_timelines;
 mod azure_monitor;
 mod azure_yaml;
