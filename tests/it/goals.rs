@@ -20,6 +20,7 @@ fn plan_errors(text: &str) -> Vec<capsim::text::diagnostic::Diagnostic> {
 
 const ENDPOINT: &str = r#"name = "ep-sweep"
 horizon = "6h"
+start_date = 2026-12-01
 warmup = "30m"
 replications = 3
 seed = 11
