@@ -138,6 +138,9 @@ pub fn cancel_flag() -> &'static AtomicBool {
 /// no output file looking complete. The handler is installed once per process; each arming
 /// starts clear.
 fn arm_ctrl_c() {
+    // Cleared before the handler is installed: clearing it after would lose a Ctrl-C that lands
+    // once the handler's thread runs (what the tests wait for before they signal).
+    CANCEL.store(false, Ordering::SeqCst);
     static HANDLER: std::sync::Once = std::sync::Once::new();
     HANDLER.call_once(|| {
         // Without a handler (another one is installed), Ctrl-C keeps its default: the process
@@ -148,7 +151,6 @@ fn arm_ctrl_c() {
             }
         });
     });
-    CANCEL.store(false, Ordering::SeqCst);
 }
 
 #[cfg(test)]

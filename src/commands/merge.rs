@@ -5,7 +5,7 @@ use super::{
     write_tail,
 };
 use crate::output::runinfo::{self, RunInfo, Status};
-use crate::output::shard::{MANIFEST, Manifest, ROWS, read_rows};
+use crate::output::shard::{MANIFEST, Manifest, ROWS, SCENARIO, TIMESERIES, read_rows};
 use crate::output::{OutputDir, VariantFiles};
 use crate::scenario::sweep::Plan;
 use crate::sweep::{ReplicationRow, RunResult, Shard, tradeoff};
@@ -107,15 +107,29 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
             first_manifest.pairs_total
         )));
     }
+    // Shard 1 holds the time series when it ran replication 0 of variant 0, and then records
+    // its digest.
+    let first_shard = shards
+        .iter()
+        .find(|(_, d)| *d == by_index[0].as_path())
+        .map(|(m, _)| m)
+        .expect("by_index comes from shards");
+    let timeseries = if first_shard.records(TIMESERIES) {
+        let path = by_index[0].join(TIMESERIES);
+        let bytes = input::read(&path, input::OUTPUT)
+            .map_err(|e| input(format!("{}: {e}", path.display())))?;
+        verified(first_shard, &path, TIMESERIES, &bytes)?;
+        Some(bytes)
+    } else {
+        None
+    };
     let mut out = OutputDir::replace(&req.out).map_err(output_dir_error)?;
     let first = plan.variants[0].scenario.clone();
     // A sweep with a goal shows its recommended setting, simulated once the verdict is known,
-    // as `run` does.
+    // as `run` does (its shards write no time series).
     let series_later = super::run::series_after_verdict(&plan);
-    if !series_later
-        && let Ok(bytes) = input::read(&by_index[0].join("timeseries.csv"), input::OUTPUT)
-    {
-        out.write("timeseries.csv", &bytes).map_err(io)?;
+    if !series_later && let Some(bytes) = timeseries {
+        out.write(TIMESERIES, &bytes).map_err(io)?;
     }
     // Shard by shard, as `run` does chunk by chunk: complete variants are written out and
     // shrunk, so a merge holds at most one shard's replications.
@@ -127,6 +141,12 @@ pub fn merge(req: MergeRequest) -> Result<MergeOutcome, CommandError> {
         let path = dir.join(ROWS);
         let bytes = input::read(&path, input::OUTPUT)
             .map_err(|e| input(format!("{}: {e}", path.display())))?;
+        let manifest = shards
+            .iter()
+            .find(|(_, d)| *d == dir.as_path())
+            .map(|(m, _)| m)
+            .expect("by_index comes from shards");
+        verified(manifest, &path, ROWS, &bytes)?;
         let rows = read_rows(&bytes, &path.display().to_string()).map_err(input)?;
         let want = Shard {
             index: k + 1,
@@ -203,9 +223,11 @@ fn order(
                 env!("CARGO_PKG_VERSION")
             )));
         }
-        if m.sweep_identity() != first_manifest.sweep_identity()
-            || read_to_string(&dir.join("scenario.toml")).ok().as_deref() != Some(scenario_text)
-        {
+        let scenario_path = dir.join(SCENARIO);
+        let text = read_to_string(&scenario_path)
+            .map_err(|e| input(format!("{}: {e}", scenario_path.display())))?;
+        verified(m, &scenario_path, SCENARIO, text.as_bytes())?;
+        if m.sweep_identity() != first_manifest.sweep_identity() || text != scenario_text {
             return Err(input(format!(
                 "{} and {} are shards of different runs (scenario, arguments or shard count differ)",
                 first_dir.display(),
@@ -244,6 +266,13 @@ fn order(
         )));
     }
     Ok(by_index.into_iter().flatten().collect())
+}
+
+/// Checks a shard file's bytes against the digest its manifest records; the error names the
+/// file.
+fn verified(m: &Manifest, path: &Path, name: &str, bytes: &[u8]) -> Result<(), CommandError> {
+    m.verify(name, bytes)
+        .map_err(|e| CommandError::Input(format!("{}: {e}", path.display())))
 }
 
 /// `run.json` of the merged folder.

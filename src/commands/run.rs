@@ -236,7 +236,10 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
                 out_dir.display()
             )));
         }
-        let manifest = manifest(&req, shard, all_pairs.len());
+        out.write("scenario.toml", plan.variants[0].scenario.source.as_bytes())
+            .map_err(io)?;
+        let mut manifest = manifest(&req, shard, all_pairs.len());
+        manifest.record_digests(out.staging()).map_err(io)?;
         out.write(
             output::shard::MANIFEST,
             toml::to_string(&manifest)
@@ -244,8 +247,6 @@ pub fn run(req: RunRequest<'_>, observer: &dyn Observer) -> Result<RunOutcome, C
                 .as_bytes(),
         )
         .map_err(io)?;
-        out.write("scenario.toml", plan.variants[0].scenario.source.as_bytes())
-            .map_err(io)?;
         info.finish(Status::Complete);
         info.note = Some(format!("shard {shard} of the sweep"));
         out.write(runinfo::FILE_NAME, &info.to_json()).map_err(io)?;
@@ -561,6 +562,7 @@ fn manifest(req: &RunRequest<'_>, shard: Shard, pairs_total: usize) -> output::s
         prices: req.edits.prices.as_deref().map(absolute),
         sets: req.edits.sets.clone(),
         sweeps: req.edits.sweeps.clone(),
+        sha256: Default::default(),
     }
 }
 

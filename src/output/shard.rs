@@ -6,14 +6,27 @@
 //! bits) and a manifest of how it was run (`shard.toml`). The merge reloads the scenario with the
 //! same arguments, puts the rows back in plan order and calls the same writers as `capsim run`;
 //! the same values through the same code give the same bytes.
+//!
+//! The manifest records the SHA-256 of each data file the merge reads ([`CHECKED`]), so that a
+//! file edited or damaged after the shard ran is refused by name rather than merged as if the
+//! simulation had produced it. It guards against accidents, not forgery: whoever edits a file
+//! can edit its recorded digest too.
 
 use super::schema;
 use crate::metrics::{Values, WorkloadValues};
 use crate::sweep::{ReplicationRow, RunResult, Shard};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
 
 pub const MANIFEST: &str = "shard.toml";
 pub const ROWS: &str = "shard.csv";
+pub const SCENARIO: &str = "scenario.toml";
+pub const TIMESERIES: &str = "timeseries.csv";
+
+/// The files of a shard folder the merge reads, whose SHA-256 the manifest records when the
+/// shard wrote them (`timeseries.csv` only in the shard that holds it).
+pub const CHECKED: [&str; 3] = [ROWS, SCENARIO, TIMESERIES];
 
 /// How a shard was run: everything that shapes the plan, so that every shard of one sweep can be
 /// checked to be of the same sweep and the merge can rebuild the plan.
@@ -33,6 +46,10 @@ pub struct Manifest {
     pub prices: Option<String>,
     pub sets: Vec<String>,
     pub sweeps: Vec<String>,
+    /// File name → lowercase hex SHA-256, for each of [`CHECKED`] the shard wrote. Last: TOML
+    /// writes a table after the plain keys.
+    #[serde(default)]
+    pub sha256: BTreeMap<String, String>,
 }
 
 impl Manifest {
@@ -44,7 +61,43 @@ impl Manifest {
     pub fn sweep_identity(&self) -> Manifest {
         Manifest {
             shard: String::new(),
+            sha256: BTreeMap::new(),
             ..self.clone()
+        }
+    }
+
+    /// Records the SHA-256 of each of [`CHECKED`] present in `folder` (the shard's staging
+    /// folder, once its files are finished).
+    pub fn record_digests(&mut self, folder: &Path) -> std::io::Result<()> {
+        for name in CHECKED {
+            match std::fs::read(folder.join(name)) {
+                Ok(bytes) => {
+                    self.sha256
+                        .insert(name.to_string(), super::runinfo::sha256_hex(&bytes));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the manifest records a digest for `name`.
+    pub fn records(&self, name: &str) -> bool {
+        self.sha256.contains_key(name)
+    }
+
+    /// Checks `bytes`, read from the shard's file `name`, against the recorded digest; the error
+    /// says what is wrong, for the caller to put after the file's path.
+    pub fn verify(&self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        match self.sha256.get(name) {
+            None => Err(format!(
+                "{MANIFEST} records no SHA-256 for it (a shard of an older capsim?): rerun the shard"
+            )),
+            Some(want) if *want != super::runinfo::sha256_hex(bytes) => Err(format!(
+                "changed since the shard wrote it (its SHA-256 is not the one {MANIFEST} records): rerun the shard"
+            )),
+            Some(_) => Ok(()),
         }
     }
 }

@@ -292,6 +292,7 @@ mod tests {
     const TEXT: &str = r#"# The team's clusters
 name = "s"
 horizon = "7d"
+start_date = 2026-12-01
 
 [[compute]]
 name = "gpu-cluster"

@@ -739,8 +739,14 @@ arrivals = { process = "poisson", rate_per_hour = 72000.0 }
 service_time = { dist = "exponential", mean = "200ms" }
 "#;
 
+    /// Loaded as of 2026-12-01 (day 20,788): Standard_F4s_v2 retires on 2028-11-15, and these
+    /// tests are not about retirement.
     fn plan(text: &str) -> Plan {
-        load(&Source::new("s.toml", text), &Edits::default()).unwrap_or_else(|e| panic!("{e}"))
+        let edits = Edits {
+            today: Some(20_788),
+            ..Edits::default()
+        };
+        load(&Source::new("s.toml", text), &edits).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn parse_with(sizing: &str) -> Result<SizingSpec, Vec<Diagnostic>> {
@@ -911,6 +917,7 @@ service_time = { dist = "exponential", mean = "200ms" }
         let text = format!("{SCENARIO}\n[sizing]\nmodel_memory_gib = 6\nlatency_slo_ms = 300\n");
         let edits = |set: &str| Edits {
             sets: vec![set.into()],
+            today: Some(20_788),
             ..Edits::default()
         };
         let source = Source::new("s.toml", text.as_str());

@@ -151,7 +151,14 @@ fn an_endpoint_sweep_with_a_latency_goal_recommends_in_latency_terms() {
         want[0].0 > 0.680 + 0.02 && want[1].0 < 0.680 - 0.02,
         "{want:?}"
     );
-    let text = format!("{ENDPOINT}\n[goal]\nlatency_p95 = \"680ms\"\nmax_429_share = 0.05\n");
+    // Run by the binary, which loads it as of today: pinned before Standard_F4s_v2 retires
+    // (2028-11-15). Not in ENDPOINT itself, whose line numbers other tests locate errors by.
+    let pinned = ENDPOINT.replacen(
+        "horizon = \"6h\"\n",
+        "horizon = \"6h\"\nstart_date = 2026-12-01\n",
+        1,
+    );
+    let text = format!("{pinned}\n[goal]\nlatency_p95 = \"680ms\"\nmax_429_share = 0.05\n");
     let (dir, path) = write_temp("ep.toml", text);
     let out = dir.path().join("out");
     let r = run(capsim()

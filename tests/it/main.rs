@@ -15,6 +15,7 @@ mod auto_plumbing;
 mod auto_replications;
 mod autoscale_actions;
 mod autoscale_flapping;
+mod autoscale_metrics;
 mod autoscale_timelines;
 mod azure_monitor;
 mod azure_yaml;

@@ -1,10 +1,15 @@
 //! `capsim merge` refuses shards it cannot put together exactly: shards written by another
-//! capsim version, a shard whose `scenario.toml` was edited, shards of different splits (1/2
-//! with 2/3), a damaged `shard.csv` (a row removed, a value that is not a number), and a
-//! replication count that no longer matches what the shards ran. Each refusal exits 2, names
-//! the file or the shards at fault, and writes nothing.
+//! capsim version, a shard file changed after the run (`shard.csv`, `scenario.toml`,
+//! `timeseries.csv`: its SHA-256 is not the one `shard.toml` records), shards of different
+//! splits (1/2 with 2/3), a damaged `shard.csv` (a row removed, a value that is not a number),
+//! and a replication count that no longer matches what the shards ran. Each refusal exits 2,
+//! names the file or the shards at fault, and writes nothing.
+//!
+//! Past the checksum, the other checks are reached by recording the edited file's new digest
+//! in `shard.toml`, as a deliberate edit could.
 
 use crate::support::{capsim, write_temp};
+use capsim::output::runinfo::sha256_hex;
 use std::fs;
 use std::path::Path;
 
@@ -87,6 +92,23 @@ fn edit(path: &Path, from: &str, to: &str) {
     fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// Records the SHA-256 of shard file `name` as it now is in the shard's `shard.toml`.
+fn rehash(shard: &Path, name: &str) {
+    let old = sha256_hex(&fs::read(shard.join(name)).unwrap());
+    let manifest = shard.join("shard.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("\"{name}\" = ")))
+        .unwrap_or_else(|| panic!("{}: no digest of {name} in {text}", manifest.display()))
+        .to_string();
+    fs::write(
+        &manifest,
+        text.replacen(&line, &format!("\"{name}\" = \"{old}\""), 1),
+    )
+    .unwrap();
+}
+
 #[test]
 fn merge_refuses_shards_it_cannot_put_together() {
     let tmp = setup();
@@ -116,13 +138,61 @@ fn merge_refuses_shards_it_cannot_put_together() {
         &["v2/shard.toml", "written by capsim 0.0.1"],
     );
 
-    // Shard 3's scenario.toml was edited after the run.
+    // One value of shard 2's shard.csv edited to another valid number: without the checksum
+    // it merged without complaint.
+    copy(dir, "a2", "d2");
+    let rows = dir.join("d2/shard.csv");
+    let text = fs::read_to_string(&rows).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
+    cells[6] = format!("{}1", cells[6]);
+    lines[1] = cells.join(",");
+    fs::write(&rows, lines.join("\n") + "\n").unwrap();
+    refused(
+        dir,
+        &["a1", "d2", "a3"],
+        &["d2/shard.csv: changed since the shard wrote it", "SHA-256"],
+    );
+
+    // Shard 1's timeseries.csv with a line removed.
+    copy(dir, "a1", "s1");
+    let ts = dir.join("s1/timeseries.csv");
+    let text = fs::read_to_string(&ts).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.pop();
+    fs::write(&ts, lines.join("\n") + "\n").unwrap();
+    refused(
+        dir,
+        &["s1", "a2", "a3"],
+        &["s1/timeseries.csv: changed since the shard wrote it"],
+    );
+
+    // A shard without digests (as an older capsim wrote them) is refused by name too.
+    copy(dir, "a2", "o2");
+    let manifest = dir.join("o2/shard.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let cut = text.find("[sha256]").expect("shard.toml records digests");
+    fs::write(&manifest, &text[..cut]).unwrap();
+    refused(
+        dir,
+        &["a1", "o2", "a3"],
+        &["o2/scenario.toml: shard.toml records no SHA-256 for it"],
+    );
+
+    // Shard 3's scenario.toml was edited after the run: refused by its checksum, and with the
+    // digest recorded anew, as the scenario of another run.
     copy(dir, "a3", "e3");
     edit(
         &dir.join("e3/scenario.toml"),
         "rate_per_hour = 2.0",
         "rate_per_hour = 3.0",
     );
+    refused(
+        dir,
+        &["a1", "a2", "e3"],
+        &["e3/scenario.toml: changed since the shard wrote it"],
+    );
+    rehash(&dir.join("e3"), "scenario.toml");
     refused(dir, &["a1", "a2", "e3"], &["shards of different runs"]);
 
     // Shards of two splits: 1/2 with 2/3 and 3/3 (together they even cover the pairs).
@@ -136,6 +206,12 @@ fn merge_refuses_shards_it_cannot_put_together() {
     assert!(lines.len() > 2, "shard 2/3 holds two replications");
     lines.pop();
     fs::write(&rows, lines.join("\n") + "\n").unwrap();
+    refused(
+        dir,
+        &["a1", "t2", "a3"],
+        &["t2/shard.csv: changed since the shard wrote it"],
+    );
+    rehash(&dir.join("t2"), "shard.csv");
     refused(
         dir,
         &["a1", "t2", "a3"],
@@ -154,6 +230,7 @@ fn merge_refuses_shards_it_cannot_put_together() {
     cells[6] = "lots".into();
     lines[1] = cells.join(",");
     fs::write(&rows, lines.join("\n") + "\n").unwrap();
+    rehash(&dir.join("n2"), "shard.csv");
     refused(
         dir,
         &["a1", "n2", "a3"],
@@ -169,6 +246,7 @@ fn merge_refuses_shards_it_cannot_put_together() {
             "replications = 3",
             "replications = 4",
         );
+        rehash(&dir.join(format!("r{k}")), "scenario.toml");
     }
     refused(
         dir,

@@ -24,6 +24,7 @@ duration = { dist = "lognormal", median = "40m", p95 = "3h" }
 
 const REQUESTS: &str = r#"name = "ep"
 horizon = "2h"
+start_date = 2026-12-01
 replications = 1
 [[endpoint]]
 name = "scorer"

@@ -3,11 +3,10 @@
 //! replication, no jobs, one variant, a sweep of 100+ variants, one and two swept axes, missing
 //! optional files, and a missing summary.csv.
 
-use crate::support::{QUICKSTART, entries, write_temp};
+use crate::support::{QUICKSTART, entries, options, write_temp};
 use capsim::output::{self, TimeseriesWriter};
 use capsim::report::data::Table;
 use capsim::report::{ReportOptions, build_report, write_report};
-use capsim::scenario::LoadOptions;
 use capsim::scenario::sweep::load_plan;
 use capsim::text::format::{duration_ci, percent_ci, usd_ci};
 use std::fs;
@@ -24,12 +23,12 @@ fn quickstart(horizon: &str, replications: u32) -> String {
 }
 
 /// Runs `text` (with `--sweep`-style axes) through the library and writes the files `capsim
-/// run` writes into a fresh folder, exactly as the command line does.
+/// run` writes into a fresh folder, exactly as the command line does. Loaded as of the fixed
+/// day `support::options` gives, so that no size retires under the test on a later date.
 fn simulate(text: &str, sweeps: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let (tmp, file) = write_temp("scenario-under-test.toml", text);
     let sweeps: Vec<String> = sweeps.iter().map(|s| s.to_string()).collect();
-    let plan = load_plan(&file, text, &LoadOptions::default(), &[], &sweeps)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let plan = load_plan(&file, text, &options(), &[], &sweeps).unwrap_or_else(|e| panic!("{e}"));
     let out = tmp.path().join("out");
     fs::create_dir_all(&out).unwrap();
     let first = plan.variants[0].scenario.clone();
