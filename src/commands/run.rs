@@ -507,11 +507,7 @@ fn write_results(
         observer.warnings(&[w]);
     }
     if let Some(ts) = ts {
-        let writing = |e: &dyn std::fmt::Display| {
-            CommandError::Failed(format!("writing timeseries.csv: {e}"))
-        };
-        let file = ts.finish().map_err(|e| writing(&e))?;
-        output::files_finish(file).map_err(|e| writing(&e))?;
+        finish_series(ts)?;
     }
     files.finish(plan).map_err(io)?;
     if !commitments.is_empty() {
@@ -543,6 +539,13 @@ pub(super) fn write_series(out: &mut OutputDir, plan: &Plan, v: usize) -> Result
     let s = &plan.variants[v].scenario;
     let mut ts = TimeseriesWriter::new(out.create("timeseries.csv").map_err(io)?, s, 0);
     crate::model::run_replication(&s.system, s.seed, 0, Some(&mut ts));
+    finish_series(ts)
+}
+
+/// Flushes and syncs `timeseries.csv`.
+fn finish_series(
+    ts: TimeseriesWriter<std::io::BufWriter<std::fs::File>>,
+) -> Result<(), CommandError> {
     let writing =
         |e: &dyn std::fmt::Display| CommandError::Failed(format!("writing timeseries.csv: {e}"));
     let file = ts.finish().map_err(|e| writing(&e))?;

@@ -25,7 +25,7 @@ use super::tradeoff::{self, Verdict};
 use super::verdict::{self, Outcome};
 use super::warmup::WarmupCheck;
 use super::{Control, MserVerdict, ReplicationRow, RunResult};
-use crate::model::{SampleSink, run_replication};
+use crate::model::SampleSink;
 use crate::scenario::sweep::Plan;
 use crate::scenario::{AUTO_FIRST_BATCH, Diagnostic, Scenario};
 use crate::text::Severity;
@@ -60,7 +60,6 @@ fn batch(
     control: &Control<'_>,
     sink: &Sink<'_>,
 ) -> Vec<Ran> {
-    let s = &plan.variants[v].scenario;
     let cancelled = || control.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
     let rows: Vec<Option<Ran>> = (from..to)
         .into_par_iter()
@@ -68,35 +67,13 @@ fn batch(
             if cancelled() {
                 return None;
             }
-            // With a sink the samples count as events: the row must be the one a fixed-count
-            // run writes, so replication 0 of variant 0 runs with it here too.
-            let result = if v == 0 && r == 0 {
-                let mut guard = sink.lock().unwrap_or_else(|e| e.into_inner());
-                let sink: Option<&mut dyn SampleSink> = match guard.as_mut() {
-                    Some(s) => Some(&mut **s),
-                    None => None,
-                };
-                run_replication(&s.system, s.seed, r, sink)
-            } else {
-                run_replication(&s.system, s.seed, r, None)
-            };
-            if let Some(p) = control.progress {
-                p();
-            }
-            Some((
-                ReplicationRow::of(r, &result),
-                (
-                    result.mser_truncation,
-                    result.warmup,
-                    if v == 0 { result.series } else { vec![] },
-                ),
-            ))
+            Some(super::replicate(plan, v, r, sink, control.progress))
         })
         .collect();
     rows.into_iter().flatten().collect()
 }
 
-type Sink<'a> = Mutex<Option<&'a mut (dyn SampleSink + Send)>>;
+use super::Sink;
 
 /// The settings whose answer is still open, each with the replications it should reach next.
 fn open(plan: &Plan, results: &[RunResult], max: u64, precision: f64) -> Vec<(usize, u64)> {

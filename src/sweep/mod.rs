@@ -286,6 +286,42 @@ pub struct Outcome {
     pub warmup: warmup::WarmupCheck,
 }
 
+/// Where replication 0 of variant 0 streams its time series (shared by the worker threads).
+pub(crate) type Sink<'a> = Mutex<Option<&'a mut (dyn SampleSink + Send)>>;
+
+/// Simulates replication `r` of variant `v` (replication 0 of variant 0 into `sink`, if any)
+/// and ticks `progress`: its row and what the warm-up check needs of it.
+pub(crate) fn replicate(
+    plan: &Plan,
+    v: usize,
+    r: u64,
+    sink: &Sink<'_>,
+    progress: Option<&(dyn Fn() + Sync)>,
+) -> (ReplicationRow, MserVerdict) {
+    let s = &plan.variants[v].scenario;
+    let result = if v == 0 && r == 0 {
+        let mut guard = sink.lock().unwrap_or_else(|e| e.into_inner());
+        let sink: Option<&mut dyn SampleSink> = match guard.as_mut() {
+            Some(s) => Some(&mut **s),
+            None => None,
+        };
+        run_replication(&s.system, s.seed, r, sink)
+    } else {
+        run_replication(&s.system, s.seed, r, None)
+    };
+    if let Some(p) = progress {
+        p();
+    }
+    (
+        ReplicationRow::of(r, &result),
+        (
+            result.mser_truncation,
+            result.warmup,
+            if v == 0 { result.series } else { vec![] },
+        ),
+    )
+}
+
 /// Runs every replication of every variant of `plan`, all (variant, replication) pairs spread
 /// over `threads` threads; results come back in variant order, each in replication order.
 /// Replication 0 of variant 0 streams its time series into `sink`.
@@ -324,29 +360,8 @@ pub fn run_plan_with(
                 if cancelled() {
                     return None;
                 }
-                let s = &plan.variants[v].scenario;
-                let result = if v == 0 && r == 0 {
-                    let mut guard = sink.lock().unwrap_or_else(|e| e.into_inner());
-                    let sink: Option<&mut dyn SampleSink> = match guard.as_mut() {
-                        Some(s) => Some(&mut **s),
-                        None => None,
-                    };
-                    run_replication(&s.system, s.seed, r, sink)
-                } else {
-                    run_replication(&s.system, s.seed, r, None)
-                };
-                if let Some(p) = control.progress {
-                    p();
-                }
-                Some((
-                    v,
-                    ReplicationRow::of(r, &result),
-                    (
-                        result.mser_truncation,
-                        result.warmup,
-                        if v == 0 { result.series } else { vec![] },
-                    ),
-                ))
+                let (row, verdict) = replicate(plan, v, r, &sink, control.progress);
+                Some((v, row, verdict))
             })
             .collect()
     });

@@ -5,36 +5,9 @@
 use crate::support::*;
 use std::path::Path;
 
-/// An M/M/c sweep (a = 3 erlangs, 4 to 7 nodes, p95 goal 30 min) whose settings end with
-/// different counts: 10 for the settings surely out, more for the contested ones.
-const SCENARIO: &str = r#"name = "mmc-auto"
-horizon = "4d"
-warmup = "1d"
-replications = "auto"
-precision = 0.2
-max_replications = 80
-
-[[compute]]
-name = "pool"
-type = "amlcompute"
-size = "Standard_NC4as_T4_v3"
-min_instances = 0
-max_instances = 4
-idle_time_before_scale_down = "10d"
-provisioning_time = { dist = "constant", value = "1s" }
-
-[[workload]]
-name = "jobs"
-compute = "pool"
-arrivals = { process = "poisson", rate_per_hour = 3.0 }
-duration = { dist = "exponential", mean = "1h" }
-
-[sweep]
-"compute.pool.max_instances" = [4, 5, 6, 7]
-
-[goal]
-wait_p95 = "30m"
-"#;
+// The M/M/c sweep of `auto_replications` (a = 3 erlangs, 4 to 7 nodes, p95 goal 30 min), whose
+// settings end with different counts: 10 for the settings surely out, more for the contested.
+use crate::auto_replications::SCENARIO;
 
 /// The number after `before` and before `after` in `text`, commas dropped.
 fn number_between(text: &str, before: &str, after: &str) -> u64 {

@@ -9,7 +9,7 @@ use capsim::sweep::{auto, tradeoff};
 /// A pool of at most `c` nodes that start in 1 s and are kept for 10 days once started (so all
 /// `c` are up within the first day's warm-up and billed throughout), Poisson jobs at 3 an hour of
 /// exponential length, mean 1 h: an M/M/c queue with a = 3 erlangs, cost growing with c.
-const SCENARIO: &str = r#"name = "mmc-auto"
+pub(crate) const SCENARIO: &str = r#"name = "mmc-auto"
 horizon = "4d"
 warmup = "1d"
 replications = "auto"
