@@ -225,6 +225,30 @@ fn v_interval(x: f64, lo: f64, hi: f64, cap: f64) -> Vec<PathElement<(f64, f64)>
     ]
 }
 
+/// The layout of a chart of categories drawn across `plot_w` pixels.
+struct CategoryLayout {
+    /// The x range ([`category_range`]).
+    xr: std::ops::Range<f64>,
+    /// Pixels per category slot.
+    slot_px: f64,
+    /// The label area its labels need.
+    label_h: u32,
+    /// The chart's height, grown by what the labels take past 40 pixels.
+    height: u32,
+}
+
+fn category_layout(labels: &[String], plot_w: f64) -> CategoryLayout {
+    let xr = category_range(labels.len());
+    let slot_px = plot_w / (xr.end - xr.start);
+    let label_h = category_label_height(labels, slot_px);
+    CategoryLayout {
+        xr,
+        slot_px,
+        label_h,
+        height: HEIGHT + label_h.saturating_sub(40),
+    }
+}
+
 /// Gives `n` category slots a range at least four slots wide, so one bar is not a wall.
 fn category_range(n: usize) -> std::ops::Range<f64> {
     let pad = if n < 4 { (4 - n) as f64 / 2.0 } else { 0.0 };

@@ -308,11 +308,7 @@ impl Builder<'_> {
                 }
             })
             .collect();
-        if groups.iter().all(|g| {
-            g.p50.known_mean().is_none()
-                && g.p95.known_mean().is_none()
-                && g.p99.known_mean().is_none()
-        }) {
+        if groups.iter().all(charts::WaitGroup::is_unknown) {
             self.blocks.push(Block::Missing(
                 "No latency chart: no endpoint served a request within the observed window.".into(),
             ));
@@ -363,11 +359,7 @@ impl Builder<'_> {
                 p99: s.est(i, M::wait_p99),
             })
             .collect();
-        if groups.iter().all(|g| {
-            g.p50.known_mean().is_none()
-                && g.p95.known_mean().is_none()
-                && g.p99.known_mean().is_none()
-        }) {
+        if groups.iter().all(charts::WaitGroup::is_unknown) {
             self.blocks.push(Block::Missing(
                 "No wait-time chart: the wait percentiles (wait_p50_s, wait_p95_s, wait_p99_s) are empty or missing — no job started within the observed window.".into(),
             ));

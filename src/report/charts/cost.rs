@@ -34,12 +34,13 @@ pub fn cost_chart(
         })
         .fold(0.0f64, f64::max);
     let y_max = if top > 0.0 { top * 1.3 } else { 1.0 };
-    let plot_w = WIDTH as f64 - 130.0;
-    let xr = category_range(n);
-    let slot_px = plot_w / (xr.end - xr.start);
     let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
-    let label_h = category_label_height(&labels, slot_px);
-    let height = HEIGHT + label_h.saturating_sub(40);
+    let CategoryLayout {
+        xr,
+        slot_px,
+        label_h,
+        height,
+    } = category_layout(&labels, WIDTH as f64 - 130.0);
     render(title, (WIDTH, height), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))

@@ -37,6 +37,15 @@ pub struct WaitGroup {
     pub p99: Estimate,
 }
 
+impl WaitGroup {
+    /// None of its percentiles has a mean (nothing was served or started in the window).
+    pub fn is_unknown(&self) -> bool {
+        [&self.p50, &self.p95, &self.p99]
+            .iter()
+            .all(|e| e.known_mean().is_none())
+    }
+}
+
 /// What a percentile chart shows: values are seconds for waits and milliseconds for latencies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Percentiles {
@@ -72,11 +81,13 @@ pub fn percentile_chart(
         Percentiles::LatencyMs => format!("{} ms", axis_number(v)),
     };
     let y_max = if top_s > 0.0 { top_s / div * 1.3 } else { 1.0 };
-    let xr = category_range(n);
-    let slot_px = (WIDTH as f64 - 110.0) / (xr.end - xr.start);
     let labels: Vec<String> = groups.iter().map(|g| g.label.clone()).collect();
-    let label_h = category_label_height(&labels, slot_px);
-    let height = HEIGHT + label_h.saturating_sub(40);
+    let CategoryLayout {
+        xr,
+        slot_px,
+        label_h,
+        height,
+    } = category_layout(&labels, WIDTH as f64 - 110.0);
     render(title, (WIDTH, height), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 20))
