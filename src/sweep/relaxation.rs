@@ -98,10 +98,7 @@ pub fn short_run_warning(
     if horizon_s >= needed_s {
         return None;
     }
-    let line = text
-        .lines()
-        .position(|l| l.trim_start().starts_with("warmup"))
-        .map_or(0, |i| i + 1);
+    let line = super::warmup::warmup_line(text);
     let chosen = chosen_s.map_or_else(String::new, |c| {
         format!(" (MSER-5 chose a warm-up of {})", hours_or_days(c))
     });

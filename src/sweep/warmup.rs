@@ -146,10 +146,7 @@ impl WarmupCheck {
         if truncation <= warmup_s {
             return None;
         }
-        let line = text
-            .lines()
-            .position(|l| l.trim_start().starts_with("warmup"))
-            .map_or(0, |i| i + 1);
+        let line = warmup_line(text);
         Some(Diagnostic {
             severity: Severity::Warning,
             file: file.to_path_buf(),
@@ -173,4 +170,12 @@ impl WarmupCheck {
             )),
         })
     }
+}
+
+/// The line of the scenario's `warmup` key (1-based), 0 when it has none: where warnings about
+/// the warm-up point.
+pub(super) fn warmup_line(text: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().starts_with("warmup"))
+        .map_or(0, |i| i + 1)
 }
