@@ -53,14 +53,14 @@ pub fn print(run: &Finished<'_>) {
         "{}",
         terminal_summary(plan, run.results, run.tradeoff, run.width)
     );
-    let _ = writeln!(
-        stdout,
+    let footer = format!(
         "Means over replications, ± the 95% confidence half-width; a month is 730 hours, as Azure's \
-         pricing calculator counts. {} events in {:.2} s.\nResults in {}/",
+         pricing calculator counts. {} events in {:.2} s.",
         run.events,
         run.elapsed.as_secs_f64(),
-        run.out_dir.display()
     );
+    let _ = write!(stdout, "{}", wrapped(&footer, run.width));
+    let _ = writeln!(stdout, "Results in {}/", run.out_dir.display());
 }
 
 /// The replications of the header: the count, or under `replications = "auto"` the range the
