@@ -358,6 +358,13 @@ pub(super) fn run_info(req: &RunRequest<'_>, plan: &Plan) -> RunInfo {
     let mut info = RunInfo::start(&req.file, &first.source);
     info.seed = first.seed;
     info.replications = first.replications;
+    if first.auto_replications.is_some() {
+        info.replications_by_variant = plan
+            .variants
+            .iter()
+            .map(|v| v.scenario.replications)
+            .collect();
+    }
     info.variants = plan.variants.len();
     info.describe(plan);
     info.threads = req.threads;

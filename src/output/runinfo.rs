@@ -57,8 +57,12 @@ pub struct RunInfo {
     /// `scenario.toml` holds it), lowercase hex.
     pub scenario_sha256: String,
     pub seed: u64,
-    /// Replications per variant.
+    /// Replications per variant (variant 0's under `replications = "auto"`).
     pub replications: u64,
+    /// `replications = "auto"` only: the replications each variant ended with, in variant
+    /// order (they differ: the procedure adds them where the answer is open).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replications_by_variant: Vec<u64>,
     pub variants: usize,
     /// Worker threads asked for (`--threads`; 0 = every core).
     pub threads: usize,
@@ -154,6 +158,7 @@ impl RunInfo {
             scenario_sha256: sha256_hex(scenario_text.as_bytes()),
             seed: 0,
             replications: 0,
+            replications_by_variant: vec![],
             variants: 0,
             threads: 0,
             threads_used: 0,

@@ -131,13 +131,18 @@ impl Builder<'_> {
                 )),
             ]);
         }
-        let reps = info.replications.map(|r| r as u64);
+        let per_setting = if info.replications_max > info.replications {
+            " per setting, as replications = \"auto\" chose them"
+        } else {
+            ""
+        };
         items.push(vec![
             strong("Seed and replications: "),
             text(format!(
-                "seed {}, {} independent replications; confidence intervals are Student t with replications − 1 degrees of freedom.",
+                "seed {}, {} independent replications{per_setting}; confidence intervals are Student t with replications − 1 degrees of freedom.",
                 info.seed.as_deref().unwrap_or("unknown"),
-                reps.map_or("an unknown number of".to_string(), |r| r.to_string())
+                info.replications_said()
+                    .unwrap_or_else(|| "an unknown number of".to_string())
             )),
         ]);
         if let Some(g) = self.goal_text() {

@@ -211,7 +211,11 @@ pub fn read_timeseries(path: &Path, start: f64, end: f64) -> anyhow::Result<Time
 #[derive(Clone, Debug, Default)]
 pub struct Simulated {
     pub scenario: String,
+    /// The fewest replications of any row (all rows have the same count but under
+    /// `replications = "auto"`).
     pub replications: Option<f64>,
+    /// The most replications of any row.
+    pub replications_max: Option<f64>,
     pub seed: Option<String>,
     pub start_date: Option<String>,
     pub horizon_s: Option<f64>,
@@ -221,6 +225,16 @@ pub struct Simulated {
 impl Simulated {
     /// A month (730 hours) divided by the observed window: turns a cost over the window into a
     /// cost per month exactly as `cost_per_month_usd` is computed.
+    /// The replications the means are over: `10`, or `12–40` where settings differ
+    /// (`replications = "auto"`).
+    pub fn replications_said(&self) -> Option<String> {
+        let lo = self.replications? as u64;
+        match self.replications_max.map(|m| m as u64) {
+            Some(hi) if hi > lo => Some(format!("{lo}\u{2013}{hi}")),
+            _ => Some(lo.to_string()),
+        }
+    }
+
     pub fn per_month(&self) -> Option<f64> {
         let window = self.horizon_s? - self.warmup_s.unwrap_or(0.0);
         (window > 0.0).then(|| crate::catalog::HOURS_PER_MONTH * 3600.0 / window)
@@ -362,13 +376,16 @@ impl Run {
                 .filter(|s| !s.is_empty())
                 .map(String::from)
         };
+        let replication_counts =
+            || (0..summary.rows.len()).filter_map(|i| summary.num(i, sum::REPLICATIONS));
         let simulated = Simulated {
             scenario: first(sum::SCENARIO).unwrap_or_else(|| {
                 dir.file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "capsim run".into())
             }),
-            replications: summary.num(0, sum::REPLICATIONS),
+            replications: replication_counts().reduce(f64::min),
+            replications_max: replication_counts().reduce(f64::max),
             seed: first(sum::SEED),
             start_date: first(sum::START_DATE),
             horizon_s: summary.num(0, sum::HORIZON_S),

@@ -13,10 +13,13 @@ impl Builder<'_> {
             self.single_headline()
         };
         self.blocks.push(Block::Callout(paras));
-        let note = match self.run.simulated.replications.map(|r| r as u64) {
-            Some(1) => "Values come from one replication, so there are no confidence intervals: run more replications before comparing numbers.".to_string(),
-            Some(r) => format!("Values are means over {r} replications; ± is the half-width of the 95% confidence interval of that mean."),
-            None => "Values are means over the replications; ± is the half-width of the 95% confidence interval of that mean.".to_string(),
+        let sim = &self.run.simulated;
+        let varies = sim.replications_max > sim.replications;
+        let note = match (sim.replications.map(|r| r as u64), sim.replications_said()) {
+            (Some(1), _) if !varies => "Values come from one replication, so there are no confidence intervals: run more replications before comparing numbers.".to_string(),
+            (Some(_), Some(r)) if varies => format!("Values are means over {r} replications per setting (replications = \"auto\" adds them where the answer is open); ± is the half-width of the 95% confidence interval of that mean."),
+            (Some(_), Some(r)) => format!("Values are means over {r} replications; ± is the half-width of the 95% confidence interval of that mean."),
+            _ => "Values are means over the replications; ± is the half-width of the 95% confidence interval of that mean.".to_string(),
         };
         self.blocks.push(Block::P(vec![text(format!(
             "A month is 730 hours, as Azure's pricing calculator counts (cost_per_month_usd: the cost over the observed window scaled to 730 hours). {note}"

@@ -444,8 +444,15 @@ impl Builder<'_> {
         if run.is_sweep() {
             facts.push(plural(run.variants.len(), "setting", "settings"));
         }
-        if let Some(r) = run.simulated.replications {
-            facts.push(plural(r as usize, "replication", "replications"));
+        if let (Some(r), Some(said)) = (
+            run.simulated.replications,
+            run.simulated.replications_said(),
+        ) {
+            facts.push(if run.simulated.replications_max > Some(r) {
+                format!("{said} replications per setting")
+            } else {
+                plural(r as usize, "replication", "replications")
+            });
         }
         if let Some(h) = run.simulated.horizon_s {
             let mut s = format!("{} simulated", crate::text::format_duration(h));

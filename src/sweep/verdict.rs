@@ -63,7 +63,9 @@ pub struct Decision {
     /// The cheapest setting that meets the goal with 95% confidence (the leader when contested).
     pub recommended: Option<usize>,
     pub contested: Vec<Contest>,
-    /// Replications per setting now.
+    /// Replications per setting now: under `replications = "auto"`, those of the settings the
+    /// verdict names (the recommended, contested or uncertain ones), which may differ from
+    /// the rest.
     pub replications: u64,
     /// Replications per setting that would settle every contest; `None` when settled, or when
     /// more replications cannot settle it (a mean on the goal line: use a tolerance).
@@ -398,7 +400,7 @@ pub fn decide(plan: &Plan, results: &[RunResult], rows: &[Row]) -> Vec<Decision>
                 outcome,
                 recommended: rec,
                 contested,
-                replications: n,
+                replications: now,
                 replications_to_settle: (need > now && !unsettled).then_some(need),
                 headline,
             }

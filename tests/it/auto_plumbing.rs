@@ -130,9 +130,9 @@ fn a_shard_of_an_auto_run_is_refused_with_the_ways_on() {
 }
 
 #[test]
-fn the_header_gives_the_range_of_replications_the_settings_ended_with() {
+fn the_header_run_json_and_report_give_the_replications_the_settings_ended_with() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_auto(dir.path(), &[]);
+    let out = run_auto(dir.path(), &["--report"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     // The counts by variant, from replications.csv.
     let rows = csv_records(&dir.path().join("out/replications.csv"));
@@ -156,6 +156,57 @@ fn the_header_gives_the_range_of_replications_the_settings_ended_with() {
              (warm-up 1d), seed 3"
         )
     );
+    // run.json: each variant's count, in variant order (its `replications` is variant 0's).
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/run.json")).unwrap())
+            .unwrap();
+    let by_variant: Vec<u64> = json["replications_by_variant"]
+        .as_array()
+        .expect("replications_by_variant under auto")
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    assert_eq!(by_variant, counts.values().copied().collect::<Vec<_>>());
+    // A verdict's count is that of the settings it names, not variant 0's.
+    for d in json["verdicts"].as_array().expect("the goal's verdicts") {
+        let named = d["recommended"]
+            .as_u64()
+            .into_iter()
+            .chain(
+                d["contested"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["variant"].as_u64().unwrap()),
+            )
+            .map(|v| by_variant[v as usize])
+            .max()
+            .expect("the case's verdict names a setting");
+        assert_eq!(d["replications"].as_u64(), Some(named), "{d}");
+    }
+    // The report states the range, not variant 0's count as every setting's.
+    let md = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    for said in [
+        format!("means over {lo}\u{2013}{hi} replications per setting"),
+        format!("{lo}\u{2013}{hi} independent replications per setting"),
+    ] {
+        assert!(md.contains(&said), "report.md lacks {said:?}:\n{md}");
+    }
+}
+
+#[test]
+fn a_fixed_count_run_json_has_no_replications_by_variant() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mmc.toml");
+    std::fs::write(&file, SCENARIO).unwrap();
+    let out = run(capsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--seed", "3", "--replications", "3", "--out"])
+        .arg(dir.path().join("out")));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let text = std::fs::read_to_string(dir.path().join("out/run.json")).unwrap();
+    assert!(!text.contains("replications_by_variant"), "{text}");
 }
 
 #[test]
