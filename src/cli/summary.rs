@@ -385,7 +385,7 @@ pub fn terminal_summary(
         }
     }
     if let Some(t) = tradeoff {
-        out.push_str(&noise_note(plan, t));
+        out.push_str(&wrapped(&noise_note(plan, t), width));
     }
     out
 }

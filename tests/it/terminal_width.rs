@@ -41,6 +41,20 @@ fn a_sweep_table_fits_100_columns_and_wide_shows_every_column() {
     assert!(lines.len() >= 13, "{}", narrow.stdout); // header, rule, 12 variants
     let widest = lines.iter().map(|l| widest_line(l)).max().unwrap();
     assert!(widest <= 100, "{widest} columns:\n{}", narrow.stdout);
+    // The prose around the table fits too: offered load, verdict, the Noisy note, the closing
+    // line (the folder's path is left whole).
+    assert!(narrow.stdout.contains("\nNoisy: "), "{}", narrow.stdout);
+    for l in narrow
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("Results in"))
+    {
+        assert!(
+            l.chars().count() <= 100,
+            "{} columns: {l}",
+            l.chars().count()
+        );
+    }
     let left_out = narrow
         .stdout
         .lines()
