@@ -254,12 +254,8 @@ fn size(args: SizeArgs) -> Result<(), CommandError> {
         return Ok(());
     }
     let sized = &outcome.sized;
-    let table = sizing::terminal_table(
-        &sized.outcome,
-        &sized.spec.target,
-        &sized.info,
-        terminal::table_width(args.wide),
-    );
+    let width = terminal::table_width(args.wide);
+    let table = sizing::terminal_table(&sized.outcome, &sized.spec.target, &sized.info, width);
     let mut sources: Vec<&str> = vec![];
     for (_, source) in &sized.price_sources {
         if !sources.contains(&source.as_str()) {
@@ -269,7 +265,7 @@ fn size(args: SizeArgs) -> Result<(), CommandError> {
     let prices = if sources.is_empty() {
         String::new()
     } else {
-        format!("Prices: {}.\n", sources.join("; "))
+        crate::text::table::wrap(&format!("Prices: {}.", sources.join("; ")), width)
     };
     let _ = writeln!(
         std::io::stdout(),

@@ -70,18 +70,21 @@ pub fn terminal_table(
         ]);
     }
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "Sizing endpoint `{}` of {}: {p} latency <= {} ms and at most {} of requests turned away \
+    let prose = |s: &mut String, text: String| s.push_str(&table::wrap(&text, width));
+    prose(
+        &mut s,
+        format!(
+            "Sizing endpoint `{}` of {}: {p} latency <= {} ms and at most {} of requests turned away \
          (429) at {} requests/s; {} replication{} per point, seed {}.",
-        info.endpoint,
-        info.scenario,
-        num(goal.latency_slo_ms),
-        percent_fine(goal.max_429_share),
-        num(goal.peak_rate_per_second),
-        info.replications,
-        if info.replications == 1 { "" } else { "s" },
-        info.seed
+            info.endpoint,
+            info.scenario,
+            num(goal.latency_slo_ms),
+            percent_fine(goal.max_429_share),
+            num(goal.peak_rate_per_second),
+            info.replications,
+            if info.replications == 1 { "" } else { "s" },
+            info.seed
+        ),
     );
     let fitted = table::layout(&columns, &cells, Rule::Full, width);
     s.push_str(&fitted.text);
@@ -95,52 +98,59 @@ pub fn terminal_table(
     }
     match outcome.recommended.map(|i| &outcome.rows[i]) {
         Some(r) => {
-            let _ = writeln!(
-                s,
-                "Recommendation: {} x {} ({} ms {p}, {} a month at {}/h x {} h).",
-                r.instances.unwrap_or(0),
-                r.candidate.size,
-                r.measured.map_or("-".into(), |m| format!(
-                    "{:.0}",
-                    m.latency_ms(goal.percentile).mean
-                )),
-                r.cost_per_month_usd().map_or("-".into(), usd),
-                r.candidate
-                    .price_usd_per_hour
-                    .map_or("-".into(), usd_per_hour),
-                HOURS_PER_MONTH
+            prose(
+                &mut s,
+                format!(
+                    "Recommendation: {} x {} ({} ms {p}, {} a month at {}/h x {} h).",
+                    r.instances.unwrap_or(0),
+                    r.candidate.size,
+                    r.measured.map_or("-".into(), |m| format!(
+                        "{:.0}",
+                        m.latency_ms(goal.percentile).mean
+                    )),
+                    r.cost_per_month_usd().map_or("-".into(), usd),
+                    r.candidate
+                        .price_usd_per_hour
+                        .map_or("-".into(), usd_per_hour),
+                    HOURS_PER_MONTH
+                ),
             );
             if let Some(a) = r.autoscale {
-                let _ = writeln!(
-                    s,
-                    "Autoscale for the traffic's profile: min {}{}, max {} instances (closed form \
+                prose(
+                    &mut s,
+                    format!(
+                        "Autoscale for the traffic's profile: min {}{}, max {} instances (closed form \
                      hour by hour); instant scaling would use {:.0}% of the instance-hours of fixed \
                      peak capacity and save up to {} a month. New instances take minutes \
                      (5-15, an assumption): check the rules with [endpoint.autoscale] and capsim run.",
-                    a.min_instances,
-                    if a.min_instances < AZURE_HA_MIN_INSTANCES {
-                        " (Azure recommends at least 3 for high availability)"
-                    } else {
-                        ""
-                    },
-                    a.max_instances,
-                    a.instance_hours_share * 100.0,
-                    usd(a.saving_per_month_usd)
+                        a.min_instances,
+                        if a.min_instances < AZURE_HA_MIN_INSTANCES {
+                            " (Azure recommends at least 3 for high availability)"
+                        } else {
+                            ""
+                        },
+                        a.max_instances,
+                        a.instance_hours_share * 100.0,
+                        usd(a.saving_per_month_usd)
+                    ),
                 );
             }
         }
         None => {
-            let _ = writeln!(
-                s,
+            prose(
+                &mut s,
                 "No size meets the goal: see each size's verdict (relax the SLO, the 429 limit or \
                  the budget, or add candidates)."
+                    .to_string(),
             );
         }
     }
-    let _ = writeln!(
-        s,
-        "Means over replications, ± the 95% confidence half-width. {} simulation points.",
-        outcome.simulations
+    prose(
+        &mut s,
+        format!(
+            "Means over replications, ± the 95% confidence half-width. {} simulation points.",
+            outcome.simulations
+        ),
     );
     s
 }

@@ -59,7 +59,7 @@ pub fn print(run: &Finished<'_>) {
         run.events,
         run.elapsed.as_secs_f64(),
     );
-    let _ = write!(stdout, "{}", wrapped(&footer, run.width));
+    let _ = write!(stdout, "{}", table::wrap(&footer, run.width));
     let _ = writeln!(stdout, "Results in {}/", run.out_dir.display());
 }
 
@@ -102,21 +102,7 @@ pub fn offered_lines(plan: &Plan) -> String {
 /// lines after the first indented.
 pub fn offered_line(f: &crate::output::offered::WorkloadFacts) -> String {
     let text = format!("offered: {} on {}: {}", f.name, f.target, f.sentence());
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > 100 {
-            out.push_str(&line);
-            out.push('\n');
-            line = "  ".to_string();
-        } else if !line.is_empty() && line != "  " {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    out.push_str(&line);
-    out.push('\n');
-    out
+    table::wrap(&text, Some(100))
 }
 
 fn fmt_duration_s(s: f64) -> String {
@@ -381,44 +367,11 @@ pub fn terminal_summary(
     // The verdict, in the words the report prints too (one function decides it).
     if several && let Some(rows) = tradeoff {
         for d in crate::sweep::verdict::decide(plan, results, rows) {
-            out.push_str(&wrapped(&d.headline, width));
+            out.push_str(&table::wrap(&d.headline, width));
         }
     }
     if let Some(t) = tradeoff {
-        out.push_str(&wrapped(&noise_note(plan, t), width));
-    }
-    out
-}
-
-/// `text` wrapped at spaces to `width` columns (none: one line per line of `text`), the lines
-/// after the first indented by two spaces, each ending in a newline. The words stay those of
-/// the report, which prints the same text unwrapped.
-fn wrapped(text: &str, width: Option<usize>) -> String {
-    let mut out = String::new();
-    for paragraph in text.lines() {
-        let Some(width) = width else {
-            out.push_str(paragraph);
-            out.push('\n');
-            continue;
-        };
-        let mut line = String::new();
-        let mut columns = 0;
-        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
-            let n = word.chars().count();
-            if columns > 2 && columns + 1 + n > width {
-                out.push_str(&line);
-                out.push('\n');
-                line = "  ".to_string();
-                columns = 2;
-            } else if !line.is_empty() && line != "  " {
-                line.push(' ');
-                columns += 1;
-            }
-            line.push_str(word);
-            columns += n;
-        }
-        out.push_str(&line);
-        out.push('\n');
+        out.push_str(&table::wrap(&noise_note(plan, t), width));
     }
     out
 }

@@ -297,6 +297,39 @@ pub fn layout(
     }
 }
 
+/// `text` wrapped at spaces to `width` columns (none: one line per line of `text`), the lines
+/// after the first indented by two spaces, each ending in a newline: prose printed around a
+/// table (the report prints the same words unwrapped).
+pub fn wrap(text: &str, width: Option<usize>) -> String {
+    let mut out = String::new();
+    for paragraph in text.lines() {
+        let Some(width) = width else {
+            out.push_str(paragraph);
+            out.push('\n');
+            continue;
+        };
+        let mut line = String::new();
+        let mut columns = 0;
+        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+            let n = word.chars().count();
+            if columns > 2 && columns + 1 + n > width {
+                out.push_str(&line);
+                out.push('\n');
+                line = "  ".to_string();
+                columns = 2;
+            } else if !line.is_empty() && line != "  " {
+                line.push(' ');
+                columns += 1;
+            }
+            line.push_str(word);
+            columns += n;
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 /// The widest line of `text`, in characters.
 pub fn widest_line(text: &str) -> usize {
     text.lines().map(chars).max().unwrap_or(0)

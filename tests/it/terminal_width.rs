@@ -121,6 +121,31 @@ fn the_catalog_table_fits_100_columns_and_names_what_it_left_out() {
 }
 
 #[test]
+fn every_line_capsim_size_prints_fits_100_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(capsim().args([
+        "size",
+        repo().join("scenarios/sizing.toml").to_str().unwrap(),
+        "--out",
+        dir.path().join("s").to_str().unwrap(),
+    ]));
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    // The prose too: the goal, the recommendation, the autoscale advice, the prices' source.
+    assert!(
+        o.stdout.contains("\nAutoscale for the traffic's profile"),
+        "{}",
+        o.stdout
+    );
+    for l in o.stdout.lines().filter(|l| !l.starts_with("Results in")) {
+        assert!(
+            l.chars().count() <= 100,
+            "{} columns: {l}",
+            l.chars().count()
+        );
+    }
+}
+
+#[test]
 fn an_endpoint_table_shows_429s_and_408s_both_as_shares() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(capsim().args([
