@@ -17,7 +17,7 @@
 use crate::engine::time::to_secs_f64;
 use crate::model::System;
 use crate::targets::TargetKind;
-use crate::text::{Diagnostic, Severity};
+use crate::text::Diagnostic;
 use crate::workload::offered;
 
 /// Relaxation times a run needs: 3 to warm up, 2 to measure.
@@ -98,17 +98,13 @@ pub fn short_run_warning(
     if horizon_s >= needed_s {
         return None;
     }
-    let line = super::warmup::warmup_line(text);
     let chosen = chosen_s.map_or_else(String::new, |c| {
         format!(" (MSER-5 chose a warm-up of {})", hours_or_days(c))
     });
-    Some(Diagnostic {
-        severity: Severity::Warning,
-        file: file.to_path_buf(),
-        line,
-        column: if line > 0 { 1 } else { 0 },
-        field: "warmup".into(),
-        message: format!(
+    Some(super::warmup::warmup_warning(
+        file,
+        text,
+        format!(
             "the run is too short to hold a steady state: cluster `{}` (offered load {:.2} of \
              {} nodes, mean job {}) takes about {} to forget its empty start (its relaxation \
              time), and the horizon of {} is {:.1} of them; \"auto\" can only cut what the run \
@@ -122,10 +118,10 @@ pub fn short_run_warning(
             hours_or_days(horizon_s),
             horizon_s / slowest.tau_s,
         ),
-        hint: Some(format!(
+        format!(
             "set horizon to at least {} ({RELAXATIONS} relaxation times: 3 to warm up, 2 to \
              measure)",
             hours_or_days(needed_s)
-        )),
-    })
+        ),
+    ))
 }

@@ -146,14 +146,10 @@ impl WarmupCheck {
         if truncation <= warmup_s {
             return None;
         }
-        let line = warmup_line(text);
-        Some(Diagnostic {
-            severity: Severity::Warning,
-            file: file.to_path_buf(),
-            line,
-            column: if line > 0 { 1 } else { 0 },
-            field: "warmup".into(),
-            message: format!(
+        Some(warmup_warning(
+            file,
+            text,
+            format!(
                 "the warm-up ({}) is shorter than where the initialization bias ends: {} (MSER-5 \
                  on the wait and latency series averaged over replications; each replication's \
                  own series puts it past the warm-up in {} of {}); the intervals may cover the \
@@ -163,19 +159,34 @@ impl WarmupCheck {
                 self.past_warmup,
                 self.judged,
             ),
-            hint: Some(format!(
+            format!(
                 "set warmup = \"auto\" (chosen by MSER-5 on pilot replications before the run), \
                  or a warm-up of at least {}",
                 format_duration(truncation)
-            )),
-        })
+            ),
+        ))
     }
 }
 
-/// The line of the scenario's `warmup` key (1-based), 0 when it has none: where warnings about
-/// the warm-up point.
-pub(super) fn warmup_line(text: &str) -> usize {
-    text.lines()
+/// A warning about the warm-up, located at the scenario's `warmup` key (`text` of `file`), or
+/// at the file when it sets none.
+pub(super) fn warmup_warning(
+    file: &std::path::Path,
+    text: &str,
+    message: String,
+    hint: String,
+) -> Diagnostic {
+    let line = text
+        .lines()
         .position(|l| l.trim_start().starts_with("warmup"))
-        .map_or(0, |i| i + 1)
+        .map_or(0, |i| i + 1);
+    Diagnostic {
+        severity: Severity::Warning,
+        file: file.to_path_buf(),
+        line,
+        column: if line > 0 { 1 } else { 0 },
+        field: "warmup".into(),
+        message,
+        hint: Some(hint),
+    }
 }
