@@ -46,7 +46,8 @@
 //! A killed run leaves its lock and staging (or `.old`) folder behind. They are removed by the
 //! next capsim that writes to the same folder, only when they are provably capsim's and dead:
 //! the lock's name has the pattern above, the lock file holds capsim's marker with the pid its
-//! name gives, and its `flock` can be taken, which the kernel allows only once the process that
+//! name gives (or the start of it, down to nothing: a run killed while writing it), and its
+//! `flock` can be taken, which the kernel allows only once the process that
 //! held it has ended (whatever its pid namespace, after pid reuse or a reboot). Staging folders
 //! without such a lock, or whose lock is held, are left alone.
 //!
@@ -451,10 +452,15 @@ fn clean_stale(folder: &Path, prefix: Option<&str>, base: Option<&str>) -> Vec<S
         if file.read_to_string(&mut text).is_err() {
             continue;
         }
-        let mut lines = text.lines();
         let pid = id.split('-').next().unwrap_or("");
-        if lines.next() != Some(LOCK_MAGIC) || lines.next() != Some(&format!("pid={pid}")) {
-            continue; // not provably capsim's (or still being written)
+        let head = format!("{LOCK_MAGIC}\npid={pid}\n");
+        // A run killed between creating its lock and writing the marker leaves a prefix of it
+        // (often nothing): its own, by name and content, and once its flock is free, dead. Its
+        // owner takes the flock before writing, so a live owner still writing holds it; one
+        // that has created the file but not yet locked it blocks in flock until this pass is
+        // done, and then runs on without a lock file (it only loses the clean-up after it).
+        if !(text.starts_with(&head) || head.starts_with(&text)) {
+            continue; // not provably capsim's
         }
         if flock(&file, true).is_err() {
             continue; // held: its process is alive
@@ -882,6 +888,11 @@ mod tests {
         fs::create_dir(p.join(".out.capsim-999998-ab.staging")).unwrap();
         // A staging folder without a lock.
         fs::create_dir(p.join(".out.capsim-999997-ab.staging")).unwrap();
+        // Killed before its marker was written, or half way through it: dead, as no flock is
+        // held (the lock then stood beside the folder for good).
+        fs::write(p.join(".out.capsim-999996-ab.lock"), "").unwrap();
+        fs::write(p.join(".out.capsim-999995-ab.lock"), &LOCK_MAGIC[..9]).unwrap();
+        fs::create_dir(p.join(".out.capsim-999995-ab.staging")).unwrap();
         // Live: another OutputDir of this process holds its flock.
         let live = OutputDir::replace(&p.join("out")).unwrap();
         let live_names: Vec<String> = names(p)
@@ -895,7 +906,9 @@ mod tests {
         // The live one's replace cleaned the dead one already; check with a second pass too.
         let again = OutputDir::replace(&p.join("out")).unwrap();
         let left = names(p);
-        assert!(!left.iter().any(|n| n.contains("999999")), "{left:?}");
+        for dead in ["999999", "999996", "999995"] {
+            assert!(!left.iter().any(|n| n.contains(dead)), "{dead}: {left:?}");
+        }
         assert!(left.contains(&".out.capsim-999998-ab.lock".to_string()));
         assert!(left.contains(&".out.capsim-999998-ab.staging".to_string()));
         assert!(left.contains(&".out.capsim-999997-ab.staging".to_string()));
