@@ -185,40 +185,24 @@ fn set_path<'a>(
     value: Spanned<DeValue<'a>>,
 ) -> Result<(), String> {
     let segments: Vec<&str> = path.split('.').collect();
-    let (table, rest): (&mut DeTable<'a>, &[&str]) = match segments.as_slice() {
-        [
-            section @ ("compute" | "workload" | "endpoint" | "traffic"),
-            name,
-            rest @ ..,
-        ] if !rest.is_empty() => {
-            let Some(entry) = doc.get_mut(*section) else {
+    let (start, rest) = path_start(&segments)?;
+    let table = match start {
+        None => doc,
+        Some((section, name)) => {
+            let Some(entry) = doc.get_mut(section) else {
                 return Err(format!("the scenario has no [[{section}]]"));
             };
             let DeValue::Array(items) = entry.get_mut() else {
                 return Err(format!("`{section}` is not an array of tables"));
             };
-            let found = items.iter_mut().find_map(|item| match item.get_mut() {
-                DeValue::Table(t)
-                    if t.get("name").and_then(|n| n.get_ref().as_str()) == Some(name) =>
-                {
-                    Some(t)
-                }
-                _ => None,
-            });
-            match found {
-                Some(t) => (t, rest),
-                None => return Err(format!("no [[{section}]] named `{name}`")),
-            }
+            items
+                .iter_mut()
+                .find_map(|item| match item.get_mut() {
+                    DeValue::Table(t) if has_name(t, name) => Some(t),
+                    _ => None,
+                })
+                .ok_or_else(|| format!("no [[{section}]] named `{name}`"))?
         }
-        [
-            section @ ("compute" | "workload" | "endpoint" | "traffic"),
-            ..,
-        ] => {
-            return Err(format!(
-                "a {section} path needs a name and a field: {section}.<name>.<field>"
-            ));
-        }
-        _ => (doc, segments.as_slice()),
     };
     set_in(table, rest, value)
 }
@@ -724,32 +708,50 @@ fn swept_base_errors(
         .collect()
 }
 
-/// Where the scenario writes the value at `path` (as [`set_path`] finds it), if it does.
-fn value_span(doc: &DeTable<'_>, path: &str) -> Option<std::ops::Range<usize>> {
-    let segments: Vec<&str> = path.split('.').collect();
-    let (mut table, rest): (&DeTable<'_>, &[&str]) = match segments.as_slice() {
+/// Where a path starts: `compute.<name>.<field...>` (and `workload`, `endpoint`, `traffic`)
+/// in the array table of that name, returned with the rest of the path; any other path at the
+/// top of the document (`None`).
+fn path_start<'p>(segments: &'p [&'p str]) -> Result<PathStart<'p>, String> {
+    match segments {
         [
             section @ ("compute" | "workload" | "endpoint" | "traffic"),
             name,
             rest @ ..,
-        ] if !rest.is_empty() => {
-            let Some(DeValue::Array(items)) = doc.get(*section).map(|v| v.get_ref()) else {
+        ] if !rest.is_empty() => Ok((Some((*section, *name)), rest)),
+        [
+            section @ ("compute" | "workload" | "endpoint" | "traffic"),
+            ..,
+        ] => Err(format!(
+            "a {section} path needs a name and a field: {section}.<name>.<field>"
+        )),
+        _ => Ok((None, segments)),
+    }
+}
+
+/// The array table and name a path starts in (`None`: the top), and the rest of the path.
+type PathStart<'p> = (Option<(&'p str, &'p str)>, &'p [&'p str]);
+
+/// An array table's entry is found by its `name`.
+fn has_name(t: &DeTable<'_>, name: &str) -> bool {
+    t.get("name").and_then(|n| n.get_ref().as_str()) == Some(name)
+}
+
+/// Where the scenario writes the value at `path` (as [`set_path`] finds it), if it does.
+fn value_span(doc: &DeTable<'_>, path: &str) -> Option<std::ops::Range<usize>> {
+    let segments: Vec<&str> = path.split('.').collect();
+    // A path set_path refuses is looked up from the top, as written (it finds nothing there).
+    let (start, rest) = path_start(&segments).unwrap_or((None, &segments));
+    let mut table = match start {
+        None => doc,
+        Some((section, name)) => {
+            let Some(DeValue::Array(items)) = doc.get(section).map(|v| v.get_ref()) else {
                 return None;
             };
-            let found = items.iter().find_map(|item| match item.get_ref() {
-                DeValue::Table(t)
-                    if t.get("name").and_then(|n| n.get_ref().as_str()) == Some(name) =>
-                {
-                    Some(t)
-                }
+            items.iter().find_map(|item| match item.get_ref() {
+                DeValue::Table(t) if has_name(t, name) => Some(t),
                 _ => None,
-            });
-            match found {
-                Some(t) => (t, rest),
-                None => return None,
-            }
+            })?
         }
-        _ => (doc, segments.as_slice()),
     };
     let (last, inner) = rest.split_last()?;
     for key in inner {
